@@ -1,0 +1,65 @@
+/* proxy: the fault-injecting TCP proxy that migration channels go through. It listens on a loopback port
+ * (its `tcp:127.0.0.1:PORT` is the URI given to `migrate`), and forwards every connection the source opens
+ * (the main channel and each multifd channel) to an upstream: the sink or a real destination. It tells
+ * the channels apart by the first bytes the source sends (QEMU's "QEVM" file magic for the main stream,
+ * the multifd init packet's magic and channel id for multifd), counts bytes per channel, and on command
+ * resets a channel (a real TCP RST, SO_LINGER {1,0}), closes it (FIN), or stalls it (stops reading, so the
+ * source's socket buffers fill and its writes block).
+ *
+ * One proxy serves many trials: proxy_drop_all() ends a trial's channels (with RST, which leaves no
+ * TIME_WAIT behind) and channel numbering starts afresh. Never connects anywhere but its upstream. */
+#ifndef QMPRACE_PROXY_H
+#define QMPRACE_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "err.h"
+
+struct proxy;
+
+/* Who a channel is: decided from its first bytes (CHAN_MAIN, or multifd channel id >= 0), or
+ * PROXY_CH_UNKNOWN until enough bytes came (or when they match nothing we know). */
+#define PROXY_CH_UNKNOWN (-100)
+
+struct proxy_hooks {
+    /* A channel connected (index: 0, 1, ... in order of connection within the trial). */
+    void (*opened)(void *arg, unsigned index);
+    /* The channel's identity became known (`chan` as in vocab.h: CHAN_MAIN or multifd N). */
+    void (*identified)(void *arg, unsigned index, int chan);
+    /* Bytes read from the source on this channel; totals include them. Called after each read. */
+    void (*bytes)(void *arg, unsigned index, uint64_t channel_total, uint64_t all_total);
+    /* The channel ended: the source closed or reset it, the upstream did, or a fault did. */
+    void (*ended)(void *arg, unsigned index, const char *why);
+    void *arg;
+};
+
+/* Listens on 127.0.0.1:0 (a free port) and forwards to `upstream` ("tcp:HOST:PORT" or "unix:PATH"). */
+struct proxy *proxy_new(struct event_base *base, const char *upstream, const struct proxy_hooks *hooks,
+                        struct err *e);
+void proxy_free(struct proxy *p);
+
+/* "tcp:127.0.0.1:PORT": what `migrate` is given. */
+const char *proxy_uri(const struct proxy *p);
+
+/* Faults. `chan` is CHAN_ALL, CHAN_MAIN or a multifd channel number; the channel must exist.
+ * They return how many channels they hit (0 when none matched yet), or -1 with `e` set on bad args.
+ *   reset: RST both sides now.      close: FIN toward the source (and upstream), then RST when done.
+ *   stall: stop reading from the source for `dur_us` (0: until the end of the trial). */
+int proxy_reset(struct proxy *p, int chan, struct err *e);
+int proxy_close(struct proxy *p, int chan, struct err *e);
+int proxy_stall(struct proxy *p, int chan, uint64_t dur_us, struct err *e);
+
+/* Channel facts for the timeline and for triggers. */
+unsigned proxy_channel_count(const struct proxy *p);
+int proxy_channel_id(const struct proxy *p, unsigned index);       /* CHAN_MAIN, N, or PROXY_CH_UNKNOWN */
+uint64_t proxy_channel_bytes(const struct proxy *p, unsigned index);
+bool proxy_channel_open(const struct proxy *p, unsigned index);
+uint64_t proxy_total_bytes(const struct proxy *p);
+
+/* Ends every channel of the trial with RST and forgets them; counters restart at zero. */
+void proxy_drop_all(struct proxy *p);
+
+#endif

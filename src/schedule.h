@@ -1,0 +1,139 @@
+/* schedule: what a trial does and when. A schedule is a list of lines; a line is an optional trigger and
+ * one or more actions run in order. Lines without a trigger run first, in order, each waiting for its
+ * reply; triggered lines run when their trigger fires (each at most once).
+ *
+ * Two forms, one model: the text language people write (schedule_text.c: parse with file:line:col
+ * errors, print canonically) and a binary encoding for fuzzers (schedule_bin.c: every byte string decodes
+ * to a valid schedule; encode(decode(x)) is canonical). The README documents the language. */
+#ifndef QMPRACE_SCHEDULE_H
+#define QMPRACE_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "vocab.h"
+
+/* Limits of what a schedule may hold: a schedule is a short script, not a program. */
+#define SCHED_MAX_LINES 256
+#define SCHED_MAX_ACTIONS 16  /* per line */
+#define SCHED_MAX_ITEMS 32    /* caps/params per action */
+#define SCHED_MAX_NTH 1000    /* on failed #N */
+#define SCHED_MAX_TEXT (1u << 20)
+
+enum sched_trigger_kind {
+    TRIG_NONE,   /* runs in order before anything else */
+    TRIG_AT,     /* at +DUR: DUR after `migrate` was sent */
+    TRIG_AFTER,  /* after SIZE on CHANNEL: once that many bytes went through the proxy */
+    TRIG_STATUS, /* on STATUS [#N] [+DUR]: the Nth MIGRATION event with that status, plus DUR */
+    TRIG_TRACE,  /* on trace EVENT [#N] [+DUR]: the Nth time the target hit that trace point, plus DUR */
+};
+
+struct sched_trigger {
+    enum sched_trigger_kind kind;
+    uint64_t delay_us;   /* AT: the time; STATUS/TRACE: the +DUR (0 when absent) */
+    uint64_t bytes;      /* AFTER */
+    int chan;            /* AFTER: CHAN_ANY, CHAN_MAIN or multifd N */
+    enum mig_status status; /* STATUS */
+    unsigned nth;        /* STATUS/TRACE: 1 when absent */
+    char *trace_event;   /* TRACE: a trace point name ([a-z0-9_]+) */
+};
+
+enum sched_action_kind {
+    ACT_CAPS,    /* caps NAME=on|off ...          -> migrate-set-capabilities */
+    ACT_PARAMS,  /* params NAME=VALUE ...         -> migrate-set-parameters */
+    ACT_MIGRATE, /* migrate                        -> migrate {"uri": <the proxy>} */
+    ACT_CANCEL,  /* cancel                         -> migrate_cancel */
+    ACT_QUERY,   /* query                          -> query-migrate */
+    ACT_QMP,     /* qmp {json}                     -> that command, as written */
+    ACT_RESET,   /* reset CHANNEL|all              -> TCP RST on the channel(s) */
+    ACT_CLOSE,   /* close CHANNEL|all              -> FIN */
+    ACT_STALL,   /* stall CHANNEL|all [DUR]        -> stop forwarding (for DUR, or to the end) */
+    ACT_FREEZE,  /* freeze THREAD DUR              -> hold that target thread for DUR */
+    ACT_WAIT,    /* wait DUR                       -> pause this line for DUR */
+    ACT_KIND_COUNT
+};
+
+struct sched_cap {
+    enum mig_cap cap;
+    bool on;
+};
+
+struct sched_param {
+    enum mig_param param;
+    json_object *value; /* an int, bool or string json object, typed as vocab_param() says */
+};
+
+struct sched_action {
+    enum sched_action_kind kind;
+    int line, col; /* where it was written (1-based); 0 for decoded schedules */
+    union {
+        struct {
+            struct sched_cap *items;
+            size_t n;
+        } caps;
+        struct {
+            struct sched_param *items;
+            size_t n;
+        } params;
+        json_object *qmp; /* ACT_QMP: the command object */
+        struct {
+            int chan;         /* CHAN_ALL, CHAN_MAIN or multifd N */
+            uint64_t dur_us;  /* STALL: 0 = until the end of the trial */
+        } fault;
+        struct {
+            struct thread_ref thread;
+            uint64_t dur_us;
+        } freeze;
+        uint64_t wait_us;
+    } u;
+};
+
+struct sched_line {
+    struct sched_trigger trig;
+    struct sched_action *acts;
+    size_t nacts;
+    int line; /* source line (1-based); 0 for decoded schedules */
+};
+
+struct schedule {
+    struct sched_line *lines;
+    size_t nlines;
+    char *name; /* file name or "<decoded>"; used in reports */
+};
+
+/* Text form. `name` is used in messages ("file:line:col: what is wrong") and kept as the schedule name.
+ * Returns NULL with `e` set on any error. */
+struct schedule *schedule_parse(const char *text, size_t len, const char *name, struct err *e);
+/* Reads and parses a file (errors name the file; an unreadable file is "FILE: why"). */
+struct schedule *schedule_load(const char *path, struct err *e);
+/* Canonical text, one line per schedule line, each ending in "\n". Caller frees. parse(print(s)) == s. */
+char *schedule_print(const struct schedule *s);
+
+/* Binary form. Decoding never fails: every byte string is a schedule (possibly empty). */
+struct schedule *schedule_decode(const uint8_t *buf, size_t len);
+/* Fails (with "name:line:col: ... cannot be encoded: why") for what the binary form cannot carry, such as
+ * a `qmp` command outside its table or a size that is not a mantissa/exponent pair. Caller frees *out. */
+int schedule_encode(const struct schedule *s, uint8_t **out, size_t *len, struct err *e);
+
+void schedule_free(struct schedule *s);
+
+/* True when two schedules mean the same (compared through their canonical text). */
+bool schedule_equal(const struct schedule *a, const struct schedule *b);
+
+/* What a schedule needs from its target, to refuse early and clearly what the target cannot do. */
+bool schedule_uses_action(const struct schedule *s, enum sched_action_kind k, int *line, int *col);
+bool schedule_uses_trace(const struct schedule *s, int *line);
+
+/* "caps", "params", ... as written in the language. */
+const char *schedule_action_name(enum sched_action_kind k);
+
+/* The QMP command an action sends: name and arguments (new reference, may be NULL for none).
+ * Returns NULL for actions that are not QMP commands. `uri` fills `migrate`. For ACT_QMP the whole
+ * command object is returned through *args and the name is "qmp". */
+const char *schedule_action_qmp(const struct sched_action *a, const char *uri, json_object **args);
+
+#endif

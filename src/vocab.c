@@ -1,0 +1,284 @@
+/* vocab: QEMU's migration names (see vocab.h). */
+#include "vocab.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const status_names[MIG_STATUS_COUNT + 1] = {
+    "none", "setup", "cancelling", "cancelled", "active", "postcopy-active", "postcopy-paused",
+    "postcopy-recover", "completed", "failed", "colo", "pre-switchover", "device", "wait-unplug",
+    "failing", NULL,
+};
+
+static const char *const cap_names[CAP_COUNT + 1] = {
+    "xbzrle", "rdma-pin-all", "auto-converge", "zero-blocks", "compress", "events", "postcopy-ram",
+    "x-colo", "release-ram", "block", "return-path", "pause-before-switchover", "multifd",
+    "dirty-bitmaps", "postcopy-blocktime", "late-block-activate", "x-ignore-shared", "validate-uuid",
+    "background-snapshot", "zero-copy-send", "postcopy-preempt", NULL,
+};
+
+static const struct vocab_param params[PARAM_COUNT] = {
+    {"announce-initial", PT_SIZE},
+    {"announce-max", PT_SIZE},
+    {"announce-rounds", PT_SIZE},
+    {"announce-step", PT_SIZE},
+    {"compress-level", PT_UINT8},
+    {"compress-threads", PT_UINT8},
+    {"compress-wait-thread", PT_BOOL},
+    {"decompress-threads", PT_UINT8},
+    {"throttle-trigger-threshold", PT_UINT8},
+    {"cpu-throttle-initial", PT_UINT8},
+    {"cpu-throttle-increment", PT_UINT8},
+    {"cpu-throttle-tailslow", PT_BOOL},
+    {"tls-creds", PT_STR},
+    {"tls-hostname", PT_STR},
+    {"tls-authz", PT_STR},
+    {"max-bandwidth", PT_SIZE},
+    {"downtime-limit", PT_UINT64},
+    {"x-checkpoint-delay", PT_UINT32},
+    {"block-incremental", PT_BOOL},
+    {"multifd-channels", PT_UINT8},
+    {"xbzrle-cache-size", PT_SIZE},
+    {"max-postcopy-bandwidth", PT_SIZE},
+    {"max-cpu-throttle", PT_UINT8},
+    {"multifd-compression", PT_COMPRESS},
+    {"multifd-zlib-level", PT_UINT8},
+    {"multifd-zstd-level", PT_UINT8},
+};
+
+static const char *param_names[PARAM_COUNT + 1];
+
+static const char *const compress_names[] = {"none", "zlib", "zstd", NULL};
+
+static int find(const char *const *names, const char *s, size_t len)
+{
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+            return i;
+    return -1;
+}
+
+const char *vocab_status_name(enum mig_status s)
+{
+    return (unsigned)s < MIG_STATUS_COUNT ? status_names[s] : "?";
+}
+
+int vocab_status_parse(const char *s, size_t len)
+{
+    return find(status_names, s, len);
+}
+
+bool vocab_status_is_running(enum mig_status s)
+{
+    switch (s) {
+    case MIG_ACTIVE:
+    case MIG_POSTCOPY_ACTIVE:
+    case MIG_POSTCOPY_PAUSED:
+    case MIG_POSTCOPY_RECOVER:
+    case MIG_SETUP:
+    case MIG_PRE_SWITCHOVER:
+    case MIG_DEVICE:
+    case MIG_WAIT_UNPLUG:
+    case MIG_CANCELLING:
+    case MIG_FAILING:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const char *vocab_cap_name(enum mig_cap c)
+{
+    return (unsigned)c < CAP_COUNT ? cap_names[c] : "?";
+}
+
+int vocab_cap_parse(const char *s, size_t len)
+{
+    return find(cap_names, s, len);
+}
+
+const struct vocab_param *vocab_param(enum mig_param p)
+{
+    return (unsigned)p < PARAM_COUNT ? &params[p] : NULL;
+}
+
+const char *const *vocab_param_names(void)
+{
+    if (!param_names[0])
+        for (int i = 0; i < PARAM_COUNT; i++)
+            param_names[i] = params[i].name;
+    return param_names;
+}
+
+int vocab_param_parse(const char *s, size_t len)
+{
+    return find(vocab_param_names(), s, len);
+}
+
+const char *vocab_compress_name(int i)
+{
+    return i >= 0 && i < 3 ? compress_names[i] : NULL;
+}
+
+int vocab_compress_parse(const char *s, size_t len)
+{
+    return find(compress_names, s, len);
+}
+
+const char *const *vocab_status_names(void)
+{
+    return status_names;
+}
+
+const char *const *vocab_cap_names(void)
+{
+    return cap_names;
+}
+
+static const char *const trace_names[] = {
+    "migrate_set_state",           /* new state <status> */
+    "multifd_send_error",          /* a multifd send thread failed */
+    "multifd_send_terminate_threads",
+    "migration_thread_file_err",   /* live_migration noticed the stream error */
+    "migration_thread_after_loop", /* live_migration left its loop */
+    "savevm_state_cleanup",        /* the cleanup bottom half started */
+    "migrate_fd_cleanup",
+    "qmp_enter_migrate_set_capabilities",
+    NULL,
+};
+
+const char *const *vocab_trace_names(void)
+{
+    return trace_names;
+}
+
+bool vocab_trace_name_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* Parses the decimal suffix of "multifd3" / "multifdsend_3"; -1 if not a number in range. */
+static int parse_index(const char *s, size_t len, int max)
+{
+    if (len == 0 || len > 3 || (len > 1 && s[0] == '0'))
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v < max ? v : -1;
+}
+
+const char *vocab_channel_name(int chan, char *buf, size_t n)
+{
+    switch (chan) {
+    case CHAN_ALL:
+        return "all";
+    case CHAN_ANY:
+        return "any";
+    case CHAN_MAIN:
+        return "main";
+    default:
+        snprintf(buf, n, "multifd%d", chan);
+        return buf;
+    }
+}
+
+int vocab_channel_parse(const char *s, size_t len, int allow, int *chan)
+{
+    if (len == 4 && memcmp(s, "main", 4) == 0) {
+        *chan = CHAN_MAIN;
+        return 0;
+    }
+    if ((allow & VOCAB_CH_ANY) && len == 3 && memcmp(s, "any", 3) == 0) {
+        *chan = CHAN_ANY;
+        return 0;
+    }
+    if ((allow & VOCAB_CH_ALL) && len == 3 && memcmp(s, "all", 3) == 0) {
+        *chan = CHAN_ALL;
+        return 0;
+    }
+    if (len > 7 && memcmp(s, "multifd", 7) == 0) {
+        int i = parse_index(s + 7, len - 7, VOCAB_MAX_MULTIFD);
+        if (i >= 0) {
+            *chan = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *vocab_thread_name(struct thread_ref t, char *buf, size_t n)
+{
+    switch (t.kind) {
+    case THR_MAIN:
+        return "main";
+    case THR_LIVE_MIGRATION:
+        return "live_migration";
+    case THR_MULTIFDSEND:
+        snprintf(buf, n, "multifdsend_%d", t.index);
+        return buf;
+    }
+    return "?";
+}
+
+int vocab_thread_parse(const char *s, size_t len, struct thread_ref *t)
+{
+    if (len == 4 && memcmp(s, "main", 4) == 0) {
+        *t = (struct thread_ref){THR_MAIN, 0};
+        return 0;
+    }
+    if (len == 14 && memcmp(s, "live_migration", 14) == 0) {
+        *t = (struct thread_ref){THR_LIVE_MIGRATION, 0};
+        return 0;
+    }
+    if (len > 12 && memcmp(s, "multifdsend_", 12) == 0) {
+        int i = parse_index(s + 12, len - 12, VOCAB_MAX_MULTIFD);
+        if (i >= 0) {
+            *t = (struct thread_ref){THR_MULTIFDSEND, i};
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Levenshtein distance, capped: names here are short, so a small table on the stack is enough. */
+static size_t distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
+    }
+    return prev[lb];
+}
+
+const char *vocab_closest(const char *s, size_t len, const char *const *names)
+{
+    const char *best = NULL;
+    size_t best_d = len / 3 + 1; /* close means: at most about a third of the letters differ */
+    for (int i = 0; names[i]; i++) {
+        size_t d = distance(s, len, names[i], strlen(names[i]));
+        if (d <= best_d && (!best || d < best_d)) {
+            best = names[i];
+            best_d = d;
+        }
+    }
+    return best;
+}

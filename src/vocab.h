@@ -1,0 +1,162 @@
+/* vocab: QEMU's migration vocabulary, as qapi/migration.json of QEMU 7.2 spells it, plus the `failing`
+ * status of the upstream fix. The schedule language, the simulated VMM and the QEMU target all name
+ * statuses, capabilities, parameters, channels and threads through these tables, so one schedule means
+ * the same thing everywhere. Order matters: the binary schedule encoding indexes these tables. */
+#ifndef QMPRACE_VOCAB_H
+#define QMPRACE_VOCAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* MigrationStatus (7.2 order), then FAILING from the fix. */
+enum mig_status {
+    MIG_NONE,
+    MIG_SETUP,
+    MIG_CANCELLING,
+    MIG_CANCELLED,
+    MIG_ACTIVE,
+    MIG_POSTCOPY_ACTIVE,
+    MIG_POSTCOPY_PAUSED,
+    MIG_POSTCOPY_RECOVER,
+    MIG_COMPLETED,
+    MIG_FAILED,
+    MIG_COLO,
+    MIG_PRE_SWITCHOVER,
+    MIG_DEVICE,
+    MIG_WAIT_UNPLUG,
+    MIG_FAILING,
+    MIG_STATUS_COUNT
+};
+
+/* MigrationCapability (7.2 order). */
+enum mig_cap {
+    CAP_XBZRLE,
+    CAP_RDMA_PIN_ALL,
+    CAP_AUTO_CONVERGE,
+    CAP_ZERO_BLOCKS,
+    CAP_COMPRESS,
+    CAP_EVENTS,
+    CAP_POSTCOPY_RAM,
+    CAP_X_COLO,
+    CAP_RELEASE_RAM,
+    CAP_BLOCK,
+    CAP_RETURN_PATH,
+    CAP_PAUSE_BEFORE_SWITCHOVER,
+    CAP_MULTIFD,
+    CAP_DIRTY_BITMAPS,
+    CAP_POSTCOPY_BLOCKTIME,
+    CAP_LATE_BLOCK_ACTIVATE,
+    CAP_X_IGNORE_SHARED,
+    CAP_VALIDATE_UUID,
+    CAP_BACKGROUND_SNAPSHOT,
+    CAP_ZERO_COPY_SEND,
+    CAP_POSTCOPY_PREEMPT,
+    CAP_COUNT
+};
+
+/* How a migration parameter's value is written (MigrateSetParameters in 7.2). */
+enum param_type {
+    PT_UINT8,    /* 0..255 */
+    PT_UINT32,   /* 0..2^32-1 */
+    PT_UINT64,   /* plain number */
+    PT_SIZE,     /* bytes; the schedule language accepts 8MiB etc. */
+    PT_BOOL,     /* on/off, true/false */
+    PT_STR,      /* StrOrNull: a word or "quoted text" */
+    PT_COMPRESS, /* MultiFDCompression: none, zlib, zstd */
+};
+
+/* MigrateSetParameters members (7.2 order), without block-bitmap-mapping (a list; send it with `qmp`). */
+enum mig_param {
+    PARAM_ANNOUNCE_INITIAL,
+    PARAM_ANNOUNCE_MAX,
+    PARAM_ANNOUNCE_ROUNDS,
+    PARAM_ANNOUNCE_STEP,
+    PARAM_COMPRESS_LEVEL,
+    PARAM_COMPRESS_THREADS,
+    PARAM_COMPRESS_WAIT_THREAD,
+    PARAM_DECOMPRESS_THREADS,
+    PARAM_THROTTLE_TRIGGER_THRESHOLD,
+    PARAM_CPU_THROTTLE_INITIAL,
+    PARAM_CPU_THROTTLE_INCREMENT,
+    PARAM_CPU_THROTTLE_TAILSLOW,
+    PARAM_TLS_CREDS,
+    PARAM_TLS_HOSTNAME,
+    PARAM_TLS_AUTHZ,
+    PARAM_MAX_BANDWIDTH,
+    PARAM_DOWNTIME_LIMIT,
+    PARAM_X_CHECKPOINT_DELAY,
+    PARAM_BLOCK_INCREMENTAL,
+    PARAM_MULTIFD_CHANNELS,
+    PARAM_XBZRLE_CACHE_SIZE,
+    PARAM_MAX_POSTCOPY_BANDWIDTH,
+    PARAM_MAX_CPU_THROTTLE,
+    PARAM_MULTIFD_COMPRESSION,
+    PARAM_MULTIFD_ZLIB_LEVEL,
+    PARAM_MULTIFD_ZSTD_LEVEL,
+    PARAM_COUNT
+};
+
+struct vocab_param {
+    const char *name;
+    enum param_type type;
+};
+
+/* Migration channels, as the fault proxy tells them apart and as schedules name them.
+ * A channel number >= 0 is multifd channel N (`multifdN`). */
+enum {
+    CHAN_ALL = -3,  /* every channel (fault actions: `reset all`) */
+    CHAN_ANY = -2,  /* all channels counted together (triggers: `after 8MiB on any`) */
+    CHAN_MAIN = -1, /* the main migration stream (`main`) */
+};
+#define VOCAB_MAX_MULTIFD 256 /* multifd-channels is a uint8 in 7.2 */
+
+/* The target threads a `freeze` can hold, named as QEMU names them in /proc/PID/task/N/comm. */
+enum thread_kind {
+    THR_MAIN,           /* `main`: the main loop: QMP command handlers, the cleanup bottom half */
+    THR_LIVE_MIGRATION, /* `live_migration`: the migration thread */
+    THR_MULTIFDSEND,    /* `multifdsend_N`: multifd send thread N */
+};
+struct thread_ref {
+    enum thread_kind kind;
+    int index; /* for THR_MULTIFDSEND */
+};
+
+const char *vocab_status_name(enum mig_status s);
+int vocab_status_parse(const char *s, size_t len); /* -1 if unknown */
+/* QEMU's migration_is_running(): statuses in which capability changes are refused. `failing` is
+ * running too; only a model with the fix ever enters it. */
+bool vocab_status_is_running(enum mig_status s);
+
+const char *vocab_cap_name(enum mig_cap c);
+int vocab_cap_parse(const char *s, size_t len); /* -1 if unknown */
+
+const struct vocab_param *vocab_param(enum mig_param p);
+int vocab_param_parse(const char *s, size_t len); /* -1 if unknown */
+const char *vocab_compress_name(int i);           /* 0 none, 1 zlib, 2 zstd; NULL past the end */
+int vocab_compress_parse(const char *s, size_t len);
+
+/* "main", "any", "all", "multifd3"; `buf` needs 16 bytes. */
+const char *vocab_channel_name(int chan, char *buf, size_t n);
+/* Parses a channel word; `allow` is a mask of which special names are accepted here:
+ * VOCAB_CH_ANY and/or VOCAB_CH_ALL (main and multifdN always are). Returns 0 or -1. */
+#define VOCAB_CH_ANY 1
+#define VOCAB_CH_ALL 2
+int vocab_channel_parse(const char *s, size_t len, int allow, int *chan);
+
+/* "main", "live_migration", "multifdsend_0". */
+const char *vocab_thread_name(struct thread_ref t, char *buf, size_t n);
+int vocab_thread_parse(const char *s, size_t len, struct thread_ref *t);
+
+/* QEMU trace points that matter to this race, in the order the binary schedule encoding indexes them.
+ * Schedules may name any trace point; these are the ones the simulated VMM emits and fuzzers pick from. */
+const char *const *vocab_trace_names(void);
+bool vocab_trace_name_valid(const char *s, size_t len); /* [a-z0-9_]+, at most 64 characters */
+
+/* The "did you mean" helper for error messages: the closest name in a NULL-terminated list, or NULL
+ * when nothing is close. */
+const char *vocab_closest(const char *s, size_t len, const char *const *names);
+const char *const *vocab_status_names(void);
+const char *const *vocab_cap_names(void);
+const char *const *vocab_param_names(void);
+
+#endif

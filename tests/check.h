@@ -1,0 +1,62 @@
+/* check: the few assertions the C tests use. A failed CHECK prints file:line and the expression (and
+ * counts); a test's main returns check_exit() so ctest sees the failure. No framework: tests stay plain C. */
+#ifndef QMPRACE_TEST_CHECK_H
+#define QMPRACE_TEST_CHECK_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static int check_failures;
+static int check_count;
+
+#define CHECK(cond)                                                                                  \
+    do {                                                                                             \
+        check_count++;                                                                               \
+        if (!(cond)) {                                                                               \
+            check_failures++;                                                                        \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                 \
+        }                                                                                            \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                                                         \
+    do {                                                                                             \
+        check_count++;                                                                               \
+        if (!(cond)) {                                                                               \
+            check_failures++;                                                                        \
+            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);                 \
+            fprintf(stderr, __VA_ARGS__);                                                            \
+            fputc('\n', stderr);                                                                     \
+        }                                                                                            \
+    } while (0)
+
+#define CHECK_STR(a, b)                                                                              \
+    do {                                                                                             \
+        const char *check_a_ = (a), *check_b_ = (b);                                                 \
+        check_count++;                                                                               \
+        if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                            \
+            check_failures++;                                                                        \
+            fprintf(stderr, "%s:%d: CHECK_STR failed: %s\n  got:      \"%s\"\n  expected: \"%s\"\n", \
+                    __FILE__, __LINE__, #a, check_a_ ? check_a_ : "(null)",                          \
+                    check_b_ ? check_b_ : "(null)");                                                 \
+        }                                                                                            \
+    } while (0)
+
+#define CHECK_INT(a, b)                                                                              \
+    do {                                                                                             \
+        long long check_a_ = (long long)(a), check_b_ = (long long)(b);                              \
+        check_count++;                                                                               \
+        if (check_a_ != check_b_) {                                                                  \
+            check_failures++;                                                                        \
+            fprintf(stderr, "%s:%d: CHECK_INT failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
+                    #a, #b, check_a_, check_b_);                                                     \
+        }                                                                                            \
+    } while (0)
+
+static inline int check_exit(void)
+{
+    fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures);
+    return check_failures ? 1 : 0;
+}
+
+#endif
