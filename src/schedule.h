@@ -40,6 +40,7 @@ struct sched_trigger {
     enum mig_status status; /* STATUS */
     unsigned nth;        /* STATUS/TRACE: 1 when absent */
     char *trace_event;   /* TRACE: a trace point name ([a-z0-9_]+) */
+    int col;             /* where the trigger was written (1-based); 0 for decoded schedules and none */
 };
 
 enum sched_action_kind {
@@ -113,13 +114,25 @@ struct schedule *schedule_load(const char *path, struct err *e);
 /* Canonical text, one line per schedule line, each ending in "\n". Caller frees. parse(print(s)) == s. */
 char *schedule_print(const struct schedule *s);
 
-/* Binary form. Decoding never fails: every byte string is a schedule (possibly empty). */
+/* Binary form. Decoding never fails: every byte string is a schedule (possibly empty); NULL only when
+ * memory runs out. At most 64 lines; bytes after them are ignored. */
 struct schedule *schedule_decode(const uint8_t *buf, size_t len);
 /* Fails (with "name:line:col: ... cannot be encoded: why") for what the binary form cannot carry, such as
  * a `qmp` command outside its table or a size that is not a mantissa/exponent pair. Caller frees *out. */
 int schedule_encode(const struct schedule *s, uint8_t **out, size_t *len, struct err *e);
 
 void schedule_free(struct schedule *s);
+
+/* Building a schedule in code (the parser, the decoder, tests, harnesses). Each add returns a zeroed
+ * element owned by its parent, or NULL (or -1) at the limit (SCHED_MAX_LINES, SCHED_MAX_ACTIONS,
+ * SCHED_MAX_ITEMS) or when memory runs out. An add may move earlier elements of the same array, so do
+ * not keep pointers to siblings across it. schedule_add_param takes the reference to `value` even when
+ * it fails. */
+struct schedule *schedule_new(const char *name);
+struct sched_line *schedule_add_line(struct schedule *s);
+struct sched_action *schedule_add_action(struct sched_line *l, enum sched_action_kind k);
+int schedule_add_cap(struct sched_action *a, enum mig_cap c, bool on);
+int schedule_add_param(struct sched_action *a, enum mig_param p, json_object *value);
 
 /* True when two schedules mean the same (compared through their canonical text). */
 bool schedule_equal(const struct schedule *a, const struct schedule *b);
@@ -133,7 +146,8 @@ const char *schedule_action_name(enum sched_action_kind k);
 
 /* The QMP command an action sends: name and arguments (new reference, may be NULL for none).
  * Returns NULL for actions that are not QMP commands. `uri` fills `migrate`. For ACT_QMP the whole
- * command object is returned through *args and the name is "qmp". */
+ * command object is returned through *args and the name is "qmp"; it is a copy the caller may change
+ * (e.g. add an "id") without changing the schedule. `args` may be NULL. */
 const char *schedule_action_qmp(const struct sched_action *a, const char *uri, json_object **args);
 
 #endif

@@ -73,11 +73,19 @@ static int parse_scaled(const char *s, size_t len, const struct unit *units, boo
         return err_set(e, "%s '%.*s' is too large", what, (int)len, s);
     uint64_t v = whole * scale;
     if (frac) {
-        /* frac/frac_div * scale must be whole: a size of 1.5B or a duration of 0.5us means nothing. */
-        if ((frac * scale) % frac_div)
+        /* frac/frac_div * scale must be whole: a size of 1.5B or a duration of 0.5us means nothing.
+         * frac * scale can pass 64 bits (nine decimals of a TiB), so cancel what scale and frac_div
+         * share first; the result is below scale. */
+        uint64_t g = scale, r = frac_div;
+        while (r) {
+            uint64_t t = g % r;
+            g = r;
+            r = t;
+        }
+        if (frac % (frac_div / g))
             return err_set(e, "%s '%.*s' is not a whole number of %s", what, (int)len, s,
                            unit_required ? "microseconds" : "bytes");
-        v += frac * scale / frac_div;
+        v += frac / (frac_div / g) * (scale / g);
     }
     if (v > max)
         return err_set(e, "%s '%.*s' is too large", what, (int)len, s);

@@ -18,10 +18,10 @@ static const char *const cap_names[CAP_COUNT + 1] = {
 };
 
 static const struct vocab_param params[PARAM_COUNT] = {
-    {"announce-initial", PT_SIZE},
-    {"announce-max", PT_SIZE},
-    {"announce-rounds", PT_SIZE},
-    {"announce-step", PT_SIZE},
+    {"announce-initial", PT_UINT64},
+    {"announce-max", PT_UINT64},
+    {"announce-rounds", PT_UINT64},
+    {"announce-step", PT_UINT64},
     {"compress-level", PT_UINT8},
     {"compress-threads", PT_UINT8},
     {"compress-wait-thread", PT_BOOL},
