@@ -62,7 +62,13 @@ int jsonstream_feed(struct jsonstream *js, const char *buf, size_t len, jsonstre
         json_object *obj = json_tokener_parse_ex(js->tok, buf, (int)chunk);
         enum json_tokener_error jerr = json_tokener_get_error(js->tok);
         size_t used = json_tokener_get_parse_end(js->tok);
-        js->pending += used;
+        /* On success json-c also eats the whitespace after the object; that CRLF is not part of the
+         * message and must not push a message of exactly `max` bytes over the limit. */
+        size_t body = used;
+        if (jerr == json_tokener_success)
+            while (body > 0 && is_space(buf[body - 1]))
+                body--;
+        js->pending += body;
         if (js->pending > js->max) {
             js->broken = true;
             json_object_put(obj);

@@ -33,7 +33,9 @@ const char *qmp_close_reason_name(enum qmp_close_reason r);
 
 /* A reply: exactly one of `ret` (the "return" value) or `error_class`/`error_desc` is set; `timed_out`
  * is true (and the others empty) when the deadline passed first, `lost` when the connection ended.
- * Objects belong to the qmp client and live only for the duration of the callback. */
+ * Objects belong to the qmp client and live only for the duration of the callback.
+ * `recv_us` is when the reply's bytes were read; for `timed_out` when the deadline fired, for `lost` when
+ * the end of the connection was noticed. `id` is the number qmp_send/qmp_send_raw returned. */
 struct qmp_reply {
     json_object *ret;
     const char *error_class;
@@ -52,10 +54,14 @@ struct qmp_hooks {
     void (*event)(void *arg, const char *name, json_object *data, json_object *msg);
     /* Every message sent or received, raw, for timelines (`out` true when sent). May be NULL. */
     void (*wire)(void *arg, bool out, const char *json);
-    /* The connection ended; after this no callback but pending replies' `lost` ones is made. */
+    /* The connection ended. Pending commands got their `lost` callbacks (in id order) just before;
+     * this is called once and no callback at all follows it. */
     void (*closed)(void *arg, enum qmp_close_reason why, const char *detail);
     void *arg;
 };
+
+/* Commands queued for a peer that stopped reading: past this the connection ends (PROTOCOL). */
+#define QMP_MAX_OUTPUT (4u << 20)
 
 struct qmp_options {
     uint64_t handshake_timeout_us; /* greeting + qmp_capabilities; 0: 5 s */
@@ -67,7 +73,10 @@ struct qmp *qmp_new(struct event_base *base, const struct qmp_hooks *hooks, cons
 void qmp_free(struct qmp *q);
 
 /* Starts connecting to "unix:PATH" or "tcp:HOST:PORT" (loopback only) or adopts a connected socket fd
- * (the client then owns it). Errors here are immediate (bad address); later ones come via `closed`. */
+ * (the client then owns it, and closes it even when qmp_adopt_fd fails). Errors here are immediate (bad
+ * address: HOST must be numeric 127.0.0.0/8, ::1 or [::1], or `localhost`; no DNS); a failed connect(),
+ * even one that fails at once, comes via `closed` (QMP_CLOSED_CONNECT). The handshake timeout counts
+ * from here. No callback is made from inside these calls. */
 int qmp_connect(struct qmp *q, const char *addr, struct err *e);
 int qmp_adopt_fd(struct qmp *q, int fd, struct err *e);
 
@@ -77,7 +86,14 @@ int qmp_adopt_fd(struct qmp *q, int fd, struct err *e);
 uint64_t qmp_send(struct qmp *q, const char *cmd, json_object *args, uint64_t deadline_us, qmp_reply_cb cb,
                   void *cb_arg);
 /* Sends a raw command object (`execute` or `exec-oob` must be in it); an "id" is added when missing and
- * its own id, if numeric or a string, is kept for matching. Takes ownership of `cmd`. */
+ * its own id, if numeric or a string, is kept for matching (by its JSON text). Takes ownership of `cmd`.
+ * Returns a fresh number from the same sequence as qmp_send's ids (the reply's `id` field), even when
+ * the command keeps its own id; 0 if not ready or `cmd` is not an object.
+ * Both return 0 and make no callback for a command that could not be written. The connection then
+ * ends: at once when the peer stopped reading (PROTOCOL); after a socket write error, once the messages
+ * the peer sent before it went away have been delivered (EOF seen, or 100 ms), with the write's errno
+ * as the reason (RESET for EPIPE/ECONNRESET). `closed` always comes from the event loop. The process
+ * must ignore SIGPIPE (libevent's writes of a backlog do not use MSG_NOSIGNAL). */
 uint64_t qmp_send_raw(struct qmp *q, json_object *cmd, uint64_t deadline_us, qmp_reply_cb cb, void *cb_arg);
 
 bool qmp_is_ready(const struct qmp *q);
