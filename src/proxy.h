@@ -24,6 +24,11 @@ struct proxy;
  * PROXY_CH_UNKNOWN until enough bytes came (or when they match nothing we know). */
 #define PROXY_CH_UNKNOWN (-100)
 
+/* Channels per trial; connections beyond it are reset at once, unnumbered and unreported. */
+#define PROXY_MAX_CHANNELS 300
+/* The most one read from a source takes, so the most a `bytes` call can step past a threshold. */
+#define PROXY_READ_MAX (256u * 1024u)
+
 struct proxy_hooks {
     /* A channel connected (index: 0, 1, ... in order of connection within the trial). */
     void (*opened)(void *arg, unsigned index);
@@ -31,10 +36,15 @@ struct proxy_hooks {
     void (*identified)(void *arg, unsigned index, int chan);
     /* Bytes read from the source on this channel; totals include them. Called after each read. */
     void (*bytes)(void *arg, unsigned index, uint64_t channel_total, uint64_t all_total);
-    /* The channel ended: the source closed or reset it, the upstream did, or a fault did. */
+    /* The channel ended: the source closed or reset it, the upstream did, or a fault did. Once per
+     * channel; `why` is e.g. "reset by proxy", "closed by proxy", "source closed", "source reset",
+     * "upstream closed", "upstream reset", "upstream refused: tcp:127.0.0.1:PORT: Connection refused".
+     * For faults it is called from inside proxy_reset/proxy_close, once per channel hit. */
     void (*ended)(void *arg, unsigned index, const char *why);
     void *arg;
 };
+/* Hooks may call any proxy function, proxy_drop_all and proxy_free included. No hook is called from
+ * proxy_drop_all or proxy_free. A `bytes` hook that faults its channel stops that read's forwarding. */
 
 /* Listens on 127.0.0.1:0 (a free port) and forwards to `upstream` ("tcp:HOST:PORT" or "unix:PATH"). */
 struct proxy *proxy_new(struct event_base *base, const char *upstream, const struct proxy_hooks *hooks,
@@ -44,10 +54,15 @@ void proxy_free(struct proxy *p);
 /* "tcp:127.0.0.1:PORT": what `migrate` is given. */
 const char *proxy_uri(const struct proxy *p);
 
-/* Faults. `chan` is CHAN_ALL, CHAN_MAIN or a multifd channel number; the channel must exist.
- * They return how many channels they hit (0 when none matched yet), or -1 with `e` set on bad args.
- *   reset: RST both sides now.      close: FIN toward the source (and upstream), then RST when done.
- *   stall: stop reading from the source for `dur_us` (0: until the end of the trial). */
+/* Faults. `chan` is CHAN_ALL, CHAN_MAIN or a multifd channel number (0..VOCAB_MAX_MULTIFD-1).
+ * They hit open channels only and return how many they hit (0 when none matched yet, or it already
+ * ended), or -1 with `e` set on bad args (CHAN_ANY, out of range, a stall longer than an hour).
+ *   reset: RST both sides now: the source's next send or recv fails with ECONNRESET.
+ *   close: FIN toward the source and the upstream, then RST at once (no TIME_WAIT): the source reads
+ *          EOF, and its next send fails (EPIPE or ECONNRESET).
+ *   stall: stop reading from the source for `dur_us` (0: until the end of the trial); the source's
+ *          writes block once the kernel buffers fill. Timed by the event base's clock: create it with
+ *          EVENT_BASE_FLAG_PRECISE_TIMER, else libevent times with a 4 ms coarse clock. */
 int proxy_reset(struct proxy *p, int chan, struct err *e);
 int proxy_close(struct proxy *p, int chan, struct err *e);
 int proxy_stall(struct proxy *p, int chan, uint64_t dur_us, struct err *e);
