@@ -1,1 +1,307 @@
-/* placeholder: being written */
+/* cmd_run: `qmprace run SCHEDULE... [options]`: run each schedule N times against one target, print
+ * crash rates with intervals and signatures (and a timeline), optionally JSON. Exit status: 0 no crash,
+ * 1 a crash, 2 bad input, 3 the target could not be started, 130/143 interrupted (partial results are
+ * still printed and written). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cmd.h"
+#include "cmd_opts.h"
+#include "mono.h"
+#include "report.h"
+#include "schedule.h"
+#include "target.h"
+#include "trial.h"
+
+#define DEFAULT_TARGET "sim:qemu-7.2"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: qmprace run SCHEDULE... [options]\n"
+            "Run each schedule against a target, N times, and report how often the target crashed.\n"
+            "\n"
+            "Options:\n"
+            "  -t, --target SPEC    where to run (default " DEFAULT_TARGET ")\n"
+            "  -n, --repeat N       trials per schedule (default 1, at most 1000000)\n"
+            "      --json FILE|-    write one JSON object per schedule to FILE (- for stdout;\n"
+            "                       the text report then goes to stderr)\n"
+            "      --timeline       show the timeline of the first crashing trial\n"
+            "                       (else the first hang, else the first trial)\n"
+            "      --deadline DUR   a trial that takes longer is a hang (default 10s)\n"
+            "      --ram SIZE       guest RAM of the target (default: the target's; sim: 256MiB)\n"
+            "  -q, --quiet          no progress line\n"
+            "  -h, --help           this text\n"
+            "\n"
+            "%s"
+            "\n"
+            "Exit status: 0 no crash, 1 a crash, 2 bad input or usage, 3 the target could not be started,\n"
+            "130/143 interrupted by SIGINT/SIGTERM.\n",
+            target_help());
+}
+
+struct run_state {
+    struct trial_env *env;
+    int signo;
+};
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct run_state *rs = arg;
+    if (!rs->signo)
+        rs->signo = (int)sig;
+    trial_env_interrupt(rs->env);
+}
+
+struct sched_run {
+    struct schedule *sched;
+    struct verdict_stats stats;
+    struct trial_result shown; /* the trial whose timeline is shown */
+    unsigned shown_trial;
+    bool partial;
+};
+
+/* Which trial's timeline is worth showing: the first crash, else the first hang, else the first. */
+static int rank(enum verdict v)
+{
+    return v == VERDICT_CRASH ? 2 : v == VERDICT_HANG ? 1 : 0;
+}
+
+static void keep_shown(struct sched_run *sr, struct trial_result *r, unsigned trial)
+{
+    if (!sr->shown.timeline || rank(r->verdict) > rank(sr->shown.verdict)) {
+        trial_result_clear(&sr->shown);
+        sr->shown = *r;
+        sr->shown_trial = trial;
+        memset(r, 0, sizeof *r);
+    } else {
+        trial_result_clear(r);
+    }
+}
+
+static void progress(bool on, const char *name, unsigned done, unsigned total, const struct verdict_stats *s,
+                     uint64_t *last_us, bool final)
+{
+    if (!on)
+        return;
+    uint64_t now = mono_now_us();
+    if (!final && now - *last_us < 200000)
+        return;
+    *last_us = now;
+    fprintf(stderr, "\r%s: trial %u/%u, %u crashed, %u hung%s", name, done, total, s->crashes, s->hangs,
+            final ? "\n" : "");
+}
+
+static int write_json(const char *path, struct sched_run *runs, size_t n, const char *target, bool timeline)
+{
+    FILE *f = stdout;
+    char *tmp = NULL;
+    if (strcmp(path, "-") != 0) {
+        if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+            return -1;
+        f = fopen(tmp, "w");
+        if (!f) {
+            fprintf(stderr, "qmprace run: --json: %s: %m\n", tmp);
+            free(tmp);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i].stats.trials)
+            continue;
+        struct report rep = {runs[i].sched->name, target, &runs[i].stats, runs[i].shown.timeline,
+                             runs[i].shown_trial, verdict_name(runs[i].shown.verdict), runs[i].partial};
+        json_object *o = report_json(&rep, timeline);
+        fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    }
+    if (f == stdout) {
+        fflush(f);
+        return 0;
+    }
+    int rc = 0;
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        fprintf(stderr, "qmprace run: --json: cannot write %s: %m\n", path);
+        unlink(tmp);
+        rc = -1;
+    }
+    free(tmp);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"target", required_argument, NULL, 't'}, {"repeat", required_argument, NULL, 'n'},
+        {"json", required_argument, NULL, 'j'},   {"timeline", no_argument, NULL, 'T'},
+        {"deadline", required_argument, NULL, 'd'}, {"ram", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *target_spec_arg = DEFAULT_TARGET, *json_path = NULL;
+    uint64_t repeat = 1, deadline = 0, ram = 0;
+    bool timeline = false, quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "t:n:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            target_spec_arg = optarg;
+            break;
+        case 'n':
+            if (!cmd_opt_count("run", "--repeat", optarg, 1, 1000000, &repeat))
+                return EXIT_USAGE;
+            break;
+        case 'j':
+            json_path = optarg;
+            break;
+        case 'T':
+            timeline = true;
+            break;
+        case 'd':
+            if (!cmd_opt_duration("run", "--deadline", optarg, &deadline))
+                return EXIT_USAGE;
+            if (!deadline)
+                return cmd_usage_error("run", "--deadline: must be more than 0");
+            break;
+        case 'r':
+            if (!cmd_opt_size("run", "--ram", optarg, &ram))
+                return EXIT_USAGE;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        default:
+            return cmd_usage_error("run", "bad option");
+        }
+    }
+    if (optind >= argc)
+        return cmd_usage_error("run", "no schedule given");
+
+    /* Everything that can be wrong with the input is found before the first trial runs. */
+    size_t n = (size_t)(argc - optind);
+    struct sched_run *runs = calloc(n, sizeof *runs);
+    if (!runs)
+        return EXIT_USAGE;
+    int rc = EXIT_OK;
+    struct err e = {{0}};
+    struct target *target = NULL;
+    struct event_base *base = NULL;
+    struct trial_env *env = NULL;
+    struct event *sigint = NULL, *sigterm = NULL;
+    struct run_state rs = {0};
+    for (size_t i = 0; i < n; i++) {
+        runs[i].sched = schedule_load(argv[optind + (int)i], &e);
+        if (!runs[i].sched) {
+            fprintf(stderr, "%s\n", e.msg);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        verdict_stats_init(&runs[i].stats);
+    }
+    struct target_options topt = {.ram_bytes = ram};
+    target = target_new(target_spec_arg, &topt, &e);
+    if (!target) {
+        rc = cmd_usage_error("run", "%s", e.msg);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (trial_check(runs[i].sched, target, &e) < 0) {
+            fprintf(stderr, "%s\n", e.msg);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+
+    base = mono_event_base_new();
+    if (!base) {
+        fprintf(stderr, "qmprace run: cannot create an event loop\n");
+        rc = EXIT_TARGET;
+        goto out;
+    }
+    env = trial_env_new(base, target, &e);
+    if (!env) {
+        fprintf(stderr, "qmprace run: cannot set up the fault proxy: %s\n", e.msg);
+        rc = EXIT_TARGET;
+        goto out;
+    }
+    rs.env = env;
+    sigint = evsignal_new(base, SIGINT, on_signal, &rs);
+    sigterm = evsignal_new(base, SIGTERM, on_signal, &rs);
+    evsignal_add(sigint, NULL);
+    evsignal_add(sigterm, NULL);
+
+    bool show_progress = !quiet && repeat > 1 && isatty(STDERR_FILENO);
+    FILE *out = json_path && strcmp(json_path, "-") == 0 ? stderr : stdout;
+    struct trial_options topts = {.deadline_us = deadline};
+    for (size_t i = 0; i < n && !rs.signo; i++) {
+        struct sched_run *sr = &runs[i];
+        uint64_t last = 0;
+        for (unsigned k = 1; k <= repeat; k++) {
+            struct trial_result r;
+            int trc = trial_run(env, sr->sched, &topts, &r, &e);
+            if (trc == TRIAL_INTERRUPTED) {
+                sr->partial = true;
+                break;
+            }
+            if (trc < 0) {
+                progress(show_progress, sr->sched->name, k - 1, (unsigned)repeat, &sr->stats, &last, true);
+                fprintf(stderr, "qmprace run: %s: trial %u: %s\n", target_spec(target), k, e.msg);
+                trial_result_clear(&r);
+                rc = EXIT_TARGET;
+                goto report;
+            }
+            verdict_stats_add(&sr->stats, r.verdict, r.signature, r.duration_us);
+            keep_shown(sr, &r, k);
+            progress(show_progress, sr->sched->name, k, (unsigned)repeat, &sr->stats, &last, k == repeat);
+        }
+    }
+report:
+    for (size_t i = 0; i < n; i++) {
+        struct sched_run *sr = &runs[i];
+        if (!sr->stats.trials)
+            continue;
+        verdict_stats_sort(&sr->stats);
+        struct report rep = {sr->sched->name, target_spec(target), &sr->stats, sr->shown.timeline,
+                             sr->shown_trial, verdict_name(sr->shown.verdict), sr->partial};
+        report_text(out, &rep, timeline);
+        if (sr->stats.crashes && rc == EXIT_OK)
+            rc = EXIT_CRASH;
+    }
+    if (!target_caps(target).death)
+        for (size_t i = 0; i < n; i++)
+            if (runs[i].stats.crashes) {
+                fprintf(out, "note: %s shows a crash only as its QMP connection dying; qmprace cannot see the "
+                             "signal or message there\n", target_spec(target));
+                break;
+            }
+    if (json_path && write_json(json_path, runs, n, target_spec(target), timeline) < 0 && rc < EXIT_USAGE)
+        rc = EXIT_USAGE;
+    if (rs.signo)
+        rc = 128 + rs.signo;
+out:
+    if (sigint)
+        event_free(sigint);
+    if (sigterm)
+        event_free(sigterm);
+    trial_env_free(env);
+    target_free(target);
+    if (base)
+        event_base_free(base);
+    for (size_t i = 0; i < n; i++) {
+        schedule_free(runs[i].sched);
+        verdict_stats_free(&runs[i].stats);
+        trial_result_clear(&runs[i].shown);
+    }
+    free(runs);
+    return rc;
+}

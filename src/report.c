@@ -1,1 +1,66 @@
-/* placeholder: being written */
+/* report: text and JSON summaries of a schedule's trials (see report.h). */
+#include "report.h"
+
+#include <inttypes.h>
+
+void report_text(FILE *f, const struct report *r, bool with_timeline)
+{
+    const struct verdict_stats *s = r->stats;
+    double lo, hi;
+    verdict_wilson(s->crashes, s->trials, &lo, &hi);
+    fprintf(f, "%s on %s: %u/%u crashed (%.1f%%, 95%% CI %.1f-%.1f%%), %u hung, median trial %.2f ms%s\n",
+            r->schedule, r->target, s->crashes, s->trials, s->trials ? 100.0 * s->crashes / s->trials : 0.0,
+            100 * lo, 100 * hi, s->hangs, verdict_stats_median_us(s) / 1000.0,
+            r->partial ? " (interrupted: partial)" : "");
+    for (size_t i = 0; i < s->nsigs; i++)
+        fprintf(f, "  %5u  crash: %s\n", s->sigs[i].count, s->sigs[i].key);
+    for (size_t i = 0; i < s->nhang; i++)
+        fprintf(f, "  %5u  hang: %s\n", s->hang_reasons[i].count, s->hang_reasons[i].key);
+    if (with_timeline && r->timeline) {
+        fprintf(f, "\ntimeline of trial %u (%s):\n", r->timeline_trial, r->timeline_verdict);
+        timeline_write_text(r->timeline, f);
+        fputc('\n', f);
+    }
+}
+
+static json_object *counts(const struct verdict_count *v, size_t n, const char *key)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, key, json_object_new_string(v[i].key));
+        json_object_object_add(o, "count", json_object_new_int64(v[i].count));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+json_object *report_json(const struct report *r, bool with_timeline)
+{
+    const struct verdict_stats *s = r->stats;
+    double lo, hi;
+    verdict_wilson(s->crashes, s->trials, &lo, &hi);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "schedule", json_object_new_string(r->schedule));
+    json_object_object_add(o, "target", json_object_new_string(r->target));
+    json_object_object_add(o, "trials", json_object_new_int64(s->trials));
+    json_object_object_add(o, "crashes", json_object_new_int64(s->crashes));
+    json_object_object_add(o, "hangs", json_object_new_int64(s->hangs));
+    json_object_object_add(o, "rate", json_object_new_double(s->trials ? (double)s->crashes / s->trials : 0.0));
+    json_object *ci = json_object_new_array();
+    json_object_array_add(ci, json_object_new_double(lo));
+    json_object_array_add(ci, json_object_new_double(hi));
+    json_object_object_add(o, "ci95", ci);
+    json_object_object_add(o, "signatures", counts(s->sigs, s->nsigs, "signature"));
+    json_object_object_add(o, "hang_reasons", counts(s->hang_reasons, s->nhang, "reason"));
+    json_object_object_add(o, "trial_ms_median", json_object_new_double(verdict_stats_median_us(s) / 1000.0));
+    json_object_object_add(o, "partial", json_object_new_boolean(r->partial));
+    if (with_timeline && r->timeline) {
+        json_object *tl = json_object_new_object();
+        json_object_object_add(tl, "trial", json_object_new_int64(r->timeline_trial));
+        json_object_object_add(tl, "verdict", json_object_new_string(r->timeline_verdict));
+        json_object_object_add(tl, "entries", timeline_to_json(r->timeline));
+        json_object_object_add(o, "timeline", tl);
+    }
+    return o;
+}

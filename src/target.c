@@ -1,1 +1,92 @@
-/* placeholder: being written */
+/* target: picks the kind of target from its spec and forwards to it (see target.h). */
+#include "target.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "target_impl.h"
+
+static const struct target_ops *const kinds[] = {&target_sim_ops, &target_qmp_ops};
+
+struct target *target_new(const char *spec, const struct target_options *opt, struct err *e)
+{
+    static const struct target_options none;
+    if (!opt)
+        opt = &none;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t n = strlen(kinds[i]->prefix);
+        if (strncmp(spec, kinds[i]->prefix, n) != 0)
+            continue;
+        struct target *t = calloc(1, sizeof *t);
+        if (!t || !(t->spec = strdup(spec))) {
+            free(t);
+            err_set(e, "out of memory");
+            return NULL;
+        }
+        t->ops = kinds[i];
+        if (t->ops->init(t, spec + n, opt, e) < 0) {
+            free(t->spec);
+            free(t);
+            return NULL;
+        }
+        return t;
+    }
+    err_set(e, "unknown target '%s' (expected sim:MODEL, qmp:unix:PATH or qmp:tcp:HOST:PORT)", spec);
+    return NULL;
+}
+
+void target_free(struct target *t)
+{
+    if (!t)
+        return;
+    t->ops->destroy(t);
+    free(t->spec);
+    free(t);
+}
+
+const char *target_spec(const struct target *t)
+{
+    return t->spec;
+}
+
+struct target_caps target_caps(const struct target *t)
+{
+    return t->ops->caps;
+}
+
+int target_begin(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,
+                 struct err *e)
+{
+    return t->ops->begin(t, base, hooks, q, e);
+}
+
+int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e)
+{
+    if (!t->ops->freeze)
+        return err_set(e, "target %s cannot hold threads", t->spec);
+    return t->ops->freeze(t, thread, dur_us, e);
+}
+
+void target_end(struct target *t, bool healthy)
+{
+    t->ops->end(t, healthy);
+}
+
+const char *target_help(void)
+{
+    static char buf[1024];
+    if (buf[0])
+        return buf;
+    size_t off = (size_t)snprintf(buf, sizeof buf,
+                                  "Targets:\n"
+                                  "  sim:MODEL           the simulated VMM in this process; models:\n");
+    for (const char *const *m = sim_model_names(); *m && off < sizeof buf; m++)
+        off += (size_t)snprintf(buf + off, sizeof buf - off, "                        %-10s %s\n", *m,
+                                sim_model_summary(sim_model_find(*m)));
+    if (off < sizeof buf)
+        snprintf(buf + off, sizeof buf - off,
+                 "  qmp:unix:PATH       a VMM already running with QMP on a unix socket\n"
+                 "  qmp:tcp:HOST:PORT   ... or on loopback TCP (e.g. `qmprace sim --listen`)\n");
+    return buf;
+}

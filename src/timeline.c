@@ -1,1 +1,161 @@
-/* placeholder: being written */
+/* timeline: the bounded, time-ordered record of one trial (see timeline.h). */
+#include "timeline.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mono.h"
+
+struct timeline {
+    uint64_t t0;
+    struct tl_entry *v;
+    size_t n, cap, max, dropped;
+    bool sorted;
+};
+
+static const char *const kind_names[TL_KIND_COUNT] = {
+    "note", "step", "qmp>", "qmp<", "event", "channel", "fault", "thread", "trace", "stderr", "death",
+    "verdict",
+};
+
+const char *timeline_kind_name(enum tl_kind k)
+{
+    return (unsigned)k < TL_KIND_COUNT ? kind_names[k] : "?";
+}
+
+struct timeline *timeline_new(uint64_t t0_us, size_t max_entries)
+{
+    struct timeline *tl = calloc(1, sizeof *tl);
+    if (!tl)
+        return NULL;
+    tl->t0 = t0_us;
+    tl->max = max_entries ? max_entries : 4096;
+    tl->sorted = true;
+    return tl;
+}
+
+void timeline_free(struct timeline *tl)
+{
+    if (!tl)
+        return;
+    for (size_t i = 0; i < tl->n; i++)
+        free(tl->v[i].text);
+    free(tl->v);
+    free(tl);
+}
+
+static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, const char *fmt, va_list ap)
+{
+    if (!tl)
+        return;
+    if (tl->n >= tl->max) {
+        tl->dropped++;
+        return;
+    }
+    if (tl->n == tl->cap) {
+        size_t cap = tl->cap ? tl->cap * 2 : 64;
+        if (cap > tl->max)
+            cap = tl->max;
+        struct tl_entry *v = realloc(tl->v, cap * sizeof *v);
+        if (!v) {
+            tl->dropped++;
+            return;
+        }
+        tl->v = v;
+        tl->cap = cap;
+    }
+    char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0) {
+        tl->dropped++;
+        return;
+    }
+    /* Times before the start (a trace line stamped just before t0) are shown at 0. */
+    uint64_t t = mono_us > tl->t0 ? mono_us - tl->t0 : 0;
+    if (tl->n && t < tl->v[tl->n - 1].t_us)
+        tl->sorted = false;
+    tl->v[tl->n++] = (struct tl_entry){.t_us = t, .kind = kind, .text = text};
+}
+
+void timeline_add(struct timeline *tl, enum tl_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(tl, mono_now_us(), kind, fmt, ap);
+    va_end(ap);
+}
+
+void timeline_add_at(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(tl, mono_us, kind, fmt, ap);
+    va_end(ap);
+}
+
+/* Insertion sort: entries are nearly in order (only late-reported trace lines move), and it is stable. */
+static void sort(struct timeline *tl)
+{
+    if (tl->sorted)
+        return;
+    for (size_t i = 1; i < tl->n; i++) {
+        struct tl_entry e = tl->v[i];
+        size_t j = i;
+        while (j > 0 && tl->v[j - 1].t_us > e.t_us) {
+            tl->v[j] = tl->v[j - 1];
+            j--;
+        }
+        tl->v[j] = e;
+    }
+    tl->sorted = true;
+}
+
+size_t timeline_count(const struct timeline *tl)
+{
+    return tl ? tl->n : 0;
+}
+
+size_t timeline_dropped(const struct timeline *tl)
+{
+    return tl ? tl->dropped : 0;
+}
+
+uint64_t timeline_t0(const struct timeline *tl)
+{
+    return tl->t0;
+}
+
+const struct tl_entry *timeline_get(const struct timeline *tl, size_t i)
+{
+    if (!tl || i >= tl->n)
+        return NULL;
+    sort((struct timeline *)tl);
+    return &tl->v[i];
+}
+
+int timeline_write_text(const struct timeline *tl, FILE *f)
+{
+    for (size_t i = 0; i < timeline_count(tl); i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        if (fprintf(f, "%10llu us  %-7s  %s\n", (unsigned long long)e->t_us, kind_names[e->kind], e->text) < 0)
+            return -1;
+    }
+    if (timeline_dropped(tl))
+        fprintf(f, "%13s  %-7s  %zu more entries not kept\n", "", "note", timeline_dropped(tl));
+    return 0;
+}
+
+json_object *timeline_to_json(const struct timeline *tl)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < timeline_count(tl); i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "t_us", json_object_new_int64((int64_t)e->t_us));
+        json_object_object_add(o, "kind", json_object_new_string(kind_names[e->kind]));
+        json_object_object_add(o, "text", json_object_new_string(e->text));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}

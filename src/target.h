@@ -1,0 +1,59 @@
+/* target: the VMM a trial runs against, behind one interface, so a trial does not know or care whether it
+ * talks to the simulated VMM in this process (`sim:MODEL`), to a VMM that is already running
+ * (`qmp:unix:PATH`, `qmp:tcp:HOST:PORT`), or (later) to a QEMU it launches. A target tells the trial what
+ * happened inside it (trace points, stderr lines, thread holds, death) through hooks, and says up front
+ * what it can do, so a schedule asking for more is refused before anything runs. */
+#ifndef QMPRACE_TARGET_H
+#define QMPRACE_TARGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "err.h"
+#include "qmp.h"
+#include "vocab.h"
+
+struct target;
+
+struct target_hooks {
+    void (*trace)(void *arg, const char *thread, const char *event, const char *args);
+    void (*output)(void *arg, const char *line);
+    /* The target process ended: signo > 0 a signal, 0 a normal exit; `message` its fatal line or NULL. */
+    void (*died)(void *arg, int signo, const char *message);
+    void (*thread)(void *arg, const char *thread, bool held);
+    void *arg;
+};
+
+/* What a target can do beyond QMP. */
+struct target_caps {
+    bool freeze; /* `freeze THREAD DUR` */
+    bool trace;  /* `on trace EVENT` and trace points in timelines */
+    bool death;  /* reports how it died (signal and message) through `died` */
+};
+
+struct target_options {
+    uint64_t ram_bytes; /* guest RAM; 0: the target's default */
+};
+
+/* Parses a target spec. Errors here are usage errors (exit 2): unknown kind, unknown model. */
+struct target *target_new(const char *spec, const struct target_options *opt, struct err *e);
+void target_free(struct target *t);
+
+const char *target_spec(const struct target *t);
+struct target_caps target_caps(const struct target *t);
+
+/* Makes the target ready for one trial on `base` (starts or reuses it) and connects `q` to its QMP
+ * monitor. Errors mean the target could not be started or reached (exit 3). */
+int target_begin(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,
+                 struct err *e);
+/* Holds a thread of the target for `dur_us`. */
+int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);
+/* The trial is over. `healthy` is false after a crash or a hang: the target must not be reused as is. */
+void target_end(struct target *t, bool healthy);
+
+/* Usage text listing the target kinds and sim models. */
+const char *target_help(void);
+
+#endif

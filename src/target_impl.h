@@ -1,0 +1,28 @@
+/* target_impl: what each kind of target provides (target_sim.c, target_qmp.c); only target*.c include it. */
+#ifndef QMPRACE_TARGET_IMPL_H
+#define QMPRACE_TARGET_IMPL_H
+
+#include "target.h"
+
+struct target_ops {
+    const char *prefix; /* "sim:", "qmp:" */
+    /* Parses what follows the prefix; sets t->impl. */
+    int (*init)(struct target *t, const char *rest, const struct target_options *opt, struct err *e);
+    int (*begin)(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,
+                 struct err *e);
+    int (*freeze)(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);
+    void (*end)(struct target *t, bool healthy);
+    void (*destroy)(struct target *t);
+    struct target_caps caps;
+};
+
+struct target {
+    const struct target_ops *ops;
+    char *spec;
+    void *impl;
+};
+
+extern const struct target_ops target_sim_ops;
+extern const struct target_ops target_qmp_ops;
+
+#endif

@@ -1,0 +1,62 @@
+/* timeline: the one record of a trial. Every fault, command, reply, event, trace point, thread hold,
+ * stderr line and death goes here with its time in microseconds since the trial started, so a report
+ * can show exactly how the race went. Bounded: past the limit entries are counted, not stored (a hostile
+ * peer cannot make it grow without end). */
+#ifndef QMPRACE_TIMELINE_H
+#define QMPRACE_TIMELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+enum tl_kind {
+    TL_NOTE,     /* what the engine did or decided */
+    TL_STEP,     /* a schedule line started (trigger fired) */
+    TL_QMP_OUT,  /* a QMP command sent */
+    TL_QMP_IN,   /* a QMP reply received */
+    TL_EVENT,    /* a QMP event received */
+    TL_CHANNEL,  /* a migration channel opened, was identified or ended */
+    TL_FAULT,    /* a fault injected by the proxy */
+    TL_THREAD,   /* a target thread held or released */
+    TL_TRACE,    /* a trace point of the target */
+    TL_OUTPUT,   /* a line on the target's stderr */
+    TL_DEATH,    /* the target died */
+    TL_VERDICT,  /* the trial's verdict */
+    TL_KIND_COUNT
+};
+
+struct tl_entry {
+    uint64_t t_us; /* since the trial's start */
+    enum tl_kind kind;
+    char *text;
+};
+
+struct timeline;
+
+/* `t0_us` is the trial's start on the mono clock; `max_entries` 0 means 4096. */
+struct timeline *timeline_new(uint64_t t0_us, size_t max_entries);
+void timeline_free(struct timeline *tl);
+
+/* Adds an entry at mono time now. */
+void timeline_add(struct timeline *tl, enum tl_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Adds an entry at a given mono time (e.g. a trace point's own timestamp). */
+void timeline_add_at(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+size_t timeline_count(const struct timeline *tl);
+size_t timeline_dropped(const struct timeline *tl);
+/* Entries in time order (stable for equal times). */
+const struct tl_entry *timeline_get(const struct timeline *tl, size_t i);
+uint64_t timeline_t0(const struct timeline *tl);
+
+const char *timeline_kind_name(enum tl_kind k);
+
+/* One entry per line: "   12345us  qmp>     {...}". */
+int timeline_write_text(const struct timeline *tl, FILE *f);
+/* [{"t_us": N, "kind": "...", "text": "..."}, ...] (new reference). */
+json_object *timeline_to_json(const struct timeline *tl);
+
+#endif

@@ -1,0 +1,57 @@
+/* trial: runs one schedule against one target and returns a verdict and a timeline. This is the only code
+ * that knows how to run a schedule; `run`, `hunt`, the harnesses and the tests all come through here.
+ * The flow is one way: schedule -> trial -> (target, proxy, QMP) -> timeline -> verdict.
+ *
+ * A trial: make the target ready and connect QMP; run the untriggered lines in order (each QMP action
+ * waits for its reply); fire triggered lines when their trigger happens (time after `migrate`, bytes
+ * through the proxy, MIGRATION events, trace points); end when the target died (crash), when a deadline
+ * passed (hang), or when nothing is left to do and the target has settled: no migration running and its
+ * cleanup finished (`query-yank` no longer lists the migration instance) (pass). */
+#ifndef QMPRACE_TRIAL_H
+#define QMPRACE_TRIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "err.h"
+#include "schedule.h"
+#include "target.h"
+#include "timeline.h"
+#include "verdict.h"
+
+struct trial_env;
+
+struct trial_options {
+    uint64_t deadline_us; /* the whole trial; 0: TRIAL_DEFAULT_DEADLINE_US */
+};
+#define TRIAL_DEFAULT_DEADLINE_US (10ull * 1000000ull)
+
+struct trial_result {
+    enum verdict verdict;
+    int signo;             /* crash: the signal (0 when only the QMP connection was seen dying) */
+    char signature[512];   /* crash: the normalized signature; hang: what was still pending */
+    uint64_t duration_us;
+    struct timeline *timeline; /* owned by the result */
+};
+
+/* The parts that live across trials: the fault proxy and the sink it forwards to, on `base`. */
+struct trial_env *trial_env_new(struct event_base *base, struct target *target, struct err *e);
+void trial_env_free(struct trial_env *env);
+/* Ends the current trial at once (from a signal handler event); trial_run then returns TRIAL_INTERRUPTED
+ * and so does every later call. */
+void trial_env_interrupt(struct trial_env *env);
+bool trial_env_interrupted(const struct trial_env *env);
+
+/* Refuses (as a usage error) a schedule that needs what the target cannot do (freeze, trace triggers). */
+int trial_check(const struct schedule *s, const struct target *target, struct err *e);
+
+#define TRIAL_INTERRUPTED 1
+/* 0: `r` holds the verdict. -1: the target could not be started or reached, or broke QMP (e says why).
+ * TRIAL_INTERRUPTED: stopped by trial_env_interrupt; `r` holds nothing to count. */
+int trial_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt,
+              struct trial_result *r, struct err *e);
+void trial_result_clear(struct trial_result *r);
+
+#endif

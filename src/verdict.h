@@ -1,0 +1,53 @@
+/* verdict: what a trial's outcome means and how outcomes add up. A crash gets a normalized signature
+ * ("SIGABRT yank_unregister_instance: Assertion `QLIST_EMPTY(&entry->yankfns)' failed"): the signal plus
+ * QEMU's fatal message without program name, build path or line number, so the same bug gives the same
+ * signature on the simulated VMM, on Debian's QEMU and on a developer's build. Rates come with 95% Wilson
+ * score intervals, which stay honest at 0/N and N/N where a plain +-2 sigma does not. */
+#ifndef QMPRACE_VERDICT_H
+#define QMPRACE_VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum verdict {
+    VERDICT_PASS,  /* the target survived and settled */
+    VERDICT_CRASH, /* the target died */
+    VERDICT_HANG,  /* a deadline passed first */
+};
+const char *verdict_name(enum verdict v);
+
+/* Fills `out` with the crash signature for a death by `signo` (0: unknown, e.g. only the QMP connection
+ * was seen dying) whose fatal message was `message` (may be NULL). */
+void verdict_signature(int signo, const char *message, char *out, size_t n);
+/* QEMU's fatal message without "prog: " and "path/file.c:LINE: " prefixes and the final period. */
+void verdict_normalize_message(const char *message, char *out, size_t n);
+/* "SIGABRT", "SIGSEGV", "signal 42". */
+const char *verdict_signal_name(int signo, char *buf, size_t n);
+
+/* 95% Wilson score interval for k successes in n trials (n = 0 gives [0, 1]). */
+void verdict_wilson(unsigned k, unsigned n, double *lo, double *hi);
+
+struct verdict_count {
+    char *key;
+    unsigned count;
+};
+
+/* Outcomes of many trials of one schedule. */
+struct verdict_stats {
+    unsigned trials, crashes, hangs;
+    struct verdict_count *sigs; /* crash signatures, most frequent first after verdict_stats_sort */
+    size_t nsigs;
+    struct verdict_count *hang_reasons;
+    size_t nhang;
+    uint64_t *durations_us;
+    size_t ndur, capdur;
+};
+
+void verdict_stats_init(struct verdict_stats *s);
+void verdict_stats_free(struct verdict_stats *s);
+/* `what` is the crash signature or the hang reason (ignored for a pass). */
+void verdict_stats_add(struct verdict_stats *s, enum verdict v, const char *what, uint64_t duration_us);
+void verdict_stats_sort(struct verdict_stats *s);
+uint64_t verdict_stats_median_us(const struct verdict_stats *s);
+
+#endif

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `qmprace run` and `qmprace sim` as a user meets them: help, bad input (exit 2, file:line:col), an
+# unreachable target (exit 3), a VMM served by `qmprace sim --listen` and attached with qmp:unix:,
+# Ctrl-C in the middle of a long run (exit 130, partial results, nothing left behind).
+source "$(dirname "$0")/e2e-lib.sh"
+
+expect_status 0 "$QMPRACE" --help
+expect_grep "$tmp/out" "run SCHEDULE"
+expect_status 2 "$QMPRACE"
+expect_status 2 "$QMPRACE" frobnicate
+expect_status 0 "$QMPRACE" run --help
+expect_grep "$tmp/out" "--repeat N"
+expect_grep "$tmp/out" "qemu-7.2"
+expect_status 2 "$QMPRACE" run
+expect_status 2 "$QMPRACE" run "$corpus/libvirt-reset.sched" --repeat 0
+expect_grep "$tmp/err" "--repeat"
+expect_status 2 "$QMPRACE" run "$corpus/libvirt-reset.sched" --target sim:qemu-9.9
+expect_grep "$tmp/err" "unknown sim model 'qemu-9.9'"
+expect_status 2 "$QMPRACE" run "$tmp/does-not-exist.sched"
+expect_grep "$tmp/err" "does-not-exist.sched"
+
+printf 'caps events=on multifd=on\nmigrate\non failed: caps mutlifd=off\n' >"$tmp/typo.sched"
+expect_status 2 "$QMPRACE" run "$tmp/typo.sched"
+expect_grep "$tmp/err" "typo.sched:3:17: unknown capability 'mutlifd' (did you mean 'multifd'?)"
+
+# nothing runs when one of several schedules is bad
+expect_status 2 "$QMPRACE" run "$corpus/libvirt-reset.sched" "$tmp/typo.sched"
+expect_no_grep "$tmp/out" "crashed"
+
+expect_status 3 "$QMPRACE" run "$corpus/control-reset-only.sched" --target "qmp:unix:$tmp/nobody-listens"
+expect_grep "$tmp/err" "nobody-listens"
+
+# a VMM served over QMP: crashes show only as the connection dying, and qmprace says so
+sock=$tmp/sim.sock
+"$QMPRACE" sim --listen "unix:$sock" --model qemu-7.2 2>"$tmp/sim.err" &
+sim_pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+expect_status 1 "$QMPRACE" run "$corpus/libvirt-reset.sched" --target "qmp:unix:$sock" --repeat 5 --json "$tmp/json"
+expect_grep "$tmp/json" '"trials":5,"crashes":5' "qmp target json"
+expect_grep "$tmp/json" '{"signature":"QMP connection lost","count":5}' "qmp target json"
+expect_grep "$tmp/out" "shows a crash only as its QMP connection dying"
+expect_status 0 "$QMPRACE" run "$corpus/control-reset-only.sched" --target "qmp:unix:$sock" --repeat 5
+expect_grep "$tmp/out" "0/5 crashed"
+expect_status 2 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target "qmp:unix:$sock"
+expect_grep "$tmp/err" "libvirt-reset-held.sched:6:31: "
+expect_grep "$tmp/err" "'freeze' needs a target that can hold its threads"
+kill -TERM "$sim_pid"
+set +e; wait "$sim_pid"; sim_rc=$?; set -e
+[ "$sim_rc" -eq 0 ] && pass || fail "qmprace sim exit status $sim_rc after SIGTERM"
+[ ! -e "$sock" ] && pass || fail "qmprace sim left its socket file behind"
+expect_grep "$tmp/sim.err" "yank_unregister_instance: Assertion"
+expect_grep "$tmp/sim.err" "stopped after 5 modeled deaths"
+
+# Ctrl-C in a long run: exit 130, partial results printed and written, nothing left open
+"$QMPRACE" run "$corpus/libvirt-reset.sched" --repeat 1000000 --json "$tmp/partial.json" -q >"$tmp/out" 2>"$tmp/err" &
+run_pid=$!
+sleep 1
+kill -INT "$run_pid"
+set +e; wait "$run_pid"; run_rc=$?; set -e
+[ "$run_rc" -eq 130 ] && pass || fail "exit status $run_rc after SIGINT, expected 130"
+expect_grep "$tmp/out" "(interrupted: partial)"
+expect_grep "$tmp/partial.json" '"partial":true'
+[ -z "$(ls "$tmp" | grep '\.tmp\.')" ] && pass || fail "a temporary JSON file was left behind"
+
+e2e_done
