@@ -18,7 +18,9 @@
 struct target;
 
 struct target_hooks {
-    void (*trace)(void *arg, const char *thread, const char *event, const char *args);
+    /* A trace point: `mono_us` is when the target hit it on the mono clock (0: now, as it is reported),
+     * `thread` the name of the thread that hit it. */
+    void (*trace)(void *arg, uint64_t mono_us, const char *thread, const char *event, const char *args);
     void (*output)(void *arg, const char *line);
     /* The target process ended: signo > 0 a signal, 0 a normal exit; `message` its fatal line or NULL. */
     void (*died)(void *arg, int signo, const char *message);

@@ -20,7 +20,7 @@ static void on_trace(void *arg, const char *thread, const char *event, const cha
 {
     struct sim_target *st = arg;
     if (st->hooks.trace)
-        st->hooks.trace(st->hooks.arg, thread, event, args);
+        st->hooks.trace(st->hooks.arg, 0, thread, event, args);
 }
 
 static void on_output(void *arg, const char *line)

@@ -545,14 +545,15 @@ static bool probe_trace(const struct trial *t, const char *event)
     return false;
 }
 
-static void on_trace(void *arg, const char *thread, const char *event, const char *args)
+static void on_trace(void *arg, uint64_t mono_us, const char *thread, const char *event, const char *args)
 {
     struct trial_env *env = arg;
     struct trial *t = env->cur;
     if (!t || t->done)
         return;
     if (!probe_trace(t, event))
-        timeline_add(t->tl, TL_TRACE, "%s: %s %s", thread ? thread : "?", event, args ? args : "");
+        timeline_add_at(t->tl, mono_us ? mono_us : mono_now_us(), TL_TRACE, "%s: %s %s", thread ? thread : "?",
+                        event, args ? args : "");
     for (size_t i = 0; i < t->s->nlines; i++) {
         const struct sched_trigger *tr = &t->s->lines[i].trig;
         if (tr->kind == TRIG_TRACE && strcmp(tr->trace_event, event) == 0 && ++t->ls[i].seen == tr->nth)
