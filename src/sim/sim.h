@@ -40,8 +40,11 @@ struct sim_hooks {
     /* A line the modeled QEMU writes to its stderr, exactly as QEMU would (without "\n"), such as
      * "qemu-system-x86_64: Unable to write to socket: Connection reset by peer". */
     void (*output)(void *arg, const char *line);
-    /* The modeled process died: `signo` (SIGABRT, SIGSEGV) and the last line it printed (for an
-     * assertion: QEMU's full assertion line, path and line number included), or NULL. */
+    /* The modeled process died: `signo` (SIGABRT, SIGSEGV; 0 after `quit`) and the last line it printed
+     * (for an assertion: QEMU's full assertion line, path and line number included), or NULL. Called
+     * once, from the event loop right after the death (never from inside another hook), so it may
+     * free the VMM; no hook is called after it. The other hooks run inside the VMM's steps: they may
+     * call sim_vmm_freeze() or write to sockets, but must not free the VMM. */
     void (*died)(void *arg, int signo, const char *message);
     /* A modeled thread was held or released by sim_vmm_freeze(). */
     void (*thread)(void *arg, const char *thread, bool held);
@@ -58,8 +61,10 @@ struct sim_vmm *sim_vmm_new(struct event_base *base, const struct sim_model *mod
 /* Frees everything the VMM holds (sockets, timers); no hook is called from here. */
 void sim_vmm_free(struct sim_vmm *v);
 
-/* Serves a QMP monitor on a connected socket (the VMM owns the fd from now on): greeting, then
- * commands. Several monitors may be served at once; events go to each negotiated one. */
+/* Serves a QMP monitor on a connected socket (the VMM owns the fd from now on, and closes it if this
+ * fails, e.g. after the VMM died): greeting, then commands. Several monitors may be served at once;
+ * events go to each negotiated one. Timers need a base with EVENT_BASE_FLAG_PRECISE_TIMER
+ * (mono_event_base_new()): the model's delays are far below libevent's default 4 ms clock steps. */
 int sim_vmm_serve(struct sim_vmm *v, int fd, struct err *e);
 
 /* Holds a modeled thread for `dur_us`: what it would do in that time happens after (like ptrace-stopping

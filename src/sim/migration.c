@@ -1,0 +1,739 @@
+/* migration: the outgoing migration's life cycle as QEMU 7.2 runs it: qmp_migrate's checks, the
+ * channel connects handled on main, the live_migration thread (setup, handing packets to multifd
+ * channels, completion, noticing errors late), the multifd send threads' error path
+ * (multifd_send_terminate_threads), migrate_cancel. Each function runs in one modeled thread's context,
+ * named in its comment; work for another thread is posted to it. The cleanup bottom half is in
+ * cleanup.c. It must never block, and must touch nothing after a call that may end the VMM. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "mono.h"
+#include "sim_internal.h"
+
+static uint64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
+
+static void notice_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct sim_vmm *v = arg;
+    sim_thread_post(&v->lm_thr, ACT_LM_NOTICE);
+}
+
+static void mainerr_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct sim_vmm *v = arg;
+    sim_thread_post(&v->lm_thr, ACT_LM_MAINERR);
+}
+
+static void bh_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct sim_vmm *v = arg;
+    sim_thread_post(&v->main_thr, ACT_CLEANUP);
+}
+
+int sim_mig_init(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    sim_chan_init(&m->main, v, -1);
+    m->notice_timer = evtimer_new(v->base, notice_cb, v);
+    m->mainerr_timer = evtimer_new(v->base, mainerr_cb, v);
+    m->bh_timer = evtimer_new(v->base, bh_cb, v);
+    return m->notice_timer && m->mainerr_timer && m->bh_timer ? 0 : -1;
+}
+
+/* Drops the channels of a migration that has been cleaned up (or of a dead VMM). `report` says whether
+ * a thread still held gets its release reported. */
+static void drop_channels(struct sim_vmm *v, bool report)
+{
+    struct sim_mig *m = &v->mig;
+    sim_chan_close(&m->main, true);
+    for (int i = 0; m->mf && i < m->created; i++) {
+        sim_chan_close(&m->mf[i], true);
+        sim_thread_fini(&m->mf[i].thr, report);
+    }
+    free(m->mf);
+    m->mf = NULL;
+    m->created = 0;
+}
+
+void sim_mig_stop(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    /* Only close and silence: a step of one of these threads may still be on the stack. */
+    sim_chan_close(&m->main, true);
+    for (int i = 0; m->mf && i < m->created; i++) {
+        sim_chan_close(&m->mf[i], true);
+        sim_thread_clear(&m->mf[i].thr, true);
+    }
+    if (m->notice_timer)
+        evtimer_del(m->notice_timer);
+    if (m->mainerr_timer)
+        evtimer_del(m->mainerr_timer);
+    if (m->bh_timer)
+        evtimer_del(m->bh_timer);
+}
+
+void sim_mig_free(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    drop_channels(v, false);
+    if (m->notice_timer)
+        event_free(m->notice_timer);
+    if (m->mainerr_timer)
+        event_free(m->mainerr_timer);
+    if (m->bh_timer)
+        event_free(m->bh_timer);
+    m->notice_timer = m->mainerr_timer = m->bh_timer = NULL;
+}
+
+/* ---- qmp_migrate (main) ---- */
+
+static bool parse_ipv4_loopback(const char *host, struct sockaddr_in *sin)
+{
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+        return false;
+    return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" as inet_parse() reads it. Returns -1 on a parse error (QEMU's text in
+ * e); otherwise fills the address, or sets m->refuse for a host that is not loopback. */
+static int parse_tcp(struct sim_mig *m, const char *s, struct err *e)
+{
+    char host[64];
+    const char *port;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+            return err_set(e, "error parsing IPv6 address '%s'", s);
+        memcpy(host, s + 1, (size_t)(end - s - 1));
+        host[end - s - 1] = '\0';
+        port = end + 2;
+    } else {
+        const char *colon = strchr(s, ':');
+        if (!colon || colon == s || (size_t)(colon - s) >= sizeof host)
+            return err_set(e, "error parsing address '%s'", s);
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = '\0';
+        port = colon + 1;
+    }
+    char *end;
+    errno = 0;
+    unsigned long p = strtoul(port, &end, 10);
+    if (!*port || *end || errno || p > 65535)
+        return err_set(e, "error parsing address '%s'", s);
+    snprintf(m->hostport, sizeof m->hostport, "%s:%s", host, port);
+    memset(&m->addr, 0, sizeof m->addr);
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p)};
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+    if (parse_ipv4_loopback(host, &sin)) {
+        memcpy(&m->addr, &sin, sizeof sin);
+        m->addrlen = sizeof sin;
+    } else if (inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1 && IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
+        memcpy(&m->addr, &sin6, sizeof sin6);
+        m->addrlen = sizeof sin6;
+    } else {
+        m->refuse = true;
+    }
+    return 0;
+}
+
+/* migrate_init(): resets the migration state, keeping capabilities and parameters. */
+static void migrate_init(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    /* Cleanup of the previous migration has not run yet: 7.2 zeroes s->cleanup_bh here, and the old
+     * live_migration thread or the pending bottom half will use that NULL pointer. */
+    if (m->instance)
+        m->bh_lost = true;
+    m->has_error = false;
+    m->error[0] = '\0';
+    v->status = MIG_NONE;
+    sim_set_state(v, &v->main_thr, MIG_NONE, MIG_SETUP);
+    m->start_wall_ms = wall_ms();
+    m->start_mono = mono_now_us();
+    m->setup_time = m->total_time = m->downtime = 0;
+    m->transferred = m->multifd_bytes = 0;
+    m->pages_done = 0;
+}
+
+int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
+{
+    static const char *const allowed[] = {"uri", "blk", "inc", "detach", "resume", NULL};
+    struct sim_mig *m = &v->mig;
+    const char *uri;
+    bool has, blk = false, inc = false, detach = false, resume = false;
+    if (sim_arg_str(args, "uri", true, &uri, e) < 0 || sim_arg_bool(args, "blk", NULL, &has, &blk, e) < 0 ||
+        sim_arg_bool(args, "inc", NULL, &has, &inc, e) < 0 ||
+        sim_arg_bool(args, "detach", NULL, &has, &detach, e) < 0 ||
+        sim_arg_bool(args, "resume", NULL, &has, &resume, e) < 0 || sim_args_check_only(args, allowed, e) < 0)
+        return -1;
+    /* migrate_prepare() */
+    if (resume)
+        return err_set(e, "Cannot resume if there is no paused migration");
+    if (vocab_status_is_running(v->status))
+        return err_set(e, SIM_ERR_ACTIVE);
+    if (v->runstate == RS_POSTMIGRATE)
+        return err_set(e, "Can't migrate the vm that was paused due to previous migration");
+    migrate_init(v);
+    /* yank_register_instance() */
+    if (m->instance)
+        return err_set(e, "duplicate yank instance");
+
+    const char *p = strncmp(uri, "tcp:", 4) == 0 ? uri + 4 : NULL;
+    if (!p) {
+        /* The simulator streams over TCP only: other transports get QEMU's unknown-protocol path. */
+        sim_set_state(v, &v->main_thr, MIG_SETUP, MIG_FAILED);
+        return err_set(e, "Parameter 'uri' expects a valid migration protocol");
+    }
+    m->instance = true;
+    drop_channels(v, true); /* the previous, cleaned-up migration's */
+    m->refuse = false;
+    if (parse_tcp(m, p, e) < 0) {
+        m->instance = false;
+        /* migrate_fd_error() */
+        sim_trace(v, &v->main_thr, "migrate_fd_error", "%s", e->msg);
+        sim_set_state(v, &v->main_thr, MIG_SETUP, MIG_FAILED);
+        sim_set_error(v, "%s", e->msg);
+        return -1;
+    }
+    m->have_file = false;
+    m->mf_live = false;
+    m->mf_exiting = false;
+    m->next_channel = 0;
+    m->lm_waiting = m->notice_armed = m->tail_queued = false;
+    m->join_wait = false;
+    m->file_error = false;
+    m->used_multifd = false;
+    m->main_pending = 0;
+    m->pages_total = v->cfg.ram_bytes / SIM_PAGE ? v->cfg.ram_bytes / SIM_PAGE : 1;
+    m->vm_was_running = false;
+    sim_chan_init(&m->main, v, -1);
+    sim_thread_restart(&v->lm_thr);
+    v->lm_thr.exists = true;
+    m->lm = LM_WAIT;
+    struct err ce;
+    if (sim_chan_connect(&m->main, &ce) < 0) {
+        m->main.state = CH_CONNECTED;
+        m->main.connect_err = ENOMEM;
+        sim_thread_post(&v->main_thr, ACT_CONNECT);
+    }
+    return 0;
+}
+
+/* ---- connects (main) ---- */
+
+static void multifd_init_packet(struct sim_chan *c)
+{
+    /* MultiFDInit_t, packed: magic, version (big endian), uuid, id, then unused bytes. */
+    uint8_t *h = c->head;
+    memset(h, 0, 64);
+    h[0] = 0x11, h[1] = 0x22, h[2] = 0x33, h[3] = 0x44;
+    h[7] = 1;
+    h[24] = (uint8_t)c->index;
+    c->head_len = 64;
+    c->head_off = 0;
+}
+
+static void multifd_setup(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    int n = sim_cur_channels(v);
+    m->mf = calloc((size_t)n, sizeof *m->mf);
+    if (!m->mf) {
+        sim_set_error(v, "out of memory");
+        return;
+    }
+    m->created = n;
+    m->used_multifd = true;
+    m->mf_live = true;
+    for (int i = 0; i < n; i++) {
+        struct sim_chan *c = &m->mf[i];
+        sim_chan_init(c, v, i);
+        struct err ce;
+        if (!c->thr.kick || sim_chan_connect(c, &ce) < 0) {
+            c->state = CH_CONNECTED;
+            c->connect_err = ENOMEM;
+            sim_thread_post(&v->main_thr, ACT_CONNECT);
+        }
+    }
+}
+
+static void main_connected(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    struct sim_chan *c = &m->main;
+    if (c->connect_err) {
+        /* migrate_fd_connect(error): FAILED (FAILING with the fix), then cleanup right away. */
+        char text[200];
+        snprintf(text, sizeof text, "Failed to connect to '%s': %s", m->hostport, strerror(c->connect_err));
+        sim_chan_close(c, true);
+        c->state = CH_FAILED;
+        sim_trace(v, &v->main_thr, "migrate_fd_error", "%s", text);
+        sim_set_state(v, &v->main_thr, MIG_SETUP, sim_failed_status(v));
+        sim_set_error(v, "%s", text);
+        m->lm = LM_NONE;
+        v->lm_thr.exists = false;
+        sim_cleanup_run(v);
+        return;
+    }
+    /* migration_channel_connect(): yank function for the main channel, to_dst_file set. */
+    c->state = CH_UP;
+    c->yank = true;
+    m->have_file = true;
+    m->has_error = false; /* migrate_fd_connect() frees a previous error */
+    m->expected_downtime = v->params[PARAM_DOWNTIME_LIMIT];
+    if (sim_multifd_on(v))
+        multifd_setup(v);
+    sim_thread_post(&v->lm_thr, ACT_LM_START);
+}
+
+static void multifd_connected(struct sim_vmm *v, struct sim_chan *c)
+{
+    if (c->connect_err) {
+        /* multifd_new_send_channel_cleanup(): the error is kept, the channel counts as quit. */
+        sim_set_error(v, "Failed to connect to '%s': %s", v->mig.hostport, strerror(c->connect_err));
+        sim_chan_close(c, true);
+        c->state = CH_FAILED;
+        c->quit = true;
+        sim_thread_post(&v->lm_thr, ACT_LM_FEED);
+        return;
+    }
+    /* multifd_channel_connect(): yank function, then the thread multifdsend_N. */
+    c->state = CH_UP;
+    c->yank = true;
+    c->running = true;
+    c->thr.exists = true;
+    multifd_init_packet(c);
+    sim_chan_arm(c);
+}
+
+void sim_mig_connect_done(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->main.state == CH_CONNECTED) {
+        main_connected(v);
+        if (v->dead)
+            return;
+    }
+    for (int i = 0; m->mf && i < m->created; i++)
+        if (m->mf[i].state == CH_CONNECTED)
+            multifd_connected(v, &m->mf[i]);
+}
+
+/* ---- live_migration ---- */
+
+void sim_mig_schedule_bh(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->bh_lost) { /* qemu_bh_schedule(NULL) */
+        sim_die(v, SIGSEGV, NULL);
+        return;
+    }
+    m->bh_pending = true;
+    struct timeval tv = mono_tv(v->model->bh_delay_us);
+    evtimer_add(m->bh_timer, &tv);
+}
+
+/* live_migration: after_loop and migration_iteration_finish(). */
+void sim_mig_lm_finish(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->lm == LM_DONE || m->lm == LM_NONE)
+        return;
+    m->lm = LM_DONE;
+    evtimer_del(m->notice_timer);
+    m->notice_armed = false;
+    sim_trace(v, &v->lm_thr, "migration_thread_after_loop", "%s", "");
+    v->lm_thr.exists = false;
+    switch (v->status) {
+    case MIG_COMPLETED:
+        sim_set_runstate(v, RS_POSTMIGRATE);
+        break;
+    case MIG_FAILED:
+    case MIG_FAILING:
+    case MIG_CANCELLED:
+    case MIG_CANCELLING:
+        if (m->vm_was_running) {
+            if (v->runstate != RS_RUNNING) {
+                sim_set_runstate(v, RS_RUNNING);
+                sim_qmp_event(v, "RESUME", NULL);
+            }
+        } else if (v->runstate == RS_FINISH_MIGRATE) {
+            sim_set_runstate(v, RS_POSTMIGRATE);
+        }
+        break;
+    default:
+        sim_output(v, SIM_QEMU "migration_iteration_finish: Unknown ending state %d", (int)v->status);
+        break;
+    }
+    sim_mig_schedule_bh(v);
+}
+
+void sim_mig_arm_notice(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->notice_armed || m->lm == LM_DONE || m->lm == LM_NONE || m->lm == LM_ENDING)
+        return;
+    m->notice_armed = true;
+    struct timeval tv = mono_tv(v->model->notice_delay_us);
+    evtimer_add(m->notice_timer, &tv);
+}
+
+static void start_active(struct sim_vmm *v);
+
+/* live_migration: thread start. */
+void sim_mig_lm_start(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->lm != LM_WAIT)
+        return;
+    m->lm = LM_SETUP;
+    /* qemu_savevm_state_header(): QEMU_VM_FILE_MAGIC "QEVM", QEMU_VM_FILE_VERSION 3 */
+    static const uint8_t qevm[8] = {0x51, 0x45, 0x56, 0x4d, 0, 0, 0, 3};
+    memcpy(m->main.head, qevm, sizeof qevm);
+    m->main.head_len = sizeof qevm;
+    m->main.head_off = 0;
+    sim_chan_arm(&m->main);
+    if (v->status != MIG_SETUP) { /* cancelled before the thread ran */
+        sim_mig_lm_finish(v);
+        return;
+    }
+    start_active(v);
+}
+
+/* live_migration: ram_save_setup() waits for every multifd channel, then SETUP -> ACTIVE. */
+static void start_active(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (v->status != MIG_SETUP) {
+        sim_mig_lm_finish(v);
+        return;
+    }
+    for (int i = 0; m->mf && i < m->created; i++)
+        if (!m->mf[i].up && !m->mf[i].quit)
+            return; /* posted again when it is up */
+    int quit = -1;
+    for (int i = 0; m->mf && i < m->created && quit < 0; i++)
+        if (m->mf[i].quit)
+            quit = i;
+    if (v->caps[CAP_EVENTS]) {
+        json_object *data = json_object_new_object();
+        json_object_object_add(data, "pass", json_object_new_int(1));
+        sim_qmp_event(v, "MIGRATION_PASS", data);
+    }
+    m->setup_time = (mono_now_us() - m->start_mono) / 1000u;
+    sim_set_state(v, &v->lm_thr, MIG_SETUP, MIG_ACTIVE);
+    if (v->status != MIG_ACTIVE) {
+        sim_mig_lm_finish(v);
+        return;
+    }
+    if (quit >= 0) { /* a channel never came up: the setup sync fails, the loop's first check ends it */
+        sim_output(v, SIM_QEMU "multifd_send_sync_main: channel %d has already quit", quit);
+        sim_set_state(v, &v->lm_thr, MIG_ACTIVE, sim_failed_status(v));
+        sim_trace(v, &v->lm_thr, "migration_thread_file_err", "%s", "");
+        sim_mig_lm_finish(v);
+        return;
+    }
+    m->lm = LM_RUN;
+    if (!m->mf) { /* no multifd: every page (header + 4 KiB) goes over the main stream */
+        m->main.data_left += m->pages_total * (SIM_PAGE_HDR + SIM_PAGE);
+        sim_chan_arm(&m->main);
+    }
+    sim_mig_lm_feed(v);
+}
+
+static void main_flush(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->main_pending == 0)
+        return;
+    m->main.data_left += m->main_pending;
+    m->main_pending = 0;
+    sim_chan_arm(&m->main);
+}
+
+/* live_migration: all pages sent and flushed: migration_completion(), then leave the loop. */
+static void maybe_complete(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->mf) {
+        if (m->pages_done < m->pages_total)
+            return;
+        for (int i = 0; i < m->created; i++)
+            if (m->mf[i].job)
+                return;
+    }
+    main_flush(v);
+    if (m->main.data_left > 0 || m->main.head_off < m->main.head_len)
+        return;
+    if (!m->tail_queued) {
+        /* vm_stop_force_state(RUN_STATE_FINISH_MIGRATE), then the device state and EOS */
+        m->vm_was_running = v->runstate == RS_RUNNING;
+        if (m->vm_was_running)
+            sim_qmp_event(v, "STOP", NULL);
+        sim_set_runstate(v, RS_FINISH_MIGRATE);
+        m->downtime_start = mono_now_us();
+        m->tail_queued = true;
+        m->main.data_left += SIM_MAIN_TAIL;
+        sim_chan_arm(&m->main);
+        return;
+    }
+    sim_set_state(v, &v->lm_thr, MIG_ACTIVE, MIG_COMPLETED);
+    m->total_time = wall_ms() - m->start_wall_ms;
+    m->downtime = (mono_now_us() - m->downtime_start) / 1000u;
+    sim_mig_lm_finish(v);
+}
+
+/* live_migration: multifd_send_pages(), channel by channel as each is free. */
+static void feed_multifd(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    while (m->pages_done < m->pages_total) {
+        if (m->mf_exiting)
+            return; /* multifd_send_pages() fails; the error is noticed later (ACT_LM_NOTICE) */
+        bool any_free = false;
+        for (int i = 0; i < m->created && !any_free; i++)
+            any_free = m->mf[i].up && !m->mf[i].job && !m->mf[i].quit;
+        if (!any_free) {
+            m->lm_waiting = true; /* qemu_sem_wait(channels_ready) */
+            return;
+        }
+        int cur = sim_cur_channels(v);
+        int i = m->next_channel % cur;
+        struct sim_chan *c = NULL;
+        for (int step = 0; step < cur; step++, i = (i + 1) % cur) {
+            /* 7.2 indexes params[] with the current multifd-channels: past the channels created at
+             * setup it locks an uninitialized mutex. */
+            if (i >= m->created) {
+                sim_die(v, SIGABRT, SIM_MSG_MUTEX);
+                return;
+            }
+            if (!m->mf[i].job) {
+                c = &m->mf[i];
+                break;
+            }
+        }
+        if (!c) { /* fewer channels now: it spins until one of those is free */
+            m->lm_waiting = true;
+            return;
+        }
+        m->lm_waiting = false;
+        m->next_channel = (i + 1) % cur;
+        uint64_t pages = m->pages_total - m->pages_done;
+        if (pages > SIM_MF_PAGES)
+            pages = SIM_MF_PAGES;
+        uint64_t bytes = SIM_MF_HDR + pages * SIM_PAGE;
+        m->pages_done += pages;
+        m->multifd_bytes += bytes;
+        m->transferred += bytes;
+        c->job = true;
+        c->data_left = bytes;
+        sim_chan_arm(c);
+        m->main_pending += SIM_MAIN_PER_PACKET;
+        if (m->main_pending >= SIM_MAIN_FLUSH)
+            main_flush(v);
+    }
+    maybe_complete(v);
+}
+
+void sim_mig_lm_feed(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->lm == LM_SETUP) {
+        start_active(v);
+        return;
+    }
+    if (m->lm != LM_RUN || v->status != MIG_ACTIVE || m->file_error)
+        return;
+    if (m->mf)
+        feed_multifd(v);
+    else
+        maybe_complete(v);
+}
+
+/* live_migration: migration_detect_error() finds the stream error (or the cancel), `notice_delay_us`
+ * after a multifd thread set FAILED. */
+void sim_mig_lm_notice(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    m->notice_armed = false;
+    if (m->lm == LM_DONE || m->lm == LM_NONE)
+        return;
+    if (m->mf && m->lm_waiting) { /* woken in multifd_send_pages(): the next channel has quit */
+        int cur = sim_cur_channels(v);
+        int i = m->next_channel % cur;
+        if (i >= m->created) {
+            sim_die(v, SIGABRT, SIM_MSG_MUTEX);
+            return;
+        }
+        sim_output(v, SIM_QEMU "multifd_send_pages: channel %d has already quit!", i);
+    }
+    if (m->bh_lost) { /* migrate_init() ran meanwhile: to_dst_file and cleanup_bh are NULL */
+        sim_die(v, SIGSEGV, NULL);
+        return;
+    }
+    enum mig_status st = v->status;
+    if (st != MIG_CANCELLING && st != MIG_CANCELLED) {
+        sim_set_state(v, &v->lm_thr, st, sim_failed_status(v));
+        sim_trace(v, &v->lm_thr, "migration_thread_file_err", "%s", "");
+    }
+    sim_mig_lm_finish(v);
+}
+
+/* live_migration: after a main-stream error without multifd it leaves its loop a little later. */
+void sim_mig_lm_mainerr(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (m->lm != LM_ENDING)
+        return;
+    if (m->bh_lost) {
+        sim_die(v, SIGSEGV, NULL);
+        return;
+    }
+    sim_trace(v, &v->lm_thr, "migration_thread_file_err", "%s", "");
+    sim_mig_lm_finish(v);
+}
+
+/* ---- multifd threads ---- */
+
+/* multifd_send_terminate_threads(), in thread `t`; `error` NULL from cleanup. */
+void sim_mig_terminate(struct sim_vmm *v, const struct sim_thread *t, const char *error)
+{
+    struct sim_mig *m = &v->mig;
+    sim_trace(v, t, "multifd_send_terminate_threads", "error %d", error ? 1 : 0);
+    if (error) {
+        sim_set_error(v, "%s", error);
+        enum mig_status st = v->status;
+        if (st == MIG_SETUP || st == MIG_PRE_SWITCHOVER || st == MIG_DEVICE || st == MIG_ACTIVE)
+            sim_set_state(v, t, st, sim_failed_status(v));
+        sim_mig_arm_notice(v);
+    }
+    if (m->mf_exiting || !m->mf_live)
+        return;
+    m->mf_exiting = true;
+    int cur = sim_cur_channels(v);
+    for (int i = 0; i < cur; i++) {
+        if (i >= m->created) {
+            sim_die(v, SIGABRT, SIM_MSG_MUTEX);
+            return;
+        }
+        struct sim_chan *c = &m->mf[i];
+        c->quit = true;
+        sim_chan_shutdown(c);
+        if (c->running)
+            sim_thread_post(&c->thr, ACT_MF_QUIT);
+    }
+}
+
+static void thread_exited(struct sim_chan *c)
+{
+    struct sim_vmm *v = c->v;
+    c->running = false;
+    if (v->mig.join_wait)
+        sim_thread_post(&v->main_thr, ACT_CLEANUP_JOIN);
+}
+
+/* multifdsend_N: woken with quit set: an idle thread exits; a busy one fails its next write. */
+void sim_mig_mf_quit(struct sim_chan *c)
+{
+    if (!c->running)
+        return;
+    if (c->job || c->head_off < c->head_len) {
+        sim_chan_arm(c);
+        return;
+    }
+    thread_exited(c);
+}
+
+/* Owner thread: the channel wrote everything it had. */
+void sim_mig_chan_done(struct sim_chan *c)
+{
+    struct sim_vmm *v = c->v;
+    if (c->index < 0) {
+        sim_thread_post(&v->lm_thr, ACT_LM_FEED);
+        return;
+    }
+    if (!c->up)
+        c->up = true;
+    else
+        c->job = false;
+    if (c->quit) {
+        if (c->running)
+            thread_exited(c);
+        return;
+    }
+    sim_thread_post(&v->lm_thr, ACT_LM_FEED); /* channels_ready */
+}
+
+/* Owner thread: a write failed with `err`. */
+void sim_mig_chan_error(struct sim_chan *c, int err)
+{
+    struct sim_vmm *v = c->v;
+    struct sim_mig *m = &v->mig;
+    if (c->index < 0) { /* live_migration's own write on the main stream */
+        m->file_error = true;
+        if (v->status == MIG_CANCELLING || v->status == MIG_CANCELLED)
+            return; /* our own shutdown; the cancel is noticed by ACT_LM_NOTICE */
+        sim_set_error(v, "Unable to write to socket: %s", strerror(err));
+        if (m->mf) {
+            sim_mig_arm_notice(v);
+            return;
+        }
+        sim_output(v, SIM_QEMU "failed to save SaveStateEntry with id(name): 2(ram): -5");
+        sim_set_state(v, &v->lm_thr, v->status, sim_failed_status(v));
+        if (m->lm != LM_DONE && m->lm != LM_NONE) {
+            m->lm = LM_ENDING;
+            evtimer_del(m->notice_timer);
+            m->notice_armed = false;
+            struct timeval tv = mono_tv(v->model->main_error_delay_us);
+            evtimer_add(m->mainerr_timer, &tv);
+        }
+        return;
+    }
+    char text[160];
+    snprintf(text, sizeof text, "Unable to write to socket: %s", strerror(err));
+    sim_trace(v, &c->thr, "multifd_send_error", "channel %d", c->index);
+    sim_mig_terminate(v, &c->thr, text);
+    if (v->dead)
+        return;
+    c->job = false;
+    if (c->running)
+        thread_exited(c);
+}
+
+/* ---- migrate_cancel (main) ---- */
+
+void sim_mig_cancel(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    sim_trace(v, &v->main_thr, "migrate_fd_cancel", "%s", "");
+    enum mig_status st = v->status;
+    if (vocab_status_is_running(st))
+        sim_set_state(v, &v->main_thr, st, MIG_CANCELLING);
+    if (v->status != MIG_CANCELLING)
+        return;
+    if (m->have_file) { /* qemu_file_shutdown(): the live_migration thread stops at its next check */
+        sim_chan_shutdown(&m->main);
+        m->file_error = true;
+    }
+    if (m->lm == LM_SETUP || m->lm == LM_RUN)
+        sim_mig_arm_notice(v);
+}
