@@ -53,6 +53,18 @@ static int check_count;
         }                                                                                            \
     } while (0)
 
+/* A private temp directory ($TMPDIR or /tmp), for sockets and files a test makes; `buf` gets its path.
+ * Returns buf, or NULL (and a failed check) when it cannot be made. */
+#include <stdlib.h>
+static inline char *check_mkdtemp(char *buf, size_t n)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(buf, n, "%s/qmprace-test-XXXXXX", base && *base ? base : "/tmp");
+    char *dir = mkdtemp(buf);
+    CHECK_MSG(dir != NULL, "mkdtemp(%s) failed", buf);
+    return dir;
+}
+
 static inline int check_exit(void)
 {
     fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures);

@@ -123,8 +123,9 @@ static void expect_handshake(struct server *s, const char *addr)
 
 static void test_unix(void)
 {
-    char dir[] = "/tmp/qmprace-test-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[96];
+    if (!check_mkdtemp(dir, sizeof dir))
+        return;
     char addr[128], missing[128];
     snprintf(addr, sizeof addr, "unix:%s/qmp.sock", dir);
     snprintf(missing, sizeof missing, "unix:%s/none.sock", dir);

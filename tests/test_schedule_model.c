@@ -107,11 +107,9 @@ static void test_equal(void)
 
 static void test_load(void)
 {
-    char dir[] = "/tmp/qmprace-test-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK_MSG(0, "mkdtemp: %s", strerror(errno));
+    char dir[96];
+    if (!check_mkdtemp(dir, sizeof dir))
         return;
-    }
     char path[256];
     snprintf(path, sizeof path, "%s/x.sched", dir);
     FILE *f = fopen(path, "w");

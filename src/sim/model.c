@@ -1,6 +1,6 @@
 /* model: the table of modeled QEMU behaviours and their timing parameters. Every delay the simulated VMM
  * uses comes from here, with the measurement it rests on, so a run is deterministic and the numbers can
- * be checked against /work/shared/FACTS.md and the transcripts. It must never hold mutable state. */
+ * be checked against docs/qemu-7.2-facts.md and tests/transcripts/. It must never hold mutable state. */
 #include <string.h>
 
 #include "sim_internal.h"
