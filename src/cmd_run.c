@@ -35,7 +35,12 @@ static void usage(FILE *f)
             "      --timeline       show the timeline of the first crashing trial\n"
             "                       (else the first hang, else the first trial)\n"
             "      --deadline DUR   a trial that takes longer is a hang (default 10s)\n"
-            "      --ram SIZE       guest RAM of the target (default: the target's; sim: 256MiB)\n"
+            "      --ram SIZE       guest RAM of the target (default: the target's; sim and qemu: 256MiB)\n"
+            "      --qemu-arg ARG   qemu: one more argument for the QEMUs it starts (repeatable; after\n"
+            "                       qmprace's own, e.g. --qemu-arg=-cpu --qemu-arg=max)\n"
+            "      --fresh          qemu: a new QEMU for every trial (default: reuse one after each pass)\n"
+            "      --dest sink|qemu qemu: migrate into the sink (default) or a real destination QEMU\n"
+            "                       started for each trial\n"
             "  -q, --quiet          no progress line\n"
             "  -h, --help           this text\n"
             "\n"
@@ -143,11 +148,18 @@ int cmd_run(int argc, char **argv)
         {"json", required_argument, NULL, 'j'},   {"timeline", no_argument, NULL, 'T'},
         {"deadline", required_argument, NULL, 'd'}, {"ram", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"qemu-arg", required_argument, NULL, 'A'}, {"fresh", no_argument, NULL, 'F'},
+        {"dest", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     const char *target_spec_arg = DEFAULT_TARGET, *json_path = NULL;
     uint64_t repeat = 1, deadline = 0, ram = 0;
-    bool timeline = false, quiet = false;
+    bool timeline = false, quiet = false, fresh = false, dest_vmm = false;
+    /* --qemu-arg values point into argv: nothing to free. */
+    const char **vmm_args = NULL;
+    size_t nvmm_args = 0;
+    const char **trace_events = NULL;
+    size_t ntrace_events = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:n:qh", longopts, NULL)) != -1) {
@@ -178,21 +190,53 @@ int cmd_run(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case 'A': {
+            const char **v = realloc(vmm_args, (nvmm_args + 1) * sizeof *v);
+            if (!v) {
+                free(vmm_args);
+                return EXIT_USAGE;
+            }
+            vmm_args = v;
+            vmm_args[nvmm_args++] = optarg;
+            break;
+        }
+        case 'F':
+            fresh = true;
+            break;
+        case 'D':
+            if (strcmp(optarg, "qemu") == 0)
+                dest_vmm = true;
+            else if (strcmp(optarg, "sink") == 0)
+                dest_vmm = false;
+            else {
+                free(vmm_args);
+                return cmd_usage_error("run", "--dest: expected sink or qemu, got '%s'", optarg);
+            }
+            break;
         case 'h':
             usage(stdout);
             return EXIT_OK;
         default:
+            free(vmm_args);
             return cmd_usage_error("run", "bad option");
         }
     }
-    if (optind >= argc)
+    if (optind >= argc) {
+        free(vmm_args);
         return cmd_usage_error("run", "no schedule given");
+    }
+    if ((nvmm_args || fresh || dest_vmm) && strncmp(target_spec_arg, "qemu", 4) != 0) {
+        free(vmm_args);
+        return cmd_usage_error("run", "--qemu-arg, --fresh and --dest are for --target qemu[:PATH]");
+    }
 
     /* Everything that can be wrong with the input is found before the first trial runs. */
     size_t n = (size_t)(argc - optind);
     struct sched_run *runs = calloc(n, sizeof *runs);
-    if (!runs)
+    if (!runs) {
+        free(vmm_args);
         return EXIT_USAGE;
+    }
     int rc = EXIT_OK;
     struct err e = {{0}};
     struct target *target = NULL;
@@ -209,12 +253,32 @@ int cmd_run(int argc, char **argv)
         }
         verdict_stats_init(&runs[i].stats);
     }
-    struct target_options topt = {.ram_bytes = ram};
+    /* A target that must switch trace points on needs to know which ones the schedules wait for. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < runs[i].sched->nlines; k++)
+            if (runs[i].sched->lines[k].trig.kind == TRIG_TRACE) {
+                const char **v = realloc(trace_events, (ntrace_events + 1) * sizeof *v);
+                if (!v) {
+                    rc = EXIT_USAGE;
+                    goto out;
+                }
+                trace_events = v;
+                trace_events[ntrace_events++] = runs[i].sched->lines[k].trig.trace_event;
+            }
+    struct target_options topt = {.ram_bytes = ram,
+                                  .vmm_args = vmm_args,
+                                  .nvmm_args = nvmm_args,
+                                  .trace_events = trace_events,
+                                  .ntrace_events = ntrace_events,
+                                  .fresh = fresh,
+                                  .dest_vmm = dest_vmm};
     target = target_new(target_spec_arg, &topt, &e);
     if (!target) {
         rc = cmd_usage_error("run", "%s", e.msg);
         goto out;
     }
+    if (target_warning(target))
+        fprintf(stderr, "qmprace run: warning: %s\n", target_warning(target));
     for (size_t i = 0; i < n; i++)
         if (trial_check(runs[i].sched, target, &e) < 0) {
             fprintf(stderr, "%s\n", e.msg);
@@ -303,5 +367,7 @@ out:
         trial_result_clear(&runs[i].shown);
     }
     free(runs);
+    free(vmm_args);
+    free(trace_events);
     return rc;
 }

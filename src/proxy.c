@@ -103,6 +103,17 @@ static void set_nodelay(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on unix sockets */
 }
 
+/* A source's receive buffer is fixed (the kernel doubles this), not left to autotuning: autotuning can
+ * grow it to tens of MiB while we read fast, and a `stall` would then let the source write that much more
+ * before it blocks, which is not what a stalled network does. */
+#define SOURCE_RCVBUF (1 << 20)
+
+static void set_source_buffer(int fd)
+{
+    int size = SOURCE_RCVBUF;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
 static void ev_want(struct event *ev, bool on)
 {
     if (!ev)
@@ -566,6 +577,7 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
         return;
     }
     set_nodelay(fd);
+    set_source_buffer(fd);
     c->index = p->count;
     p->chans[p->count++] = c;
     int err = chan_connect(c);
@@ -710,6 +722,22 @@ struct proxy *proxy_new(struct event_base *base, const char *upstream, const str
     }
     snprintf(p->uri, sizeof p->uri, "tcp:127.0.0.1:%u", (unsigned)ntohs(bound.sin_port));
     return p;
+}
+
+int proxy_set_upstream(struct proxy *p, const char *upstream, struct err *e)
+{
+    if (strcmp(upstream, p->up_name) == 0)
+        return 0;
+    struct sockaddr_storage addr = p->up_addr;
+    socklen_t len = p->up_len;
+    char name[sizeof p->up_name];
+    memcpy(name, p->up_name, sizeof name);
+    if (parse_upstream(p, upstream, e) == 0)
+        return 0;
+    p->up_addr = addr;
+    p->up_len = len;
+    memcpy(p->up_name, name, sizeof name);
+    return -1;
 }
 
 void proxy_drop_all(struct proxy *p)

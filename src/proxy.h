@@ -51,6 +51,11 @@ struct proxy *proxy_new(struct event_base *base, const char *upstream, const str
                         struct err *e);
 void proxy_free(struct proxy *p);
 
+/* Where channels that connect from now on are forwarded ("tcp:HOST:PORT" on loopback or "unix:PATH"),
+ * e.g. a destination VMM started for one trial. Channels already open keep their upstream. On error the
+ * upstream stays as it was. */
+int proxy_set_upstream(struct proxy *p, const char *upstream, struct err *e);
+
 /* "tcp:127.0.0.1:PORT": what `migrate` is given. */
 const char *proxy_uri(const struct proxy *p);
 

@@ -7,7 +7,7 @@
 #include "sim/sim.h"
 #include "target_impl.h"
 
-static const struct target_ops *const kinds[] = {&target_sim_ops, &target_qmp_ops};
+static const struct target_ops *const kinds[] = {&target_sim_ops, &target_qmp_ops, &target_qemu_ops};
 
 struct target *target_new(const char *spec, const struct target_options *opt, struct err *e)
 {
@@ -32,7 +32,7 @@ struct target *target_new(const char *spec, const struct target_options *opt, st
         }
         return t;
     }
-    err_set(e, "unknown target '%s' (expected sim:MODEL, qmp:unix:PATH or qmp:tcp:HOST:PORT)", spec);
+    err_set(e, "unknown target '%s' (expected sim:MODEL, qmp:unix:PATH, qmp:tcp:HOST:PORT or qemu[:PATH])", spec);
     return NULL;
 }
 
@@ -52,7 +52,17 @@ const char *target_spec(const struct target *t)
 
 struct target_caps target_caps(const struct target *t)
 {
-    return t->ops->caps;
+    return t->ops->caps_of ? t->ops->caps_of(t) : t->ops->caps;
+}
+
+const char *target_warning(const struct target *t)
+{
+    return t->ops->warning ? t->ops->warning(t) : NULL;
+}
+
+const char *target_upstream(const struct target *t)
+{
+    return t->ops->upstream ? t->ops->upstream(t) : NULL;
 }
 
 int target_begin(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,
@@ -75,7 +85,7 @@ void target_end(struct target *t, bool healthy)
 
 const char *target_help(void)
 {
-    static char buf[1024];
+    static char buf[2048];
     if (buf[0])
         return buf;
     size_t off = (size_t)snprintf(buf, sizeof buf,
@@ -87,6 +97,8 @@ const char *target_help(void)
     if (off < sizeof buf)
         snprintf(buf + off, sizeof buf - off,
                  "  qmp:unix:PATH       a VMM already running with QMP on a unix socket\n"
-                 "  qmp:tcp:HOST:PORT   ... or on loopback TCP (e.g. `qmprace sim --listen`)\n");
+                 "  qmp:tcp:HOST:PORT   ... or on loopback TCP (e.g. `qmprace sim --listen`)\n"
+                 "  qemu[:PATH]         a QEMU that qmprace launches and reuses (default: qemu-system-x86_64\n"
+                 "                      on PATH); see --qemu-arg, --fresh, --dest\n");
     return buf;
 }

@@ -1,6 +1,6 @@
 /* target: the VMM a trial runs against, behind one interface, so a trial does not know or care whether it
  * talks to the simulated VMM in this process (`sim:MODEL`), to a VMM that is already running
- * (`qmp:unix:PATH`, `qmp:tcp:HOST:PORT`), or (later) to a QEMU it launches. A target tells the trial what
+ * (`qmp:unix:PATH`, `qmp:tcp:HOST:PORT`), or to a QEMU it launches (`qemu[:PATH]`). A target tells the trial what
  * happened inside it (trace points, stderr lines, thread holds, death) through hooks, and says up front
  * what it can do, so a schedule asking for more is refused before anything runs. */
 #ifndef QMPRACE_TARGET_H
@@ -37,6 +37,13 @@ struct target_caps {
 
 struct target_options {
     uint64_t ram_bytes; /* guest RAM; 0: the target's default */
+    /* For targets that launch a VMM (qemu): */
+    const char *const *vmm_args; /* extra arguments, appended to the target's own */
+    size_t nvmm_args;
+    const char *const *trace_events; /* trace points the schedules wait for (`on trace EVENT`) */
+    size_t ntrace_events;
+    bool fresh;     /* a new VMM process for every trial instead of reusing one after each pass */
+    bool dest_vmm;  /* migrate into a real destination VMM (one per trial) instead of the sink */
 };
 
 /* Parses a target spec. Errors here are usage errors (exit 2): unknown kind, unknown model. */
@@ -45,6 +52,12 @@ void target_free(struct target *t);
 
 const char *target_spec(const struct target *t);
 struct target_caps target_caps(const struct target *t);
+/* Something the user should hear once about this target (e.g. its QEMU lacks the `log` trace backend),
+ * or NULL. */
+const char *target_warning(const struct target *t);
+/* Where this trial's migration channels go (the fault proxy's upstream), or NULL for the sink. Valid
+ * after target_begin. */
+const char *target_upstream(const struct target *t);
 
 /* Makes the target ready for one trial on `base` (starts or reuses it) and connects `q` to its QMP
  * monitor. Errors mean the target could not be started or reached (exit 3). */

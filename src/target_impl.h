@@ -1,4 +1,5 @@
-/* target_impl: what each kind of target provides (target_sim.c, target_qmp.c); only target*.c include it. */
+/* target_impl: what each kind of target provides (target_sim.c, target_qmp.c, target_qemu.c); only
+ * target*.c include it. */
 #ifndef QMPRACE_TARGET_IMPL_H
 #define QMPRACE_TARGET_IMPL_H
 
@@ -14,6 +15,10 @@ struct target_ops {
     void (*end)(struct target *t, bool healthy);
     void (*destroy)(struct target *t);
     struct target_caps caps;
+    /* Optional: for a kind whose abilities depend on what it runs (a QEMU binary); else `caps`. */
+    struct target_caps (*caps_of)(const struct target *t);
+    const char *(*warning)(const struct target *t);  /* optional */
+    const char *(*upstream)(const struct target *t); /* optional; NULL: the sink */
 };
 
 struct target {
@@ -24,5 +29,6 @@ struct target {
 
 extern const struct target_ops target_sim_ops;
 extern const struct target_ops target_qmp_ops;
+extern const struct target_ops target_qemu_ops;
 
 #endif

@@ -1,0 +1,401 @@
+/* target_qemu: `qemu[:PATH]`, a real QEMU that qmprace launches (default: qemu-system-x86_64 on PATH).
+ *
+ * One source QEMU serves many trials: after a trial that passed (the engine then knows no migration runs
+ * and its cleanup finished) the next trial starts on the same process, over a new QMP connection; it is
+ * replaced after a crash, a hang, a held thread at the end, a trial that changed the VM beyond its
+ * migration settings (see note_change), or when asked (`fresh`). Its stderr is read live: trace points
+ * go to the trial as they happen (with QEMU's own timestamps), other lines as output, and the last fatal
+ * line (an assertion) becomes the crash message when it dies by a signal.
+ * `freeze` holds one named thread with ptrace. With `dest_vmm` each trial also gets a destination QEMU
+ * (qemu_dest.c) that the fault proxy forwards to.
+ *
+ * Never kills or waits for a process it did not start; never leaves a process or a file behind
+ * (target_free ends everything; a SIGKILL of qmprace ends the children through their parent-death
+ * signal, and no file of theirs has a name on disk). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mono.h"
+#include "qemu_args.h"
+#include "qemu_dest.h"
+#include "qemu_probe.h"
+#include "qemu_proc.h"
+#include "qemu_ram.h"
+#include "qemu_task.h"
+#include "qemu_trace.h"
+#include "qemu_vm.h"
+#include "target_impl.h"
+
+#define DEFAULT_BIN "qemu-system-x86_64"
+/* 256 MiB, as the simulated VMM: the corpus resets after 8 MiB, so the migration is still busy on its
+ * first pass with every multifd channel carrying pages; start-up does not depend on it (the RAM is a
+ * mapping, filled once per run), and a migration that is not cut completes in well under a second. */
+#define DEFAULT_RAM (256ull << 20)
+#define MIN_RAM (16ull << 20)
+#define MAX_RAM (64ull << 30)
+#define RAM_SEED 0x716d707261636521ull
+#define MAX_USER_ARGS 256
+#define MAX_TRACE 256
+
+struct qemu_target {
+    char bin[PATH_MAX];
+    uint64_t ram;
+    char **extra, **trace;
+    size_t nextra, ntrace;
+    bool fresh, dest_vmm;
+    struct target_caps caps;
+    char warning[600];
+    int ram_fd;
+    struct event_base *base;
+
+    struct target_hooks hooks;
+    bool live;           /* a trial is under way: what QEMU says goes to its hooks */
+    uint64_t since_mono; /* trace points stamped before the trial began belong to an earlier one */
+    struct qemu_vm *src;
+    bool reusable;
+    bool changed; /* this trial left the VM in another state than a fresh one (see note_change) */
+    struct qemu_task_cache names;
+    char fatal[512], last[512];
+    struct qemu_dest *dest;
+    struct qemu_dest_settings dest_settings;
+    bool migrating; /* the source entered `migrate` in this trial */
+};
+
+/* ---- what the source says ---- */
+
+/* A trial may leave the VM other than a fresh one would be: a completed migration leaves it paused
+ * ("Can't migrate the vm that was paused due to previous migration"), and commands beyond the migration
+ * ones (stop, cont, system_reset, device_add, quit...) change it in ways a schedule cannot undo. Such a
+ * trial's QEMU is not reused. Capabilities and parameters do carry over: schedules set the ones they
+ * rely on, as the corpus does; --fresh gives every trial a new QEMU. */
+static bool migration_only(const char *cmd)
+{
+    static const char *const safe[] = {"qmp_capabilities", "migrate", "migrate_cancel", "migrate_set_capabilities",
+                                       "migrate_set_parameters", NULL};
+    if (strncmp(cmd, "query_", 6) == 0)
+        return true;
+    for (const char *const *p = safe; *p; p++)
+        if (strcmp(cmd, *p) == 0)
+            return true;
+    return false;
+}
+
+static void note_change(struct qemu_target *qt, const struct qemu_trace_point *tp)
+{
+    if (strcmp(tp->event, "migrate_set_state") == 0 && strcmp(tp->args, "new state completed") == 0)
+        qt->changed = true;
+    else if (strncmp(tp->event, "qmp_enter_", 10) == 0 && !migration_only(tp->event + 10))
+        qt->changed = true;
+}
+
+static void src_line(void *arg, const char *line)
+{
+    struct qemu_target *qt = arg;
+    struct qemu_trace_point tp;
+    if (qemu_trace_parse(line, &tp)) {
+        if (!qt->live)
+            return;
+        uint64_t mono = qemu_trace_mono_us(tp.epoch_us);
+        if (mono < qt->since_mono)
+            return;
+        note_change(qt, &tp);
+        if (strcmp(tp.event, "qmp_enter_migrate") == 0)
+            qt->migrating = true;
+        if (qt->dest_vmm && !qt->migrating)
+            qemu_dest_settings_note(&qt->dest_settings, tp.event, tp.args);
+        if (qt->dest)
+            qemu_dest_mirror(qt->dest, tp.event, tp.args);
+        /* A migration's threads exist from `setup`/`active` on: remember their names now, as the first
+         * trace line of a multifd thread may be read after it ended (and not later: reading /proc in the
+         * race window would only widen it). */
+        if (strcmp(tp.event, "migrate_set_state") == 0 &&
+            (strcmp(tp.args, "new state setup") == 0 || strcmp(tp.args, "new state active") == 0))
+            qemu_task_cache_scan(&qt->names);
+        if (qt->hooks.trace)
+            qt->hooks.trace(qt->hooks.arg, mono, qemu_task_cache_name(&qt->names, tp.tid), tp.event, tp.args);
+        return;
+    }
+    if (qemu_trace_is_fatal(line))
+        snprintf(qt->fatal, sizeof qt->fatal, "%s", line);
+    if (line[0])
+        snprintf(qt->last, sizeof qt->last, "%s", line);
+    if (qt->live && qt->hooks.output)
+        qt->hooks.output(qt->hooks.arg, line);
+}
+
+static void src_ended(void *arg, int status)
+{
+    struct qemu_target *qt = arg;
+    qt->reusable = false;
+    if (!qt->live || !qt->hooks.died)
+        return;
+    if (WIFSIGNALED(status)) {
+        qt->hooks.died(qt->hooks.arg, WTERMSIG(status), qt->fatal[0] ? qt->fatal : NULL);
+        return;
+    }
+    char msg[640];
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        snprintf(msg, sizeof msg, "exited with status %d%s%s", WEXITSTATUS(status), qt->last[0] ? ": " : "",
+                 qt->last);
+        qt->hooks.died(qt->hooks.arg, 0, msg);
+        return;
+    }
+    qt->hooks.died(qt->hooks.arg, 0, NULL);
+}
+
+static void src_held(void *arg, const char *thread, bool held)
+{
+    struct qemu_target *qt = arg;
+    if (qt->live && qt->hooks.thread)
+        qt->hooks.thread(qt->hooks.arg, thread, held);
+}
+
+static void dest_output(void *arg, const char *line)
+{
+    struct qemu_target *qt = arg;
+    if (qt->live && qt->hooks.output)
+        qt->hooks.output(qt->hooks.arg, line);
+}
+
+/* ---- starting and stopping ---- */
+
+static void stop_source(struct qemu_target *qt)
+{
+    qemu_vm_free(qt->src);
+    qt->src = NULL;
+    qt->reusable = false;
+}
+
+static int launch_source(struct qemu_target *qt, struct err *e)
+{
+    if (qt->ram_fd < 0) {
+        qt->ram_fd = qemu_ram_create(qt->ram, RAM_SEED, e);
+        if (qt->ram_fd < 0)
+            return -1;
+    }
+    struct qemu_launch l = {
+        .bin = qt->bin,
+        .role = QEMU_SOURCE,
+        .ram_bytes = qt->ram,
+        .ram_fd = qt->ram_fd,
+        /* Another trace backend (simple, ftrace) would write somewhere else: enable only what we read. */
+        .trace = qt->caps.trace ? (const char *const *)qt->trace : NULL,
+        .ntrace = qt->caps.trace ? qt->ntrace : 0,
+        .extra = (const char *const *)qt->extra,
+        .nextra = qt->nextra,
+    };
+    struct qemu_vm_hooks h = {src_line, src_ended, src_held, qt};
+    qt->src = qemu_vm_start(qt->base, &l, &h, e);
+    if (!qt->src)
+        return err_prefix(e, "cannot start %s", qt->bin);
+    qemu_task_cache_reset(&qt->names, qemu_vm_pid(qt->src));
+    return 0;
+}
+
+/* ---- target ops ---- */
+
+static char **copy_strings(const char *const *v, size_t n, const char *const *more, size_t nmore)
+{
+    char **out = calloc(n + nmore + 1, sizeof *out);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n + nmore; i++)
+        if (!(out[i] = strdup(i < n ? v[i] : more[i - n]))) {
+            for (size_t j = 0; j < i; j++)
+                free(out[j]);
+            free(out);
+            return NULL;
+        }
+    return out;
+}
+
+static void free_strings(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static void qemu_destroy(struct target *t)
+{
+    struct qemu_target *qt = t->impl;
+    if (!qt)
+        return;
+    qt->live = false;
+    qemu_dest_free(qt->dest);
+    qemu_dest_settings_clear(&qt->dest_settings);
+    stop_source(qt);
+    if (qt->ram_fd >= 0)
+        close(qt->ram_fd);
+    free_strings(qt->extra);
+    free_strings(qt->trace);
+    free(qt);
+    t->impl = NULL;
+}
+
+static int qemu_init(struct target *t, const char *rest, const struct target_options *opt, struct err *e)
+{
+    const char *name = DEFAULT_BIN;
+    if (*rest == ':')
+        name = rest + 1;
+    else if (*rest)
+        return err_set(e, "unknown target 'qemu%s' (expected qemu or qemu:PATH)", rest);
+    uint64_t ram = opt->ram_bytes ? opt->ram_bytes : DEFAULT_RAM;
+    if (ram < MIN_RAM || ram > MAX_RAM || ram % (1u << 20))
+        return err_set(e, "--ram for a QEMU target must be a whole number of MiB from 16MiB to 64GiB");
+    if (opt->nvmm_args > MAX_USER_ARGS || opt->ntrace_events > MAX_TRACE)
+        return err_set(e, "too many QEMU arguments or trace points");
+    struct qemu_target *qt = calloc(1, sizeof *qt);
+    if (!qt)
+        return err_set(e, "out of memory");
+    t->impl = qt;
+    qt->ram_fd = -1;
+    qt->ram = ram;
+    qt->fresh = opt->fresh;
+    qt->dest_vmm = opt->dest_vmm;
+    if (qemu_proc_find_binary(name, qt->bin, sizeof qt->bin, e) < 0) {
+        if (!strchr(name, '/'))
+            err_set(e, "no %s on PATH: install it (Debian: qemu-system-x86) or give qemu:PATH", name);
+        qemu_destroy(t);
+        return -1;
+    }
+    const char *const *def = qemu_args_default_trace();
+    size_t ndef = 0;
+    while (def[ndef])
+        ndef++;
+    qt->extra = copy_strings(opt->vmm_args, opt->nvmm_args, NULL, 0);
+    qt->trace = copy_strings(def, ndef, opt->trace_events, opt->ntrace_events);
+    if (!qt->extra || !qt->trace) {
+        qemu_destroy(t);
+        return err_set(e, "out of memory");
+    }
+    qt->nextra = opt->nvmm_args;
+    qt->ntrace = ndef + opt->ntrace_events;
+    qt->caps = (struct target_caps){.freeze = true, .trace = false, .death = true};
+    struct qemu_probe probe;
+    struct err pe = {{0}};
+    if (qemu_probe_run(qt->bin, &probe, &pe) < 0)
+        snprintf(qt->warning, sizeof qt->warning, "could not check %.250s for trace points: %.300s", qt->bin, pe.msg);
+    else if (!probe.trace)
+        snprintf(qt->warning, sizeof qt->warning,
+                 "%.300s (QEMU %s) has no `log` trace backend: timelines show no QEMU trace points and "
+                 "schedules with `on trace` cannot run on it",
+                 qt->bin, probe.version);
+    else
+        qt->caps.trace = true;
+    if (qt->dest_vmm && !qt->caps.trace) {
+        /* The destination follows the source's migration settings through the source's trace points. */
+        err_set(e, "--dest qemu needs a QEMU with the `log` trace backend: %s", qt->warning);
+        qemu_destroy(t);
+        return -1;
+    }
+    return 0;
+}
+
+static int qemu_begin(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,
+                      struct err *e)
+{
+    struct qemu_target *qt = t->impl;
+    qt->live = false;
+    qemu_dest_free(qt->dest);
+    qt->dest = NULL;
+    if (qt->src && (!qt->reusable || qt->fresh || base != qt->base))
+        stop_source(qt);
+    if (qt->src) {
+        /* What it said since the last trial ended belongs to no trial; and it must still be alive. */
+        qemu_vm_drain(qt->src);
+        if (qemu_vm_ending(qt->src))
+            stop_source(qt);
+    }
+    qt->base = base;
+    qt->hooks = *hooks;
+    qt->fatal[0] = qt->last[0] = '\0';
+    qt->reusable = false;
+    qt->changed = false;
+    qt->migrating = false;
+    qt->since_mono = mono_now_us();
+    qt->live = true;
+    if (!qt->src && launch_source(qt, e) < 0)
+        return -1;
+    if (qt->dest_vmm) {
+        struct qemu_launch l = {
+            .bin = qt->bin,
+            .role = QEMU_DEST,
+            .ram_bytes = qt->ram,
+            .ram_fd = -1,
+            .extra = (const char *const *)qt->extra,
+            .nextra = qt->nextra,
+        };
+        qt->dest = qemu_dest_start(base, &l, &qt->dest_settings, dest_output, qt, e);
+        if (!qt->dest)
+            return -1;
+    }
+    return qmp_connect(q, qemu_vm_qmp_addr(qt->src), e);
+}
+
+static int qemu_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e)
+{
+    struct qemu_target *qt = t->impl;
+    if (!qt->src || qemu_vm_ending(qt->src))
+        return err_set(e, "QEMU is not running");
+    char buf[32];
+    const char *name = vocab_thread_name(thread, buf, sizeof buf);
+    /* The race window can be a fraction of a millisecond: find the thread the quick way if we can. */
+    pid_t pid = qemu_vm_pid(qt->src);
+    pid_t tid = strcmp(name, "main") == 0 ? pid : qemu_task_cache_find(&qt->names, name);
+    if (tid < 0 && (tid = qemu_task_find(pid, name, e)) < 0)
+        return -1;
+    return qemu_holds_hold(qemu_vm_holds(qt->src), pid, tid, name, dur_us, e);
+}
+
+static void qemu_end(struct target *t, bool healthy)
+{
+    struct qemu_target *qt = t->impl;
+    qt->live = false;
+    qemu_dest_free(qt->dest);
+    qt->dest = NULL;
+    if (!qt->src)
+        return;
+    /* A thread still held when the trial passed would move on after the verdict: do not trust that. */
+    struct qemu_holds *holds = qemu_vm_holds(qt->src);
+    bool held = qemu_holds_count(holds) > 0;
+    qemu_holds_release_all(holds);
+    qt->reusable = healthy && !held && !qt->changed && !qt->fresh && !qemu_vm_ending(qt->src);
+    if (!qt->reusable)
+        stop_source(qt);
+}
+
+static struct target_caps qemu_caps(const struct target *t)
+{
+    const struct qemu_target *qt = t->impl;
+    return qt->caps;
+}
+
+static const char *qemu_warning(const struct target *t)
+{
+    const struct qemu_target *qt = t->impl;
+    return qt->warning[0] ? qt->warning : NULL;
+}
+
+static const char *qemu_upstream(const struct target *t)
+{
+    const struct qemu_target *qt = t->impl;
+    return qt->dest ? qemu_dest_upstream(qt->dest) : NULL;
+}
+
+const struct target_ops target_qemu_ops = {
+    .prefix = "qemu",
+    .init = qemu_init,
+    .begin = qemu_begin,
+    .freeze = qemu_freeze,
+    .end = qemu_end,
+    .destroy = qemu_destroy,
+    .caps = {.freeze = true, .trace = false, .death = true},
+    .caps_of = qemu_caps,
+    .warning = qemu_warning,
+    .upstream = qemu_upstream,
+};

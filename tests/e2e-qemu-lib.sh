@@ -1,0 +1,63 @@
+# e2e-qemu-lib.sh: what the real-QEMU end-to-end scripts share, sourced after e2e-lib.sh: the QEMU binary
+# (or a clear skip, exit 77, where there is none at all), schedules that only these tests need, and
+# readers for `run --json`. Installs nothing (setup.sh installs qemu-system-x86).
+qemu_bin=${QMPRACE_QEMU:-$(command -v qemu-system-x86_64 || true)}
+if [ -z "$qemu_bin" ] || [ ! -x "$qemu_bin" ]; then
+  echo "SKIP: no qemu-system-x86_64 on PATH (Debian: apt-get install qemu-system-x86, as setup.sh does)"
+  exit 77
+fi
+qemu="qemu:$qemu_bin"
+
+# The window held open on a stalled network: the proxy stops reading so the source's sockets fill and
+# both multifd threads block in their writes; then live_migration is held and every channel reset. The
+# multifd threads fail at once (FAILED) while the thread that would start the cleanup cannot notice.
+# 100 ms to fill the buffers and a 150 ms hold leave room for a loaded machine (20 ms and 50 ms do on an
+# idle one).
+# (corpus/libvirt-reset-held.sched resets first and holds after: on loopback the multifd threads are often
+# idle when the reset lands, and the migration thread can notice before the hold; see README.)
+cat >"$tmp/stalled-held.sched" <<'SCHED'
+caps events=on multifd=on
+params multifd-channels=2
+migrate
+after 8MiB on any: stall all; wait 100ms; freeze live_migration 150ms; reset all
+on failed +1ms: caps multifd=off; query
+SCHED
+# The same without the capability change: QEMU must survive it.
+grep -v '^on failed' "$tmp/stalled-held.sched" >"$tmp/stalled-control.sched"
+
+# json_num FILE KEY: a number member of the (first) JSON line, e.g. crashes
+json_num() { grep -o "\"$2\":[0-9]*" "$1" | head -1 | cut -d: -f2; }
+
+# only_signature FILE SIGNATURE: every crash in FILE has that signature
+only_signature() {
+  local crashes; crashes=$(json_num "$1" crashes)
+  if [ "$crashes" -eq 0 ] || grep -qF "\"signatures\":[{\"signature\":\"$2\",\"count\":$crashes}]" "$1"; then
+    pass
+  else
+    fail "$3: crashes other than '$2'"; sed 's/^/  /' "$1" | cut -c1-400 >&2
+  fi
+}
+
+# at_least FILE KEY MIN WHAT
+at_least() {
+  local v; v=$(json_num "$1" "$2")
+  if [ -n "$v" ] && [ "$v" -ge "$3" ]; then pass; else fail "$4: $2 = ${v:-?}, expected at least $3"; fi
+}
+at_most() {
+  local v; v=$(json_num "$1" "$2")
+  if [ -n "$v" ] && [ "$v" -le "$3" ]; then pass; else fail "$4: $2 = ${v:-?}, expected at most $3"; fi
+}
+
+# CPU load beside a run, as on a busy 2-core machine: two busy loops, ended by load_stop (and on exit).
+load_pids=()
+# Each loop also ends by itself when this script is gone or after two minutes, so a test killed by its
+# timeout leaves no busy loop behind.
+load_start() {
+  local me=$$
+  for _ in 1 2; do
+    (end=$((SECONDS + 120)); while [ $SECONDS -lt $end ] && kill -0 "$me" 2>/dev/null; do :; done) &
+    load_pids+=($!)
+  done
+}
+load_stop() { for p in "${load_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; load_pids=(); }
+trap 'load_stop; e2e_cleanup' EXIT
