@@ -382,12 +382,15 @@ DRV void drv_step(struct drv *d, uint64_t max_us)
         drv_dest_check(&d->dest);
 }
 
-/* Runs the loop for `ms` milliseconds. */
+/* Runs the loop for `ms` milliseconds, and once more after: if the process was not scheduled for the
+ * whole time, what became due meanwhile (a modeled thread's timer) still runs before the caller goes on,
+ * as it would have on an idle machine. */
 DRV void drv_pump(struct drv *d, unsigned ms)
 {
     uint64_t end = mono_now_us() + (uint64_t)ms * 1000u;
     for (uint64_t now = mono_now_us(); now < end; now = mono_now_us())
         drv_step(d, end - now);
+    drv_step(d, 0);
 }
 
 typedef bool (*drv_pred)(struct drv *d, void *arg);

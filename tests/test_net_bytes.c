@@ -24,6 +24,14 @@ static bool all_through(void *arg)
     return sink_bytes(w->s) >= w->want && proxy_total_bytes(w->p) >= w->want;
 }
 
+/* The sink can have every byte before the proxy has read the FIN of the last source: wait for that too. */
+static struct net_log *the_log;
+static bool all_ended(void *arg)
+{
+    (void)arg;
+    return the_log->ended >= NSRC;
+}
+
 static bool sink_idle(void *arg)
 {
     struct world *w = arg;
@@ -63,6 +71,8 @@ int main(void)
               (unsigned long long)sink_bytes(s), (unsigned long long)w.want);
     for (int i = 0; i < NSRC; i++)
         CHECK_INT(src[i].err, 0);
+    the_log = &log;
+    CHECK(net_run_until(base, all_ended, &w, 3000));
 
     /* connection order decides the index; each source's count is its own */
     CHECK_INT(proxy_channel_count(p), NSRC);

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "net_peer.h"
 
-#define STALL_US 800000u
+#define STALL_US 800000u /* long enough for a loaded, sanitized build to fill the socket first */
 
 struct world {
     struct proxy *p;
