@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # setup.sh: make a Debian 12 machine ready for qmprace, build it, and run its main job or its tests.
 #
-#   bash setup.sh run    install what is missing, build, reproduce the race on the simulated VMM
-#   bash setup.sh test   install what is missing, build (warnings are errors), run the whole test suite
+#   bash setup.sh run    install what is missing, build, reproduce the race on the simulated VMM, then
+#                        let AFL++ find it again from schedules that do not crash by themselves
+#   bash setup.sh test   install what is missing, build (warnings are errors), run the whole test suite,
+#                        then build it again with ASan+UBSan+LSan (into BUILD-asan) and run it there too
 #
 # Debian packages are installed with apt-get when run as root; otherwise the apt-get line is printed
 # and nothing else happens. The build goes to ./build (override with QMPRACE_BUILD_DIR).
@@ -17,6 +19,8 @@ case "$mode" in
 esac
 
 packages=(build-essential cmake pkg-config libjson-c-dev libevent-dev)
+packages+=(afl++) # AFL++ builds and short runs of the fuzz targets (fuzz/); ctest skips them without it
+packages+=(qemu-system-x86) # the real-QEMU target (--target qemu) and its end-to-end tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,12 +46,49 @@ cmake --build "$build" -j"$(nproc)" >/dev/null
 if [ "$mode" = run ]; then
   # The main job on the default target: libvirt's reaction to a failed migration, 20 times, on the
   # simulated QEMU 7.2; prints the crash rate, the signature and the first crash's timeline.
+  # Exit status 1 means "the target crashed": here that is the expected, successful outcome.
   set +e
   "$build/qmprace" run corpus/libvirt-reset.sched --target sim:qemu-7.2 --repeat 20 --timeline
   rc=$?
   set -e
-  # exit status 1 means "the target crashed": here that is the expected, successful outcome
+  [ $rc -eq 1 ] || exit $rc
+  # Then the hunt: AFL++ mutates the corpus's non-crashing schedules until the yank assertion comes
+  # back, and writes a minimized reproducer (usually well within two minutes).
+  echo
+  echo "== qmprace hunt: finding the same crash from schedules that do not crash by themselves"
+  rm -rf "$build/quickstart-hunt"
+  set +e
+  "$build/qmprace" hunt --target sim:qemu-7.2 --time 120 --until-crash=yank_unregister_instance \
+    --without params --out "$build/quickstart-hunt"
+  rc=$?
+  set -e
   [ $rc -eq 1 ] && exit 0
   exit $rc
 fi
-exec ctest --test-dir "$build" --output-on-failure -j2
+set +e
+ctest --test-dir "$build" --output-on-failure -j2
+rc=$?
+set -e
+
+# The same suite again on an AddressSanitizer+UndefinedBehaviorSanitizer build, LeakSanitizer on. Each
+# process writes any report to a file under $logs, so a report from a helper or a background process
+# fails CI too, not only one that changes an exit status a test checks.
+asan=${build}-asan
+echo "== the test suite under ASan+UBSan+LSan ($asan)"
+cmake -S . -B "$asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQMPRACE_SANITIZE=ON -DQMPRACE_AFL=OFF >/dev/null
+cmake --build "$asan" -j"$(nproc)" >/dev/null
+logs=$(cd "$asan" && pwd)/sanitizer-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+set +e
+ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$logs/asan" \
+  UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan" \
+  ctest --test-dir "$asan" --output-on-failure -j2
+asan_rc=$?
+set -e
+if [ -n "$(ls -A "$logs")" ]; then
+  echo "sanitizer reports (in $logs):"
+  for f in "$logs"/*; do echo "--- $f"; head -60 "$f"; done
+  exit 1
+fi
+[ $rc -eq 0 ] && [ $asan_rc -eq 0 ]

@@ -1,13 +1,22 @@
-/* jsonstream: incremental QMP message framing on json-c's tokener (see jsonstream.h). */
+/* jsonstream: QMP message framing (see jsonstream.h). It finds where each message ends itself (braces and
+ * brackets counted outside strings) and hands json-c only whole messages. json-c's incremental tokener
+ * is not used: fed a message in pieces it judges numbers that end at a piece boundary more loosely than
+ * fed it whole ("17-0739090" split after "17" reads as 17), so what a peer's bytes meant would depend on
+ * how the kernel happened to cut them. Found by fuzz/fuzz_jsonstream.c.
+ * It must never buffer more than the limit, and never deliver anything but an object. */
 #include "jsonstream.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct jsonstream {
     json_tokener *tok;
     size_t max;
-    size_t pending; /* bytes of the message being read */
-    bool mid;
+    char *buf; /* the message being read, from its '{' */
+    size_t len, cap;
+    unsigned depth; /* open braces and brackets */
+    bool in_string, escaped;
     bool broken;
     size_t count;
 };
@@ -22,6 +31,8 @@ struct jsonstream *jsonstream_new(size_t max_message)
         free(js);
         return NULL;
     }
+    /* Strict: no comments, trailing commas or loose literals, none of which QEMU sends. */
+    json_tokener_set_flags(js->tok, JSON_TOKENER_STRICT);
     js->max = max_message ? max_message : JSONSTREAM_DEFAULT_MAX;
     return js;
 }
@@ -31,6 +42,7 @@ void jsonstream_free(struct jsonstream *js)
     if (!js)
         return;
     json_tokener_free(js->tok);
+    free(js->buf);
     free(js);
 }
 
@@ -39,61 +51,120 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Appends `n` bytes of the current message, within the limit. */
+static int keep(struct jsonstream *js, const char *p, size_t n, struct err *e)
+{
+    if (n > js->max - js->len) {
+        js->broken = true;
+        return err_set(e, "QMP message larger than %zu bytes", js->max);
+    }
+    if (js->len + n > js->cap) {
+        size_t cap = js->cap ? js->cap : 4096;
+        while (cap < js->len + n)
+            cap *= 2;
+        if (cap > js->max)
+            cap = js->max;
+        char *b = realloc(js->buf, cap);
+        if (!b) {
+            js->broken = true;
+            return err_set(e, "out of memory reading a QMP message");
+        }
+        js->buf = b;
+        js->cap = cap;
+    }
+    memcpy(js->buf + js->len, p, n);
+    js->len += n;
+    return 0;
+}
+
+/* Bytes of `p` up to and including the '}' or ']' that closes the message; `n` + 1 when it does not end
+ * within them. Updates the scanning state. */
+static size_t scan(struct jsonstream *js, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (js->in_string) {
+            if (js->escaped)
+                js->escaped = false;
+            else if (c == '\\')
+                js->escaped = true;
+            else if (c == '"')
+                js->in_string = false;
+        } else if (c == '"') {
+            js->in_string = true;
+        } else if (c == '{' || c == '[') {
+            js->depth++;
+        } else if ((c == '}' || c == ']') && --js->depth == 0) {
+            return i + 1;
+        }
+    }
+    return n + 1;
+}
+
+/* The whole message is in js->buf: parse it at once. Returns the object or NULL (refused). */
+static json_object *parse(struct jsonstream *js, struct err *e)
+{
+    json_tokener_reset(js->tok);
+    json_object *obj = json_tokener_parse_ex(js->tok, js->buf, (int)js->len);
+    enum json_tokener_error jerr = json_tokener_get_error(js->tok);
+    if (!obj || jerr != json_tokener_success || json_tokener_get_parse_end(js->tok) != js->len) {
+        json_object_put(obj);
+        js->broken = true;
+        err_set(e, "malformed JSON from peer: %s",
+                jerr == json_tokener_success ? "unexpected character" : json_tokener_error_desc(jerr));
+        return NULL;
+    }
+    if (!json_object_is_type(obj, json_type_object)) {
+        /* "{...]": the brackets balance but the value is not an object */
+        json_object_put(obj);
+        js->broken = true;
+        err_set(e, "QMP message is not a JSON object");
+        return NULL;
+    }
+    return obj;
+}
+
 int jsonstream_feed(struct jsonstream *js, const char *buf, size_t len, jsonstream_cb cb, void *arg,
                     struct err *e)
 {
     if (js->broken)
         return err_set(e, "QMP stream already failed");
     while (len > 0) {
-        if (!js->mid) {
+        if (js->len == 0) {
             /* Whitespace between messages is not part of any message: skipping it here keeps
-             * `mid` honest, so an EOF after a CRLF is a clean end, not a cut message. */
+             * jsonstream_mid_message honest, so an EOF after a CRLF is a clean end, not a cut message. */
             while (len > 0 && is_space(*buf)) {
                 buf++;
                 len--;
             }
             if (len == 0)
                 break;
+            /* Only an object may start a message: anything else is refused at its first byte. */
+            if (*buf != '{') {
+                unsigned char c = (unsigned char)*buf;
+                char what[16];
+                js->broken = true;
+                if (c && strchr("[\"'-0123456789", c))
+                    return err_set(e, "QMP message is not a JSON object");
+                snprintf(what, sizeof what, c > 0x20 && c < 0x7f ? "'%c'" : "0x%02x", c);
+                return err_set(e, "malformed JSON from peer: a message must start with '{', not %s", what);
+            }
         }
-        /* Never hand json-c more than the limit allows, so an oversized message is refused after
-         * at most `max` bytes whatever the read size. */
-        size_t room = js->max - js->pending;
-        size_t chunk = len < room + 1 ? len : room + 1;
-        json_object *obj = json_tokener_parse_ex(js->tok, buf, (int)chunk);
-        enum json_tokener_error jerr = json_tokener_get_error(js->tok);
-        size_t used = json_tokener_get_parse_end(js->tok);
-        /* On success json-c also eats the whitespace after the object; that CRLF is not part of the
-         * message and must not push a message of exactly `max` bytes over the limit. */
-        size_t body = used;
-        if (jerr == json_tokener_success)
-            while (body > 0 && is_space(buf[body - 1]))
-                body--;
-        js->pending += body;
-        if (js->pending > js->max) {
-            js->broken = true;
-            json_object_put(obj);
-            return err_set(e, "QMP message larger than %zu bytes", js->max);
-        }
-        if (jerr == json_tokener_continue) {
-            js->mid = true;
-            buf += used;
-            len -= used;
-            continue;
-        }
-        if (jerr != json_tokener_success) {
-            js->broken = true;
-            return err_set(e, "malformed JSON from peer: %s", json_tokener_error_desc(jerr));
-        }
-        json_tokener_reset(js->tok);
-        js->mid = false;
-        js->pending = 0;
-        buf += used;
-        len -= used;
-        if (!json_object_is_type(obj, json_type_object)) {
-            js->broken = true;
-            json_object_put(obj);
-            return err_set(e, "QMP message is not a JSON object");
-        }
+        size_t end = scan(js, buf, len);
+        bool complete = end <= len;
+        size_t take = complete ? end : len;
+        if (keep(js, buf, take, e) < 0)
+            return -1;
+        buf += take;
+        len -= take;
+        if (!complete)
+            break; /* the message goes on in the next read */
+        json_object *obj = parse(js, e);
+        js->len = 0;
+        js->depth = 0;
+        js->in_string = js->escaped = false;
+        if (!obj)
+            return -1;
         js->count++;
         if (cb(arg, obj))
             return 1;
@@ -103,7 +174,7 @@ int jsonstream_feed(struct jsonstream *js, const char *buf, size_t len, jsonstre
 
 bool jsonstream_mid_message(const struct jsonstream *js)
 {
-    return js->mid;
+    return js->len > 0;
 }
 
 size_t jsonstream_count(const struct jsonstream *js)

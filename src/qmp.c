@@ -322,7 +322,8 @@ static int send_line(struct qmp *q, const char *text, size_t len)
         rc |= bufferevent_write(q->bev, text + done, len - done);
     if (done < len + 2) {
         size_t crlf_done = done > len ? done - len : 0;
-        rc |= bufferevent_write(q->bev, "\r\n" + crlf_done, 2 - crlf_done);
+        static const char crlf[] = "\r\n";
+        rc |= bufferevent_write(q->bev, crlf + crlf_done, 2 - crlf_done);
     }
     if (rc) {
         end_conn(q, QMP_CLOSED_ERROR, "out of memory queueing a command");
