@@ -16,5 +16,7 @@ enum {
 int cmd_run(int argc, char **argv);
 int cmd_schedule(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_hunt(int argc, char **argv);
+int cmd_minimize(int argc, char **argv);
 
 #endif

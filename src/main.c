@@ -18,6 +18,8 @@ static void usage(FILE *f)
             "\n"
             "Commands:\n"
             "  run SCHEDULE...      run schedules against a target, report crash rates and timelines\n"
+            "  hunt                 fuzz schedules with AFL++ until a crash, then write reproducers\n"
+            "  minimize SCHEDULE    shrink a crashing schedule to what still crashes the same way\n"
             "  schedule VERB ...    check, print, encode or decode schedules\n"
             "  sim --listen ADDR    serve the simulated VMM over QMP for any client\n"
             "  help                 this text\n"
@@ -35,6 +37,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "hunt") == 0)
+        return cmd_hunt(argc - 1, argv + 1);
+    if (strcmp(cmd, "minimize") == 0)
+        return cmd_minimize(argc - 1, argv + 1);
     if (strcmp(cmd, "schedule") == 0)
         return cmd_schedule(argc - 1, argv + 1);
     if (strcmp(cmd, "sim") == 0)

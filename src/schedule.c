@@ -114,20 +114,107 @@ static void action_free(struct sched_action *a)
     }
 }
 
+static void line_free(struct sched_line *l)
+{
+    for (size_t j = 0; j < l->nacts; j++)
+        action_free(&l->acts[j]);
+    free(l->acts);
+    free(l->trig.trace_event);
+}
+
 void schedule_free(struct schedule *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nlines; i++) {
-        struct sched_line *l = &s->lines[i];
-        for (size_t j = 0; j < l->nacts; j++)
-            action_free(&l->acts[j]);
-        free(l->acts);
-        free(l->trig.trace_event);
-    }
+    for (size_t i = 0; i < s->nlines; i++)
+        line_free(&s->lines[i]);
     free(s->lines);
     free(s->name);
     free(s);
+}
+
+void schedule_remove_line(struct schedule *s, size_t i)
+{
+    if (i >= s->nlines)
+        return;
+    line_free(&s->lines[i]);
+    memmove(&s->lines[i], &s->lines[i + 1], (s->nlines - i - 1) * sizeof s->lines[0]);
+    s->nlines--;
+}
+
+void schedule_remove_action(struct sched_line *l, size_t j)
+{
+    if (j >= l->nacts)
+        return;
+    action_free(&l->acts[j]);
+    memmove(&l->acts[j], &l->acts[j + 1], (l->nacts - j - 1) * sizeof l->acts[0]);
+    l->nacts--;
+}
+
+void schedule_remove_item(struct sched_action *a, size_t k)
+{
+    if (a->kind == ACT_CAPS && k < a->u.caps.n) {
+        memmove(&a->u.caps.items[k], &a->u.caps.items[k + 1], (a->u.caps.n - k - 1) * sizeof a->u.caps.items[0]);
+        a->u.caps.n--;
+    } else if (a->kind == ACT_PARAMS && k < a->u.params.n) {
+        json_object_put(a->u.params.items[k].value);
+        memmove(&a->u.params.items[k], &a->u.params.items[k + 1],
+                (a->u.params.n - k - 1) * sizeof a->u.params.items[0]);
+        a->u.params.n--;
+    }
+}
+
+struct schedule *schedule_clone(const struct schedule *s)
+{
+    char *text = schedule_print(s);
+    if (!text)
+        return NULL;
+    struct schedule *c = schedule_parse(text, strlen(text), s->name ? s->name : "schedule", NULL);
+    free(text);
+    return c;
+}
+
+void schedule_without(struct schedule *s, unsigned mask)
+{
+    size_t kept_lines = 0;
+    for (size_t i = 0; i < s->nlines; i++) {
+        struct sched_line *l = &s->lines[i];
+        size_t kept = 0;
+        for (size_t j = 0; j < l->nacts; j++) {
+            if (mask & (1u << l->acts[j].kind))
+                action_free(&l->acts[j]);
+            else
+                l->acts[kept++] = l->acts[j];
+        }
+        l->nacts = kept;
+        if (kept)
+            s->lines[kept_lines++] = *l;
+        else
+            line_free(l);
+    }
+    s->nlines = kept_lines;
+}
+
+int schedule_action_mask_parse(const char *list, unsigned *mask, struct err *e)
+{
+    *mask = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int found = -1;
+        for (int k = 0; k < ACT_KIND_COUNT; k++)
+            if (strlen(schedule_action_name((enum sched_action_kind)k)) == n &&
+                strncmp(schedule_action_name((enum sched_action_kind)k), p, n) == 0)
+                found = k;
+        if (found < 0)
+            return err_set(e, "unknown action '%.*s' (actions: caps, params, migrate, cancel, query, qmp, reset, "
+                              "close, stall, freeze, wait)", (int)n, p);
+        *mask |= 1u << found;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
 }
 
 bool schedule_equal(const struct schedule *a, const struct schedule *b)

@@ -123,6 +123,20 @@ int schedule_encode(const struct schedule *s, uint8_t **out, size_t *len, struct
 
 void schedule_free(struct schedule *s);
 
+/* Editing (minimization): remove line i, action j of a line, item k (a capability or parameter) of an
+ * action. Out-of-range indexes do nothing. A copy: through the text form, which round-trips exactly. */
+void schedule_remove_line(struct schedule *s, size_t i);
+void schedule_remove_action(struct sched_line *l, size_t j);
+void schedule_remove_item(struct sched_action *a, size_t k);
+struct schedule *schedule_clone(const struct schedule *s);
+
+/* Removes every action whose kind is in `mask` (bit 1 << kind), and the lines left with no action.
+ * Hunts use it to leave a family of commands out (e.g. `params`, whose known crashes would drown the
+ * rest): the harness and the triage filter decoded schedules the same way. */
+void schedule_without(struct schedule *s, unsigned mask);
+/* "params,qmp" -> mask; error names the unknown action. */
+int schedule_action_mask_parse(const char *list, unsigned *mask, struct err *e);
+
 /* Building a schedule in code (the parser, the decoder, tests, harnesses). Each add returns a zeroed
  * element owned by its parent, or NULL (or -1) at the limit (SCHED_MAX_LINES, SCHED_MAX_ACTIONS,
  * SCHED_MAX_ITEMS) or when memory runs out. An add may move earlier elements of the same array, so do

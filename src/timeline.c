@@ -46,7 +46,8 @@ void timeline_free(struct timeline *tl)
     free(tl);
 }
 
-static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, const char *fmt, va_list ap)
+static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int code, int arg, const char *fmt,
+                va_list ap)
 {
     if (!tl)
         return;
@@ -75,14 +76,14 @@ static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, const 
     uint64_t t = mono_us > tl->t0 ? mono_us - tl->t0 : 0;
     if (tl->n && t < tl->v[tl->n - 1].t_us)
         tl->sorted = false;
-    tl->v[tl->n++] = (struct tl_entry){.t_us = t, .kind = kind, .text = text};
+    tl->v[tl->n++] = (struct tl_entry){.t_us = t, .kind = kind, .code = code, .arg = arg, .text = text};
 }
 
 void timeline_add(struct timeline *tl, enum tl_kind kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    add(tl, mono_now_us(), kind, fmt, ap);
+    add(tl, mono_now_us(), kind, -1, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -90,7 +91,16 @@ void timeline_add_at(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, c
 {
     va_list ap;
     va_start(ap, fmt);
-    add(tl, mono_us, kind, fmt, ap);
+    add(tl, mono_us, kind, -1, 0, fmt, ap);
+    va_end(ap);
+}
+
+void timeline_add_coded(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int code, int arg,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(tl, mono_us ? mono_us : mono_now_us(), kind, code, arg, fmt, ap);
     va_end(ap);
 }
 

@@ -27,9 +27,22 @@ enum tl_kind {
     TL_KIND_COUNT
 };
 
+/* Besides its text, an entry may carry a code for programs that read timelines (the fuzzing harnesses'
+ * state feedback, minimization): -1 when it has none.
+ *   TL_EVENT   code: the MIGRATION status (enum mig_status)
+ *   TL_QMP_OUT code: the action kind (enum sched_action_kind); arg: the schedule line's index
+ *   TL_QMP_IN  code: the action kind; arg: TL_ACCEPTED, TL_REFUSED or TL_NO_REPLY
+ *   TL_TRACE   code: the index in vocab_trace_names() or -1; arg: for migrate_set_state, the new status
+ *   TL_THREAD  code: the thread kind (enum thread_kind); arg: 1 held, 0 released
+ *   TL_FAULT   code: the action kind; arg: channels hit
+ *   TL_STEP    code: the trigger kind; arg: the schedule line's index
+ *   TL_DEATH   code: the signal (0: a normal exit) */
+enum { TL_REFUSED = 0, TL_ACCEPTED = 1, TL_NO_REPLY = 2 };
+
 struct tl_entry {
     uint64_t t_us; /* since the trial's start */
     enum tl_kind kind;
+    int code, arg;
     char *text;
 };
 
@@ -45,6 +58,9 @@ void timeline_add(struct timeline *tl, enum tl_kind kind, const char *fmt, ...)
 /* Adds an entry at a given mono time (e.g. a trace point's own timestamp). */
 void timeline_add_at(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Adds an entry with a code and argument (see above); `mono_us` 0 means now. */
+void timeline_add_coded(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int code, int arg,
+                        const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 size_t timeline_count(const struct timeline *tl);
 size_t timeline_dropped(const struct timeline *tl);

@@ -36,6 +36,7 @@ struct line_state {
     unsigned seen; /* TRIG_TRACE: matching trace points so far */
     struct event *timer;
     char cmd[64]; /* the QMP command in flight, for the timeline */
+    enum sched_action_kind cmd_kind;
 };
 
 enum probe_step { PROBE_NONE, PROBE_STATUS, PROBE_YANK };
@@ -52,6 +53,7 @@ struct trial {
     unsigned status_seen[MIG_STATUS_COUNT];
     int last_status; /* -1 until known */
     struct event *deadline, *probe_timer, *grace;
+    uint64_t deadline_us;
     enum probe_step probe;
     uint64_t probe_backoff_us;
     char settle_state[128]; /* last probe's finding, for hang reasons */
@@ -116,8 +118,8 @@ static char *line_text(const struct sched_line *line)
 static void note_step(struct trial *t, struct line_state *ls)
 {
     char *text = line_text(ls->line);
-    timeline_add(t->tl, TL_STEP, "line %d: %s", ls->line->line ? ls->line->line : (int)ls->index + 1,
-                 text ? text : "?");
+    timeline_add_coded(t->tl, 0, TL_STEP, (int)ls->line->trig.kind, (int)ls->index, "line %d: %s",
+                       ls->line->line ? ls->line->line : (int)ls->index + 1, text ? text : "?");
     free(text);
 }
 
@@ -190,14 +192,15 @@ static void on_reply(void *arg, const struct qmp_reply *r)
     struct trial *t = ls->t;
     if (t->done || r->lost)
         return;
+    int kind = (int)ls->cmd_kind;
     if (r->timed_out) {
-        timeline_add(t->tl, TL_QMP_IN, "%s: no reply", ls->cmd);
+        timeline_add_coded(t->tl, 0, TL_QMP_IN, kind, TL_NO_REPLY, "%s: no reply", ls->cmd);
     } else if (r->error_class) {
-        timeline_add(t->tl, TL_QMP_IN, "%s -> error %s: %s", ls->cmd, r->error_class,
-                     r->error_desc ? r->error_desc : "");
+        timeline_add_coded(t->tl, 0, TL_QMP_IN, kind, TL_REFUSED, "%s -> error %s: %s", ls->cmd, r->error_class,
+                           r->error_desc ? r->error_desc : "");
     } else {
-        timeline_add(t->tl, TL_QMP_IN, "%s -> %s", ls->cmd,
-                     json_object_to_json_string_ext(r->ret, JSON_C_TO_STRING_PLAIN));
+        timeline_add_coded(t->tl, 0, TL_QMP_IN, kind, TL_ACCEPTED, "%s -> %s", ls->cmd,
+                           json_object_to_json_string_ext(r->ret, JSON_C_TO_STRING_PLAIN));
     }
     ls->busy = false;
     line_continue(t, ls);
@@ -217,18 +220,20 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
         if (!exe)
             json_object_object_get_ex(args, "exec-oob", &exe);
         snprintf(ls->cmd, sizeof ls->cmd, "%s", exe ? json_object_get_string(exe) : "qmp");
-        timeline_add(t->tl, TL_QMP_OUT, "%s", json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN));
+        timeline_add_coded(t->tl, 0, TL_QMP_OUT, (int)a->kind, (int)ls->index, "%s",
+                           json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN));
         id = qmp_send_raw(t->q, args, 0, on_reply, ls);
     } else {
         snprintf(ls->cmd, sizeof ls->cmd, "%s", name);
-        timeline_add(t->tl, TL_QMP_OUT, "%s %s", name,
-                     args ? json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN) : "");
+        timeline_add_coded(t->tl, 0, TL_QMP_OUT, (int)a->kind, (int)ls->index, "%s %s", name,
+                           args ? json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN) : "");
         id = qmp_send(t->q, name, args, 0, on_reply, ls);
     }
     if (!id) {
         timeline_add(t->tl, TL_NOTE, "%s not sent: QMP is not connected", ls->cmd);
         return false;
     }
+    ls->cmd_kind = a->kind;
     return true;
 }
 
@@ -254,8 +259,8 @@ static void do_fault(struct trial *t, const struct sched_action *a)
     const char *chan = vocab_channel_name(a->u.fault.chan, buf, sizeof buf);
     channel_summary(t, summary, sizeof summary);
     /* Logged before it happens: the proxy reports the channels it ends from inside the call. */
-    timeline_add(t->tl, TL_FAULT, "%s %s [%s]", schedule_action_name(a->kind), chan,
-                 summary[0] ? summary : "no channels yet");
+    timeline_add_coded(t->tl, 0, TL_FAULT, (int)a->kind, (int)proxy_channel_count(t->env->proxy), "%s %s [%s]",
+                       schedule_action_name(a->kind), chan, summary[0] ? summary : "no channels yet");
     int hit;
     switch (a->kind) {
     case ACT_RESET:
@@ -271,7 +276,8 @@ static void do_fault(struct trial *t, const struct sched_action *a)
     if (hit < 0)
         timeline_add(t->tl, TL_FAULT, "%s %s failed: %s", schedule_action_name(a->kind), chan, e.msg);
     else if (hit == 0)
-        timeline_add(t->tl, TL_FAULT, "%s %s hit no open channel", schedule_action_name(a->kind), chan);
+        timeline_add_coded(t->tl, 0, TL_FAULT, (int)a->kind, 0, "%s %s hit no open channel",
+                           schedule_action_name(a->kind), chan);
 }
 
 static void do_freeze(struct trial *t, const struct sched_action *a)
@@ -366,7 +372,7 @@ static bool yank_lists_migration(json_object *ret)
     for (size_t i = 0; i < n; i++) {
         json_object *type = NULL;
         if (json_object_object_get_ex(json_object_array_get_idx(ret, i), "type", &type) &&
-            strcmp(json_object_get_string(type), "migration") == 0)
+            json_object_is_type(type, json_type_string) && strcmp(json_object_get_string(type), "migration") == 0)
             return true;
     }
     return false;
@@ -394,7 +400,7 @@ static void on_probe_reply(void *arg, const struct qmp_reply *r)
     if (t->probe == PROBE_STATUS) {
         json_object *st = NULL;
         const char *status = "none";
-        if (json_object_object_get_ex(r->ret, "status", &st))
+        if (json_object_object_get_ex(r->ret, "status", &st) && json_object_is_type(st, json_type_string))
             status = json_object_get_string(st);
         int s = vocab_status_parse(status, strlen(status));
         if (s >= 0 && vocab_status_is_running((enum mig_status)s)) {
@@ -466,14 +472,15 @@ static void on_event(void *arg, const char *name, json_object *data, json_object
     struct trial *t = arg;
     if (t->done)
         return;
-    timeline_add(t->tl, TL_EVENT, "%s %s", name, data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN) : "");
-    if (strcmp(name, "MIGRATION") != 0)
-        return;
     json_object *st = NULL;
-    if (!json_object_object_get_ex(data, "status", &st))
+    const char *status = NULL;
+    if (strcmp(name, "MIGRATION") == 0 && json_object_object_get_ex(data, "status", &st))
+        status = json_object_get_string(st);
+    int s = status ? vocab_status_parse(status, strlen(status)) : -1;
+    timeline_add_coded(t->tl, 0, TL_EVENT, s, 0, "%s %s", name,
+                       data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN) : "");
+    if (!status)
         return;
-    const char *status = json_object_get_string(st);
-    int s = vocab_status_parse(status, strlen(status));
     if (s < 0) {
         /* A status this build of qmprace does not know (a newer QEMU's): record it, trigger nothing. */
         timeline_add(t->tl, TL_NOTE, "unknown migration status '%s'", status);
@@ -531,6 +538,26 @@ static void on_closed(void *arg, enum qmp_close_reason why, const char *detail)
 
 /* ---- target hooks ---- */
 
+static int trace_code(const char *event)
+{
+    const char *const *names = vocab_trace_names();
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], event) == 0)
+            return i;
+    return -1;
+}
+
+/* migrate_set_state's "new state failed" as a status, for the timeline's code */
+static int trace_arg(const char *event, const char *args)
+{
+    const char *prefix = "new state ";
+    if (strcmp(event, "migrate_set_state") != 0 || !args || strncmp(args, prefix, strlen(prefix)) != 0)
+        return -1;
+    const char *s = args + strlen(prefix);
+    size_t n = strcspn(s, " \t");
+    return vocab_status_parse(s, n);
+}
+
 /* The target's trace points for our own settle probe are our noise, not the race: keep them out of the
  * timeline. */
 static bool probe_trace(const struct trial *t, const char *event)
@@ -552,8 +579,8 @@ static void on_trace(void *arg, uint64_t mono_us, const char *thread, const char
     if (!t || t->done)
         return;
     if (!probe_trace(t, event))
-        timeline_add_at(t->tl, mono_us ? mono_us : mono_now_us(), TL_TRACE, "%s: %s %s", thread ? thread : "?",
-                        event, args ? args : "");
+        timeline_add_coded(t->tl, mono_us, TL_TRACE, trace_code(event), trace_arg(event, args), "%s: %s %s",
+                           thread ? thread : "?", event, args ? args : "");
     for (size_t i = 0; i < t->s->nlines; i++) {
         const struct sched_trigger *tr = &t->s->lines[i].trig;
         if (tr->kind == TRIG_TRACE && strcmp(tr->trace_event, event) == 0 && ++t->ls[i].seen == tr->nth)
@@ -575,14 +602,21 @@ static void on_died(void *arg, int signo, const char *message)
     if (!t || t->done)
         return;
     t->died = true;
+    if (!t->ready) {
+        /* Before its QMP greeting: the target did not start (bad arguments, missing firmware...). */
+        finish_error(t, "the target ended before its QMP monitor was ready: %s",
+                     message ? message : signo > 0 ? "killed by a signal" : "it exited");
+        return;
+    }
     if (signo <= 0) {
-        timeline_add(t->tl, TL_DEATH, "the target exited normally");
+        timeline_add_coded(t->tl, 0, TL_DEATH, 0, 0, "the target exited normally");
         finish(t, VERDICT_PASS, 0, NULL);
         return;
     }
     char sig[32], signature[512];
     verdict_signal_name(signo, sig, sizeof sig);
-    timeline_add(t->tl, TL_DEATH, "the target died by %s%s%s", sig, message ? ": " : "", message ? message : "");
+    timeline_add_coded(t->tl, 0, TL_DEATH, signo, 0, "the target died by %s%s%s", sig, message ? ": " : "",
+                       message ? message : "");
     verdict_signature(signo, message, signature, sizeof signature);
     finish(t, VERDICT_CRASH, signo, signature);
 }
@@ -590,8 +624,10 @@ static void on_died(void *arg, int signo, const char *message)
 static void on_thread(void *arg, const char *thread, bool held)
 {
     struct trial_env *env = arg;
+    struct thread_ref ref = {THR_MAIN, 0};
+    int code = vocab_thread_parse(thread, strlen(thread), &ref) == 0 ? (int)ref.kind : -1;
     if (env->cur && !env->cur->done)
-        timeline_add(env->cur->tl, TL_THREAD, "%s %s", thread, held ? "held" : "released");
+        timeline_add_coded(env->cur->tl, 0, TL_THREAD, code, held, "%s %s", thread, held ? "held" : "released");
 }
 
 /* ---- proxy hooks ---- */
@@ -710,9 +746,16 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         if (t->ls[i].busy && t->ls[i].cmd[0] && t->ls[i].next > 0 &&
             t->ls[i].line->acts[t->ls[i].next - 1].kind <= ACT_QMP)
             pending = t->ls[i].cmd;
-    if (!t->ready)
-        snprintf(reason, sizeof reason, "no QMP greeting from the target");
-    else if (pending)
+    if (!t->ready) {
+        /* A target that never talks QMP could not be started or reached: an error, not a verdict. */
+        char dl[32];
+        units_format_duration(t->deadline_us, dl, sizeof dl);
+        char msg[96];
+        snprintf(msg, sizeof msg, "no QMP greeting from the target within %s", dl);
+        finish_error(t, "%s", msg);
+        return;
+    }
+    if (pending)
         snprintf(reason, sizeof reason, "no reply to %s", pending);
     else if (t->settle_state[0])
         snprintf(reason, sizeof reason, "did not settle: %s", t->settle_state);
@@ -754,12 +797,23 @@ int trial_run(struct trial_env *env, const struct schedule *s, const struct tria
     units_format_duration(deadline, dl, sizeof dl);
     timeline_add(t.tl, TL_NOTE, "trial of %s on %s (deadline %s, migrate to %s)", s->name ? s->name : "schedule",
                  target_spec(env->target), dl, proxy_uri(env->proxy));
+    const char *warning = target_warning(env->target);
+    if (warning)
+        timeline_add(t.tl, TL_NOTE, "note: %s", warning);
     struct target_hooks th = {on_trace, on_output, on_died, on_thread, env};
     if (target_begin(env->target, env->base, &th, t.q, e) < 0) {
         timeline_add(t.tl, TL_NOTE, "error: %s", e->msg);
         t.rc = -1;
         goto out;
     }
+    /* The target may bring its own destination for this trial; else the channels go to the sink. */
+    const char *upstream = target_upstream(env->target);
+    if (proxy_set_upstream(env->proxy, upstream ? upstream : sink_addr(env->sink), e) < 0) {
+        timeline_add(t.tl, TL_NOTE, "error: %s", e->msg);
+        t.rc = -1;
+        goto out;
+    }
+    t.deadline_us = deadline;
     struct timeval tv = mono_tv(deadline);
     evtimer_add(t.deadline, &tv);
     /* EVLOOP_ONCE in a loop, not one dispatch: the base also carries the proxy, the sink and signal

@@ -1,0 +1,130 @@
+/* feedback: a trial's timeline as features for AFL++ (see feedback.h). */
+#include "feedback.h"
+
+#include <string.h>
+
+#include "schedule.h"
+#include "vocab.h"
+
+#define NSTATUS 16
+#define NACT ACT_KIND_COUNT
+#define NBUCKET 24
+
+struct counts {
+    unsigned char n[FEEDBACK_KEYS];
+};
+
+static void bump(struct counts *c, unsigned key)
+{
+    if (key < FEEDBACK_KEYS && c->n[key] < 255)
+        c->n[key]++;
+}
+
+/* How far from the window: 0 under 64 us, then one bucket per doubling, 8 for 8 ms and more. Fine near
+ * the window, where the gradient matters; coarse far from it, where scheduling jitter would otherwise
+ * move a command between buckets from run to run and make AFL++ see unstable coverage. */
+static unsigned distance_bucket(uint64_t us)
+{
+    unsigned b = 0;
+    for (uint64_t d = us / 64; d > 0 && b < 8; d >>= 1)
+        b++;
+    return b;
+}
+
+static int status_slot(int s)
+{
+    return s >= 0 && s < MIG_STATUS_COUNT ? s : FB_STATUS_NONE;
+}
+
+static bool is_failure(int s)
+{
+    return s == MIG_FAILED || s == MIG_FAILING;
+}
+
+void feedback_features(const struct trial_result *r, void (*emit)(void *arg, unsigned key, unsigned count),
+                       void *arg)
+{
+    struct counts c;
+    memset(&c, 0, sizeof c);
+    const struct timeline *tl = r->timeline;
+    size_t n = timeline_count(tl);
+
+    /* The window: from the first failure status (a trace point, else an event) to the first
+     * savevm_state_cleanup after it (else the death, else the end). */
+    const int cleanup_idx = 5; /* vocab_trace_names(): savevm_state_cleanup */
+    uint64_t open_us = 0, close_us = 0;
+    bool opened = false, closed = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        bool fail = (e->kind == TL_TRACE && e->code == 0 && is_failure(e->arg)) ||
+                    (e->kind == TL_EVENT && is_failure(e->code));
+        if (!opened && fail) {
+            opened = true;
+            open_us = e->t_us;
+        } else if (opened && !closed &&
+                   ((e->kind == TL_TRACE && e->code == cleanup_idx) || e->kind == TL_DEATH)) {
+            closed = true;
+            close_us = e->t_us;
+        }
+    }
+    if (opened && !closed && n)
+        close_us = timeline_get(tl, n - 1)->t_us;
+
+    int status = -1;
+    unsigned traces = 0;
+    bool active_seen = false; /* commands before the migration ran say nothing about the window */
+    for (size_t i = 0; i < n; i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        switch (e->kind) {
+        case TL_EVENT:
+        case TL_TRACE: {
+            int s = e->kind == TL_EVENT ? e->code : (e->code == 0 ? e->arg : -1);
+            if (e->kind == TL_TRACE) {
+                /* which trace points were hit, not how often or in which order: two multifd threads
+                 * erroring in either order, once or twice, is the same state, and counting it would
+                 * only make coverage unstable */
+                int idx = e->code >= 0 && e->code < 8 ? e->code : 8;
+                traces |= 1u << idx;
+            }
+            if (s == MIG_ACTIVE)
+                active_seen = true;
+            if (s >= 0 && s < MIG_STATUS_COUNT && s != status) {
+                bump(&c, FB_TRANS + (unsigned)(status_slot(status) * NSTATUS + s));
+                status = s;
+            }
+            break;
+        }
+        case TL_QMP_IN:
+            if (e->code >= 0 && e->code < NACT && e->arg >= 0 && e->arg <= 2) {
+                bump(&c, FB_OUTCOME + (unsigned)((e->code * NSTATUS + status_slot(status)) * 3 + e->arg));
+                if (opened && active_seen) {
+                    if (e->t_us < open_us)
+                        bump(&c, FB_BEFORE + (unsigned)(e->code * NBUCKET) + distance_bucket(open_us - e->t_us));
+                    else if (e->t_us <= close_us)
+                        bump(&c, FB_INSIDE + (unsigned)e->code);
+                    else
+                        bump(&c, FB_AFTER + (unsigned)(e->code * NBUCKET) + distance_bucket(e->t_us - close_us));
+                }
+            }
+            break;
+        case TL_THREAD:
+            if (e->code >= 0 && e->code < 3 && e->arg == 1)
+                bump(&c, FB_HOLD + (unsigned)(e->code * NSTATUS + status_slot(status)));
+            break;
+        case TL_FAULT:
+            if (e->code >= ACT_RESET && e->code <= ACT_STALL)
+                bump(&c, FB_FAULT + (unsigned)((e->code - ACT_RESET) * 4 + (e->arg > 3 ? 3 : e->arg)));
+            break;
+        default:
+            break;
+        }
+    }
+    for (unsigned i = 0; i < 9; i++)
+        if (traces & (1u << i))
+            bump(&c, FB_TRACE + i);
+    bump(&c, FB_VERDICT + (unsigned)r->verdict * 8 + (unsigned)(r->signo & 7));
+
+    for (unsigned k = 0; k < FEEDBACK_KEYS; k++)
+        if (c.n[k])
+            emit(arg, k, c.n[k]);
+}

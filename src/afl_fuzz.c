@@ -1,0 +1,286 @@
+/* afl_fuzz: starting, watching and stopping afl-fuzz instances (see afl_fuzz.h). */
+#include "afl_fuzz.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_JOBS 64
+
+struct afl_jobs {
+    char *sync_dir;
+    unsigned n;
+    pid_t pid[MAX_JOBS];
+    int status[MAX_JOBS];
+    bool alive[MAX_JOBS];
+    char name[MAX_JOBS][24];
+};
+
+char *afl_fuzz_find(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return NULL;
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        char *cand = NULL;
+        if (n && asprintf(&cand, "%.*s/afl-fuzz", (int)n, path) > 0 && access(cand, X_OK) == 0)
+            return cand;
+        free(cand);
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return NULL;
+}
+
+static void instance_name(unsigned i, unsigned jobs, char *buf, size_t n)
+{
+    if (jobs == 1)
+        snprintf(buf, n, "default");
+    else if (i == 0)
+        snprintf(buf, n, "main");
+    else
+        snprintf(buf, n, "secondary%u", i);
+}
+
+/* In the child: environment, process group, output, then exec. Only async-signal-safe work here. */
+static void exec_instance(const struct afl_job_options *o, unsigned i, const char *name, int logfd)
+{
+    setpgid(0, 0);
+    /* If qmprace dies (even by SIGKILL), afl-fuzz is told to stop; it then ends its harness. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1)
+        _exit(127);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, STDIN_FILENO);
+    dup2(logfd, STDOUT_FILENO);
+    dup2(logfd, STDERR_FILENO);
+    setenv("AFL_NO_UI", "1", 1);
+    setenv("AFL_SKIP_CPUFREQ", "1", 1);
+    setenv("AFL_NO_AFFINITY", "1", 1);
+    setenv("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES", "1", 1);
+    if (o->until_crash)
+        setenv("AFL_BENCH_UNTIL_CRASH", "1", 1);
+    for (const char *const *kv = o->env; kv && *kv; kv++)
+        putenv((char *)*kv);
+    char seconds[32], timeout[32];
+    snprintf(seconds, sizeof seconds, "%u", o->seconds);
+    snprintf(timeout, sizeof timeout, "%u", o->timeout_ms);
+    const char *argv[24];
+    int a = 0;
+    argv[a++] = o->afl_fuzz;
+    argv[a++] = "-i";
+    argv[a++] = o->seeds_dir;
+    argv[a++] = "-o";
+    argv[a++] = o->sync_dir;
+    argv[a++] = "-t";
+    argv[a++] = timeout;
+    argv[a++] = "-V";
+    argv[a++] = seconds;
+    if (o->dict) {
+        argv[a++] = "-x";
+        argv[a++] = o->dict;
+    }
+    if (o->jobs > 1) {
+        argv[a++] = i == 0 ? "-M" : "-S";
+        argv[a++] = name;
+    }
+    argv[a++] = "--";
+    argv[a++] = o->harness;
+    argv[a] = NULL;
+    execv(o->afl_fuzz, (char *const *)argv);
+    _exit(127);
+}
+
+struct afl_jobs *afl_jobs_start(const struct afl_job_options *o, struct err *e)
+{
+    if (o->jobs < 1 || o->jobs > MAX_JOBS) {
+        err_set(e, "--jobs must be 1 to %d", MAX_JOBS);
+        return NULL;
+    }
+    struct afl_jobs *j = calloc(1, sizeof *j);
+    if (!j || !(j->sync_dir = strdup(o->sync_dir))) {
+        free(j);
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    for (unsigned i = 0; i < o->jobs; i++) {
+        instance_name(i, o->jobs, j->name[i], sizeof j->name[i]);
+        char log[4096];
+        snprintf(log, sizeof log, "%s/afl-%s.log", o->log_dir, j->name[i]);
+        int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (logfd < 0) {
+            err_set(e, "%s: %s", log, strerror(errno));
+            afl_jobs_free(j);
+            return NULL;
+        }
+        pid_t pid = fork();
+        if (pid == 0)
+            exec_instance(o, i, j->name[i], logfd);
+        close(logfd);
+        if (pid < 0) {
+            err_set(e, "fork: %s", strerror(errno));
+            afl_jobs_free(j);
+            return NULL;
+        }
+        setpgid(pid, pid); /* also here, so a signal sent right away finds the group */
+        j->pid[i] = pid;
+        j->alive[i] = true;
+        j->status[i] = -1;
+        j->n++;
+    }
+    return j;
+}
+
+/* "key : value" from a fuzzer_stats file. */
+static bool stat_value(const char *path, const char *key, double *v)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[256];
+    size_t klen = strlen(key);
+    bool found = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, klen) == 0 && (line[klen] == ' ' || line[klen] == ':')) {
+            char *colon = strchr(line, ':');
+            if (colon) {
+                *v = strtod(colon + 1, NULL);
+                found = true;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static unsigned count_ids(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    unsigned n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strncmp(de->d_name, "id:", 3) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+void afl_jobs_poll(struct afl_jobs *j, struct afl_progress *p)
+{
+    memset(p, 0, sizeof *p);
+    p->exit_status = -1;
+    for (unsigned i = 0; i < j->n; i++) {
+        if (j->alive[i]) {
+            int st;
+            pid_t r = waitpid(j->pid[i], &st, WNOHANG);
+            if (r == j->pid[i]) {
+                j->alive[i] = false;
+                j->status[i] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            }
+        }
+        if (j->alive[i])
+            p->running++;
+        char path[4096];
+        double v;
+        snprintf(path, sizeof path, "%s/%s/fuzzer_stats", j->sync_dir, j->name[i]);
+        if (stat_value(path, "execs_done", &v))
+            p->execs += (uint64_t)v;
+        if (stat_value(path, "execs_per_sec", &v))
+            p->execs_per_sec += v;
+        if (i == 0 && stat_value(path, "corpus_count", &v))
+            p->paths = (unsigned)v;
+        snprintf(path, sizeof path, "%s/%s/crashes", j->sync_dir, j->name[i]);
+        p->crashes += count_ids(path);
+    }
+    if (!p->running && j->n)
+        p->exit_status = j->status[0];
+}
+
+void afl_jobs_stop(struct afl_jobs *j, unsigned grace_ms)
+{
+    for (unsigned i = 0; i < j->n; i++)
+        if (j->alive[i])
+            kill(j->pid[i], SIGINT);
+    for (unsigned waited = 0; waited <= grace_ms; waited += 50) {
+        struct afl_progress p;
+        afl_jobs_poll(j, &p);
+        if (!p.running)
+            return;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    for (unsigned i = 0; i < j->n; i++)
+        if (j->alive[i]) {
+            kill(-j->pid[i], SIGKILL); /* its group: afl-fuzz and the harness it forked */
+            int st;
+            waitpid(j->pid[i], &st, 0);
+            j->alive[i] = false;
+        }
+}
+
+void afl_jobs_free(struct afl_jobs *j)
+{
+    if (!j)
+        return;
+    afl_jobs_stop(j, 5000);
+    free(j->sync_dir);
+    free(j);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t afl_crash_files(const char *sync_dir, size_t max, char ***files)
+{
+    *files = NULL;
+    size_t n = 0, cap = 0;
+    DIR *top = opendir(sync_dir);
+    if (!top)
+        return 0;
+    struct dirent *inst;
+    while ((inst = readdir(top)) && n < max) {
+        if (inst->d_name[0] == '.')
+            continue;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s/crashes", sync_dir, inst->d_name);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        struct dirent *de;
+        while ((de = readdir(d)) && n < max) {
+            if (strncmp(de->d_name, "id:", 3) != 0)
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                char **nf = realloc(*files, cap * sizeof *nf);
+                if (!nf)
+                    break;
+                *files = nf;
+            }
+            if (asprintf(&(*files)[n], "%s/%s", dir, de->d_name) > 0)
+                n++;
+        }
+        closedir(d);
+    }
+    closedir(top);
+    if (n)
+        qsort(*files, n, sizeof **files, cmp_str);
+    return n;
+}

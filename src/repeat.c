@@ -1,0 +1,70 @@
+/* repeat: N trials of one schedule and their sum (see repeat.h). */
+#include "repeat.h"
+
+#include <string.h>
+
+void repeat_init(struct repeat *r)
+{
+    memset(r, 0, sizeof *r);
+    verdict_stats_init(&r->stats);
+}
+
+void repeat_clear(struct repeat *r)
+{
+    verdict_stats_free(&r->stats);
+    trial_result_clear(&r->shown);
+    memset(r, 0, sizeof *r);
+}
+
+static int rank(enum verdict v)
+{
+    return v == VERDICT_CRASH ? 2 : v == VERDICT_HANG ? 1 : 0;
+}
+
+static void keep_shown(struct repeat *r, struct trial_result *t, unsigned trial)
+{
+    if (!r->shown.timeline || rank(t->verdict) > rank(r->shown.verdict)) {
+        trial_result_clear(&r->shown);
+        r->shown = *t;
+        r->shown_trial = trial;
+        memset(t, 0, sizeof *t);
+    } else {
+        trial_result_clear(t);
+    }
+}
+
+int repeat_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
+               struct repeat *r, repeat_progress_fn progress, void *arg, struct err *e)
+{
+    for (unsigned k = 1; k <= n; k++) {
+        struct trial_result t;
+        int rc = trial_run(env, s, opt, &t, e);
+        if (rc == TRIAL_INTERRUPTED) {
+            r->interrupted = true;
+            break;
+        }
+        if (rc < 0) {
+            trial_result_clear(&t);
+            return -1;
+        }
+        verdict_stats_add(&r->stats, t.verdict, t.signature, t.duration_us);
+        keep_shown(r, &t, r->stats.trials);
+        if (progress)
+            progress(arg, k, n, &r->stats);
+    }
+    verdict_stats_sort(&r->stats);
+    return 0;
+}
+
+const char *repeat_top_signature(const struct repeat *r)
+{
+    return r->stats.nsigs ? r->stats.sigs[0].key : NULL;
+}
+
+unsigned repeat_signature_count(const struct repeat *r, const char *signature)
+{
+    for (size_t i = 0; signature && i < r->stats.nsigs; i++)
+        if (strcmp(r->stats.sigs[i].key, signature) == 0)
+            return r->stats.sigs[i].count;
+    return 0;
+}

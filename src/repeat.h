@@ -1,0 +1,35 @@
+/* repeat: one schedule, N trials on one target, their verdicts added up, and the one trial worth showing
+ * kept (the first crash, else the first hang, else the first). What `run`, hunt's triage and `minimize`
+ * all need, written once. */
+#ifndef QMPRACE_REPEAT_H
+#define QMPRACE_REPEAT_H
+
+#include <stdbool.h>
+
+#include "trial.h"
+#include "verdict.h"
+
+struct repeat {
+    struct verdict_stats stats;
+    struct trial_result shown; /* its timeline is owned here */
+    unsigned shown_trial;      /* 1-based; 0 when no trial ran */
+    bool interrupted;          /* trial_env_interrupt() stopped it: the stats hold the trials before */
+};
+
+/* Called after each trial. */
+typedef void (*repeat_progress_fn)(void *arg, unsigned done, unsigned total, const struct verdict_stats *s);
+
+void repeat_init(struct repeat *r);
+void repeat_clear(struct repeat *r);
+
+/* Runs `n` trials (adding to what `r` already holds). 0: done or interrupted (see r->interrupted);
+ * -1: the target could not be started or reached (e says why; the trials before it are kept). */
+int repeat_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
+               struct repeat *r, repeat_progress_fn progress, void *arg, struct err *e);
+
+/* The most frequent crash signature (NULL when none), after verdict_stats_sort. */
+const char *repeat_top_signature(const struct repeat *r);
+/* How many crashes had exactly this signature. */
+unsigned repeat_signature_count(const struct repeat *r, const char *signature);
+
+#endif

@@ -1,0 +1,328 @@
+/* triage: from AFL++'s crash inputs to reproducers with rates (see triage.h). */
+#include "triage.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "report.h"
+#include "vocab.h"
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1u << 16; /* AFL++ inputs for schedules are tiny; a bigger file is cut, as the harness reads */
+    uint8_t *buf = malloc(cap);
+    *len = buf ? fread(buf, 1, cap, f) : 0;
+    fclose(f);
+    return buf;
+}
+
+static void say(triage_progress_fn progress, void *arg, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(triage_progress_fn progress, void *arg, const char *fmt, ...)
+{
+    if (!progress)
+        return;
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    progress(arg, msg);
+}
+
+static size_t text_len(const struct schedule *s)
+{
+    char *t = schedule_print(s);
+    size_t n = t ? strlen(t) : (size_t)-1;
+    free(t);
+    return n;
+}
+
+static struct triage_case *find_case(struct triage *t, const char *sig, const char *phase)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->cases[i].signature, sig) == 0 && strcmp(t->cases[i].phase, phase) == 0)
+            return &t->cases[i];
+    return NULL;
+}
+
+/* The migration status the target last reported (event or trace point) before it died. */
+static const char *crash_phase(const struct timeline *tl)
+{
+    int status = MIG_NONE;
+    for (size_t i = 0; i < timeline_count(tl); i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        if (e->kind == TL_DEATH)
+            break;
+        if (e->kind == TL_EVENT && e->code >= 0)
+            status = e->code;
+        else if (e->kind == TL_TRACE && e->code == 0 && e->arg >= 0) /* migrate_set_state */
+            status = e->arg;
+    }
+    return vocab_status_name((enum mig_status)status);
+}
+
+int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const struct triage_options *o,
+               triage_progress_fn progress, void *arg, struct triage *t, struct err *e)
+{
+    unsigned trials = o->trials ? o->trials : 20;
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < nfiles && !t->interrupted; i++) {
+        size_t len = 0;
+        uint8_t *buf = read_file(files[i], &len);
+        if (!buf)
+            continue;
+        struct schedule *s = schedule_decode(buf, len);
+        free(buf);
+        if (!s)
+            continue;
+        schedule_without(s, o->without);
+        free(s->name);
+        s->name = strdup(files[i]);
+        t->inputs++;
+        struct repeat r;
+        repeat_init(&r);
+        if (repeat_run(env, s, o->trial, trials, &r, NULL, NULL, e) < 0) {
+            repeat_clear(&r);
+            schedule_free(s);
+            return -1;
+        }
+        t->interrupted = r.interrupted;
+        const char *sig = repeat_top_signature(&r);
+        if (!sig) {
+            say(progress, arg, "input %zu/%zu: no crash in %u replays", i + 1, nfiles, r.stats.trials);
+            t->unreproduced++;
+            repeat_clear(&r);
+            schedule_free(s);
+            continue;
+        }
+        unsigned count = repeat_signature_count(&r, sig);
+        const char *phase = r.shown.verdict == VERDICT_CRASH ? crash_phase(r.shown.timeline) : "none";
+        say(progress, arg, "input %zu/%zu: %s (after %s), %u/%u", i + 1, nfiles, sig, phase, count, r.stats.trials);
+        struct triage_case *c = find_case(t, sig, phase);
+        if (c) {
+            c->inputs++;
+            unsigned old = repeat_signature_count(&c->rate, sig);
+            bool better = count > old || (count == old && text_len(s) < text_len(c->sched));
+            if (!better) {
+                repeat_clear(&r);
+                schedule_free(s);
+                continue;
+            }
+            repeat_clear(&c->rate);
+            schedule_free(c->sched);
+            free(c->source);
+        } else {
+            struct triage_case *nc = realloc(t->cases, (t->n + 1) * sizeof *nc);
+            if (!nc) {
+                repeat_clear(&r);
+                schedule_free(s);
+                return err_set(e, "out of memory");
+            }
+            t->cases = nc;
+            c = &t->cases[t->n++];
+            memset(c, 0, sizeof *c);
+            c->signature = strdup(sig);
+            c->phase = phase;
+            c->inputs = 1;
+        }
+        c->sched = s;
+        c->rate = r;
+        c->source = strdup(files[i]);
+    }
+
+    for (size_t i = 0; i < t->n && o->minimize && !t->interrupted; i++) {
+        struct triage_case *c = &t->cases[i];
+        unsigned crashes = repeat_signature_count(&c->rate, c->signature);
+        say(progress, arg, "minimizing %s (%u/%u)", c->signature, crashes, c->rate.stats.trials);
+        struct schedule *small = NULL;
+        int rc = minimize_run(env, c->sched, c->signature, crashes, c->rate.stats.trials, o->trial, &o->min, NULL,
+                              NULL, &small, &c->min, e);
+        if (rc < 0)
+            return -1;
+        if (rc == TRIAL_INTERRUPTED)
+            t->interrupted = true;
+        if (!small || c->min.accepted == 0) {
+            schedule_free(small);
+            continue;
+        }
+        /* The reproducer's own rate, from as many replays as the input had. */
+        struct repeat r;
+        repeat_init(&r);
+        if (repeat_run(env, small, o->trial, trials, &r, NULL, NULL, e) < 0) {
+            repeat_clear(&r);
+            schedule_free(small);
+            return -1;
+        }
+        if (r.interrupted)
+            t->interrupted = true;
+        if (repeat_signature_count(&r, c->signature) == 0) {
+            /* a lucky minimization that does not hold up: keep the original */
+            repeat_clear(&r);
+            schedule_free(small);
+            continue;
+        }
+        schedule_free(c->sched);
+        repeat_clear(&c->rate);
+        c->sched = small;
+        c->rate = r;
+        say(progress, arg, "minimized in %u steps of %u tried: %u/%u", c->min.accepted, c->min.candidates,
+            repeat_signature_count(&r, c->signature), r.stats.trials);
+    }
+    return 0;
+}
+
+void triage_slug(const char *signature, char *out, size_t n)
+{
+    size_t o = 0;
+    bool dash = false;
+    const char *p = signature;
+    for (; *p && o + 1 < n && o < 64; p++) {
+        if (isalnum((unsigned char)*p)) {
+            if (dash && o)
+                out[o++] = '-';
+            dash = false;
+            if (o + 1 < n)
+                out[o++] = (char)tolower((unsigned char)*p);
+        } else {
+            dash = true;
+        }
+    }
+    out[o] = '\0';
+    /* cut at a word boundary when the signature was longer than the slug */
+    char *last = strrchr(out, '-');
+    if (*p && last && last - out > 24)
+        *last = '\0';
+    if (!o)
+        snprintf(out, n, "crash");
+}
+
+static int write_text(const char *path, const char *text, struct err *e)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return err_set(e, "%s: %s", tmp, strerror(errno));
+    fputs(text, f);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return err_set(e, "%s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int triage_write(struct triage *t, const char *dir, const char *target, struct err *e)
+{
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return err_set(e, "%s: %s", dir, strerror(errno));
+    for (size_t i = 0; i < t->n; i++) {
+        struct triage_case *c = &t->cases[i];
+        char slug[80], path[4096];
+        triage_slug(c->signature, slug, sizeof slug);
+        size_t sl = strlen(slug);
+        snprintf(slug + sl, sizeof slug - sl, "-after-%s", c->phase);
+        /* two signatures may share a slug: number the later ones */
+        snprintf(path, sizeof path, "%s/%s.sched", dir, slug);
+        for (unsigned k = 2; k < 100; k++) {
+            bool taken = false;
+            for (size_t j = 0; j < i; j++)
+                if (t->cases[j].file && strcmp(t->cases[j].file, path) == 0)
+                    taken = true;
+            if (!taken)
+                break;
+            snprintf(path, sizeof path, "%s/%s-%u.sched", dir, slug, k);
+        }
+        unsigned crashes = repeat_signature_count(&c->rate, c->signature), trials = c->rate.stats.trials;
+        double lo, hi;
+        verdict_wilson(crashes, trials, &lo, &hi);
+        char *body = schedule_print(c->sched);
+        char *text = NULL;
+        if (!body || asprintf(&text,
+                              "# reproducer written by qmprace hunt\n"
+                              "# signature: %s\n"
+                              "# the migration was %s when it crashed\n"
+                              "# crashed %u/%u on %s (%.0f%%, 95%% CI %.0f-%.0f%%)\n"
+                              "# from the AFL++ input %s (%u input%s with this signature)%s\n"
+                              "# run it: qmprace run THIS_FILE --target %s --repeat %u --timeline\n"
+                              "%s",
+                              c->signature, c->phase, crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
+                              100 * lo, 100 * hi, c->source, c->inputs, c->inputs == 1 ? "" : "s",
+                              c->min.accepted ? ", minimized" : "", target, trials, body) < 0) {
+            free(body);
+            return err_set(e, "out of memory");
+        }
+        free(body);
+        int rc = write_text(path, text, e);
+        free(text);
+        if (rc < 0)
+            return -1;
+        free(c->file);
+        c->file = strdup(path);
+
+        /* the report: the rate and the timeline of a crashing replay */
+        char rpath[4200];
+        snprintf(rpath, sizeof rpath, "%.*s.txt", (int)(strlen(path) - 6), path);
+        char *rep = NULL;
+        size_t rlen = 0;
+        FILE *mf = open_memstream(&rep, &rlen);
+        if (!mf)
+            return err_set(e, "out of memory");
+        struct report r = {path, target, &c->rate.stats, c->rate.shown.timeline, c->rate.shown_trial,
+                           verdict_name(c->rate.shown.verdict), false};
+        report_text(mf, &r, true);
+        fclose(mf);
+        rc = write_text(rpath, rep ? rep : "", e);
+        free(rep);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+json_object *triage_json(const struct triage *t)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < t->n; i++) {
+        const struct triage_case *c = &t->cases[i];
+        unsigned crashes = repeat_signature_count(&c->rate, c->signature), trials = c->rate.stats.trials;
+        double lo, hi;
+        verdict_wilson(crashes, trials, &lo, &hi);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "signature", json_object_new_string(c->signature));
+        json_object_object_add(o, "phase", json_object_new_string(c->phase));
+        json_object_object_add(o, "crashes", json_object_new_int64(crashes));
+        json_object_object_add(o, "trials", json_object_new_int64(trials));
+        json_object_object_add(o, "rate", json_object_new_double(trials ? (double)crashes / trials : 0));
+        json_object *ci = json_object_new_array();
+        json_object_array_add(ci, json_object_new_double(lo));
+        json_object_array_add(ci, json_object_new_double(hi));
+        json_object_object_add(o, "ci95", ci);
+        json_object_object_add(o, "inputs", json_object_new_int64(c->inputs));
+        json_object_object_add(o, "minimized", json_object_new_boolean(c->min.accepted > 0));
+        json_object_object_add(o, "reproducer", c->file ? json_object_new_string(c->file) : NULL);
+        json_object_object_add(o, "source", json_object_new_string(c->source ? c->source : ""));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+void triage_free(struct triage *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->cases[i].signature);
+        free(t->cases[i].source);
+        free(t->cases[i].file);
+        schedule_free(t->cases[i].sched);
+        repeat_clear(&t->cases[i].rate);
+    }
+    free(t->cases);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,59 @@
+/* triage: what a hunt found, made usable. Each crash input AFL++ saved is decoded to a text schedule
+ * (through the same action filter the harness used), replayed N times for its crash rate, and grouped by
+ * signature and phase (the migration status before the crash); the best input of each group (highest rate, then shortest) is minimized and written as a
+ * reproducer (`SLUG.sched`, readable and runnable with `qmprace run`) with a report (`SLUG.txt`: the
+ * signature, the rate with its interval, the timeline of a crashing trial). */
+#ifndef QMPRACE_TRIAGE_H
+#define QMPRACE_TRIAGE_H
+
+#include <json-c/json.h>
+
+#include "minimize.h"
+#include "repeat.h"
+
+struct triage_case {
+    char *signature;
+    const char *phase;       /* the migration status last reported before the crash ("failed",
+                              * "completed", ...): the same assertion after a failure and after a
+                              * completion are different races, so they are different cases */
+    char *source;            /* the AFL++ input it came from */
+    unsigned inputs;         /* how many inputs crashed with this signature */
+    struct schedule *sched;  /* the reproducer (minimized unless minimization was off or failed) */
+    struct repeat rate;      /* the reproducer's replays */
+    struct minimize_stats min;
+    char *file;              /* where it was written (after triage_write) */
+};
+
+struct triage {
+    struct triage_case *cases;
+    size_t n;
+    unsigned inputs;     /* crash inputs looked at */
+    unsigned unreproduced; /* inputs that did not crash again in their replays */
+    bool interrupted;
+};
+
+struct triage_options {
+    unsigned trials;      /* replays per input and for the final rate; 0: 20 */
+    unsigned without;     /* action mask the harness used (schedule_without) */
+    bool minimize;
+    struct minimize_options min;
+    const struct trial_options *trial;
+};
+
+/* Progress messages ("input 3/7: SIGABRT ... 20/20"), for the caller to show. */
+typedef void (*triage_progress_fn)(void *arg, const char *message);
+
+/* 0, or -1 when the target failed (e says why; what was triaged before is kept). Interrupts set
+ * t->interrupted and return 0 with the cases so far. */
+int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const struct triage_options *o,
+               triage_progress_fn progress, void *arg, struct triage *t, struct err *e);
+/* Writes DIR/SLUG.sched and DIR/SLUG.txt per case (DIR is created). */
+int triage_write(struct triage *t, const char *dir, const char *target, struct err *e);
+/* [{"signature", "phase", "crashes", "trials", "rate", "ci95", "inputs", "reproducer", "source"}] */
+json_object *triage_json(const struct triage *t);
+void triage_free(struct triage *t);
+
+/* "SIGABRT yank_unregister_instance: ..." -> "sigabrt-yank-unregister-instance-..." (at most 64 chars). */
+void triage_slug(const char *signature, char *out, size_t n);
+
+#endif

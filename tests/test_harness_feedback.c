@@ -1,0 +1,120 @@
+/* The state feedback AFL++ gets, as the fuzzer would see it: features that say what happened inside the
+ * target, so a schedule that moves a command closer to the race window looks new. Runs real trials on
+ * the simulated VMM. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "feedback.h"
+#include "mono.h"
+#include "schedule.h"
+#include "target.h"
+#include "trial.h"
+
+struct features {
+    unsigned char n[FEEDBACK_KEYS];
+};
+
+static void collect(void *arg, unsigned key, unsigned count)
+{
+    struct features *f = arg;
+    CHECK(key < FEEDBACK_KEYS);
+    if (key < FEEDBACK_KEYS)
+        f->n[key] = (unsigned char)count;
+}
+
+static struct trial_env *env;
+static struct target *target;
+
+static void run(const char *text, struct features *f, enum verdict *v)
+{
+    struct err e = {{0}};
+    struct schedule *s = schedule_parse(text, strlen(text), "t.sched", &e);
+    CHECK_MSG(s != NULL, "%s", e.msg);
+    memset(f, 0, sizeof *f);
+    struct trial_result r;
+    CHECK_INT(trial_run(env, s, NULL, &r, &e), 0);
+    *v = r.verdict;
+    feedback_features(&r, collect, f);
+    trial_result_clear(&r);
+    schedule_free(s);
+}
+
+#define PRE "caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 8MiB on any: reset all\n"
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct err e = {{0}};
+    struct event_base *base = mono_event_base_new();
+    target = target_new("sim:qemu-7.2", NULL, &e);
+    env = trial_env_new(base, target, &e);
+    CHECK_MSG(env != NULL, "%s", e.msg);
+    struct features crash, active, twice;
+    enum verdict v;
+
+    /* the race: the capability change is accepted inside the window, in `failed` */
+    run(PRE "on failed: caps multifd=off\n", &crash, &v);
+    CHECK_INT(v, VERDICT_CRASH);
+    CHECK(crash.n[FB_INSIDE + ACT_CAPS]);
+    CHECK(crash.n[FB_OUTCOME + (ACT_CAPS * 16 + MIG_FAILED) * 3 + 1]); /* caps accepted in failed */
+    CHECK(crash.n[FB_TRANS + MIG_ACTIVE * 16 + MIG_FAILED]);
+    CHECK(crash.n[FB_VERDICT + VERDICT_CRASH * 8 + (SIGABRT & 7)]);
+
+    /* Where a command lands relative to the window, on timelines made by hand (real trials would make
+     * these checks depend on the machine's load): FAILED at 1000 us, cleanup starts at 3000 us. */
+    {
+        struct synth {
+            uint64_t reply_us;
+            unsigned key;
+        } cases[] = {
+            {2000, FB_INSIDE + ACT_CAPS},                 /* inside the window */
+            {3000 + 10000, FB_AFTER + ACT_CAPS * 24 + 8}, /* 10 ms after: the far bucket */
+            {3000 + 1000, FB_AFTER + ACT_CAPS * 24 + 4},  /* 1 ms after: closer, a different bucket */
+            {3000 + 100, FB_AFTER + ACT_CAPS * 24 + 1},   /* 100 us after */
+            {1000 - 300, FB_BEFORE + ACT_CAPS * 24 + 3},  /* 300 us before FAILED */
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            struct trial_result r = {.verdict = VERDICT_PASS};
+            r.timeline = timeline_new(1000000, 0);
+            timeline_add_coded(r.timeline, 1000000 + 100, TL_EVENT, MIG_ACTIVE, 0, "MIGRATION active");
+            timeline_add_coded(r.timeline, 1000000 + 1000, TL_TRACE, 0, MIG_FAILED, "migrate_set_state");
+            timeline_add_coded(r.timeline, 1000000 + 3000, TL_TRACE, 5, -1, "savevm_state_cleanup");
+            timeline_add_coded(r.timeline, 1000000 + cases[i].reply_us, TL_QMP_IN, ACT_CAPS, TL_ACCEPTED, "caps");
+            struct features f;
+            memset(&f, 0, sizeof f);
+            feedback_features(&r, collect, &f);
+            CHECK_MSG(f.n[cases[i].key], "case %zu: reply at %llu us: feature %u missing", i,
+                      (unsigned long long)cases[i].reply_us, cases[i].key);
+            unsigned n = 0;
+            for (unsigned k = FB_INSIDE; k < FB_TRACE; k++)
+                n += f.n[k] != 0;
+            CHECK_INT(n, 1); /* exactly one proximity feature per command */
+            trial_result_clear(&r);
+        }
+    }
+
+    /* refused while active: the outcome feature names the status and the refusal */
+    run(PRE "on active: caps multifd=off\n", &active, &v);
+    CHECK_INT(v, VERDICT_PASS);
+    CHECK(active.n[FB_OUTCOME + (ACT_CAPS * 16 + MIG_ACTIVE) * 3 + 0]);
+
+    /* a held thread is a feature, with the status it was held in */
+    run(PRE "on failed: freeze live_migration 20ms\n", &twice, &v);
+    CHECK(twice.n[FB_HOLD + THR_LIVE_MIGRATION * 16 + MIG_FAILED]);
+
+    /* the same race twice gives the same state features (AFL++'s stability): transitions, outcomes,
+     * inside the window, verdict */
+    struct features again;
+    run(PRE "on failed: caps multifd=off\n", &again, &v);
+    for (unsigned k = 0; k < FB_BEFORE; k++)
+        CHECK_MSG((crash.n[k] != 0) == (again.n[k] != 0), "feature %u differs between two runs", k);
+    for (unsigned k = FB_VERDICT; k < FB_END; k++)
+        CHECK_MSG((crash.n[k] != 0) == (again.n[k] != 0), "feature %u differs between two runs", k);
+
+    trial_env_free(env);
+    target_free(target);
+    event_base_free(base);
+    return check_exit();
+}
