@@ -40,6 +40,12 @@ run_json failing multifd-on-in-window.sched 20 0
 run_json qemu-7.2 libvirt-reset-held.sched 10 1
 expect_grep "$tmp/json" "{\"signature\":\"$yank\",\"count\":10}" "held window on qemu-7.2"
 run_json failing libvirt-reset-held.sched 10 0
+run_json qemu-7.2 libvirt-reset-stalled-held.sched 5 1
+expect_grep "$tmp/json" "{\"signature\":\"$yank\",\"count\":5}" "stalled, held window on qemu-7.2"
+run_json failing libvirt-reset-stalled-held.sched 5 0
+for seed in libvirt-reset-late caps-while-active; do # hunt seeds must not crash by themselves
+  run_json qemu-7.2 $seed.sched 5 0
+done
 # libvirt's full reset reads query-migrate first: two more round trips before the capability change, so
 # a loaded machine can make it miss the 2 ms window now and then (as it can on real QEMU); it must still
 # crash most of the time, and only with the yank signature.
