@@ -28,4 +28,4 @@ s=$(rate "$h" sim)
 z=$(rate "$n" null)
 printf '%-36s %10s\n' harness execs/s
 printf '%-36s %10s\n' "qmprace-harness (sim:qemu-7.2)" "$s" "qmprace-harness-null" "$z"
-awk -v s="$s" -v z="$z" 'BEGIN { printf "ratio %.4f (goal: 0.5 or more)\n", z > 0 ? s / z : 0 }'
+awk -v s="$s" -v z="$z" 'BEGIN { printf "ratio %.4f (goal: 0.5 or more)\n", (z > 0 ? s / z : 0) }'

@@ -6,7 +6,7 @@
  *
  * Settings (environment, because afl-fuzz passes the harness no per-run arguments of ours):
  *   QMPRACE_HARNESS_TARGET    target spec (sim:MODEL, qemu[:PATH], qmp:...)   default sim:qemu-7.2
- *   QMPRACE_HARNESS_DEADLINE  trial deadline (a hang is a feature, not a crash) default 500ms
+ *   QMPRACE_HARNESS_DEADLINE  trial deadline (a hang is a feature, not a crash) default 200ms
  *   QMPRACE_HARNESS_RAM       guest RAM                                       default 32MiB
  *   QMPRACE_HARNESS_WITHOUT   actions left out of every schedule (e.g. params) default none
  * With a plain compiler it replays files and prints each verdict on stderr. */
@@ -45,7 +45,7 @@ static void setup(void)
     struct err e = {{0}};
     uint64_t ram = 0, deadline = 0;
     const char *ram_s = setting("QMPRACE_HARNESS_RAM", "32MiB"); /* 0: the target's own default */
-    const char *dl_s = setting("QMPRACE_HARNESS_DEADLINE", "500ms");
+    const char *dl_s = setting("QMPRACE_HARNESS_DEADLINE", "200ms");
     if (units_parse_size(ram_s, strlen(ram_s), &ram, &e) < 0 ||
         units_parse_duration(dl_s, strlen(dl_s), &deadline, &e) < 0 || !deadline) {
         fprintf(stderr, "qmprace-harness: bad setting: %s\n", e.msg[0] ? e.msg : "deadline must be > 0");
