@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "mono.h"
+#include "repeat.h"
 #include "report.h"
 #include "schedule.h"
 #include "target.h"
@@ -67,41 +68,32 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 struct sched_run {
     struct schedule *sched;
-    struct verdict_stats stats;
-    struct trial_result shown; /* the trial whose timeline is shown */
-    unsigned shown_trial;
-    bool partial;
+    struct repeat rep; /* its trials, and the one whose timeline is shown */
 };
 
-/* Which trial's timeline is worth showing: the first crash, else the first hang, else the first. */
-static int rank(enum verdict v)
-{
-    return v == VERDICT_CRASH ? 2 : v == VERDICT_HANG ? 1 : 0;
-}
+/* The progress line on a terminal, at most five times a second. */
+struct progress {
+    const char *name;
+    uint64_t last_us;
+};
 
-static void keep_shown(struct sched_run *sr, struct trial_result *r, unsigned trial)
+static void progress(void *arg, unsigned done, unsigned total, const struct verdict_stats *s)
 {
-    if (!sr->shown.timeline || rank(r->verdict) > rank(sr->shown.verdict)) {
-        trial_result_clear(&sr->shown);
-        sr->shown = *r;
-        sr->shown_trial = trial;
-        memset(r, 0, sizeof *r);
-    } else {
-        trial_result_clear(r);
-    }
-}
-
-static void progress(bool on, const char *name, unsigned done, unsigned total, const struct verdict_stats *s,
-                     uint64_t *last_us, bool final)
-{
-    if (!on)
-        return;
+    struct progress *p = arg;
     uint64_t now = mono_now_us();
-    if (!final && now - *last_us < 200000)
+    bool final = done == total;
+    if (!final && now - p->last_us < 200000)
         return;
-    *last_us = now;
-    fprintf(stderr, "\r%s: trial %u/%u, %u crashed, %u hung%s", name, done, total, s->crashes, s->hangs,
+    p->last_us = now;
+    fprintf(stderr, "\r%s: trial %u/%u, %u crashed, %u hung%s", p->name, done, total, s->crashes, s->hangs,
             final ? "\n" : "");
+}
+
+static struct report run_report(const struct sched_run *sr, const char *target)
+{
+    struct report r = {sr->sched->name, target, (struct verdict_stats *)&sr->rep.stats, sr->rep.shown.timeline,
+                       sr->rep.shown_trial, verdict_name(sr->rep.shown.verdict), sr->rep.interrupted};
+    return r;
 }
 
 static int write_json(const char *path, struct sched_run *runs, size_t n, const char *target, bool timeline)
@@ -119,10 +111,9 @@ static int write_json(const char *path, struct sched_run *runs, size_t n, const 
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!runs[i].stats.trials)
+        if (!runs[i].rep.stats.trials)
             continue;
-        struct report rep = {runs[i].sched->name, target, &runs[i].stats, runs[i].shown.timeline,
-                             runs[i].shown_trial, verdict_name(runs[i].shown.verdict), runs[i].partial};
+        struct report rep = run_report(&runs[i], target);
         json_object *o = report_json(&rep, timeline);
         fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
@@ -251,7 +242,7 @@ int cmd_run(int argc, char **argv)
             rc = EXIT_USAGE;
             goto out;
         }
-        verdict_stats_init(&runs[i].stats);
+        repeat_init(&runs[i].rep);
     }
     /* A target that must switch trace points on needs to know which ones the schedules wait for. */
     for (size_t i = 0; i < n; i++)
@@ -309,41 +300,32 @@ int cmd_run(int argc, char **argv)
     struct trial_options topts = {.deadline_us = deadline};
     for (size_t i = 0; i < n && !rs.signo; i++) {
         struct sched_run *sr = &runs[i];
-        uint64_t last = 0;
-        for (unsigned k = 1; k <= repeat; k++) {
-            struct trial_result r;
-            int trc = trial_run(env, sr->sched, &topts, &r, &e);
-            if (trc == TRIAL_INTERRUPTED) {
-                sr->partial = true;
-                break;
-            }
-            if (trc < 0) {
-                progress(show_progress, sr->sched->name, k - 1, (unsigned)repeat, &sr->stats, &last, true);
-                fprintf(stderr, "qmprace run: %s: trial %u: %s\n", target_spec(target), k, e.msg);
-                trial_result_clear(&r);
-                rc = EXIT_TARGET;
-                goto report;
-            }
-            verdict_stats_add(&sr->stats, r.verdict, r.signature, r.duration_us);
-            keep_shown(sr, &r, k);
-            progress(show_progress, sr->sched->name, k, (unsigned)repeat, &sr->stats, &last, k == repeat);
+        struct progress pr = {sr->sched->name, 0};
+        if (repeat_run(env, sr->sched, &topts, (unsigned)repeat, &sr->rep, show_progress ? progress : NULL, &pr,
+                       &e) < 0) {
+            if (show_progress)
+                fputc('\n', stderr);
+            fprintf(stderr, "qmprace run: %s: trial %u: %s\n", target_spec(target), sr->rep.stats.trials + 1,
+                    e.msg);
+            rc = EXIT_TARGET;
+            break;
         }
+        if (sr->rep.interrupted)
+            break;
     }
-report:
     for (size_t i = 0; i < n; i++) {
         struct sched_run *sr = &runs[i];
-        if (!sr->stats.trials)
+        if (!sr->rep.stats.trials)
             continue;
-        verdict_stats_sort(&sr->stats);
-        struct report rep = {sr->sched->name, target_spec(target), &sr->stats, sr->shown.timeline,
-                             sr->shown_trial, verdict_name(sr->shown.verdict), sr->partial};
+        verdict_stats_sort(&sr->rep.stats);
+        struct report rep = run_report(sr, target_spec(target));
         report_text(out, &rep, timeline);
-        if (sr->stats.crashes && rc == EXIT_OK)
+        if (sr->rep.stats.crashes && rc == EXIT_OK)
             rc = EXIT_CRASH;
     }
     if (!target_caps(target).death)
         for (size_t i = 0; i < n; i++)
-            if (runs[i].stats.crashes) {
+            if (runs[i].rep.stats.crashes) {
                 fprintf(out, "note: %s shows a crash only as its QMP connection dying; qmprace cannot see the "
                              "signal or message there\n", target_spec(target));
                 break;
@@ -363,8 +345,7 @@ out:
         event_base_free(base);
     for (size_t i = 0; i < n; i++) {
         schedule_free(runs[i].sched);
-        verdict_stats_free(&runs[i].stats);
-        trial_result_clear(&runs[i].shown);
+        repeat_clear(&runs[i].rep);
     }
     free(runs);
     free(vmm_args);

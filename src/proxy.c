@@ -31,6 +31,7 @@
 #include <event2/buffer.h>
 #include <event2/listener.h>
 
+#include "addr.h"
 #include "mono.h"
 #include "units.h"
 #include "vocab.h"
@@ -620,61 +621,13 @@ static int parse_upstream(struct proxy *p, const char *up, struct err *e)
         return err_set(e, "proxy: no upstream given");
     if (strlen(up) >= sizeof p->up_name)
         return err_set(e, "proxy: upstream address too long");
+    struct addr a;
+    if (addr_parse(up, false, &a, e) < 0)
+        return err_prefix(e, "proxy upstream");
     snprintf(p->up_name, sizeof p->up_name, "%s", up);
-    memset(&p->up_addr, 0, sizeof p->up_addr);
-
-    if (strncmp(up, "unix:", 5) == 0) {
-        struct sockaddr_un *un = (struct sockaddr_un *)&p->up_addr;
-        const char *path = up + 5;
-        if (!*path || strlen(path) >= sizeof un->sun_path)
-            return err_set(e, "proxy: bad unix socket path in upstream \"%s\"", up);
-        un->sun_family = AF_UNIX;
-        memcpy(un->sun_path, path, strlen(path) + 1);
-        p->up_len = sizeof *un;
-        return 0;
-    }
-    if (strncmp(up, "tcp:", 4) != 0)
-        return err_set(e, "proxy: upstream must be tcp:HOST:PORT or unix:PATH, got \"%s\"", up);
-
-    const char *rest = up + 4, *colon = strrchr(rest, ':');
-    if (!colon || colon == rest)
-        return err_set(e, "proxy: upstream \"%s\" needs HOST:PORT", up);
-    char host[64];
-    size_t hlen = (size_t)(colon - rest);
-    if (hlen >= 2 && rest[0] == '[' && rest[hlen - 1] == ']') {
-        rest++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof host)
-        return err_set(e, "proxy: upstream host too long in \"%s\"", up);
-    memcpy(host, rest, hlen);
-    host[hlen] = '\0';
-
-    const char *ps = colon + 1;
-    unsigned long port = 0;
-    if (!*ps || strlen(ps) > 5 || strspn(ps, "0123456789") != strlen(ps) || (port = strtoul(ps, NULL, 10)) == 0 ||
-        port > 65535)
-        return err_set(e, "proxy: bad port \"%s\" in upstream \"%s\"", ps, up);
-
-    struct sockaddr_in *in4 = (struct sockaddr_in *)&p->up_addr;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&p->up_addr;
-    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-        if ((ntohl(in4->sin_addr.s_addr) >> 24) != 127)
-            return err_set(e, "proxy: upstream %s is not on loopback (127.0.0.0/8 or ::1)", host);
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)port);
-        p->up_len = sizeof *in4;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-        if (!IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-            return err_set(e, "proxy: upstream %s is not on loopback (127.0.0.0/8 or ::1)", host);
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        p->up_len = sizeof *in6;
-        return 0;
-    }
-    return err_set(e, "proxy: upstream host \"%s\" must be a numeric loopback address (127.0.0.1, ::1)", host);
+    p->up_addr = a.ss;
+    p->up_len = a.len;
+    return 0;
 }
 
 struct proxy *proxy_new(struct event_base *base, const char *upstream, const struct proxy_hooks *hooks,
@@ -726,18 +679,8 @@ struct proxy *proxy_new(struct event_base *base, const char *upstream, const str
 
 int proxy_set_upstream(struct proxy *p, const char *upstream, struct err *e)
 {
-    if (strcmp(upstream, p->up_name) == 0)
-        return 0;
-    struct sockaddr_storage addr = p->up_addr;
-    socklen_t len = p->up_len;
-    char name[sizeof p->up_name];
-    memcpy(name, p->up_name, sizeof name);
-    if (parse_upstream(p, upstream, e) == 0)
-        return 0;
-    p->up_addr = addr;
-    p->up_len = len;
-    memcpy(p->up_name, name, sizeof name);
-    return -1;
+    /* parse_upstream changes nothing unless the new address is good */
+    return strcmp(upstream, p->up_name) == 0 ? 0 : parse_upstream(p, upstream, e);
 }
 
 void proxy_drop_all(struct proxy *p)

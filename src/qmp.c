@@ -5,6 +5,8 @@
  * from the event loop instead, so callers never see their own state change under them). */
 #include "qmp.h"
 
+#include "addr.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -697,96 +699,24 @@ static int start(struct qmp *q, int fd, bool connecting, struct err *e)
     return 0;
 }
 
-/* "tcp:" hosts: numeric loopback only, so no name ever goes through DNS and nothing leaves the host. */
-static int parse_tcp(const char *addr, const char *rest, struct sockaddr_storage *ss, socklen_t *sl,
-                     struct err *e)
-{
-    const char *colon = strrchr(rest, ':');
-    if (!colon || colon == rest || !colon[1])
-        return err_set(e, "QMP address '%s': expected tcp:HOST:PORT", addr);
-    char host[64];
-    size_t hlen = (size_t)(colon - rest);
-    if (hlen >= 2 && rest[0] == '[' && rest[hlen - 1] == ']') {
-        rest++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof host)
-        return err_set(e, "QMP address '%s': host too long", addr);
-    memcpy(host, rest, hlen);
-    host[hlen] = '\0';
-    if (strcmp(host, "localhost") == 0)
-        strcpy(host, "127.0.0.1");
-    unsigned long port = 0;
-    for (const char *c = colon + 1; *c; c++) {
-        if (*c < '0' || *c > '9' || port > 65535)
-            return err_set(e, "QMP address '%s': bad port '%s'", addr, colon + 1);
-        port = port * 10 + (unsigned long)(*c - '0');
-    }
-    if (port == 0 || port > 65535)
-        return err_set(e, "QMP address '%s': port must be 1 to 65535", addr);
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-        if ((ntohl(in4->sin_addr.s_addr) >> 24) != 127)
-            return err_set(e, "QMP address '%s': only loopback (127.0.0.0/8, ::1) is allowed", addr);
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)port);
-        *sl = sizeof *in4;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-        if (!IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-            return err_set(e, "QMP address '%s': only loopback (127.0.0.0/8, ::1) is allowed", addr);
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        *sl = sizeof *in6;
-        return 0;
-    }
-    return err_set(e, "QMP address '%s': host must be a numeric loopback address (127.0.0.0/8, ::1) or "
-                      "localhost", addr);
-}
-
-static int parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *sl, struct err *e)
-{
-    if (strncmp(addr, "unix:", 5) == 0) {
-        struct sockaddr_un *un = (struct sockaddr_un *)ss;
-        const char *path = addr + 5;
-        if (!*path)
-            return err_set(e, "QMP address '%s': empty socket path", addr);
-        if (strlen(path) >= sizeof un->sun_path)
-            return err_set(e, "QMP address '%s': socket path longer than %zu bytes", addr,
-                           sizeof un->sun_path - 1);
-        memset(ss, 0, sizeof *ss);
-        un->sun_family = AF_UNIX;
-        strcpy(un->sun_path, path);
-        *sl = (socklen_t)sizeof *un;
-        return 0;
-    }
-    if (strncmp(addr, "tcp:", 4) == 0)
-        return parse_tcp(addr, addr + 4, ss, sl, e);
-    return err_set(e, "QMP address '%s': expected unix:PATH or tcp:HOST:PORT", addr);
-}
-
 int qmp_connect(struct qmp *q, const char *addr, struct err *e)
 {
     if (q->state != ST_NEW)
         return err_set(e, "QMP client already in use");
-    struct sockaddr_storage ss;
-    socklen_t sl = 0;
-    if (parse_addr(addr, &ss, &sl, e) < 0)
-        return -1;
+    struct addr a;
+    if (addr_parse(addr, false, &a, e) < 0)
+        return err_prefix(e, "QMP address");
     snprintf(q->addr, sizeof q->addr, "%s", addr);
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return err_set(e, "socket for %s: %s", addr, strerror(errno));
-    if (ss.ss_family != AF_UNIX) {
+    if (a.ss.ss_family != AF_UNIX) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     int rc;
     do
-        rc = connect(fd, (struct sockaddr *)&ss, sl);
+        rc = connect(fd, (struct sockaddr *)&a.ss, a.len);
     while (rc < 0 && errno == EINTR);
     if (rc < 0 && errno != EINPROGRESS) {
         /* Reported through `closed` like a later failure, so callers handle one path only. */

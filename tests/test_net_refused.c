@@ -74,7 +74,7 @@ int main(void)
     /* upstreams proxy_new must refuse, and words its message must contain */
     static const char *const bad[][2] = {
         {"tcp:10.0.0.1:4444", "loopback"},     {"tcp:192.168.1.1:80", "loopback"},
-        {"tcp:[2001:db8::1]:80", "loopback"},  {"tcp:localhost:4444", "numeric"},
+        {"tcp:[2001:db8::1]:80", "loopback"},  {"tcp:example.org:4444", "numeric"},
         {"tcp:127.0.0.1:0", "port"},           {"tcp:127.0.0.1:65536", "port"},
         {"tcp:127.0.0.1:", "port"},            {"tcp:127.0.0.1:12ab", "port"},
         {"tcp:127.0.0.1", "HOST:PORT"},        {"udp:127.0.0.1:53", "tcp:HOST:PORT or unix:PATH"},

@@ -16,6 +16,7 @@
 
 #include <event2/listener.h>
 
+#include "addr.h"
 #include "sim_internal.h"
 
 struct sim_server {
@@ -80,62 +81,19 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
     sim_vmm_serve(s->vmm, fd, &e); /* owns fd, even when it refuses */
 }
 
-static bool loopback_host(const char *host, struct sockaddr_storage *ss, socklen_t *len, uint16_t port)
-{
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-    if (strcmp(host, "localhost") == 0)
-        host = "127.0.0.1";
-    if (inet_pton(AF_INET, host, &sin.sin_addr) == 1) {
-        if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127)
-            return false;
-        memcpy(ss, &sin, sizeof sin);
-        *len = sizeof sin;
-        return true;
-    }
-    if (inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1 && IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
-        memcpy(ss, &sin6, sizeof sin6);
-        *len = sizeof sin6;
-        return true;
-    }
-    return false;
-}
-
 static int open_tcp(const char *spec, struct err *e)
 {
-    char host[64];
-    const char *port;
-    if (spec[0] == '[') {
-        const char *end = strchr(spec, ']');
-        if (!end || end[1] != ':' || (size_t)(end - spec - 1) >= sizeof host)
-            return err_set(e, "bad listen address 'tcp:%s': expected tcp:HOST:PORT", spec);
-        memcpy(host, spec + 1, (size_t)(end - spec - 1));
-        host[end - spec - 1] = '\0';
-        port = end + 2;
-    } else {
-        const char *colon = strrchr(spec, ':');
-        if (!colon || (size_t)(colon - spec) >= sizeof host)
-            return err_set(e, "bad listen address 'tcp:%s': expected tcp:HOST:PORT", spec);
-        memcpy(host, spec, (size_t)(colon - spec));
-        host[colon - spec] = '\0';
-        port = colon + 1;
-    }
-    char *end;
-    errno = 0;
-    unsigned long p = strtoul(port, &end, 10);
-    if (!*port || *end || errno || p > 65535)
-        return err_set(e, "bad port '%s' in listen address 'tcp:%s'", port, spec);
-    struct sockaddr_storage ss;
-    socklen_t len;
-    if (!loopback_host(host, &ss, &len, (uint16_t)p))
-        return err_set(e, "refusing to listen on '%s': the simulator listens on loopback only "
-                          "(127.0.0.0/8, ::1)", host);
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    char full[300];
+    snprintf(full, sizeof full, "tcp:%s", spec);
+    struct addr a;
+    if (addr_parse(full, true, &a, e) < 0)
+        return err_prefix(e, "cannot listen");
+    int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return err_set(e, "socket: %s", strerror(errno));
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+    if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
         int err = errno;
         close(fd);
         return err_set(e, "cannot listen on tcp:%s: %s", spec, strerror(err));
