@@ -54,8 +54,10 @@ int main(void)
     struct features crash, active, twice;
     enum verdict v;
 
-    /* the race: the capability change is accepted inside the window, in `failed` */
-    run(PRE "on failed: caps multifd=off\n", &crash, &v);
+    /* the race: the capability change is accepted inside the window, in `failed` (the window held open
+     * by holding live_migration, so a loaded machine cannot close it before the command lands) */
+#define HELD "on failed: freeze live_migration 20ms; caps multifd=off\n"
+    run(PRE HELD, &crash, &v);
     CHECK_INT(v, VERDICT_CRASH);
     CHECK(crash.n[FB_INSIDE + ACT_CAPS]);
     CHECK(crash.n[FB_OUTCOME + (ACT_CAPS * 16 + MIG_FAILED) * 3 + 1]); /* caps accepted in failed */
@@ -107,7 +109,7 @@ int main(void)
     /* the same race twice gives the same state features (AFL++'s stability): transitions, outcomes,
      * inside the window, verdict */
     struct features again;
-    run(PRE "on failed: caps multifd=off\n", &again, &v);
+    run(PRE HELD, &again, &v);
     for (unsigned k = 0; k < FB_BEFORE; k++)
         CHECK_MSG((crash.n[k] != 0) == (again.n[k] != 0), "feature %u differs between two runs", k);
     for (unsigned k = FB_VERDICT; k < FB_END; k++)
