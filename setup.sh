@@ -62,8 +62,15 @@ if [ "$mode" = run ]; then
     --without params --out "$build/quickstart-hunt"
   rc=$?
   set -e
-  [ $rc -eq 1 ] && exit 0
-  exit $rc
+  [ $rc -eq 1 ] || exit $rc
+  for f in "$build"/quickstart-hunt/crashes/*yank*.sched; do
+    [ -f "$f" ] || continue
+    echo
+    echo "== the reproducer the hunt wrote for the yank assertion ($f):"
+    cat "$f"
+    break
+  done
+  exit 0
 fi
 set +e
 ctest --test-dir "$build" --output-on-failure -j2
