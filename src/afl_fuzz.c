@@ -22,7 +22,7 @@ struct afl_jobs {
     pid_t pid[MAX_JOBS];
     int status[MAX_JOBS];
     bool alive[MAX_JOBS];
-    char name[MAX_JOBS][24];
+    char name[MAX_JOBS][40];
 };
 
 char *afl_fuzz_find(void)
@@ -43,9 +43,11 @@ char *afl_fuzz_find(void)
     return NULL;
 }
 
-static void instance_name(unsigned i, unsigned jobs, char *buf, size_t n)
+static void instance_name(unsigned i, unsigned jobs, const char *join, char *buf, size_t n)
 {
-    if (jobs == 1)
+    if (join)
+        snprintf(buf, n, "%.16s-%u", join, i + 1);
+    else if (jobs == 1)
         snprintf(buf, n, "default");
     else if (i == 0)
         snprintf(buf, n, "main");
@@ -72,6 +74,9 @@ static void exec_instance(const struct afl_job_options *o, unsigned i, const cha
     setenv("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES", "1", 1);
     if (o->until_crash)
         setenv("AFL_BENCH_UNTIL_CRASH", "1", 1);
+    /* Instances that share a sync directory pick up each other's finds every minute, not AFL++'s
+     * default half hour: hunts are minutes long. */
+    setenv("AFL_SYNC_TIME", "1", 1);
     for (const char *const *kv = o->env; kv && *kv; kv++)
         putenv((char *)*kv);
     char seconds[32], timeout[32];
@@ -92,7 +97,10 @@ static void exec_instance(const struct afl_job_options *o, unsigned i, const cha
         argv[a++] = "-x";
         argv[a++] = o->dict;
     }
-    if (o->jobs > 1) {
+    if (o->join_name) {
+        argv[a++] = "-S";
+        argv[a++] = name;
+    } else if (o->jobs > 1) {
         argv[a++] = i == 0 ? "-M" : "-S";
         argv[a++] = name;
     }
@@ -116,7 +124,7 @@ struct afl_jobs *afl_jobs_start(const struct afl_job_options *o, struct err *e)
         return NULL;
     }
     for (unsigned i = 0; i < o->jobs; i++) {
-        instance_name(i, o->jobs, j->name[i], sizeof j->name[i]);
+        instance_name(i, o->jobs, o->join_name, j->name[i], sizeof j->name[i]);
         char log[4096];
         snprintf(log, sizeof log, "%s/afl-%s.log", o->log_dir, j->name[i]);
         int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -20,6 +20,10 @@ struct afl_job_options {
     unsigned timeout_ms;     /* afl-fuzz -t */
     bool until_crash;        /* AFL_BENCH_UNTIL_CRASH (each instance stops at its first crash) */
     const char *const *env;  /* extra "NAME=VALUE" for the harness, NULL-terminated; may be NULL */
+    /* Joining a sync directory that another hunt (on this or another machine) runs its main instance
+     * in: every instance here is a secondary (-S) named "JOIN_NAME-N", which must be unique among all
+     * machines sharing the directory. NULL: this hunt owns the directory. */
+    const char *join_name;
 };
 
 struct afl_progress {

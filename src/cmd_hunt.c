@@ -45,6 +45,9 @@ static void usage(FILE *f)
             "                          e.g. --until-crash=yank_unregister_instance)\n"
             "  -j, --jobs N            afl-fuzz instances on one sync dir (default 1)\n"
             "  -o, --out DIR           where everything goes (default hunt-DATE-TIME; must be new or empty)\n"
+            "      --join DIR          add secondary instances to the hunt whose --out is DIR (on a directory\n"
+            "                          shared between machines, e.g. over NFS): its seeds and dictionary are\n"
+            "                          used, and this process's triage goes to DIR/crashes-HOST-PID/\n"
             "      --seeds DIR         text schedules to start from (default corpus); seeds that already\n"
             "                          crash the target are left out\n"
             "      --dict FILE         schedule lines AFL++ may splice in (default fuzz/hunt-lines.sched)\n"
@@ -72,6 +75,8 @@ struct hunt {
     bool until_crash, minimize, quiet;
     const char *without_list;
     const char *until_text; /* --until-crash=TEXT */
+    const char *join;       /* --join DIR: a hunt another process or machine runs the main instance of */
+    char join_name[40];     /* this process's instances there, and the suffix of its output files */
     struct event_base *base;
     int signo;
     struct trial_env *env; /* while trials run in this process */
@@ -408,7 +413,8 @@ int cmd_hunt(int argc, char **argv)
         {"deadline", required_argument, NULL, 'd'}, {"ram", required_argument, NULL, 'r'},
         {"triage-trials", required_argument, NULL, 'n'}, {"no-minimize", no_argument, NULL, 'M'},
         {"harness", required_argument, NULL, 'H'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"join", required_argument, NULL, 'J'},
+        {NULL, 0, NULL, 0},
     };
     struct hunt h = {.target_spec = DEFAULT_TARGET, .seeds = "corpus", .dict_src = "fuzz/hunt-lines.sched",
                      .time_us = 600ull * 1000000, .jobs = 1, .triage_trials = 20, .minimize = true};
@@ -470,6 +476,9 @@ int cmd_hunt(int argc, char **argv)
         case 'H':
             h.harness_arg = optarg;
             break;
+        case 'J':
+            h.join = optarg;
+            break;
         case 'q':
             h.quiet = true;
             break;
@@ -516,12 +525,23 @@ int cmd_hunt(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
+    if (h.join) {
+        if (h.out) {
+            rc = cmd_usage_error("hunt", "--join and --out do not go together: --join names the hunt's --out");
+            goto out;
+        }
+        h.out = h.join;
+        char host[64] = "host";
+        gethostname(host, sizeof host - 1);
+        host[strcspn(host, ".")] = '\0'; /* a short, file-name-safe name */
+        snprintf(h.join_name, sizeof h.join_name, "%.24s-%d", host, (int)getpid());
+    }
     if (!h.out) {
         time_t now = time(NULL);
         strftime(outbuf, sizeof outbuf, "hunt-%Y%m%d-%H%M%S", localtime(&now));
         h.out = outbuf;
     }
-    if (!dir_empty_or_missing(h.out)) {
+    if (!h.join && !dir_empty_or_missing(h.out)) {
         rc = cmd_usage_error("hunt", "--out: '%s' exists and is not empty", h.out);
         goto out;
     }
@@ -530,7 +550,11 @@ int cmd_hunt(int argc, char **argv)
     snprintf(sync_dir, sizeof sync_dir, "%s/afl", dir);
     snprintf(log_dir, sizeof log_dir, "%s/logs", dir);
     snprintf(dict, sizeof dict, "%s/dict", dir);
-    snprintf(crash_dir, sizeof crash_dir, "%s/crashes", dir);
+    snprintf(crash_dir, sizeof crash_dir, "%s/crashes%s%s", dir, h.join ? "-" : "", h.join_name);
+    if (h.join && (access(seed_dir, R_OK) != 0 || access(sync_dir, R_OK) != 0)) {
+        rc = cmd_usage_error("hunt", "--join: '%s' is not a running hunt's directory (no seeds/ and afl/)", dir);
+        goto out;
+    }
     if (make_dir(dir) || make_dir(seed_dir) || make_dir(log_dir)) {
         rc = EXIT_USAGE;
         goto out;
@@ -546,11 +570,11 @@ int cmd_hunt(int argc, char **argv)
     evsignal_add(sigint, NULL);
     evsignal_add(sigterm, NULL);
 
-    if (prepare_seeds(&h, target, seed_dir, &rc) < 0)
+    if (!h.join && prepare_seeds(&h, target, seed_dir, &rc) < 0)
         goto out;
     if (h.signo)
         goto summary;
-    const char *dict_path = prepare_dict(&h, dict);
+    const char *dict_path = h.join ? (access(dict, R_OK) == 0 ? dict : NULL) : prepare_dict(&h, dict);
 
     /* afl-fuzz runs the harness in its own processes; it needs the target described in its environment */
     char env_target[512], env_deadline[64], env_ram[64], env_without[128];
@@ -567,6 +591,7 @@ int cmd_hunt(int argc, char **argv)
         .afl_fuzz = afl, .harness = harness, .seeds_dir = seed_dir, .sync_dir = sync_dir, .log_dir = log_dir,
         .dict = dict_path, .jobs = h.jobs, .seconds = seconds,
         .timeout_ms = (unsigned)(h.deadline_us / 1000) * 3 + 1000, .until_crash = h.until_crash && !h.until_text, .env = env,
+        .join_name = h.join ? h.join_name : NULL,
     };
     h.afl = afl_jobs_start(&ao, &e);
     if (!h.afl) {
@@ -636,13 +661,13 @@ summary:;
     json_object_object_add(sum, "interrupted", json_object_new_boolean(h.signo != 0 || tri.interrupted));
     json_object_object_add(sum, "crashes", triage_json(&tri));
     char sum_path[4200];
-    snprintf(sum_path, sizeof sum_path, "%s/summary.json", dir);
+    snprintf(sum_path, sizeof sum_path, "%s/summary%s%s.json", dir, h.join ? "-" : "", h.join_name);
     if (json_object_to_file_ext(sum_path, sum, JSON_C_TO_STRING_PRETTY) < 0)
         fprintf(stderr, "qmprace hunt: cannot write %s\n", sum_path);
     json_object_put(sum);
     /* the same list, one "SIGNATURE<TAB>CRASHES/TRIALS<TAB>REPRODUCER<TAB>PHASE" line each, for scripts */
     char sig_path[4200];
-    snprintf(sig_path, sizeof sig_path, "%s/signatures.txt", dir);
+    snprintf(sig_path, sizeof sig_path, "%s/signatures%s%s.txt", dir, h.join ? "-" : "", h.join_name);
     FILE *sf = fopen(sig_path, "w");
     for (size_t i = 0; sf && i < tri.n; i++)
         fprintf(sf, "%s\t%u/%u\t%s\t%s\n", tri.cases[i].signature,
