@@ -58,7 +58,26 @@ expect_grep "$tmp/h4/summary.json" '"interrupted":true'
 sleep 0.5
 if pgrep -f "$tmp/h4" >/dev/null; then fail "afl-fuzz or the harness still runs after the hunt ended"; else pass; fi
 
-# 5. fuzz/ci-job: crashes in the allow-list pass, any other fails the job; reports are written either way
+# 5. two hunts on one directory (as machines sharing it would): a main one with --jobs 2, and one that
+#    --join-s it with its own, uniquely named instance and its own triage files
+"$QMPRACE" hunt --jobs 2 --time 20 --without params --out "$tmp/h5" -q --no-minimize --triage-trials 3 \
+  >"$tmp/h5.out" 2>"$tmp/h5.err" &
+main_pid=$!
+for _ in $(seq 100); do [ -d "$tmp/h5/afl" ] && break; sleep 0.1; done
+set +e
+"$QMPRACE" hunt --join "$tmp/h5" --time 8 --without params -q --no-minimize --triage-trials 3 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+wait "$main_pid"
+main_rc=$?
+set -e
+[ $rc -le 1 ] && [ $main_rc -le 1 ] && pass || fail "joined hunt exit $rc, main hunt exit $main_rc"
+ls -d "$tmp"/h5/afl/*-1 >/dev/null 2>&1 && pass || fail "no joined instance in $tmp/h5/afl: $(ls "$tmp/h5/afl")"
+[ -d "$tmp/h5/afl/main" ] && [ -d "$tmp/h5/afl/secondary1" ] && pass || fail "the main hunt's instances are missing"
+ls "$tmp"/h5/summary-*.json >/dev/null 2>&1 && pass || fail "the joined hunt wrote no summary of its own"
+expect_status 2 "$QMPRACE" hunt --join "$tmp/nothing-here" --time 5
+expect_grep "$tmp/err" "is not a running hunt's directory"
+
+# 6. fuzz/ci-job: crashes in the allow-list pass, any other fails the job; reports are written either way
 printf '# known\n%s\nSIGSEGV\ncompleted: %s\n' "$yank" "$yank" >"$tmp/allow"
 expect_status 0 env QMPRACE="$QMPRACE" "$QMPRACE_SOURCE_DIR/fuzz/ci-job" --time 15 --allow "$tmp/allow" \
   --out "$tmp/ci" --without params -- --no-minimize --triage-trials 3 -q
