@@ -178,9 +178,9 @@ struct qemu_dest *qemu_dest_start(struct event_base *base, const struct qemu_lau
     d->output = output;
     d->arg = arg;
     const char *tmpdir = getenv("TMPDIR");
-    snprintf(d->dir, sizeof d->dir, "%s/qmprace-dest-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    snprintf(d->dir, sizeof d->dir, "%s/qmprace-dest-XXXXXX", tmpdir && *tmpdir ? tmpdir : P_tmpdir);
     if (strlen(d->dir) > 80)
-        snprintf(d->dir, sizeof d->dir, "/tmp/qmprace-dest-XXXXXX");
+        snprintf(d->dir, sizeof d->dir, "%s/qmprace-dest-XXXXXX", P_tmpdir);
     if (!mkdtemp(d->dir)) {
         err_set(e, "mkdtemp %s: %s", d->dir, strerror(errno));
         d->dir[0] = '\0';

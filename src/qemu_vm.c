@@ -38,10 +38,10 @@ static int qmp_socket(struct qemu_vm *vm, struct err *e)
 {
     const char *tmpdir = getenv("TMPDIR");
     char tmpl[256];
-    snprintf(tmpl, sizeof tmpl, "%s/qmprace-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    /* a unix socket path is short (108 bytes): a long TMPDIR falls back to /tmp */
+    snprintf(tmpl, sizeof tmpl, "%s/qmprace-XXXXXX", tmpdir && *tmpdir ? tmpdir : P_tmpdir);
+    /* a unix socket path is short (108 bytes): a long TMPDIR falls back to P_tmpdir */
     if (strlen(tmpl) + 5 >= sizeof(((struct sockaddr_un *)0)->sun_path))
-        snprintf(tmpl, sizeof tmpl, "/tmp/qmprace-XXXXXX");
+        snprintf(tmpl, sizeof tmpl, "%s/qmprace-XXXXXX", P_tmpdir);
     if (!mkdtemp(tmpl))
         return err_set(e, "mkdtemp %s: %s", tmpl, strerror(errno));
     struct sockaddr_un un = {.sun_family = AF_UNIX};

@@ -138,7 +138,7 @@ static void fatal(void)
     char a[512], b[512];
     verdict_signature(SIGABRT, yank, a, sizeof a);
     verdict_signature(SIGABRT,
-                      "/home/dev/qemu-7.2/build/qemu-system-x86_64: ../util/yank.c:107: yank_unregister_instance: "
+                      "../qemu-7.2/build/qemu-system-x86_64: ../util/yank.c:107: yank_unregister_instance: "
                       "Assertion `QLIST_EMPTY(&entry->yankfns)' failed.",
                       b, sizeof b);
     CHECK_STR(a, YANK);
@@ -279,13 +279,13 @@ static void args(void)
     qemu_args_free(argv);
 
     l.role = QEMU_DEST;
-    l.incoming = "unix:/tmp/x/in";
+    l.incoming = "unix:dest/in";
     argv = qemu_args_build(&l, &e);
     CHECK(argv != NULL);
     if (!argv)
         return;
     int in = find(argv, "-incoming");
-    CHECK(in > 0 && strcmp(argv[in + 1], "unix:/tmp/x/in") == 0);
+    CHECK(in > 0 && strcmp(argv[in + 1], "unix:dest/in") == 0);
     CHECK(find(argv, "memory-backend-ram,id=mem0,size=256M") > 0);
     qemu_args_free(argv);
 }
