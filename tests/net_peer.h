@@ -381,4 +381,24 @@ static inline struct proxy_hooks net_log_hooks(struct net_log *l)
     return h;
 }
 
+
+/* Sources pushing through a proxy into a sink, and the wait for all of it to arrive: what the close,
+ * drop and reset tests share. */
+struct net_world {
+    struct proxy *p;
+    struct sink *s;
+    struct net_src *src;
+    int nsrc;
+    uint64_t sink_want;
+};
+
+static inline bool net_all_sent_and_sunk(void *arg)
+{
+    struct net_world *w = arg;
+    for (int i = 0; i < w->nsrc; i++)
+        if (!net_src_done(&w->src[i]))
+            return false;
+    return sink_bytes(w->s) >= w->sink_want;
+}
+
 #endif

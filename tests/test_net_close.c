@@ -5,22 +5,6 @@
 #include "check.h"
 #include "net_peer.h"
 
-struct world {
-    struct proxy *p;
-    struct sink *s;
-    struct net_src *src;
-    int nsrc;
-    uint64_t sink_want;
-};
-
-static bool all_sent_and_sunk(void *arg)
-{
-    struct world *w = arg;
-    for (int i = 0; i < w->nsrc; i++)
-        if (!net_src_done(&w->src[i]))
-            return false;
-    return sink_bytes(w->s) >= w->sink_want;
-}
 
 int main(void)
 {
@@ -40,12 +24,12 @@ int main(void)
     uint8_t hdr[3][64];
     size_t hlen[3] = {net_hdr_main(hdr[0]), net_hdr_multifd(hdr[1], 0), net_hdr_multifd(hdr[2], 1)};
     struct net_src src[3];
-    struct world w = {p, s, src, 3, 0};
+    struct net_world w = {p, s, src, 3, 0};
     for (int i = 0; i < 3; i++) {
         CHECK_INT(net_src_open(&src[i], base, port, hdr[i], hlen[i], 1u << 20), 0);
         w.sink_want += 1u << 20;
     }
-    CHECK(net_run_until(base, all_sent_and_sunk, &w, 5000));
+    CHECK(net_run_until(base, net_all_sent_and_sunk, &w, 5000));
 
     /* main: a quiet channel, closed */
     CHECK_INT(proxy_close(p, CHAN_MAIN, &e), 1);
@@ -72,7 +56,7 @@ int main(void)
     net_src_more(&src[1], 1u << 20);
     w.nsrc = 2;
     w.sink_want += 1u << 20;
-    CHECK(net_run_until(base, all_sent_and_sunk, &w, 5000));
+    CHECK(net_run_until(base, net_all_sent_and_sunk, &w, 5000));
     CHECK_INT(src[1].err, 0);
     CHECK_INT(log.ended, 2);
     CHECK_INT(proxy_close(p, CHAN_MAIN, &e), 0);

@@ -9,26 +9,10 @@
 
 #define NSRC 3
 
-struct world {
-    struct proxy *p;
-    struct sink *s;
-    struct net_src *src;
-    int nsrc;
-    uint64_t sink_want;
-};
-
-static bool all_sent_and_sunk(void *arg)
-{
-    struct world *w = arg;
-    for (int i = 0; i < w->nsrc; i++)
-        if (!net_src_done(&w->src[i]))
-            return false;
-    return sink_bytes(w->s) >= w->sink_want;
-}
 
 static bool sink_idle(void *arg)
 {
-    return sink_open(((struct world *)arg)->s) == 0;
+    return sink_open(((struct net_world *)arg)->s) == 0;
 }
 
 static bool one_failed(void *arg)
@@ -85,12 +69,12 @@ int main(void)
     uint8_t hdr[NSRC][64];
     size_t hlen[NSRC] = {net_hdr_main(hdr[0]), net_hdr_multifd(hdr[1], 0), net_hdr_multifd(hdr[2], 1)};
     struct net_src src[NSRC];
-    struct world w = {p, s, src, NSRC, 0};
+    struct net_world w = {p, s, src, NSRC, 0};
     for (int i = 0; i < NSRC; i++) {
         CHECK_INT(net_src_open(&src[i], base, port, hdr[i], hlen[i], 1u << 20), 0);
         w.sink_want += 1u << 20;
     }
-    CHECK(net_run_until(base, all_sent_and_sunk, &w, 5000));
+    CHECK(net_run_until(base, net_all_sent_and_sunk, &w, 5000));
     CHECK_INT(proxy_channel_count(p), NSRC);
     CHECK(net_fd_count() > fds_idle);
     CHECK_INT(net_fds_inheritable(), inheritable); /* every socket of proxy and sink is close-on-exec */

@@ -9,26 +9,10 @@
 
 #define NSRC 3
 
-struct world {
-    struct proxy *p;
-    struct sink *s;
-    struct net_src *src;
-    int nsrc;
-    uint64_t sink_want;
-};
-
-static bool all_sent_and_sunk(void *arg)
-{
-    struct world *w = arg;
-    for (int i = 0; i < w->nsrc; i++)
-        if (!net_src_done(&w->src[i]))
-            return false;
-    return sink_bytes(w->s) >= w->sink_want;
-}
 
 static bool all_failed(void *arg)
 {
-    struct world *w = arg;
+    struct net_world *w = arg;
     for (int i = 0; i < w->nsrc; i++)
         if (!w->src[i].err)
             return false;
@@ -86,12 +70,12 @@ int main(void)
     uint8_t hdr[NSRC][64];
     size_t hlen[NSRC] = {net_hdr_main(hdr[0]), net_hdr_multifd(hdr[1], 0), net_hdr_multifd(hdr[2], 1)};
     struct net_src src[NSRC];
-    struct world w = {p, s, src, NSRC, 0};
+    struct net_world w = {p, s, src, NSRC, 0};
     for (int i = 0; i < NSRC; i++) {
         CHECK_INT(net_src_open(&src[i], base, port, hdr[i], hlen[i], 1u << 20), 0);
         w.sink_want += 1u << 20;
     }
-    CHECK(net_run_until(base, all_sent_and_sunk, &w, 5000));
+    CHECK(net_run_until(base, net_all_sent_and_sunk, &w, 5000));
     unsigned i_mf1 = index_of(p, 1), i_main = index_of(p, CHAN_MAIN), i_mf0 = index_of(p, 0);
     CHECK(i_mf1 < NSRC && i_main < NSRC && i_mf0 < NSRC);
 
@@ -110,7 +94,7 @@ int main(void)
     net_src_more(&src[1], 2u << 20);
     w.nsrc = 2;
     w.sink_want += 4u << 20;
-    CHECK_MSG(net_run_until(base, all_sent_and_sunk, &w, 5000), "sink has %llu of %llu",
+    CHECK_MSG(net_run_until(base, net_all_sent_and_sunk, &w, 5000), "sink has %llu of %llu",
               (unsigned long long)sink_bytes(s), (unsigned long long)w.sink_want);
     CHECK_INT(src[0].err, 0);
     CHECK_INT(src[1].err, 0);
