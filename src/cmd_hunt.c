@@ -365,15 +365,9 @@ static void live_check(struct hunt *h, struct target *target, const char *sync_d
         struct err e = {{0}};
         if (!h->env && !(h->env = trial_env_new(h->base, target, &e)))
             continue;
-        FILE *f = fopen(files[i], "rb");
-        uint8_t buf[65536];
-        size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
-        if (f)
-            fclose(f);
-        struct schedule *s = schedule_decode(buf, len);
+        struct schedule *s = triage_load_input(files[i], h->without);
         if (!s)
             continue;
-        schedule_without(s, h->without);
         struct trial_options topt = {.deadline_us = h->deadline_us};
         struct trial_result r;
         if (trial_run(h->env, s, &topt, &r, &e) == 0) {

@@ -12,16 +12,23 @@
 #include "report.h"
 #include "vocab.h"
 
-static uint8_t *read_file(const char *path, size_t *len)
+struct schedule *triage_load_input(const char *path, unsigned without)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
     size_t cap = 1u << 16; /* AFL++ inputs for schedules are tiny; a bigger file is cut, as the harness reads */
     uint8_t *buf = malloc(cap);
-    *len = buf ? fread(buf, 1, cap, f) : 0;
+    size_t len = buf ? fread(buf, 1, cap, f) : 0;
     fclose(f);
-    return buf;
+    struct schedule *s = buf ? schedule_decode(buf, len) : NULL;
+    free(buf);
+    if (!s)
+        return NULL;
+    schedule_without(s, without);
+    free(s->name);
+    s->name = strdup(path);
+    return s;
 }
 
 static void say(triage_progress_fn progress, void *arg, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -75,17 +82,9 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
     unsigned trials = o->trials ? o->trials : 20;
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < nfiles && !t->interrupted; i++) {
-        size_t len = 0;
-        uint8_t *buf = read_file(files[i], &len);
-        if (!buf)
-            continue;
-        struct schedule *s = schedule_decode(buf, len);
-        free(buf);
+        struct schedule *s = triage_load_input(files[i], o->without);
         if (!s)
             continue;
-        schedule_without(s, o->without);
-        free(s->name);
-        s->name = strdup(files[i]);
         t->inputs++;
         struct repeat r;
         repeat_init(&r);

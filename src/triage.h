@@ -53,6 +53,10 @@ int triage_write(struct triage *t, const char *dir, const char *target, struct e
 json_object *triage_json(const struct triage *t);
 void triage_free(struct triage *t);
 
+/* An AFL++ input as the harness ran it: decoded, with the same actions left out (schedule_without),
+ * named after its file. NULL when it cannot be read. Live replays and triage both read inputs this way. */
+struct schedule *triage_load_input(const char *path, unsigned without);
+
 /* "SIGABRT yank_unregister_instance: ..." -> "sigabrt-yank-unregister-instance-..." (at most 64 chars). */
 void triage_slug(const char *signature, char *out, size_t n);
 

@@ -401,4 +401,25 @@ static inline bool net_all_sent_and_sunk(void *arg)
     return sink_bytes(w->s) >= w->sink_want;
 }
 
+
+/* The rig most net tests start from: a sink, and a proxy forwarding to it whose hooks log into `log`.
+ * Says why on stderr and returns false when either cannot be made. */
+static inline bool net_rig_open(struct event_base *base, struct net_log *log, struct sink **s, struct proxy **p,
+                                unsigned *port)
+{
+    struct err e = {{0}};
+    *p = NULL;
+    *s = sink_new(base, &e);
+    if (*s) {
+        struct proxy_hooks hooks = net_log_hooks(log);
+        *p = proxy_new(base, sink_addr(*s), &hooks, &e);
+    }
+    if (!*s || !*p) {
+        fprintf(stderr, "cannot set up the sink and proxy: %s\n", e.msg);
+        return false;
+    }
+    *port = net_port(proxy_uri(*p));
+    return true;
+}
+
 #endif

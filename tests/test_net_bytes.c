@@ -43,16 +43,14 @@ int main(void)
     alarm(30);
     int fds_before = net_fd_count();
     struct event_base *base = net_base_new();
-    struct err e = {{0}};
-    struct sink *s = sink_new(base, &e);
-    CHECK_MSG(s != NULL, "%s", e.msg);
+    struct sink *s;
+    struct proxy *p;
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, sink_addr(s), &hooks, &e);
-    CHECK_MSG(p != NULL, "%s", e.msg);
-    if (!s || !p)
+    unsigned port;
+    if (!net_rig_open(base, &log, &s, &p, &port)) {
+        CHECK(0);
         return check_exit();
-    unsigned port = net_port(proxy_uri(p));
+    }
     int fds_idle = net_fd_count();
 
     /* sizes not multiples of any read or buffer size */

@@ -11,15 +11,14 @@ int main(void)
     alarm(30);
     struct event_base *base = net_base_new();
     struct err e = {{0}};
-    struct sink *s = sink_new(base, &e);
-    CHECK_MSG(s != NULL, "%s", e.msg);
+    struct sink *s;
+    struct proxy *p;
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, sink_addr(s), &hooks, &e);
-    CHECK_MSG(p != NULL, "%s", e.msg);
-    if (!s || !p)
+    unsigned port;
+    if (!net_rig_open(base, &log, &s, &p, &port)) {
+        CHECK(0);
         return check_exit();
-    unsigned port = net_port(proxy_uri(p));
+    }
 
     uint8_t hdr[3][64];
     size_t hlen[3] = {net_hdr_main(hdr[0]), net_hdr_multifd(hdr[1], 0), net_hdr_multifd(hdr[2], 1)};

@@ -54,16 +54,14 @@ int main(void)
     int fds_start = net_fd_count();
     int inheritable = net_fds_inheritable();
     struct event_base *base = net_base_new();
-    struct err e = {{0}};
-    struct sink *s = sink_new(base, &e);
-    CHECK_MSG(s != NULL, "%s", e.msg);
+    struct sink *s;
+    struct proxy *p;
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, sink_addr(s), &hooks, &e);
-    CHECK_MSG(p != NULL, "%s", e.msg);
-    if (!s || !p)
+    unsigned port;
+    if (!net_rig_open(base, &log, &s, &p, &port)) {
+        CHECK(0);
         return check_exit();
-    unsigned port = net_port(proxy_uri(p));
+    }
     int fds_idle = net_fd_count();
 
     uint8_t hdr[NSRC][64];
@@ -97,7 +95,7 @@ int main(void)
     CHECK_INT(log.bytes_calls, bytes0);
 
     /* numbering restarts: the next connection is channel 0 again */
-    hooks = net_log_hooks(&log);
+    net_log_hooks(&log); /* starts the log afresh; the proxy still writes into it */
     CHECK_INT(net_src_open(&src[0], base, port, hdr[1], hlen[1], 64), 0);
     CHECK(net_run_until(base, identified_one, &log, 2000));
     CHECK_INT(log.opened, 1);

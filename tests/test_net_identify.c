@@ -60,15 +60,14 @@ int main(void)
     alarm(30);
     struct event_base *base = net_base_new();
     struct err e = {{0}};
-    struct sink *s = sink_new(base, &e);
-    CHECK_MSG(s != NULL, "%s", e.msg);
+    struct sink *s;
+    struct proxy *p;
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, sink_addr(s), &hooks, &e);
-    CHECK_MSG(p != NULL, "%s", e.msg);
-    if (!s || !p)
+    unsigned port;
+    if (!net_rig_open(base, &log, &s, &p, &port)) {
+        CHECK(0);
         return check_exit();
-    unsigned port = net_port(proxy_uri(p));
+    }
     CHECK(strncmp(proxy_uri(p), "tcp:127.0.0.1:", 14) == 0 && port > 0);
 
     uint8_t main_hdr[64], mf1[64], mf0[64];

@@ -56,15 +56,14 @@ int main(void)
     alarm(30);
     struct event_base *base = net_base_new();
     struct err e = {{0}};
-    struct sink *s = sink_new(base, &e);
-    CHECK_MSG(s != NULL, "%s", e.msg);
+    struct sink *s;
+    struct proxy *p;
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, sink_addr(s), &hooks, &e);
-    CHECK_MSG(p != NULL, "%s", e.msg);
-    if (!s || !p)
+    unsigned port;
+    if (!net_rig_open(base, &log, &s, &p, &port)) {
+        CHECK(0);
         return check_exit();
-    unsigned port = net_port(proxy_uri(p));
+    }
 
     /* --- a reset on one channel --- */
     uint8_t hdr[NSRC][64];
@@ -110,7 +109,7 @@ int main(void)
 
     /* --- reset all from inside the bytes hook, at 4 MiB --- */
     struct trigger t = {.p = p, .threshold = 4u << 20};
-    hooks = net_log_hooks(&log);
+    net_log_hooks(&log); /* starts the log afresh; the proxy still writes into it */
     log.on_bytes = reset_at_threshold;
     log.user = &t;
     uint64_t sink_before = sink_bytes(s);

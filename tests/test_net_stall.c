@@ -55,15 +55,14 @@ int main(void)
     alarm(30);
     struct event_base *base = net_base_new();
     struct err e = {{0}};
-    struct sink *s = sink_new(base, &e);
-    CHECK_MSG(s != NULL, "%s", e.msg);
+    struct sink *s;
+    struct proxy *p;
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, sink_addr(s), &hooks, &e);
-    CHECK_MSG(p != NULL, "%s", e.msg);
-    if (!s || !p)
+    unsigned port;
+    if (!net_rig_open(base, &log, &s, &p, &port)) {
+        CHECK(0);
         return check_exit();
-    unsigned port = net_port(proxy_uri(p));
+    }
 
     /* bad arguments and absent channels */
     CHECK_INT(proxy_stall(p, CHAN_ANY, 1000, &e), -1);
