@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ctrl-C (SIGINT) and SIGTERM in the middle of a long `qmprace run`, on each kind of target: the simulated
-# VMM in-process, a VMM over QMP (tests/hostile_peer.c in its well-behaved mode), and real QEMU when it is
+# VMM in-process, a VMM over QMP (tests/support/hostile_peer.c in its well-behaved mode), and real QEMU when it is
 # installed. Each must stop cleanly: exit 130 or 143, the results so far printed and written (marked
 # partial, at least one trial in them), no temporary file or directory left (qmprace's own under TMPDIR,
 # the JSON's next to it), and no child process left alive. Under the sanitizer build a leak or a report

@@ -1,4 +1,4 @@
-/* trial_soak: what the soak tests (tests/test_trial_soak_*.c) measure of their own process between trials:
+/* trial_soak: what the soak tests (tests/trial/test_trial_soak_*.c) measure of their own process between trials:
  * open file descriptors, threads, child processes (and zombies among them), resident memory, and heap
  * bytes in use (glibc's count, or the sanitizer allocator's under ASan, where freed memory sits in a
  * quarantine and RSS says nothing). Also runs one trial of a schedule text and checks it ran.

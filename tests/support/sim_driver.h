@@ -25,7 +25,7 @@
 
 #include "jsonstream.h"
 #include "mono.h"
-#include "sim/sim.h"
+#include "sim.h"
 
 #define DRV static inline __attribute__((unused))
 #define DRV_MAX_MSGS 512

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `qmprace run --target qmp:unix:SOCK` against QMP peers that misbehave (tests/hostile_peer.c), end to end.
+# `qmprace run --target qmp:unix:SOCK` against QMP peers that misbehave (tests/support/hostile_peer.c), end to end.
 # Each gives a clear verdict or error, never a crash, hang or leak of qmprace itself (under the sanitizer
 # build a leak or a sanitizer report changes the exit status, so the status checks catch it):
 #

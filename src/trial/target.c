@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim.h"
+#include "sim.h"
 #include "target_impl.h"
 
 static const struct target_ops *const kinds[] = {&target_sim_ops, &target_qmp_ops, &target_qemu_ops};

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sim/sim.h"
+#include "sim.h"
 #include "target_impl.h"
 
 struct sim_target {

@@ -12,7 +12,7 @@
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "mono.h"
-#include "sim/sim.h"
+#include "sim.h"
 #include "verdict.h"
 
 static void usage(FILE *f)

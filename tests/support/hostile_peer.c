@@ -1,5 +1,5 @@
-/* hostile_peer: a scripted QMP server for the end-to-end tests (tests/e2e_hostile_peer.sh,
- * tests/e2e_interrupt.sh): it serves `qmprace run --target qmp:unix:PATH` one connection after another,
+/* hostile_peer: a scripted QMP server for the end-to-end tests (tests/e2e/e2e_hostile_peer.sh,
+ * tests/e2e/e2e_interrupt.sh): it serves `qmprace run --target qmp:unix:PATH` one connection after another,
  * each the same way, chosen by MODE. `normal` is a VMM whose migrations complete at once; the other modes
  * misbehave in one way each (see `modes` below). It is plain POSIX and json-c, not qmprace's own code, so
  * a bug there cannot hide itself. It appends one line per connection (and what it measured) to LOG.
