@@ -51,18 +51,17 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
 
     /* The window: from the first failure status (a trace point, else an event) to the first
      * savevm_state_cleanup after it (else the death, else the end). */
-    const int cleanup_idx = 5; /* vocab_trace_names(): savevm_state_cleanup */
     uint64_t open_us = 0, close_us = 0;
     bool opened = false, closed = false;
     for (size_t i = 0; i < n; i++) {
         const struct tl_entry *e = timeline_get(tl, i);
-        bool fail = (e->kind == TL_TRACE && e->code == 0 && is_failure(e->arg)) ||
+        bool fail = (e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE && is_failure(e->arg)) ||
                     (e->kind == TL_EVENT && is_failure(e->code));
         if (!opened && fail) {
             opened = true;
             open_us = e->t_us;
         } else if (opened && !closed &&
-                   ((e->kind == TL_TRACE && e->code == cleanup_idx) || e->kind == TL_DEATH)) {
+                   ((e->kind == TL_TRACE && e->code == TRACE_SAVEVM_STATE_CLEANUP) || e->kind == TL_DEATH)) {
             closed = true;
             close_us = e->t_us;
         }
@@ -78,12 +77,12 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
         switch (e->kind) {
         case TL_EVENT:
         case TL_TRACE: {
-            int s = e->kind == TL_EVENT ? e->code : (e->code == 0 ? e->arg : -1);
+            int s = e->kind == TL_EVENT ? e->code : (e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1);
             if (e->kind == TL_TRACE) {
                 /* which trace points were hit, not how often or in which order: two multifd threads
                  * erroring in either order, once or twice, is the same state, and counting it would
                  * only make coverage unstable */
-                int idx = e->code >= 0 && e->code < 8 ? e->code : 8;
+                int idx = e->code >= 0 && e->code < TRACE_COUNT ? e->code : TRACE_COUNT;
                 traces |= 1u << idx;
             }
             if (s == MIG_ACTIVE)
@@ -119,7 +118,7 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
             break;
         }
     }
-    for (unsigned i = 0; i < 9; i++)
+    for (unsigned i = 0; i <= TRACE_COUNT; i++)
         if (traces & (1u << i))
             bump(&c, FB_TRACE + i);
     bump(&c, FB_VERDICT + (unsigned)r->verdict * 8 + (unsigned)(r->signo & 7));

@@ -22,7 +22,7 @@ enum {
     FB_INSIDE = 832,     /* 11 actions: a command answered inside the window */
     FB_BEFORE = 843,     /* 11 actions x 24 (9 used): answered before the window opened, by distance */
     FB_AFTER = 1107,     /* 11 actions x 24 (9 used): answered after cleanup started, by distance */
-    FB_TRACE = 1371,     /* 9: trace points hit (vocab_trace_names() index; 8: any other) */
+    FB_TRACE = 1371,     /* TRACE_COUNT + 1: trace points hit (enum vocab_trace; TRACE_COUNT: any other) */
     FB_VERDICT = 1452,   /* 3 verdicts x 8 (signal & 7) */
     FB_FAULT = 1476,     /* 3 fault kinds x 4 (channels open then: 0, 1, 2, 3+) */
     FB_END = 1488

@@ -70,7 +70,7 @@ static const char *crash_phase(const struct timeline *tl)
             break;
         if (e->kind == TL_EVENT && e->code >= 0)
             status = e->code;
-        else if (e->kind == TL_TRACE && e->code == 0 && e->arg >= 0) /* migrate_set_state */
+        else if (e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE && e->arg >= 0)
             status = e->arg;
     }
     return vocab_status_name((enum mig_status)status);

@@ -78,6 +78,11 @@ int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, s
     return t->ops->freeze(t, thread, dur_us, e);
 }
 
+int target_settle_start(struct target *t, struct target_settle_check *c)
+{
+    return t->ops->settle ? t->ops->settle(t, c) : target_settle_qmp(t, c);
+}
+
 void target_end(struct target *t, bool healthy)
 {
     t->ops->end(t, healthy);

@@ -19,6 +19,8 @@ struct target_ops {
     struct target_caps (*caps_of)(const struct target *t);
     const char *(*warning)(const struct target *t);  /* optional */
     const char *(*upstream)(const struct target *t); /* optional; NULL: the sink */
+    /* optional; NULL: the QMP check every QEMU answers (query-migrate, then query-yank: target_settle.c) */
+    int (*settle)(struct target *t, struct target_settle_check *c);
 };
 
 struct target {
@@ -30,5 +32,8 @@ struct target {
 extern const struct target_ops target_sim_ops;
 extern const struct target_ops target_qmp_ops;
 extern const struct target_ops target_qemu_ops;
+
+/* The settle check over QMP, the default of every kind. */
+int target_settle_qmp(struct target *t, struct target_settle_check *c);
 
 #endif

@@ -135,17 +135,22 @@ const char *const *vocab_cap_names(void)
     return cap_names;
 }
 
-static const char *const trace_names[] = {
-    "migrate_set_state",           /* new state <status> */
-    "multifd_send_error",          /* a multifd send thread failed */
-    "multifd_send_terminate_threads",
-    "migration_thread_file_err",   /* live_migration noticed the stream error */
-    "migration_thread_after_loop", /* live_migration left its loop */
-    "savevm_state_cleanup",        /* the cleanup bottom half started */
-    "migrate_fd_cleanup",
-    "qmp_enter_migrate_set_capabilities",
-    NULL,
+static const char *const trace_names[TRACE_COUNT + 1] = {
+    [TRACE_MIGRATE_SET_STATE] = "migrate_set_state",
+    [TRACE_MULTIFD_SEND_ERROR] = "multifd_send_error",
+    [TRACE_MULTIFD_SEND_TERMINATE_THREADS] = "multifd_send_terminate_threads",
+    [TRACE_MIGRATION_THREAD_FILE_ERR] = "migration_thread_file_err",
+    [TRACE_MIGRATION_THREAD_AFTER_LOOP] = "migration_thread_after_loop",
+    [TRACE_SAVEVM_STATE_CLEANUP] = "savevm_state_cleanup",
+    [TRACE_MIGRATE_FD_CLEANUP] = "migrate_fd_cleanup",
+    [TRACE_QMP_ENTER_MIGRATE_SET_CAPABILITIES] = "qmp_enter_migrate_set_capabilities",
+    [TRACE_COUNT] = NULL,
 };
+
+int vocab_trace_parse(const char *name)
+{
+    return name ? find(trace_names, name, strlen(name)) : -1;
+}
 
 const char *const *vocab_trace_names(void)
 {

@@ -65,6 +65,24 @@ int target_begin(struct target *t, struct event_base *base, const struct target_
                  struct err *e);
 /* Holds a thread of the target for `dur_us`. */
 int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);
+/* "Has the target settled?": no migration running and its cleanup finished. A trial passes only once its
+ * target says so. The check is asynchronous (it asks the target over `q`) and answers once through `done`
+ * with a short state for the timeline and for hang reasons ("migration active", "status settled, cleanup
+ * pending (query-yank lists the migration)"), unless the trial ends first. Between its steps it asks
+ * `wanted` whether the answer is still wanted, and stops quietly if not (a schedule line started). The
+ * caller owns `c` and keeps it alive until the answer or the end of the trial. */
+enum target_settled { TARGET_SETTLED, TARGET_NOT_SETTLED };
+struct target_settle_check {
+    struct qmp *q;
+    void (*done)(void *arg, enum target_settled answer, const char *state);
+    bool (*wanted)(void *arg);
+    void *arg;
+    /* set by the check: the QMP command it has in flight (its trace points are the check's, not the
+     * race's), or NULL */
+    const char *in_flight;
+};
+int target_settle_start(struct target *t, struct target_settle_check *c);
+
 /* The trial is over. `healthy` is false after a crash or a hang: the target must not be reused as is. */
 void target_end(struct target *t, bool healthy);
 

@@ -147,9 +147,23 @@ int vocab_channel_parse(const char *s, size_t len, int allow, int *chan);
 const char *vocab_thread_name(struct thread_ref t, char *buf, size_t n);
 int vocab_thread_parse(const char *s, size_t len, struct thread_ref *t);
 
-/* QEMU trace points that matter to this race, in the order the binary schedule encoding indexes them.
- * Schedules may name any trace point; these are the ones the simulated VMM emits and fuzzers pick from. */
+/* QEMU trace points that matter to this race, in the order the binary schedule encoding indexes them
+ * (so code names them by these constants, never by position). Schedules may name any trace point; these
+ * are the ones the simulated VMM emits and fuzzers pick from. */
+enum vocab_trace {
+    TRACE_MIGRATE_SET_STATE,                  /* "new state <status>" */
+    TRACE_MULTIFD_SEND_ERROR,                 /* a multifd send thread failed */
+    TRACE_MULTIFD_SEND_TERMINATE_THREADS,
+    TRACE_MIGRATION_THREAD_FILE_ERR,          /* live_migration noticed the stream error */
+    TRACE_MIGRATION_THREAD_AFTER_LOOP,        /* live_migration left its loop */
+    TRACE_SAVEVM_STATE_CLEANUP,               /* the cleanup bottom half started */
+    TRACE_MIGRATE_FD_CLEANUP,
+    TRACE_QMP_ENTER_MIGRATE_SET_CAPABILITIES,
+    TRACE_COUNT
+};
 const char *const *vocab_trace_names(void);
+/* The vocab_trace of a trace point name, or -1 for any other. */
+int vocab_trace_parse(const char *name);
 bool vocab_trace_name_valid(const char *s, size_t len); /* [a-z0-9_]+, at most 64 characters */
 
 /* The "did you mean" helper for error messages: the closest name in a NULL-terminated list, or NULL
@@ -158,5 +172,21 @@ const char *vocab_closest(const char *s, size_t len, const char *const *names);
 const char *const *vocab_status_names(void);
 const char *const *vocab_cap_names(void);
 const char *const *vocab_param_names(void);
+
+/* ---- QEMU's texts: what QEMU says, read in one place (qemu_text.c) ---- */
+
+#include <json-c/json.h>
+
+/* The migration status a trace point reports setting (`migrate_set_state` "new state failed"), or -1. */
+int vocab_trace_status(const char *event, const char *args);
+/* The status of a QMP event (MIGRATION {"status": "failed"}): the status, -1 for another event, or -2
+ * for a MIGRATION event whose status this build does not know (a newer QEMU's); `*name` gets the status
+ * text when there is one. */
+int vocab_event_status(const char *event, json_object *data, const char **name);
+/* The QEMU version in a QMP greeting ({"QMP": {"version": {"qemu": {...}, "package": ...}}} or its
+ * inner object); -1 for what it does not say; `*package` NULL or the package string. */
+void vocab_greeting_version(json_object *greeting, int *major, int *minor, int *micro, const char **package);
+/* True when a `query-yank` reply still lists the migration instance: its cleanup has not finished. */
+bool vocab_yank_lists_migration(json_object *ret);
 
 #endif

@@ -1,0 +1,141 @@
+/* settle: the timing of settle probes (see settle.h); what a probe asks is the target's business. */
+#include "settle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mono.h"
+#include "vocab.h"
+
+#define PROBE_FIRST_US 200
+#define PROBE_MAX_US 20000
+/* While MIGRATION events say a migration is running, the event that ends it will wake the probe; until
+ * then a slow probe only guards against a lost event. Fewer probes, less perturbation of the race. */
+#define PROBE_RUNNING_US 50000
+
+struct settle {
+    struct target *target;
+    struct timeline *tl;
+    struct settle_hooks hooks;
+    struct target_settle_check check;
+    bool probing; /* a check is under way */
+    struct event *timer;
+    uint64_t backoff_us;
+    int last_status; /* -1 until a MIGRATION event said */
+    char state[128];
+};
+
+static void probe(struct settle *s)
+{
+    if (s->probing || !s->hooks.quiet(s->hooks.arg))
+        return;
+    s->probing = true;
+    if (target_settle_start(s->target, &s->check) < 0)
+        s->probing = false;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    probe(arg);
+}
+
+static bool still_wanted(void *arg)
+{
+    struct settle *s = arg;
+    if (s->hooks.quiet(s->hooks.arg))
+        return true;
+    /* a triggered line started meanwhile; its end will probe again */
+    s->probing = false;
+    return false;
+}
+
+static void on_answer(void *arg, enum target_settled answer, const char *state)
+{
+    struct settle *s = arg;
+    s->probing = false;
+    if (answer == TARGET_SETTLED) {
+        timeline_add(s->tl, TL_NOTE, "settled: %s", state);
+        s->hooks.settled(s->hooks.arg);
+        return;
+    }
+    if (strcmp(state, s->state) != 0) {
+        snprintf(s->state, sizeof s->state, "%s", state);
+        timeline_add(s->tl, TL_NOTE, "settling: %s", state);
+    }
+    bool running = s->last_status >= 0 && vocab_status_is_running((enum mig_status)s->last_status);
+    struct timeval tv = mono_tv(running ? PROBE_RUNNING_US : s->backoff_us);
+    evtimer_add(s->timer, &tv);
+    s->backoff_us = s->backoff_us * 2 > PROBE_MAX_US ? PROBE_MAX_US : s->backoff_us * 2;
+}
+
+struct settle *settle_new(struct event_base *base, struct target *target, struct qmp *q, struct timeline *tl,
+                          const struct settle_hooks *hooks)
+{
+    struct settle *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->timer = evtimer_new(base, on_timer, s);
+    if (!s->timer) {
+        free(s);
+        return NULL;
+    }
+    s->target = target;
+    s->tl = tl;
+    s->hooks = *hooks;
+    s->check = (struct target_settle_check){.q = q, .done = on_answer, .wanted = still_wanted, .arg = s};
+    s->last_status = -1;
+    return s;
+}
+
+void settle_free(struct settle *s)
+{
+    if (!s)
+        return;
+    event_free(s->timer);
+    free(s);
+}
+
+void settle_poke(struct settle *s)
+{
+    if (s->probing || evtimer_pending(s->timer, NULL))
+        return;
+    s->backoff_us = PROBE_FIRST_US;
+    probe(s);
+}
+
+void settle_status(struct settle *s, int status)
+{
+    s->last_status = status;
+    /* A status that ends the migration: the probe need not wait for its back-off. */
+    if (!vocab_status_is_running((enum mig_status)status) && !s->probing && evtimer_pending(s->timer, NULL)) {
+        evtimer_del(s->timer);
+        s->backoff_us = PROBE_FIRST_US;
+        probe(s);
+    }
+}
+
+const char *settle_state(const struct settle *s)
+{
+    return s->state;
+}
+
+bool settle_hides_trace(const struct settle *s, const char *event)
+{
+    const char *cmd = s->check.in_flight;
+    if (!cmd)
+        return false;
+    /* QEMU's trace point names spell the command with '_' for '-': qmp_enter_query_migrate */
+    const char *rest = strncmp(event, "qmp_enter_", 10) == 0 ? event + 10
+                       : strncmp(event, "qmp_exit_", 9) == 0 ? event + 9
+                                                             : NULL;
+    if (!rest)
+        return false;
+    size_t i = 0;
+    for (; cmd[i] && rest[i]; i++)
+        if (rest[i] != (cmd[i] == '-' ? '_' : cmd[i]))
+            return false;
+    return !cmd[i] && !rest[i];
+}

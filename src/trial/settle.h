@@ -1,0 +1,39 @@
+/* settle: when a trial asks its target whether it has settled (target_settle_start). A trial passes only
+ * when nothing of its schedule is left to do and the target has settled; the probes back off from the
+ * first to the last interval (quick to notice the end of a cleanup that takes a few milliseconds, cheap
+ * during a migration that takes seconds) and a status that ends the migration probes at once. Private to
+ * the trial library. */
+#ifndef QMPRACE_SETTLE_H
+#define QMPRACE_SETTLE_H
+
+#include <stdbool.h>
+
+#include <event2/event.h>
+
+#include "qmp.h"
+#include "target.h"
+#include "timeline.h"
+
+struct settle_hooks {
+    bool (*quiet)(void *arg);   /* nothing of the schedule is running or left to run */
+    void (*settled)(void *arg); /* the target settled while the trial was quiet: a pass */
+    void *arg;
+};
+
+struct settle;
+
+struct settle *settle_new(struct event_base *base, struct target *target, struct qmp *q, struct timeline *tl,
+                          const struct settle_hooks *hooks);
+void settle_free(struct settle *s);
+
+/* The trial may have become quiet: probe now, unless a probe is already under way or planned. */
+void settle_poke(struct settle *s);
+/* A MIGRATION event reported `status`: probes slowly while it says a migration runs, at once when it
+ * says the migration ended. */
+void settle_status(struct settle *s, int status);
+/* The last finding ("migration active", ...), for a hang's reason; "" before any. */
+const char *settle_state(const struct settle *s);
+/* True for the trace points of the probe's own QMP command: our noise, not the race. */
+bool settle_hides_trace(const struct settle *s, const char *event);
+
+#endif

@@ -1,0 +1,74 @@
+/* trial_internal: what the parts of the trial engine share (trial.c: the run and its hooks; lines.c:
+ * running schedule lines). Private to the trial library. */
+#ifndef QMPRACE_TRIAL_INTERNAL_H
+#define QMPRACE_TRIAL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+
+#include "observe.h"
+#include "proxy.h"
+#include "qmp.h"
+#include "settle.h"
+#include "sink.h"
+#include "trial.h"
+#include "trigger.h"
+
+struct trial_env {
+    struct event_base *base;
+    struct target *target;
+    struct proxy *proxy;
+    struct sink *sink;
+    struct trial *cur;
+    bool interrupted;
+};
+
+struct trial;
+
+/* One schedule line as it runs. */
+struct line_state {
+    struct trial *t;
+    const struct sched_line *line;
+    size_t index; /* in the schedule */
+    size_t next;  /* next action to run */
+    bool started, done, busy;
+    struct event *timer;
+    char cmd[64]; /* the QMP command in flight, for the timeline and a hang's reason */
+    enum sched_action_kind cmd_kind;
+};
+
+struct trial {
+    struct trial_env *env;
+    const struct schedule *s;
+    struct trial_result *r;
+    struct timeline *tl;
+    struct qmp *q;
+    struct line_state *ls;
+    struct triggers *triggers;
+    struct settle *settle;
+    size_t seq; /* the untriggered line running or next to run; nlines when all are done */
+    bool ready, done, died;
+    struct event *deadline, *grace;
+    uint64_t deadline_us;
+    int rc;
+    struct err *e;
+};
+
+/* trial.c: an observation, written to the timeline once and offered to the trigger matcher once. */
+void trial_observe(struct trial *t, const struct obs *o);
+
+/* lines.c */
+int lines_init(struct trial *t);
+void lines_free(struct trial *t);
+/* Runs the untriggered lines from the first, in order (once QMP is ready). */
+void lines_start(struct trial *t);
+/* A trigger fired line `i`: run it now, or after `delay_us`. */
+void lines_fire(struct trial *t, size_t i, uint64_t delay_us);
+/* Nothing of the schedule is running or left to run. */
+bool lines_quiet(const struct trial *t);
+/* The QMP command a line still waits a reply for, or NULL. */
+const char *lines_pending_command(const struct trial *t);
+
+#endif
