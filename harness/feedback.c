@@ -6,9 +6,9 @@
 #include "schedule.h"
 #include "vocab.h"
 
-#define NSTATUS 16
+#define NSTATUS FB_NSTATUS
 #define NACT ACT_KIND_COUNT
-#define NBUCKET 24
+#define NBUCKET FB_NBUCKET
 
 struct counts {
     unsigned char n[FEEDBACK_KEYS];
@@ -107,12 +107,13 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
             }
             break;
         case TL_THREAD:
-            if (e->code >= 0 && e->code < 3 && e->arg == 1)
+            if (e->code >= 0 && e->code < THR_KIND_COUNT && e->arg == 1)
                 bump(&c, FB_HOLD + (unsigned)(e->code * NSTATUS + status_slot(status)));
             break;
         case TL_FAULT:
-            if (e->code >= ACT_RESET && e->code <= ACT_STALL)
-                bump(&c, FB_FAULT + (unsigned)((e->code - ACT_RESET) * 4 + (e->arg > 3 ? 3 : e->arg)));
+            if (e->code >= 0 && e->code < NACT &&
+                schedule_action_desc((enum sched_action_kind)e->code)->cls == SCHED_CLASS_FAULT)
+                bump(&c, FB_FAULT + (unsigned)(e->code * 4 + (e->arg > 3 ? 3 : e->arg)));
             break;
         default:
             break;

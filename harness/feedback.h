@@ -13,20 +13,25 @@
 /* Feature keys fall in [0, FEEDBACK_KEYS). */
 #define FEEDBACK_KEYS 2048
 
-/* The key ranges, for tests and for reading a feature back. */
+/* The key ranges, for tests and for reading a feature back; sized by the vocabulary they count, so a new
+ * action, status or trace point gets its keys without a renumbering by hand. */
+#define FB_NSTATUS 16  /* status slots: MIG_STATUS_COUNT statuses and "none yet" */
+#define FB_NBUCKET 24  /* distance buckets per action (9 used) */
 enum {
-    FB_STATUS_NONE = 15, /* "no status seen yet" in the 16-value status slot (MIG_STATUS_COUNT is 15) */
-    FB_TRANS = 0,        /* 16 x 16: MIGRATION status a -> b */
-    FB_OUTCOME = 256,    /* 11 actions x 16 statuses x 3 outcomes (refused, accepted, no reply) */
-    FB_HOLD = 784,       /* 3 thread kinds x 16 statuses */
-    FB_INSIDE = 832,     /* 11 actions: a command answered inside the window */
-    FB_BEFORE = 843,     /* 11 actions x 24 (9 used): answered before the window opened, by distance */
-    FB_AFTER = 1107,     /* 11 actions x 24 (9 used): answered after cleanup started, by distance */
-    FB_TRACE = 1371,     /* TRACE_COUNT + 1: trace points hit (enum vocab_trace; TRACE_COUNT: any other) */
-    FB_VERDICT = 1452,   /* 3 verdicts x 8 (signal & 7) */
-    FB_FAULT = 1476,     /* 3 fault kinds x 4 (channels open then: 0, 1, 2, 3+) */
-    FB_END = 1488
+    FB_STATUS_NONE = FB_NSTATUS - 1, /* "no status seen yet" in the status slot */
+    FB_TRANS = 0,                                          /* status a -> b */
+    FB_OUTCOME = FB_TRANS + FB_NSTATUS * FB_NSTATUS,       /* action x status x (refused, accepted, no reply) */
+    FB_HOLD = FB_OUTCOME + ACT_KIND_COUNT * FB_NSTATUS * 3, /* thread kind x status: a thread held */
+    FB_INSIDE = FB_HOLD + THR_KIND_COUNT * FB_NSTATUS,     /* action: a command answered inside the window */
+    FB_BEFORE = FB_INSIDE + ACT_KIND_COUNT,                /* action x distance: answered before it opened */
+    FB_AFTER = FB_BEFORE + ACT_KIND_COUNT * FB_NBUCKET,    /* action x distance: after cleanup started */
+    FB_TRACE = FB_AFTER + ACT_KIND_COUNT * FB_NBUCKET,     /* trace point hit (TRACE_COUNT: any other) */
+    FB_VERDICT = FB_TRACE + TRACE_COUNT + 1,               /* verdict x (signal & 7) */
+    FB_FAULT = FB_VERDICT + 3 * 8,                         /* fault action x channels open then (0..3+) */
+    FB_END = FB_FAULT + ACT_KIND_COUNT * 4
 };
+_Static_assert(MIG_STATUS_COUNT < FB_NSTATUS, "a status slot for every status and one for none");
+_Static_assert(FB_END <= FEEDBACK_KEYS, "the feature keys fit the map");
 
 /* Calls emit(arg, key, count) once per distinct feature; count (1..255) is how often it happened. */
 void feedback_features(const struct trial_result *r, void (*emit)(void *arg, unsigned key, unsigned count),

@@ -22,25 +22,6 @@ enum op {
     OP_COUNT
 };
 
-static size_t items(const struct sched_action *a)
-{
-    return a->kind == ACT_CAPS ? a->u.caps.n : a->kind == ACT_PARAMS ? a->u.params.n : 0;
-}
-
-static uint64_t *duration_of(struct sched_action *a)
-{
-    switch (a->kind) {
-    case ACT_STALL:
-        return a->u.fault.dur_us ? &a->u.fault.dur_us : NULL;
-    case ACT_FREEZE:
-        return &a->u.freeze.dur_us;
-    case ACT_WAIT:
-        return &a->u.wait_us;
-    default:
-        return NULL;
-    }
-}
-
 /* Applies candidate number `n` of kind `op` to `c` (a fresh copy). Returns false when `n` is past the
  * last candidate of that kind. `what` describes it. */
 static bool apply(struct schedule *c, enum op op, size_t n, char *what, size_t wn)
@@ -68,7 +49,7 @@ static bool apply(struct schedule *c, enum op op, size_t n, char *what, size_t w
             break;
         case OP_DROP_ITEM:
             for (size_t j = 0; j < l->nacts; j++)
-                for (size_t k = 0; items(&l->acts[j]) > 1 && k < items(&l->acts[j]); k++)
+                for (size_t k = 0; schedule_action_items(&l->acts[j]) > 1 && k < schedule_action_items(&l->acts[j]); k++)
                     if (seen++ == n) {
                         snprintf(what, wn, "drop item %zu of action %zu, line %d", k + 1, j + 1, lineno);
                         schedule_remove_item(&l->acts[j], k);
@@ -106,7 +87,7 @@ static bool apply(struct schedule *c, enum op op, size_t n, char *what, size_t w
             break;
         case OP_HALVE_DURATION:
             for (size_t j = 0; j < l->nacts; j++) {
-                uint64_t *d = duration_of(&l->acts[j]);
+                uint64_t *d = schedule_action_duration(&l->acts[j]);
                 if (d && *d > 1 && seen++ == n) {
                     snprintf(what, wn, "halve the duration of action %zu, line %d", j + 1, lineno);
                     *d /= 2;

@@ -5,15 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const action_names[ACT_KIND_COUNT] = {
-    "caps", "params", "migrate", "cancel", "query", "qmp", "reset", "close", "stall", "freeze", "wait",
-};
-
-const char *schedule_action_name(enum sched_action_kind k)
-{
-    return (unsigned)k < ACT_KIND_COUNT ? action_names[k] : "?";
-}
-
 /* Makes room for element n of an array that holds n elements. Capacity is implied by n (4, then powers
  * of two), so the model needs no capacity fields. Returns the (possibly moved) array or NULL. */
 static void *grow(void *arr, size_t n, size_t size)
@@ -95,29 +86,10 @@ int schedule_add_param(struct sched_action *a, enum mig_param p, json_object *va
     return 0;
 }
 
-static void action_free(struct sched_action *a)
-{
-    switch (a->kind) {
-    case ACT_CAPS:
-        free(a->u.caps.items);
-        break;
-    case ACT_PARAMS:
-        for (size_t i = 0; i < a->u.params.n; i++)
-            json_object_put(a->u.params.items[i].value);
-        free(a->u.params.items);
-        break;
-    case ACT_QMP:
-        json_object_put(a->u.qmp);
-        break;
-    default:
-        break;
-    }
-}
-
 static void line_free(struct sched_line *l)
 {
     for (size_t j = 0; j < l->nacts; j++)
-        action_free(&l->acts[j]);
+        schedule_action_free(&l->acts[j]);
     free(l->acts);
     free(l->trig.trace_event);
 }
@@ -146,22 +118,9 @@ void schedule_remove_action(struct sched_line *l, size_t j)
 {
     if (j >= l->nacts)
         return;
-    action_free(&l->acts[j]);
+    schedule_action_free(&l->acts[j]);
     memmove(&l->acts[j], &l->acts[j + 1], (l->nacts - j - 1) * sizeof l->acts[0]);
     l->nacts--;
-}
-
-void schedule_remove_item(struct sched_action *a, size_t k)
-{
-    if (a->kind == ACT_CAPS && k < a->u.caps.n) {
-        memmove(&a->u.caps.items[k], &a->u.caps.items[k + 1], (a->u.caps.n - k - 1) * sizeof a->u.caps.items[0]);
-        a->u.caps.n--;
-    } else if (a->kind == ACT_PARAMS && k < a->u.params.n) {
-        json_object_put(a->u.params.items[k].value);
-        memmove(&a->u.params.items[k], &a->u.params.items[k + 1],
-                (a->u.params.n - k - 1) * sizeof a->u.params.items[0]);
-        a->u.params.n--;
-    }
 }
 
 struct schedule *schedule_clone(const struct schedule *s)
@@ -182,7 +141,7 @@ void schedule_without(struct schedule *s, unsigned mask)
         size_t kept = 0;
         for (size_t j = 0; j < l->nacts; j++) {
             if (mask & (1u << l->acts[j].kind))
-                action_free(&l->acts[j]);
+                schedule_action_free(&l->acts[j]);
             else
                 l->acts[kept++] = l->acts[j];
         }
@@ -193,28 +152,6 @@ void schedule_without(struct schedule *s, unsigned mask)
             line_free(l);
     }
     s->nlines = kept_lines;
-}
-
-int schedule_action_mask_parse(const char *list, unsigned *mask, struct err *e)
-{
-    *mask = 0;
-    const char *p = list;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        int found = -1;
-        for (int k = 0; k < ACT_KIND_COUNT; k++)
-            if (strlen(schedule_action_name((enum sched_action_kind)k)) == n &&
-                strncmp(schedule_action_name((enum sched_action_kind)k), p, n) == 0)
-                found = k;
-        if (found < 0)
-            return err_set(e, "unknown action '%.*s' (actions: caps, params, migrate, cancel, query, qmp, reset, "
-                              "close, stall, freeze, wait)", (int)n, p);
-        *mask |= 1u << found;
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    return 0;
 }
 
 bool schedule_equal(const struct schedule *a, const struct schedule *b)
@@ -251,80 +188,4 @@ bool schedule_uses_trace(const struct schedule *s, int *line)
             return true;
         }
     return false;
-}
-
-static json_object *caps_args(const struct sched_action *a)
-{
-    json_object *list = json_object_new_array();
-    for (size_t i = 0; list && i < a->u.caps.n; i++) {
-        json_object *item = json_object_new_object();
-        if (!item || json_object_array_add(list, item) != 0) {
-            json_object_put(item);
-            json_object_put(list);
-            return NULL;
-        }
-        json_object_object_add(item, "capability",
-                               json_object_new_string(vocab_cap_name(a->u.caps.items[i].cap)));
-        json_object_object_add(item, "state", json_object_new_boolean(a->u.caps.items[i].on));
-    }
-    json_object *args = json_object_new_object();
-    if (!args || !list || json_object_object_add(args, "capabilities", list) != 0) {
-        json_object_put(list);
-        json_object_put(args);
-        return NULL;
-    }
-    return args;
-}
-
-static json_object *params_args(const struct sched_action *a)
-{
-    json_object *args = json_object_new_object();
-    for (size_t i = 0; args && i < a->u.params.n; i++) {
-        const struct vocab_param *p = vocab_param(a->u.params.items[i].param);
-        if (!p)
-            continue;
-        /* A repeated name keeps its last value, as QMP's own parser would. */
-        json_object_object_add(args, p->name, json_object_get(a->u.params.items[i].value));
-    }
-    return args;
-}
-
-const char *schedule_action_qmp(const struct sched_action *a, const char *uri, json_object **args)
-{
-    const char *name = NULL;
-    json_object *obj = NULL;
-    switch (a->kind) {
-    case ACT_CAPS:
-        name = "migrate-set-capabilities";
-        obj = caps_args(a);
-        break;
-    case ACT_PARAMS:
-        name = "migrate-set-parameters";
-        obj = params_args(a);
-        break;
-    case ACT_MIGRATE:
-        name = "migrate";
-        if (uri && (obj = json_object_new_object()))
-            json_object_object_add(obj, "uri", json_object_new_string(uri));
-        break;
-    case ACT_CANCEL:
-        name = "migrate_cancel";
-        break;
-    case ACT_QUERY:
-        name = "query-migrate";
-        break;
-    case ACT_QMP:
-        /* A copy: the sender adds an "id" to the command, which must not leak into the schedule. */
-        name = "qmp";
-        if (a->u.qmp && json_object_deep_copy(a->u.qmp, &obj, NULL) != 0)
-            obj = NULL;
-        break;
-    default:
-        break;
-    }
-    if (args)
-        *args = obj;
-    else
-        json_object_put(obj);
-    return name;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "mono.h"
 #include "trial_internal.h"
 #include "units.h"
@@ -108,7 +109,8 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
     if (!name)
         return false;
     uint64_t id;
-    if (a->kind == ACT_QMP) {
+    if (!schedule_action_desc(a->kind)->qmp) {
+        /* a command written out whole (`qmp {...}`): it is sent as written */
         json_object *exe = NULL;
         if (!json_object_object_get_ex(args, "execute", &exe))
             json_object_object_get_ex(args, "exec-oob", &exe);
@@ -156,18 +158,7 @@ static void do_fault(struct trial *t, const struct sched_action *a)
     /* Observed before it happens: the proxy reports the channels it ends from inside the call. */
     trial_observe(t, &(struct obs){.kind = OBS_FAULT, .fault_kind = (int)a->kind, .text = text,
                                    .chan_index = proxy_channel_count(p)});
-    int hit;
-    switch (a->kind) {
-    case ACT_RESET:
-        hit = proxy_reset(p, a->u.fault.chan, &e);
-        break;
-    case ACT_CLOSE:
-        hit = proxy_close(p, a->u.fault.chan, &e);
-        break;
-    default:
-        hit = proxy_stall(p, a->u.fault.chan, a->u.fault.dur_us, &e);
-        break;
-    }
+    int hit = net_fault(p, schedule_action_name(a->kind), a->u.fault.chan, a->u.fault.dur_us, &e);
     if (hit < 0)
         timeline_add(t->tl, TL_FAULT, "%s %s failed: %s", schedule_action_name(a->kind), chan, e.msg);
     else if (hit == 0)
@@ -189,24 +180,22 @@ static void line_continue(struct trial *t, struct line_state *ls)
 {
     while (!t->done && ls->next < ls->line->nacts) {
         const struct sched_action *a = &ls->line->acts[ls->next++];
-        switch (a->kind) {
-        case ACT_RESET:
-        case ACT_CLOSE:
-        case ACT_STALL:
+        switch (schedule_action_desc(a->kind)->cls) {
+        case SCHED_CLASS_FAULT:
             do_fault(t, a);
             break;
-        case ACT_FREEZE:
+        case SCHED_CLASS_HOLD:
             do_freeze(t, a);
             break;
-        case ACT_WAIT:
+        case SCHED_CLASS_WAIT:
             arm(t, ls, a->u.wait_us);
             return;
-        default:
+        case SCHED_CLASS_QMP:
             if (send_action(t, ls, a)) {
                 ls->busy = true;
                 /* `at +DUR` counts from here; an `at +0` line may run right now, so this line must
                  * already look busy. */
-                if (a->kind == ACT_MIGRATE)
+                if (schedule_action_desc(a->kind)->flags & SCHED_URI)
                     trial_observe(t, &(struct obs){.kind = OBS_MIGRATE_SENT});
                 return;
             }
@@ -242,7 +231,8 @@ const char *lines_pending_command(const struct trial *t)
 {
     for (size_t i = 0; i < t->s->nlines; i++) {
         const struct line_state *ls = &t->ls[i];
-        if (ls->busy && ls->cmd[0] && ls->next > 0 && ls->line->acts[ls->next - 1].kind <= ACT_QMP)
+        if (ls->busy && ls->cmd[0] && ls->next > 0 &&
+            schedule_action_desc(ls->line->acts[ls->next - 1].kind)->cls == SCHED_CLASS_QMP)
             return ls->cmd;
     }
     return NULL;

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "err.h"
+#include "sched_action.h"
 #include "vocab.h"
 
 /* Limits of what a schedule may hold: a schedule is a short script, not a program. */
@@ -157,6 +158,17 @@ bool schedule_uses_trace(const struct schedule *s, int *line);
 
 /* "caps", "params", ... as written in the language. */
 const char *schedule_action_name(enum sched_action_kind k);
+/* The descriptor of an action kind (sched_action.h), NULL for no such kind. */
+const struct sched_action_desc *schedule_action_desc(enum sched_action_kind k);
+/* The kind an action's name means, or -1; the names, comma-separated, for messages. */
+int schedule_action_parse_name(const char *s, size_t len);
+const char *schedule_action_list(void);
+/* What minimization may shrink: an action's removable items (caps or params), and its duration (NULL
+ * when it has none that may be halved). */
+size_t schedule_action_items(const struct sched_action *a);
+uint64_t *schedule_action_duration(struct sched_action *a);
+/* Frees what an action holds (not the action itself, which its line's array holds). */
+void schedule_action_free(struct sched_action *a);
 
 /* The QMP command an action sends: name and arguments (new reference, may be NULL for none).
  * Returns NULL for actions that are not QMP commands. `uri` fills `migrate`. For ACT_QMP the whole

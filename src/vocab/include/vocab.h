@@ -116,6 +116,7 @@ enum thread_kind {
     THR_LIVE_MIGRATION, /* `live_migration`: the migration thread */
     THR_MULTIFDSEND,    /* `multifdsend_N`: multifd send thread N */
 };
+#define THR_KIND_COUNT (THR_MULTIFDSEND + 1)
 struct thread_ref {
     enum thread_kind kind;
     int index; /* for THR_MULTIFDSEND */

@@ -1,0 +1,115 @@
+/* form_caps: `caps NAME=on|off ...` -> migrate-set-capabilities. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "form.h"
+
+#define BIN_MAX_CAPS 4
+
+static int parse_item(struct cur *c, struct sched_action *a, struct tok t)
+{
+    struct tok name, value;
+    bool on;
+    if (!syn_split_item(t, &name, &value))
+        return syn_fail(c, t.col, "expected NAME=on|off, got '%.*s'", TQ(t));
+    int cap = vocab_cap_parse(name.p, name.len);
+    if (cap < 0) {
+        char hint[400];
+        syn_suggest(hint, sizeof hint, name, vocab_cap_names(), true);
+        return syn_fail(c, t.col, "unknown capability '%.*s'%s", TQ(name), hint);
+    }
+    if (!syn_bool(value, &on))
+        return syn_fail(c, value.col, "'%s' takes on or off, got '%.*s'", vocab_cap_name(cap), TQ(value));
+    if (schedule_add_cap(a, (enum mig_cap)cap, on) != 0)
+        return syn_fail(c, t.col, "out of memory");
+    return 0;
+}
+
+static int parse(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
+{
+    if (n == 0)
+        return syn_fail(c, word.col, "'caps' needs at least one NAME=on|off item");
+    if (n > SCHED_MAX_ITEMS)
+        return syn_fail(c, args[SCHED_MAX_ITEMS].col, "too many items in one action (at most %d)", SCHED_MAX_ITEMS);
+    for (size_t i = 0; i < n; i++)
+        if (parse_item(c, a, args[i]) != 0)
+            return -1;
+    return 0;
+}
+
+static void print(FILE *f, const struct sched_action *a)
+{
+    for (size_t i = 0; i < a->u.caps.n; i++)
+        fprintf(f, " %s=%s", vocab_cap_name(a->u.caps.items[i].cap), a->u.caps.items[i].on ? "on" : "off");
+}
+
+static int decode(struct rd *r, struct sched_action *a)
+{
+    unsigned n = 1 + bin_byte(r) % BIN_MAX_CAPS;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned b = bin_byte(r);
+        if (schedule_add_cap(a, (enum mig_cap)(b % CAP_COUNT), (b / CAP_COUNT) % 2) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int encode(struct wr *w, const struct sched_action *a)
+{
+    if (a->u.caps.n < 1 || a->u.caps.n > BIN_MAX_CAPS)
+        return bin_fail(w, "'caps' with %zu items: only 1 to %d fit", a->u.caps.n, BIN_MAX_CAPS);
+    if (bin_put(w, (unsigned)a->u.caps.n - 1) != 0)
+        return -1;
+    for (size_t i = 0; i < a->u.caps.n; i++) {
+        const struct sched_cap *c = &a->u.caps.items[i];
+        if ((unsigned)c->cap >= CAP_COUNT)
+            return bin_fail(w, "invalid capability %d", (int)c->cap);
+        if (bin_put(w, c->cap + (c->on ? CAP_COUNT : 0)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void free_caps(struct sched_action *a)
+{
+    free(a->u.caps.items);
+}
+
+static size_t items(const struct sched_action *a)
+{
+    return a->u.caps.n;
+}
+
+static void remove_item(struct sched_action *a, size_t k)
+{
+    memmove(&a->u.caps.items[k], &a->u.caps.items[k + 1], (a->u.caps.n - k - 1) * sizeof a->u.caps.items[0]);
+    a->u.caps.n--;
+}
+
+static json_object *qmp_args(const struct sched_action *a, const char *uri)
+{
+    (void)uri;
+    json_object *list = json_object_new_array();
+    for (size_t i = 0; list && i < a->u.caps.n; i++) {
+        json_object *item = json_object_new_object();
+        if (!item || json_object_array_add(list, item) != 0) {
+            json_object_put(item);
+            json_object_put(list);
+            return NULL;
+        }
+        json_object_object_add(item, "capability", json_object_new_string(vocab_cap_name(a->u.caps.items[i].cap)));
+        json_object_object_add(item, "state", json_object_new_boolean(a->u.caps.items[i].on));
+    }
+    json_object *args = json_object_new_object();
+    if (!args || !list || json_object_object_add(args, "capabilities", list) != 0) {
+        json_object_put(list);
+        json_object_put(args);
+        return NULL;
+    }
+    return args;
+}
+
+const struct sched_form sched_form_caps = {
+    .parse = parse, .print = print, .decode = decode, .encode = encode, .free = free_caps,
+    .items = items, .remove_item = remove_item, .qmp_args = qmp_args,
+};
