@@ -48,20 +48,12 @@ awk -v rm="${med[reuse]}" -v fm="${med[fresh]}" -v rw="${wall[reuse]}" -v fw="${
     "", "fresh/reuse", fm / rm, fw / rw, (fm / rm >= 3 && rm <= 150) ? "met" : "NOT met" }'
 echo
 
-# The held window without relying on where the threads are when the reset lands (see README).
-cat >"$tmp/stalled-held.sched" <<'EOF'
-caps events=on multifd=on
-params multifd-channels=2
-migrate
-after 8MiB on any: stall all; wait 100ms; freeze live_migration 150ms; reset all
-on failed +1ms: caps multifd=off; query
-EOF
 # The natural window is as wide as the scheduler makes it: the same schedule again with two busy loops
 # beside it (FACTS measured the same effect).
 cp corpus/libvirt-reset.sched "$tmp/libvirt-reset-loaded.sched"
 loops=()
 printf '%-34s %9s %7s %15s %6s  %s\n' schedule crashes rate "95% CI" hangs "top signature"
-for sched in corpus/*.sched "$tmp/stalled-held.sched" "$tmp/libvirt-reset-loaded.sched"; do
+for sched in corpus/*.sched "$tmp/libvirt-reset-loaded.sched"; do
   if [ "$sched" = "$tmp/libvirt-reset-loaded.sched" ]; then
     for _ in 1 2; do (end=$((SECONDS + 300)); while [ $SECONDS -lt $end ]; do :; done) & loops+=($!); done
   fi
@@ -73,7 +65,6 @@ for sched in corpus/*.sched "$tmp/stalled-held.sched" "$tmp/libvirt-reset-loaded
   set -e
   [ $rc -le 1 ] || { echo "qmprace run failed ($rc) on $sched" >&2; exit 1; }
   name=$(basename "$sched" .sched)
-  [ "$sched" = "$tmp/stalled-held.sched" ] && name="(stalled network, held)"
   [ "$sched" = "$tmp/libvirt-reset-loaded.sched" ] && name="libvirt-reset, 2 busy loops beside"
   crashes=$(num "$tmp/r.json" crashes)
   hangs=$(num "$tmp/r.json" hangs)

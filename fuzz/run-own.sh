@@ -4,7 +4,7 @@
 #   bash fuzz/run-own.sh TARGET SECONDS AFL_BINARY [REPLAY_BINARY]
 #
 # Fuzzes AFL_BINARY (an afl-clang-fast build of fuzz/fuzz_TARGET.c, e.g. BUILD/afl-asan/fuzz/fuzz_TARGET)
-# for SECONDS from fuzz/seeds-TARGET/ (with fuzz/dict-TARGET.txt when there is one), non-interactively,
+# for SECONDS from fuzz/seeds-TARGET/ (and corpus/ for schedule_text) (with fuzz/dict-TARGET.txt when there is one), non-interactively,
 # in a temporary directory, then prints one summary line from AFL++'s fuzzer_stats. With REPLAY_BINARY
 # (the plain build of the same target) the queue AFL++ built is replayed through it at the end.
 # Exit status: 0 no crash; 1 a crash (each crashing input's path and the command that replays it are
@@ -40,8 +40,12 @@ else
   out=$(mktemp -d "${TMPDIR:-/tmp}/qmprace-fuzz-$target-XXXXXX")
   keep=0
 fi
-cleanup() { [ "$keep" -eq 1 ] || rm -rf "$out"; }
+# The schedule language's seeds are also the corpus people write (corpus/*.sched), kept in one place.
+input=$(mktemp -d "${TMPDIR:-/tmp}/qmprace-fuzz-in-$target-XXXXXX")
+cleanup() { rm -rf "$input"; [ "$keep" -eq 1 ] || rm -rf "$out"; }
 trap cleanup EXIT
+cp "$seeds"/* "$input"/
+[ "$target" = schedule_text ] && cp "$here"/../corpus/*.sched "$input"/
 
 caller_asan=${ASAN_OPTIONS-} caller_ubsan=${UBSAN_OPTIONS-}
 dict_args=()
@@ -53,7 +57,7 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:symbolize=0
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_FAST_CAL=1 AFL_QUIET=1
 export AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 set +e
-afl-fuzz -V "$seconds" -m none -t 2000 -i "$seeds" -o "$out" "${dict_args[@]}" -- "$afl_bin" \
+afl-fuzz -V "$seconds" -m none -t 2000 -i "$input" -o "$out" "${dict_args[@]}" -- "$afl_bin" \
   >"$out/afl-fuzz.log" 2>&1
 rc=$?
 set -e

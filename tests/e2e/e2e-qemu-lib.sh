@@ -8,21 +8,9 @@ if [ -z "$qemu_bin" ] || [ ! -x "$qemu_bin" ]; then
 fi
 qemu="qemu:$qemu_bin"
 
-# The window held open on a stalled network: the proxy stops reading so the source's sockets fill and
-# both multifd threads block in their writes; then live_migration is held and every channel reset. The
-# multifd threads fail at once (FAILED) while the thread that would start the cleanup cannot notice.
-# 100 ms to fill the buffers and a 150 ms hold leave room for a loaded machine (20 ms and 50 ms do on an
-# idle one).
-# (corpus/libvirt-reset-held.sched resets first and holds after: on loopback the multifd threads are often
-# idle when the reset lands, and the migration thread can notice before the hold; see README.)
-cat >"$tmp/stalled-held.sched" <<'SCHED'
-caps events=on multifd=on
-params multifd-channels=2
-migrate
-after 8MiB on any: stall all; wait 100ms; freeze live_migration 150ms; reset all
-on failed +1ms: caps multifd=off; query
-SCHED
-# The same without the capability change: QEMU must survive it.
+# The window held open on a stalled network (corpus/libvirt-reset-stalled-held.sched says how), and the
+# same without the capability change: QEMU must survive that.
+cp "$QMPRACE_SOURCE_DIR/corpus/libvirt-reset-stalled-held.sched" "$tmp/stalled-held.sched"
 grep -v '^on failed' "$tmp/stalled-held.sched" >"$tmp/stalled-control.sched"
 
 # json_num FILE KEY: a number member of the (first) JSON line, e.g. crashes

@@ -29,7 +29,7 @@ query
 EOF
 
 # Crashes, quickly: the held window with short waits (crashes nearly always; how often is not the point).
-sed 's/wait 100ms; freeze live_migration 150ms/wait 20ms; freeze live_migration 50ms/' "$tmp/stalled-held.sched" \
+sed -E 's/wait [0-9]+ms; freeze live_migration [0-9]+ms/wait 20ms; freeze live_migration 50ms/' "$tmp/stalled-held.sched" \
   >"$tmp/crash.sched"
 
 run() { expect_status "$1" "$QMPRACE" run "${@:2}" --target "$qemu" "${mark[@]}" --json "$tmp/json" -q; }
