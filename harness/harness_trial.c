@@ -17,16 +17,13 @@
 
 #include "afl_main.h"
 #include "feedback.h"
-#include "mono.h"
 #include "schedule.h"
-#include "target.h"
-#include "trial.h"
+#include "session.h"
 #include "units.h"
 
 struct harness {
     unsigned without;
-    struct event_base *base;
-    struct target *target;
+    struct session *session; /* no signals: AFL++ stops the harness by signals of its own */
     struct trial_env *env;
     struct trial_options opt;
 };
@@ -52,17 +49,16 @@ static void setup(void)
         exit(2);
     }
     struct target_options topt = {.ram_bytes = ram};
-    h.target = target_new(setting("QMPRACE_HARNESS_TARGET", "sim:qemu-7.2"), &topt, &e);
-    if (!h.target) {
+    h.session = session_new(setting("QMPRACE_HARNESS_TARGET", "sim:qemu-7.2"), &topt, &e);
+    if (!h.session) {
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(2);
     }
-    h.base = mono_event_base_new();
-    h.env = h.base ? trial_env_new(h.base, h.target, &e) : NULL;
-    if (!h.env) {
-        fprintf(stderr, "qmprace-harness: cannot set up the fault proxy: %s\n", e.msg);
+    if (session_start(h.session, SESSION_TRIALS, &e) < 0) {
+        fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(3);
     }
+    h.env = session_env(h.session, &e);
     h.opt.deadline_us = deadline;
     if (schedule_action_mask_parse(setting("QMPRACE_HARNESS_WITHOUT", ""), &h.without, &e) < 0) {
         fprintf(stderr, "qmprace-harness: QMPRACE_HARNESS_WITHOUT: %s\n", e.msg);
@@ -91,7 +87,7 @@ static int one(const uint8_t *buf, size_t len)
     schedule_without(s, h.without);
     struct err e = {{0}};
     int found = 0;
-    if (trial_check(s, h.target, &e) == 0) {
+    if (trial_check(s, session_target(h.session), &e) == 0) {
         struct trial_result r;
         int rc = trial_run(h.env, s, &h.opt, &r, &e);
         if (rc < 0) {

@@ -4,20 +4,16 @@
  * does not crash the target at all, 2 bad input or usage, 3 the target could not be started, 130/143
  * interrupted (the best so far is still printed). */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "minimize.h"
-#include "mono.h"
 #include "repeat.h"
-#include "target.h"
+#include "session.h"
 
 #define DEFAULT_TARGET "sim:qemu-7.2"
 
@@ -39,30 +35,23 @@ static void usage(FILE *f)
             "  -h, --help             this text\n");
 }
 
-struct mini {
-    struct event_base *base;
-    struct trial_env *env;
-    int signo;
+/* The arguments of `qmprace minimize`. */
+struct mini_args {
+    const char *spec, *output, *file;
+    struct minimize_options mo;
+    uint64_t deadline, ram;
     bool quiet;
 };
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)what;
-    struct mini *m = arg;
-    if (!m->signo)
-        m->signo = (int)sig;
-    trial_env_interrupt(m->env);
-}
-
 static void on_progress(void *arg, const char *what, bool kept, unsigned crashes, unsigned trials)
 {
-    const struct mini *m = arg;
-    if (!m->quiet)
+    const struct mini_args *a = arg;
+    if (!a->quiet)
         fprintf(stderr, "minimize: %-50s %u/%u %s\n", what, crashes, trials, kept ? "kept" : "");
 }
 
-int cmd_minimize(int argc, char **argv)
+/* Parses the options into `a`. Returns -1 to go on, else the exit status (after --help or saying why). */
+static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
 {
     static const struct option longopts[] = {
         {"target", required_argument, NULL, 't'}, {"trials", required_argument, NULL, 'n'},
@@ -72,51 +61,48 @@ int cmd_minimize(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *spec = DEFAULT_TARGET, *output = NULL;
-    struct minimize_options mo = {0};
-    uint64_t v, deadline = 0, ram = 0;
-    struct mini m = {0};
+    uint64_t v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:n:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            spec = optarg;
+            a->spec = optarg;
             break;
         case 'n':
             if (!cmd_opt_count("minimize", "--trials", optarg, 1, 10000, &v))
                 return EXIT_USAGE;
-            mo.trials = (unsigned)v;
+            a->mo.trials = (unsigned)v;
             break;
         case 'k': {
             char *end;
-            mo.keep = strtod(optarg, &end);
-            if (*end || mo.keep <= 0 || mo.keep > 1)
+            a->mo.keep = strtod(optarg, &end);
+            if (*end || a->mo.keep <= 0 || a->mo.keep > 1)
                 return cmd_usage_error("minimize", "--keep: a ratio above 0 and at most 1, got '%s'", optarg);
             break;
         }
         case 'c':
             if (!cmd_opt_count("minimize", "--max-candidates", optarg, 1, 100000, &v))
                 return EXIT_USAGE;
-            mo.max_candidates = (unsigned)v;
+            a->mo.max_candidates = (unsigned)v;
             break;
         case 'T':
-            if (!cmd_opt_duration("minimize", "--time", optarg, &mo.max_time_us))
+            if (!cmd_opt_duration("minimize", "--time", optarg, &a->mo.max_time_us))
                 return EXIT_USAGE;
             break;
         case 'd':
-            if (!cmd_opt_duration("minimize", "--deadline", optarg, &deadline))
+            if (!cmd_opt_duration("minimize", "--deadline", optarg, &a->deadline))
                 return EXIT_USAGE;
             break;
         case 'r':
-            if (!cmd_opt_size("minimize", "--ram", optarg, &ram))
+            if (!cmd_opt_size("minimize", "--ram", optarg, &a->ram))
                 return EXIT_USAGE;
             break;
         case 'o':
-            output = optarg;
+            a->output = optarg;
             break;
         case 'q':
-            m.quiet = true;
+            a->quiet = true;
             break;
         case 'h':
             usage(stdout);
@@ -127,101 +113,108 @@ int cmd_minimize(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cmd_usage_error("minimize", optind >= argc ? "no schedule given" : "one schedule at a time");
+    a->file = argv[optind];
+    return -1;
+}
+
+/* Prints (or writes to -o) the minimized schedule with what it keeps and the rates before and after.
+ * Returns EXIT_OK, or EXIT_USAGE when it cannot be written. */
+static int cmd_minimize_write(const struct mini_args *a, const struct schedule *small, const char *sig,
+                              const struct minimize_stats *st, const struct repeat *before,
+                              const struct repeat *after)
+{
+    char *text = schedule_print(small);
+    FILE *f = a->output ? fopen(a->output, "w") : stdout;
+    if (!f || !text) {
+        fprintf(stderr, "qmprace minimize: cannot write %s\n", a->output ? a->output : "the result");
+        free(text);
+        return EXIT_USAGE;
+    }
+    fprintf(f, "# minimized by qmprace minimize from %s: %u of %u candidates kept%s\n", a->file, st->accepted,
+            st->candidates, st->out_of_budget ? " (stopped by its budget)" : "");
+    fprintf(f, "# signature: %s\n# crashed %u/%u on %s (the original: %u/%u)\n%s", sig,
+            repeat_signature_count(after, sig), after->stats.trials, a->spec,
+            repeat_signature_count(before, sig), before->stats.trials, text);
+    free(text);
+    if (f != stdout && fclose(f) != 0) {
+        fprintf(stderr, "qmprace minimize: cannot write %s\n", a->output);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* The rate of `s`, minimization while the same signature keeps that rate, the new rate, and the result.
+ * Returns the exit status. */
+static int cmd_minimize_run(const struct mini_args *a, struct session *ses, const struct schedule *s)
+{
     struct err e = {{0}};
-    struct schedule *s = schedule_load(argv[optind], &e);
+    struct trial_env *env = session_env(ses, &e);
+    struct trial_options trial = {.deadline_us = a->deadline};
+    unsigned rate_trials = 2 * (a->mo.trials ? a->mo.trials : 10);
+    struct schedule *small = NULL;
+    struct minimize_stats st;
+    struct repeat before, after;
+    repeat_init(&before);
+    repeat_init(&after);
+    const char *sig = NULL;
+    int rc = EXIT_TARGET, signo;
+    if (repeat_run(env, s, &trial, rate_trials, &before, NULL, NULL, &e) < 0)
+        goto failed;
+    signo = session_signal(ses);
+    if (!(sig = repeat_top_signature(&before))) {
+        if (!signo)
+            fprintf(stderr, "qmprace minimize: %s did not crash %s in %u trials: nothing to keep\n", a->file,
+                    a->spec, before.stats.trials);
+        rc = signo ? 128 + signo : EXIT_CRASH;
+        goto out;
+    }
+    unsigned base = repeat_signature_count(&before, sig);
+    if (!a->quiet)
+        fprintf(stderr, "minimize: keeping %s (%u/%u)\n", sig, base, before.stats.trials);
+    if (minimize_run(env, s, sig, base, before.stats.trials, &trial, &a->mo, on_progress, (void *)a, &small, &st,
+                     &e) < 0)
+        goto failed;
+    if (!session_signal(ses) && repeat_run(env, small, &trial, rate_trials, &after, NULL, NULL, &e) < 0)
+        goto failed;
+    rc = cmd_minimize_write(a, small, sig, &st, &before, &after);
+    if (session_signal(ses))
+        rc = 128 + session_signal(ses);
+    goto out;
+failed:
+    fprintf(stderr, "qmprace minimize: %s: %s\n", a->spec, e.msg);
+out:
+    repeat_clear(&before);
+    repeat_clear(&after);
+    schedule_free(small);
+    return rc;
+}
+
+int cmd_minimize(int argc, char **argv)
+{
+    struct mini_args a = {.spec = DEFAULT_TARGET};
+    int rc = cmd_minimize_parse(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    struct err e = {{0}};
+    struct schedule *s = schedule_load(a.file, &e);
     if (!s) {
         fprintf(stderr, "%s\n", e.msg);
         return EXIT_USAGE;
     }
-    int rc = EXIT_OK;
-    struct schedule *small = NULL;
-    struct event *sigint = NULL, *sigterm = NULL;
-    struct repeat before, after;
-    repeat_init(&before);
-    repeat_init(&after);
-    struct target_options topt = {.ram_bytes = ram};
-    struct target *target = target_new(spec, &topt, &e);
-    if (!target) {
+    struct target_options topt = {.ram_bytes = a.ram};
+    struct session *ses = session_new(a.spec, &topt, &e);
+    if (!ses) {
         rc = cmd_usage_error("minimize", "%s", e.msg);
-        goto out;
-    }
-    if (trial_check(s, target, &e) < 0) {
+    } else if (trial_check(s, session_target(ses), &e) < 0) {
         fprintf(stderr, "%s\n", e.msg);
         rc = EXIT_USAGE;
-        goto out;
-    }
-    m.base = mono_event_base_new();
-    m.env = m.base ? trial_env_new(m.base, target, &e) : NULL;
-    if (!m.env) {
-        fprintf(stderr, "qmprace minimize: cannot set up the fault proxy: %s\n", e.msg);
+    } else if (session_start(ses, SESSION_SIGNALS | SESSION_TRIALS, &e) < 0) {
+        fprintf(stderr, "qmprace minimize: %s\n", e.msg);
         rc = EXIT_TARGET;
-        goto out;
+    } else {
+        rc = cmd_minimize_run(&a, ses, s);
     }
-    sigint = evsignal_new(m.base, SIGINT, on_signal, &m);
-    sigterm = evsignal_new(m.base, SIGTERM, on_signal, &m);
-    evsignal_add(sigint, NULL);
-    evsignal_add(sigterm, NULL);
-    struct trial_options trial = {.deadline_us = deadline};
-    unsigned rate_trials = 2 * (mo.trials ? mo.trials : 10);
-    if (repeat_run(m.env, s, &trial, rate_trials, &before, NULL, NULL, &e) < 0) {
-        fprintf(stderr, "qmprace minimize: %s: %s\n", spec, e.msg);
-        rc = EXIT_TARGET;
-        goto out;
-    }
-    const char *sig = repeat_top_signature(&before);
-    if (!sig) {
-        if (!m.signo)
-            fprintf(stderr, "qmprace minimize: %s did not crash %s in %u trials: nothing to keep\n", argv[optind],
-                    spec, before.stats.trials);
-        rc = m.signo ? 128 + m.signo : EXIT_CRASH;
-        goto out;
-    }
-    unsigned base = repeat_signature_count(&before, sig);
-    if (!m.quiet)
-        fprintf(stderr, "minimize: keeping %s (%u/%u)\n", sig, base, before.stats.trials);
-    struct minimize_stats st;
-    int mrc = minimize_run(m.env, s, sig, base, before.stats.trials, &trial, &mo, on_progress, &m, &small, &st, &e);
-    if (mrc < 0) {
-        fprintf(stderr, "qmprace minimize: %s: %s\n", spec, e.msg);
-        rc = EXIT_TARGET;
-        goto out;
-    }
-    if (!m.signo && repeat_run(m.env, small, &trial, rate_trials, &after, NULL, NULL, &e) < 0) {
-        fprintf(stderr, "qmprace minimize: %s: %s\n", spec, e.msg);
-        rc = EXIT_TARGET;
-        goto out;
-    }
-    char *text = schedule_print(small);
-    FILE *f = output ? fopen(output, "w") : stdout;
-    if (!f || !text) {
-        fprintf(stderr, "qmprace minimize: cannot write %s\n", output ? output : "the result");
-        free(text);
-        rc = EXIT_USAGE;
-        goto out;
-    }
-    fprintf(f, "# minimized by qmprace minimize from %s: %u of %u candidates kept%s\n", argv[optind], st.accepted,
-            st.candidates, st.out_of_budget ? " (stopped by its budget)" : "");
-    fprintf(f, "# signature: %s\n# crashed %u/%u on %s (the original: %u/%u)\n%s", sig,
-            repeat_signature_count(&after, sig), after.stats.trials, spec, base, before.stats.trials, text);
-    free(text);
-    if (f != stdout && fclose(f) != 0) {
-        fprintf(stderr, "qmprace minimize: cannot write %s\n", output);
-        rc = EXIT_USAGE;
-    }
-    if (m.signo)
-        rc = 128 + m.signo;
-out:
-    if (sigint)
-        event_free(sigint);
-    if (sigterm)
-        event_free(sigterm);
-    repeat_clear(&before);
-    repeat_clear(&after);
-    schedule_free(small);
+    session_free(ses);
     schedule_free(s);
-    trial_env_free(m.env);
-    target_free(target);
-    if (m.base)
-        event_base_free(m.base);
     return rc;
 }

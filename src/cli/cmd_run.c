@@ -3,13 +3,10 @@
  * 1 a crash, 2 bad input, 3 the target could not be started, 130/143 interrupted (partial results are
  * still printed and written). */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <event2/event.h>
 
 #include "cmd.h"
 #include "cmd_opts.h"
@@ -17,8 +14,7 @@
 #include "repeat.h"
 #include "report.h"
 #include "schedule.h"
-#include "target.h"
-#include "trial.h"
+#include "session.h"
 
 #define DEFAULT_TARGET "sim:qemu-7.2"
 
@@ -50,20 +46,6 @@ static void usage(FILE *f)
             "Exit status: 0 no crash, 1 a crash, 2 bad input or usage, 3 the target could not be started,\n"
             "130/143 interrupted by SIGINT/SIGTERM.\n",
             target_help());
-}
-
-struct run_state {
-    struct trial_env *env;
-    int signo;
-};
-
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)what;
-    struct run_state *rs = arg;
-    if (!rs->signo)
-        rs->signo = (int)sig;
-    trial_env_interrupt(rs->env);
 }
 
 struct sched_run {
@@ -132,7 +114,19 @@ static int write_json(const char *path, struct sched_run *runs, size_t n, const 
     return rc;
 }
 
-int cmd_run(int argc, char **argv)
+/* The arguments of `qmprace run`. --qemu-arg values point into argv; only the array is freed. */
+struct run_args {
+    const char *target_spec, *json_path;
+    uint64_t repeat, deadline, ram;
+    bool timeline, quiet, fresh, dest_vmm;
+    const char **vmm_args;
+    size_t nvmm_args;
+    char **files; /* the schedules */
+    size_t nfiles;
+};
+
+/* Parses the options into `a`. Returns -1 to go on, else the exit status (after --help or saying why). */
+static int cmd_run_parse(int argc, char **argv, struct run_args *a)
 {
     static const struct option longopts[] = {
         {"target", required_argument, NULL, 't'}, {"repeat", required_argument, NULL, 'n'},
@@ -143,212 +137,211 @@ int cmd_run(int argc, char **argv)
         {"dest", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
-    const char *target_spec_arg = DEFAULT_TARGET, *json_path = NULL;
-    uint64_t repeat = 1, deadline = 0, ram = 0;
-    bool timeline = false, quiet = false, fresh = false, dest_vmm = false;
-    /* --qemu-arg values point into argv: nothing to free. */
-    const char **vmm_args = NULL;
-    size_t nvmm_args = 0;
-    const char **trace_events = NULL;
-    size_t ntrace_events = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:n:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            target_spec_arg = optarg;
+            a->target_spec = optarg;
             break;
         case 'n':
-            if (!cmd_opt_count("run", "--repeat", optarg, 1, 1000000, &repeat))
+            if (!cmd_opt_count("run", "--repeat", optarg, 1, 1000000, &a->repeat))
                 return EXIT_USAGE;
             break;
         case 'j':
-            json_path = optarg;
+            a->json_path = optarg;
             break;
         case 'T':
-            timeline = true;
+            a->timeline = true;
             break;
         case 'd':
-            if (!cmd_opt_duration("run", "--deadline", optarg, &deadline))
+            if (!cmd_opt_duration("run", "--deadline", optarg, &a->deadline))
                 return EXIT_USAGE;
-            if (!deadline)
+            if (!a->deadline)
                 return cmd_usage_error("run", "--deadline: must be more than 0");
             break;
         case 'r':
-            if (!cmd_opt_size("run", "--ram", optarg, &ram))
+            if (!cmd_opt_size("run", "--ram", optarg, &a->ram))
                 return EXIT_USAGE;
             break;
         case 'q':
-            quiet = true;
+            a->quiet = true;
             break;
         case 'A': {
-            const char **v = realloc(vmm_args, (nvmm_args + 1) * sizeof *v);
-            if (!v) {
-                free(vmm_args);
+            const char **v = realloc(a->vmm_args, (a->nvmm_args + 1) * sizeof *v);
+            if (!v)
                 return EXIT_USAGE;
-            }
-            vmm_args = v;
-            vmm_args[nvmm_args++] = optarg;
+            a->vmm_args = v;
+            a->vmm_args[a->nvmm_args++] = optarg;
             break;
         }
         case 'F':
-            fresh = true;
+            a->fresh = true;
             break;
         case 'D':
             if (strcmp(optarg, "qemu") == 0)
-                dest_vmm = true;
+                a->dest_vmm = true;
             else if (strcmp(optarg, "sink") == 0)
-                dest_vmm = false;
-            else {
-                free(vmm_args);
+                a->dest_vmm = false;
+            else
                 return cmd_usage_error("run", "--dest: expected sink or qemu, got '%s'", optarg);
-            }
             break;
         case 'h':
             usage(stdout);
             return EXIT_OK;
         default:
-            free(vmm_args);
             return cmd_usage_error("run", "bad option");
         }
     }
-    if (optind >= argc) {
-        free(vmm_args);
+    if (optind >= argc)
         return cmd_usage_error("run", "no schedule given");
-    }
-    if ((nvmm_args || fresh || dest_vmm) && strncmp(target_spec_arg, "qemu", 4) != 0) {
-        free(vmm_args);
+    if ((a->nvmm_args || a->fresh || a->dest_vmm) && strncmp(a->target_spec, "qemu", 4) != 0)
         return cmd_usage_error("run", "--qemu-arg, --fresh and --dest are for --target qemu[:PATH]");
-    }
+    a->files = argv + optind;
+    a->nfiles = (size_t)(argc - optind);
+    return -1;
+}
 
-    /* Everything that can be wrong with the input is found before the first trial runs. */
-    size_t n = (size_t)(argc - optind);
-    struct sched_run *runs = calloc(n, sizeof *runs);
-    if (!runs) {
-        free(vmm_args);
-        return EXIT_USAGE;
-    }
-    int rc = EXIT_OK;
+/* Loads every schedule, and the trace points they wait for (a target that must switch trace points on
+ * needs to know which). Returns -1 to go on, else the exit status. */
+static int cmd_run_load(const struct run_args *a, struct sched_run *runs, const char ***trace_events,
+                        size_t *ntrace_events)
+{
     struct err e = {{0}};
-    struct target *target = NULL;
-    struct event_base *base = NULL;
-    struct trial_env *env = NULL;
-    struct event *sigint = NULL, *sigterm = NULL;
-    struct run_state rs = {0};
-    for (size_t i = 0; i < n; i++) {
-        runs[i].sched = schedule_load(argv[optind + (int)i], &e);
+    for (size_t i = 0; i < a->nfiles; i++) {
+        runs[i].sched = schedule_load(a->files[i], &e);
         if (!runs[i].sched) {
             fprintf(stderr, "%s\n", e.msg);
-            rc = EXIT_USAGE;
-            goto out;
+            return EXIT_USAGE;
         }
         repeat_init(&runs[i].rep);
     }
-    /* A target that must switch trace points on needs to know which ones the schedules wait for. */
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < a->nfiles; i++)
         for (size_t k = 0; k < runs[i].sched->nlines; k++)
             if (runs[i].sched->lines[k].trig.kind == TRIG_TRACE) {
-                const char **v = realloc(trace_events, (ntrace_events + 1) * sizeof *v);
-                if (!v) {
-                    rc = EXIT_USAGE;
-                    goto out;
-                }
-                trace_events = v;
-                trace_events[ntrace_events++] = runs[i].sched->lines[k].trig.trace_event;
+                const char **v = realloc(*trace_events, (*ntrace_events + 1) * sizeof *v);
+                if (!v)
+                    return EXIT_USAGE;
+                *trace_events = v;
+                (*trace_events)[(*ntrace_events)++] = runs[i].sched->lines[k].trig.trace_event;
             }
-    struct target_options topt = {.ram_bytes = ram,
-                                  .vmm_args = vmm_args,
-                                  .nvmm_args = nvmm_args,
+    return -1;
+}
+
+/* The target, checked against every schedule before the first trial runs, then the trials' session.
+ * Returns -1 to go on (with *sp set), else the exit status. */
+static int cmd_run_open(const struct run_args *a, const struct sched_run *runs,
+                        const char *const *trace_events, size_t ntrace_events, struct session **sp)
+{
+    struct err e = {{0}};
+    struct target_options topt = {.ram_bytes = a->ram,
+                                  .vmm_args = a->vmm_args,
+                                  .nvmm_args = a->nvmm_args,
                                   .trace_events = trace_events,
                                   .ntrace_events = ntrace_events,
-                                  .fresh = fresh,
-                                  .dest_vmm = dest_vmm};
-    target = target_new(target_spec_arg, &topt, &e);
-    if (!target) {
-        rc = cmd_usage_error("run", "%s", e.msg);
-        goto out;
-    }
+                                  .fresh = a->fresh,
+                                  .dest_vmm = a->dest_vmm};
+    struct session *s = *sp = session_new(a->target_spec, &topt, &e);
+    if (!s)
+        return cmd_usage_error("run", "%s", e.msg);
+    struct target *target = session_target(s);
     if (target_warning(target))
         fprintf(stderr, "qmprace run: warning: %s\n", target_warning(target));
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < a->nfiles; i++)
         if (trial_check(runs[i].sched, target, &e) < 0) {
             fprintf(stderr, "%s\n", e.msg);
-            rc = EXIT_USAGE;
-            goto out;
+            return EXIT_USAGE;
         }
-
-    base = mono_event_base_new();
-    if (!base) {
-        fprintf(stderr, "qmprace run: cannot create an event loop\n");
-        rc = EXIT_TARGET;
-        goto out;
+    if (session_start(s, SESSION_SIGNALS | SESSION_TRIALS, &e) < 0) {
+        fprintf(stderr, "qmprace run: %s\n", e.msg);
+        return EXIT_TARGET;
     }
-    env = trial_env_new(base, target, &e);
-    if (!env) {
-        fprintf(stderr, "qmprace run: cannot set up the fault proxy: %s\n", e.msg);
-        rc = EXIT_TARGET;
-        goto out;
-    }
-    rs.env = env;
-    sigint = evsignal_new(base, SIGINT, on_signal, &rs);
-    sigterm = evsignal_new(base, SIGTERM, on_signal, &rs);
-    evsignal_add(sigint, NULL);
-    evsignal_add(sigterm, NULL);
+    return -1;
+}
 
-    bool show_progress = !quiet && repeat > 1 && isatty(STDERR_FILENO);
-    FILE *out = json_path && strcmp(json_path, "-") == 0 ? stderr : stdout;
-    struct trial_options topts = {.deadline_us = deadline};
-    for (size_t i = 0; i < n && !rs.signo; i++) {
+/* Runs each schedule's trials until done or interrupted. Returns EXIT_OK, or EXIT_TARGET when the target
+ * failed (said on stderr). */
+static int cmd_run_trials(const struct run_args *a, struct session *s, struct sched_run *runs)
+{
+    struct err e = {{0}};
+    bool show_progress = !a->quiet && a->repeat > 1 && isatty(STDERR_FILENO);
+    struct trial_options topts = {.deadline_us = a->deadline};
+    for (size_t i = 0; i < a->nfiles && !session_signal(s); i++) {
         struct sched_run *sr = &runs[i];
         struct progress pr = {sr->sched->name, 0};
-        if (repeat_run(env, sr->sched, &topts, (unsigned)repeat, &sr->rep, show_progress ? progress : NULL, &pr,
-                       &e) < 0) {
+        if (repeat_run(session_env(s, NULL), sr->sched, &topts, (unsigned)a->repeat, &sr->rep,
+                       show_progress ? progress : NULL, &pr, &e) < 0) {
             if (show_progress)
                 fputc('\n', stderr);
-            fprintf(stderr, "qmprace run: %s: trial %u: %s\n", target_spec(target), sr->rep.stats.trials + 1,
-                    e.msg);
-            rc = EXIT_TARGET;
-            break;
+            fprintf(stderr, "qmprace run: %s: trial %u: %s\n", target_spec(session_target(s)),
+                    sr->rep.stats.trials + 1, e.msg);
+            return EXIT_TARGET;
         }
         if (sr->rep.interrupted)
             break;
     }
-    for (size_t i = 0; i < n; i++) {
+    return EXIT_OK;
+}
+
+/* Prints each schedule's report (and writes the JSON); returns the exit status so far, raised to
+ * EXIT_CRASH by a crash and to EXIT_USAGE by JSON that could not be written. */
+static int cmd_run_report_all(const struct run_args *a, const struct target *target, struct sched_run *runs, int rc)
+{
+    FILE *out = a->json_path && strcmp(a->json_path, "-") == 0 ? stderr : stdout;
+    for (size_t i = 0; i < a->nfiles; i++) {
         struct sched_run *sr = &runs[i];
         if (!sr->rep.stats.trials)
             continue;
         verdict_stats_sort(&sr->rep.stats);
         struct report rep = run_report(sr, target_spec(target));
-        report_text(out, &rep, timeline);
+        report_text(out, &rep, a->timeline);
         if (sr->rep.stats.crashes && rc == EXIT_OK)
             rc = EXIT_CRASH;
     }
     if (!target_caps(target).death)
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < a->nfiles; i++)
             if (runs[i].rep.stats.crashes) {
                 fprintf(out, "note: %s shows a crash only as its QMP connection dying; qmprace cannot see the "
                              "signal or message there\n", target_spec(target));
                 break;
             }
-    if (json_path && write_json(json_path, runs, n, target_spec(target), timeline) < 0 && rc < EXIT_USAGE)
+    if (a->json_path && write_json(a->json_path, runs, a->nfiles, target_spec(target), a->timeline) < 0 &&
+        rc < EXIT_USAGE)
         rc = EXIT_USAGE;
-    if (rs.signo)
-        rc = 128 + rs.signo;
-out:
-    if (sigint)
-        event_free(sigint);
-    if (sigterm)
-        event_free(sigterm);
-    trial_env_free(env);
-    target_free(target);
-    if (base)
-        event_base_free(base);
-    for (size_t i = 0; i < n; i++) {
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_args a = {.target_spec = DEFAULT_TARGET, .repeat = 1};
+    int rc = cmd_run_parse(argc, argv, &a);
+    if (rc >= 0) {
+        free(a.vmm_args);
+        return rc;
+    }
+    /* Everything that can be wrong with the input is found before the first trial runs. */
+    struct sched_run *runs = calloc(a.nfiles, sizeof *runs);
+    const char **trace_events = NULL;
+    size_t ntrace_events = 0;
+    struct session *s = NULL;
+    if (!runs)
+        rc = EXIT_USAGE;
+    if (rc < 0)
+        rc = cmd_run_load(&a, runs, &trace_events, &ntrace_events);
+    if (rc < 0)
+        rc = cmd_run_open(&a, runs, trace_events, ntrace_events, &s);
+    if (rc < 0) {
+        rc = cmd_run_report_all(&a, session_target(s), runs, cmd_run_trials(&a, s, runs));
+        if (session_signal(s))
+            rc = 128 + session_signal(s);
+    }
+    session_free(s);
+    for (size_t i = 0; runs && i < a.nfiles; i++) {
         schedule_free(runs[i].sched);
         repeat_clear(&runs[i].rep);
     }
     free(runs);
-    free(vmm_args);
+    free(a.vmm_args);
     free(trace_events);
     return rc;
 }

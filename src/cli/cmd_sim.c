@@ -3,15 +3,12 @@
  * modeled QEMU would print on its stderr, and one line per modeled death. Runs until SIGINT/SIGTERM, then
  * removes its socket file and exits 0. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <event2/event.h>
-
 #include "cmd.h"
 #include "cmd_opts.h"
-#include "mono.h"
+#include "session.h"
 #include "sim.h"
 #include "verdict.h"
 
@@ -36,7 +33,6 @@ static void usage(FILE *f)
 }
 
 struct sim_cli {
-    struct event_base *base;
     bool trace;
 };
 
@@ -70,13 +66,6 @@ static void on_thread(void *arg, const char *thread, bool held)
     struct sim_cli *c = arg;
     if (c->trace)
         fprintf(stderr, "qmprace sim: thread %s %s\n", thread, held ? "held" : "released");
-}
-
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)sig;
-    (void)what;
-    event_base_loopbreak(arg);
 }
 
 int cmd_sim(int argc, char **argv)
@@ -121,32 +110,27 @@ int cmd_sim(int argc, char **argv)
     if (!model)
         return cmd_usage_error("sim", "unknown model '%s'", model_name);
 
-    struct event_base *base = mono_event_base_new();
-    if (!base) {
-        fprintf(stderr, "qmprace sim: cannot create an event loop\n");
+    struct err e = {{0}};
+    struct session *ses = session_new(NULL, NULL, &e); /* no target: this serves one */
+    if (!ses || session_start(ses, SESSION_SIGNALS, &e) < 0) {
+        fprintf(stderr, "qmprace sim: %s\n", e.msg);
+        session_free(ses);
         return EXIT_TARGET;
     }
-    cli.base = base;
+    struct event_base *base = session_base(ses);
     struct sim_config cfg = {.ram_bytes = ram};
     struct sim_hooks hooks = {on_trace, on_output, on_died, on_thread, &cli};
-    struct err e = {{0}};
     struct sim_server *srv = sim_server_new(base, listen, model, &cfg, &hooks, &e);
     if (!srv) {
         fprintf(stderr, "qmprace sim: %s\n", e.msg);
-        event_base_free(base);
+        session_free(ses);
         return EXIT_USAGE;
     }
-    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-    evsignal_add(sigint, NULL);
-    evsignal_add(sigterm, NULL);
     fprintf(stderr, "qmprace sim: serving model %s on %s\n", model_name, listen);
     event_base_dispatch(base);
     fprintf(stderr, "qmprace sim: stopped after %u modeled death%s\n", sim_server_deaths(srv),
             sim_server_deaths(srv) == 1 ? "" : "s");
     sim_server_free(srv);
-    event_free(sigint);
-    event_free(sigterm);
-    event_base_free(base);
+    session_free(ses);
     return EXIT_OK;
 }

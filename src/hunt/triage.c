@@ -2,13 +2,13 @@
 #include "triage.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hunt_say.h"
 #include "report.h"
 #include "vocab.h"
 
@@ -29,19 +29,6 @@ struct schedule *triage_load_input(const char *path, unsigned without)
     free(s->name);
     s->name = strdup(path);
     return s;
-}
-
-static void say(triage_progress_fn progress, void *arg, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(triage_progress_fn progress, void *arg, const char *fmt, ...)
-{
-    if (!progress)
-        return;
-    char msg[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    progress(arg, msg);
 }
 
 static size_t text_len(const struct schedule *s)
@@ -96,7 +83,7 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
         t->interrupted = r.interrupted;
         const char *sig = repeat_top_signature(&r);
         if (!sig) {
-            say(progress, arg, "input %zu/%zu: no crash in %u replays", i + 1, nfiles, r.stats.trials);
+            hunt_say(progress, arg, "input %zu/%zu: no crash in %u replays", i + 1, nfiles, r.stats.trials);
             t->unreproduced++;
             repeat_clear(&r);
             schedule_free(s);
@@ -104,7 +91,8 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
         }
         unsigned count = repeat_signature_count(&r, sig);
         const char *phase = r.shown.verdict == VERDICT_CRASH ? crash_phase(r.shown.timeline) : "none";
-        say(progress, arg, "input %zu/%zu: %s (after %s), %u/%u", i + 1, nfiles, sig, phase, count, r.stats.trials);
+        hunt_say(progress, arg, "input %zu/%zu: %s (after %s), %u/%u", i + 1, nfiles, sig, phase, count,
+                 r.stats.trials);
         struct triage_case *c = find_case(t, sig, phase);
         if (c) {
             c->inputs++;
@@ -140,7 +128,7 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
     for (size_t i = 0; i < t->n && o->minimize && !t->interrupted; i++) {
         struct triage_case *c = &t->cases[i];
         unsigned crashes = repeat_signature_count(&c->rate, c->signature);
-        say(progress, arg, "minimizing %s (%u/%u)", c->signature, crashes, c->rate.stats.trials);
+        hunt_say(progress, arg, "minimizing %s (%u/%u)", c->signature, crashes, c->rate.stats.trials);
         struct schedule *small = NULL;
         int rc = minimize_run(env, c->sched, c->signature, crashes, c->rate.stats.trials, o->trial, &o->min, NULL,
                               NULL, &small, &c->min, e);
@@ -172,8 +160,8 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
         repeat_clear(&c->rate);
         c->sched = small;
         c->rate = r;
-        say(progress, arg, "minimized in %u steps of %u tried: %u/%u", c->min.accepted, c->min.candidates,
-            repeat_signature_count(&r, c->signature), r.stats.trials);
+        hunt_say(progress, arg, "minimized in %u steps of %u tried: %u/%u", c->min.accepted, c->min.candidates,
+                 repeat_signature_count(&r, c->signature), r.stats.trials);
     }
     return 0;
 }

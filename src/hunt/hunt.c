@@ -1,0 +1,184 @@
+/* hunt: a whole hunt, from seeds to reproducers and summary (see hunt.h). */
+#include "hunt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hunt_live.h"
+#include "hunt_say.h"
+#include "mono.h"
+#include "units.h"
+
+#define HUNT_TICK_US 200000
+/* afl-fuzz stops itself at its -V limit; this is for one that does not */
+#define HUNT_OVERTIME_US 30000000ull
+
+static void hunt_progress(const struct hunt_hooks *hooks, uint64_t start, const struct afl_progress *p, bool final)
+{
+    if (!hooks->progress)
+        return;
+    struct hunt_progress hp = {.elapsed_us = mono_now_us() - start, .afl = *p, .final = final};
+    hooks->progress(hooks->arg, &hp);
+}
+
+static void hunt_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    event_base_loopbreak(arg);
+}
+
+/* afl-fuzz runs the harness in its own processes, which learn the target from their environment. */
+static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_options *o, const struct hunt_dirs *d,
+                                       const char *dict, struct err *e)
+{
+    char env_target[512], env_deadline[64], env_ram[64], env_without[128];
+    char dl[32], ram[32];
+    units_format_duration(o->deadline_us, dl, sizeof dl);
+    units_format_size(o->ram, ram, sizeof ram);
+    snprintf(env_target, sizeof env_target, "QMPRACE_HARNESS_TARGET=%s", target_spec(session_target(s)));
+    snprintf(env_deadline, sizeof env_deadline, "QMPRACE_HARNESS_DEADLINE=%s", dl);
+    snprintf(env_ram, sizeof env_ram, "QMPRACE_HARNESS_RAM=%s", o->ram ? ram : "0"); /* 0: the target's default */
+    snprintf(env_without, sizeof env_without, "QMPRACE_HARNESS_WITHOUT=%s", o->without_list ? o->without_list : "");
+    const char *env[] = {env_target, env_deadline, env_ram, env_without, NULL};
+    struct afl_job_options ao = {
+        .afl_fuzz = o->afl_fuzz, .harness = o->harness, .seeds_dir = d->seeds, .sync_dir = d->afl,
+        .log_dir = d->logs, .dict = dict, .jobs = o->jobs, .seconds = (unsigned)(o->time_us / 1000000),
+        .timeout_ms = (unsigned)(o->deadline_us / 1000) * 3 + 1000, .until_crash = o->until_crash && !o->until_text,
+        .env = env, .join_name = o->join_name,
+    };
+    struct afl_jobs *j = afl_jobs_start(&ao, e);
+    if (!j)
+        err_prefix(e, "cannot start afl-fuzz");
+    return j;
+}
+
+/* Runs afl-fuzz until its time is up, the crash it waits for came, or a signal; new crash inputs are
+ * replayed as they appear. */
+static int hunt_fuzz(struct session *s, const struct hunt_options *o, const struct hunt_dirs *d,
+                     const struct hunt_hooks *hooks, struct hunt_result *r, struct err *e)
+{
+    struct err de = {{0}};
+    const char *dict = NULL;
+    if (o->join_name) {
+        dict = access(d->dict, R_OK) == 0 ? d->dict : NULL; /* the joined hunt's own */
+    } else {
+        int tokens = hunt_dict_write(o->dict, o->without, d->dict, &de);
+        if (tokens < 0)
+            hunt_say(hooks->warning, hooks->arg, "dictionary left out: %s", de.msg);
+        dict = tokens > 0 ? d->dict : NULL;
+    }
+    struct afl_jobs *afl = hunt_afl_start(s, o, d, dict, e);
+    if (!afl) {
+        r->failure = HUNT_TARGET;
+        return -1;
+    }
+    struct event_base *base = session_base(s);
+    struct event *tick = evtimer_new(base, hunt_on_tick, base);
+    if (!tick) {
+        afl_jobs_free(afl);
+        r->failure = HUNT_TARGET;
+        return err_set(e, "out of memory");
+    }
+    struct hunt_live live = {0};
+    uint64_t start = mono_now_us();
+    for (;;) {
+        struct timeval tv = mono_tv(HUNT_TICK_US);
+        evtimer_add(tick, &tv);
+        event_base_dispatch(base); /* until the tick or a signal */
+        afl_jobs_poll(afl, &r->afl);
+        if (r->afl.crashes > live.nseen)
+            hunt_live_check(&live, s, o, d->afl, hooks);
+        hunt_progress(hooks, start, &r->afl, false);
+        if (session_signal(s) || !r->afl.running || (o->until_crash && live.matched) ||
+            mono_now_us() - start > o->time_us + HUNT_OVERTIME_US)
+            break;
+    }
+    event_free(tick);
+    hunt_live_free(&live);
+    session_env_close(s);
+    afl_jobs_stop(afl, 5000);
+    afl_jobs_poll(afl, &r->afl);
+    afl_jobs_free(afl);
+    hunt_progress(hooks, start, &r->afl, true);
+    if (r->afl.exit_status > 0 && !session_signal(s) && r->afl.crashes == 0 && r->afl.execs == 0)
+        hunt_say(hooks->warning, hooks->arg, "afl-fuzz stopped early (status %d); see %s/afl-*.log",
+                  r->afl.exit_status, d->logs);
+    return 0;
+}
+
+/* A failure the hunt goes on after: said now, and kept for the exit status. */
+static void hunt_failed(const struct hunt_hooks *hooks, struct hunt_result *r, enum hunt_failure why,
+                        const char *msg)
+{
+    r->failure = why;
+    hunt_say(hooks->error, hooks->arg, "%s", msg);
+}
+
+/* The crash inputs, replayed for their rates, grouped, minimized and written as reproducers. */
+static void hunt_triage(struct session *s, const struct hunt_options *o, const struct hunt_dirs *d,
+                        const struct hunt_hooks *hooks, struct hunt_result *r)
+{
+    char **crashes = NULL;
+    size_t n = afl_crash_files(d->afl, 200, &crashes);
+    struct err e = {{0}};
+    struct trial_env *env = n ? session_env(s, &e) : NULL;
+    const char *spec = target_spec(session_target(s));
+    if (n && !env) {
+        hunt_failed(hooks, r, HUNT_TARGET, e.msg);
+    } else if (n) {
+        struct trial_options trial = {.deadline_us = o->deadline_us};
+        struct triage_options to = {.trials = o->triage_trials, .without = o->without, .minimize = o->minimize,
+                                    .trial = &trial};
+        if (triage_run(env, crashes, n, &to, hooks->triage, hooks->arg, &r->triage, &e) < 0) {
+            err_prefix(&e, "triage: %s", spec);
+            hunt_failed(hooks, r, HUNT_TARGET, e.msg);
+        }
+        if (triage_write(&r->triage, d->crashes, spec, &e) < 0)
+            hunt_failed(hooks, r, HUNT_BAD_INPUT, e.msg);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(crashes[i]);
+    free(crashes);
+}
+
+/* summary.json and signatures.txt; one that cannot be written is said, and the hunt's result stands. */
+static void hunt_write_summary(struct session *s, const struct hunt_options *o, const struct hunt_dirs *d,
+                               const struct hunt_hooks *hooks, const struct hunt_result *r)
+{
+    struct err e = {{0}};
+    bool interrupted = session_signal(s) != 0 || r->triage.interrupted;
+    if (hunt_summary_write(d->summary, target_spec(session_target(s)), o, &r->afl, &r->triage, interrupted, &e) < 0)
+        hunt_say(hooks->warning, hooks->arg, "%s", e.msg);
+    if (hunt_signatures_write(d->signatures, &r->triage, &e) < 0)
+        hunt_say(hooks->warning, hooks->arg, "%s", e.msg);
+}
+
+int hunt_run(struct session *s, const struct hunt_options *o, const struct hunt_hooks *hooks,
+             struct hunt_result *r, struct err *e)
+{
+    static const struct hunt_hooks quiet = {0};
+    if (!hooks)
+        hooks = &quiet;
+    memset(r, 0, sizeof *r);
+    const struct hunt_dirs *d = &r->dirs;
+    hunt_dirs_init(&r->dirs, o->out, o->join_name);
+    int rc = hunt_dirs_make(d, o->join_name != NULL, &r->failure, e);
+    if (rc == 0 && !o->join_name) /* a joined hunt fuzzes from the seeds already there */
+        rc = hunt_seeds_prepare(s, o, d->seeds, hooks, &r->failure, e) < 0 ? -1 : 0;
+    if (rc == 0 && !session_signal(s)) {
+        rc = hunt_fuzz(s, o, d, hooks, r, e);
+        if (rc == 0)
+            hunt_triage(s, o, d, hooks, r);
+    }
+    if (rc == 0)
+        hunt_write_summary(s, o, d, hooks, r);
+    return rc;
+}
+
+void hunt_result_clear(struct hunt_result *r)
+{
+    triage_free(&r->triage);
+}

@@ -1,0 +1,68 @@
+/* hunt_live: crash inputs replayed as they appear (see hunt_live.h). */
+#include "hunt_live.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hunt_say.h"
+
+static bool hunt_live_seen(const struct hunt_live *l, const char *file)
+{
+    for (size_t i = 0; i < l->nseen; i++)
+        if (strcmp(l->seen[i], file) == 0)
+            return true;
+    return false;
+}
+
+static void hunt_live_replay(struct hunt_live *l, struct session *s, const struct hunt_options *o, const char *file,
+                             const struct hunt_hooks *hooks)
+{
+    struct err e = {{0}};
+    struct trial_env *env = session_env(s, &e);
+    struct schedule *sched = env ? triage_load_input(file, o->without) : NULL;
+    if (!sched)
+        return;
+    struct trial_options topt = {.deadline_us = o->deadline_us};
+    struct trial_result r;
+    if (trial_run(env, sched, &topt, &r, &e) == 0) {
+        const char *what = r.verdict == VERDICT_CRASH ? r.signature : "did not crash again on replay";
+        hunt_say(hooks->crash, hooks->arg, "crash %zu: %s", l->nseen, what);
+        if (r.verdict == VERDICT_CRASH && (!o->until_text || strstr(r.signature, o->until_text)))
+            l->matched = true;
+    }
+    trial_result_clear(&r);
+    schedule_free(sched);
+}
+
+void hunt_live_check(struct hunt_live *l, struct session *s, const struct hunt_options *o, const char *sync_dir,
+                     const struct hunt_hooks *hooks)
+{
+    char **files;
+    size_t n = afl_crash_files(sync_dir, 200, &files);
+    unsigned replayed = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* a few per poll, so the progress line and a signal are not kept waiting */
+        if (replayed >= 4 || hunt_live_seen(l, files[i]) || session_signal(s)) {
+            free(files[i]);
+            continue;
+        }
+        char **ns = realloc(l->seen, (l->nseen + 1) * sizeof *ns);
+        if (!ns) {
+            free(files[i]);
+            continue;
+        }
+        l->seen = ns;
+        l->seen[l->nseen++] = files[i];
+        replayed++;
+        hunt_live_replay(l, s, o, files[i], hooks);
+    }
+    free(files);
+}
+
+void hunt_live_free(struct hunt_live *l)
+{
+    for (size_t i = 0; i < l->nseen; i++)
+        free(l->seen[i]);
+    free(l->seen);
+    memset(l, 0, sizeof *l);
+}

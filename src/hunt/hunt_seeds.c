@@ -1,0 +1,133 @@
+/* hunt_seeds: the seeds a hunt starts from, encoded, without those that already crash (see hunt.h). */
+#include "hunt.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hunt_say.h"
+
+#define HUNT_MAX_SEEDS 256
+
+static int hunt_seeds_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The text schedules in DIR, sorted, so seeds are encoded and named the same way on every run. */
+static size_t hunt_seeds_list(const char *dir, char ***out)
+{
+    *out = NULL;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    char **v = calloc(HUNT_MAX_SEEDS, sizeof *v);
+    struct dirent *de;
+    while (v && (de = readdir(d)) && n < HUNT_MAX_SEEDS) {
+        size_t len = strlen(de->d_name);
+        if (len > 6 && strcmp(de->d_name + len - 6, ".sched") == 0 &&
+            asprintf(&v[n], "%s/%s", dir, de->d_name) > 0)
+            n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof *v, hunt_seeds_cmp);
+    *out = v;
+    return n;
+}
+
+static int hunt_seeds_write(const char *path, const uint8_t *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(buf, 1, len, f);
+    return fclose(f) == 0 && w == len ? 0 : -1;
+}
+
+/* SEED_DIR/NAME.bin for the seed DIR/NAME.sched. */
+static void hunt_seeds_bin_path(const char *seed_dir, const char *file, char *out, size_t n)
+{
+    const char *slash = strrchr(file, '/');
+    const char *name = slash ? slash + 1 : file;
+    snprintf(out, n, "%s/%.*s.bin", seed_dir, (int)(strlen(name) - 6), name);
+}
+
+/* One seed: 1 kept, 0 left out (or interrupted), -1 failed (*why, e). */
+static int hunt_seeds_one(struct session *s, struct trial_env *env, const struct hunt_options *o, const char *file,
+                          const char *seed_dir, const struct hunt_hooks *hooks, enum hunt_failure *why,
+                          struct err *e)
+{
+    struct schedule *sched = schedule_load(file, e);
+    if (!sched) {
+        *why = HUNT_BAD_SCHEDULE;
+        return -1;
+    }
+    schedule_without(sched, o->without);
+    struct target *target = session_target(s);
+    uint8_t *bin = NULL;
+    size_t len = 0;
+    if (trial_check(sched, target, e) < 0 || schedule_encode(sched, &bin, &len, e) < 0) {
+        hunt_say(hooks->warning, hooks->arg, "seed left out: %s", e->msg);
+        schedule_free(sched);
+        return 0;
+    }
+    struct trial_options topt = {.deadline_us = o->deadline_us};
+    struct trial_result r;
+    int kept = 0, trc = trial_run(env, sched, &topt, &r, e);
+    if (trc < 0) {
+        *why = HUNT_TARGET;
+        err_prefix(e, "%s", target_spec(target));
+        kept = -1;
+    } else if (trc == 0 && r.verdict == VERDICT_CRASH) {
+        hunt_say(hooks->warning, hooks->arg, "seed left out: %s already crashes the target (%s)", file,
+                 r.signature);
+    } else if (trc == 0) {
+        char path[8400];
+        hunt_seeds_bin_path(seed_dir, file, path, sizeof path);
+        kept = hunt_seeds_write(path, bin, len) == 0;
+    }
+    trial_result_clear(&r);
+    free(bin);
+    schedule_free(sched);
+    return kept;
+}
+
+int hunt_seeds_prepare(struct session *s, const struct hunt_options *o, const char *seed_dir,
+                       const struct hunt_hooks *hooks, enum hunt_failure *why, struct err *e)
+{
+    static const struct hunt_hooks quiet = {0};
+    if (!hooks)
+        hooks = &quiet;
+    char **files;
+    size_t n = hunt_seeds_list(o->seeds, &files);
+    int kept = 0;
+    struct trial_env *env = NULL;
+    if (!n) {
+        *why = HUNT_BAD_INPUT;
+        kept = err_set(e, "no *.sched seeds in '%s' (see --seeds)", o->seeds);
+    } else if (!(env = session_env(s, e))) {
+        *why = HUNT_TARGET;
+        kept = -1;
+    }
+    for (size_t i = 0; env && i < n && !session_signal(s); i++) {
+        int one = hunt_seeds_one(s, env, o, files[i], seed_dir, hooks, why, e);
+        if (one < 0) {
+            kept = -1;
+            break;
+        }
+        kept += one;
+    }
+    /* the seeds' trials are over: the trials after afl-fuzz get a fresh env, even after a signal */
+    session_env_close(s);
+    for (size_t i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+    if (kept == 0 && !session_signal(s)) {
+        *why = HUNT_BAD_INPUT;
+        return err_set(e, "no usable seed in '%s': each was left out (see above)", o->seeds);
+    }
+    return kept;
+}

@@ -1,0 +1,35 @@
+/* hunt_summary: what a hunt found, for scripts: summary.json and signatures.txt (see hunt.h). */
+#include "hunt.h"
+
+#include <stdio.h>
+
+int hunt_summary_write(const char *path, const char *target, const struct hunt_options *o,
+                       const struct afl_progress *p, const struct triage *t, bool interrupted, struct err *e)
+{
+    json_object *sum = json_object_new_object();
+    json_object_object_add(sum, "target", json_object_new_string(target));
+    json_object_object_add(sum, "jobs", json_object_new_int64(o->jobs));
+    json_object_object_add(sum, "without", json_object_new_string(o->without_list ? o->without_list : ""));
+    json_object_object_add(sum, "execs", json_object_new_int64((int64_t)p->execs));
+    json_object_object_add(sum, "paths", json_object_new_int64(p->paths));
+    json_object_object_add(sum, "afl_crashes", json_object_new_int64(p->crashes));
+    json_object_object_add(sum, "unreproduced", json_object_new_int64(t->unreproduced));
+    json_object_object_add(sum, "interrupted", json_object_new_boolean(interrupted));
+    json_object_object_add(sum, "crashes", triage_json(t));
+    int rc = json_object_to_file_ext(path, sum, JSON_C_TO_STRING_PRETTY);
+    json_object_put(sum);
+    return rc < 0 ? err_set(e, "cannot write %s", path) : 0;
+}
+
+int hunt_signatures_write(const char *path, const struct triage *t, struct err *e)
+{
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; f && i < t->n; i++) {
+        const struct triage_case *c = &t->cases[i];
+        fprintf(f, "%s\t%u/%u\t%s\t%s\n", c->signature, repeat_signature_count(&c->rate, c->signature),
+                c->rate.stats.trials, c->file ? c->file : "", c->phase);
+    }
+    if (!f || fclose(f) != 0)
+        return err_set(e, "cannot write %s", path);
+    return 0;
+}
