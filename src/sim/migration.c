@@ -28,7 +28,7 @@ static void notice_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->lm_thr, ACT_LM_NOTICE);
+    sim_thread_post(&v->lm_thr, WORK_LM_NOTICE);
 }
 
 static void mainerr_cb(evutil_socket_t fd, short what, void *arg)
@@ -36,7 +36,7 @@ static void mainerr_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->lm_thr, ACT_LM_MAINERR);
+    sim_thread_post(&v->lm_thr, WORK_LM_MAINERR);
 }
 
 static void bh_cb(evutil_socket_t fd, short what, void *arg)
@@ -44,7 +44,7 @@ static void bh_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->main_thr, ACT_CLEANUP);
+    sim_thread_post(&v->main_thr, WORK_CLEANUP);
 }
 
 int sim_mig_init(struct sim_vmm *v)
@@ -233,7 +233,7 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
     if (sim_chan_connect(&m->main, &ce) < 0) {
         m->main.state = CH_CONNECTED;
         m->main.connect_err = ENOMEM;
-        sim_thread_post(&v->main_thr, ACT_CONNECT);
+        sim_thread_post(&v->main_thr, WORK_CONNECT);
     }
     return 0;
 }
@@ -271,7 +271,7 @@ static void multifd_setup(struct sim_vmm *v)
         if (!c->thr.kick || sim_chan_connect(c, &ce) < 0) {
             c->state = CH_CONNECTED;
             c->connect_err = ENOMEM;
-            sim_thread_post(&v->main_thr, ACT_CONNECT);
+            sim_thread_post(&v->main_thr, WORK_CONNECT);
         }
     }
 }
@@ -302,7 +302,7 @@ static void main_connected(struct sim_vmm *v)
     m->expected_downtime = v->params[PARAM_DOWNTIME_LIMIT];
     if (sim_multifd_on(v))
         multifd_setup(v);
-    sim_thread_post(&v->lm_thr, ACT_LM_START);
+    sim_thread_post(&v->lm_thr, WORK_LM_START);
 }
 
 static void multifd_connected(struct sim_vmm *v, struct sim_chan *c)
@@ -313,7 +313,7 @@ static void multifd_connected(struct sim_vmm *v, struct sim_chan *c)
         sim_chan_close(c, true);
         c->state = CH_FAILED;
         c->quit = true;
-        sim_thread_post(&v->lm_thr, ACT_LM_FEED);
+        sim_thread_post(&v->lm_thr, WORK_LM_FEED);
         return;
     }
     /* multifd_channel_connect(): yank function, then the thread multifdsend_N. */
@@ -508,7 +508,7 @@ static void feed_multifd(struct sim_vmm *v)
     struct sim_mig *m = &v->mig;
     while (m->pages_done < m->pages_total) {
         if (m->mf_exiting)
-            return; /* multifd_send_pages() fails; the error is noticed later (ACT_LM_NOTICE) */
+            return; /* multifd_send_pages() fails; the error is noticed later (WORK_LM_NOTICE) */
         bool any_free = false;
         for (int i = 0; i < m->created && !any_free; i++)
             any_free = m->mf[i].up && !m->mf[i].job && !m->mf[i].quit;
@@ -639,7 +639,7 @@ void sim_mig_terminate(struct sim_vmm *v, const struct sim_thread *t, const char
         c->quit = true;
         sim_chan_shutdown(c);
         if (c->running)
-            sim_thread_post(&c->thr, ACT_MF_QUIT);
+            sim_thread_post(&c->thr, WORK_MF_QUIT);
     }
 }
 
@@ -648,7 +648,7 @@ static void thread_exited(struct sim_chan *c)
     struct sim_vmm *v = c->v;
     c->running = false;
     if (v->mig.join_wait)
-        sim_thread_post(&v->main_thr, ACT_CLEANUP_JOIN);
+        sim_thread_post(&v->main_thr, WORK_CLEANUP_JOIN);
 }
 
 /* multifdsend_N: woken with quit set: an idle thread exits; a busy one fails its next write. */
@@ -668,7 +668,7 @@ void sim_mig_chan_done(struct sim_chan *c)
 {
     struct sim_vmm *v = c->v;
     if (c->index < 0) {
-        sim_thread_post(&v->lm_thr, ACT_LM_FEED);
+        sim_thread_post(&v->lm_thr, WORK_LM_FEED);
         return;
     }
     if (!c->up)
@@ -680,7 +680,7 @@ void sim_mig_chan_done(struct sim_chan *c)
             thread_exited(c);
         return;
     }
-    sim_thread_post(&v->lm_thr, ACT_LM_FEED); /* channels_ready */
+    sim_thread_post(&v->lm_thr, WORK_LM_FEED); /* channels_ready */
 }
 
 /* Owner thread: a write failed with `err`. */
@@ -691,7 +691,7 @@ void sim_mig_chan_error(struct sim_chan *c, int err)
     if (c->index < 0) { /* live_migration's own write on the main stream */
         m->file_error = true;
         if (v->status == MIG_CANCELLING || v->status == MIG_CANCELLED)
-            return; /* our own shutdown; the cancel is noticed by ACT_LM_NOTICE */
+            return; /* our own shutdown; the cancel is noticed by WORK_LM_NOTICE */
         sim_set_error(v, "Unable to write to socket: %s", strerror(err));
         if (m->mf) {
             sim_mig_arm_notice(v);
