@@ -242,13 +242,8 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
 
 static void multifd_init_packet(struct sim_chan *c)
 {
-    /* MultiFDInit_t, packed: magic, version (big endian), uuid, id, then unused bytes. */
-    uint8_t *h = c->head;
-    memset(h, 0, 64);
-    h[0] = 0x11, h[1] = 0x22, h[2] = 0x33, h[3] = 0x44;
-    h[7] = 1;
-    h[24] = (uint8_t)c->index;
-    c->head_len = 64;
+    /* multifd_send_initial_packet(): MultiFDInit_t with a zero uuid (no -uuid on the command line). */
+    c->head_len = wire_multifd_init(c->head, (uint8_t)c->index, NULL);
     c->head_off = 0;
 }
 
@@ -407,9 +402,7 @@ void sim_mig_lm_start(struct sim_vmm *v)
         return;
     m->lm = LM_SETUP;
     /* qemu_savevm_state_header(): QEMU_VM_FILE_MAGIC "QEVM", QEMU_VM_FILE_VERSION 3 */
-    static const uint8_t qevm[8] = {0x51, 0x45, 0x56, 0x4d, 0, 0, 0, 3};
-    memcpy(m->main.head, qevm, sizeof qevm);
-    m->main.head_len = sizeof qevm;
+    m->main.head_len = wire_main_header(m->main.head);
     m->main.head_off = 0;
     sim_chan_arm(&m->main);
     if (v->status != MIG_SETUP) { /* cancelled before the thread ran */

@@ -17,6 +17,7 @@
 #include "jsonstream.h"
 #include "sim.h"
 #include "vocab.h"
+#include "wire.h"
 
 struct sim_model {
     const char *name;
@@ -102,7 +103,7 @@ struct sim_chan {
     bool errored;    /* a write failed */
     bool up;         /* multifd: initial packet written (ready for jobs) */
     bool job;        /* multifd: a packet is being written */
-    uint8_t head[64];
+    uint8_t head[WIRE_MULTIFD_INIT_LEN]; /* the first bytes: the main header or MultiFDInit_t */
     size_t head_len, head_off;
     uint64_t data_left; /* payload bytes still to write for the current job */
     uint64_t sent;

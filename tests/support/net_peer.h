@@ -25,6 +25,7 @@
 #include "proxy.h"
 #include "sink.h"
 #include "vocab.h"
+#include "wire.h"
 
 /* ---- running the loop ---- */
 
@@ -79,24 +80,19 @@ static inline void net_run_for(struct event_base *base, unsigned ms)
 
 /* ---- QEMU's first bytes ---- */
 
-/* The main stream: QEMU_VM_FILE_MAGIC "QEVM", then version 3. */
+/* The main stream's header, as QEMU writes it (wire.h). */
 static inline size_t net_hdr_main(uint8_t *b)
 {
-    static const uint8_t h[8] = {0x51, 0x45, 0x56, 0x4d, 0, 0, 0, 3};
-    memcpy(b, h, sizeof h);
-    return sizeof h;
+    return wire_main_header(b);
 }
 
-/* MultiFDInit_t: magic 0x11223344, version 1 (big-endian), uuid, channel id at byte 24; 64 bytes. */
+/* Multifd channel `id`'s init packet (wire.h), 64 bytes, with a made-up uuid: telling channels apart
+ * must not depend on it. */
 static inline size_t net_hdr_multifd(uint8_t *b, uint8_t id)
 {
-    memset(b, 0, 64);
-    static const uint8_t h[8] = {0x11, 0x22, 0x33, 0x44, 0, 0, 0, 1};
-    memcpy(b, h, sizeof h);
-    for (int i = 0; i < 16; i++)
-        b[8 + i] = (uint8_t)(0xa0 + i);
-    b[24] = id;
-    return 64;
+    static const uint8_t uuid[WIRE_MULTIFD_UUID_LEN] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+                                                        0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf};
+    return wire_multifd_init(b, id, uuid);
 }
 
 /* ---- plain sockets ---- */
