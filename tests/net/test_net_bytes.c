@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
+#include "mono.h"
 #include "net_peer.h"
 
 #define NSRC 3
@@ -41,8 +43,8 @@ static bool sink_idle(void *arg)
 int main(void)
 {
     alarm(30);
-    int fds_before = net_fd_count();
-    struct event_base *base = net_base_new();
+    int fds_before = fds_count();
+    struct event_base *base = mono_event_base_new();
     struct sink *s;
     struct proxy *p;
     struct net_log log;
@@ -51,7 +53,7 @@ int main(void)
         CHECK(0);
         return check_exit();
     }
-    int fds_idle = net_fd_count();
+    int fds_idle = fds_count();
 
     /* sizes not multiples of any read or buffer size */
     const uint64_t size[NSRC] = {(8u << 20) + 3, (5u << 20) + 17, (3u << 20) + 1};
@@ -105,11 +107,11 @@ int main(void)
     for (int i = 0; i < NSRC; i++)
         net_src_close(&src[i]);
     net_run_for(base, 20);
-    CHECK_INT(net_fd_count(), fds_idle);
+    CHECK_INT(fds_count(), fds_idle);
 
     proxy_free(p);
     sink_free(s);
     event_base_free(base);
-    CHECK_INT(net_fd_count(), fds_before);
+    CHECK_INT(fds_count(), fds_before);
     return check_exit();
 }

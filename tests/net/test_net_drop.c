@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
+#include "mono.h"
 #include "net_peer.h"
 
 #define NSRC 3
@@ -51,9 +53,9 @@ static void act(struct net_log *l, unsigned index, uint64_t chan_total, uint64_t
 int main(void)
 {
     alarm(30);
-    int fds_start = net_fd_count();
-    int inheritable = net_fds_inheritable();
-    struct event_base *base = net_base_new();
+    int fds_start = fds_count();
+    int inheritable = fds_inheritable();
+    struct event_base *base = mono_event_base_new();
     struct sink *s;
     struct proxy *p;
     struct net_log log;
@@ -62,7 +64,7 @@ int main(void)
         CHECK(0);
         return check_exit();
     }
-    int fds_idle = net_fd_count();
+    int fds_idle = fds_count();
 
     uint8_t hdr[NSRC][64];
     size_t hlen[NSRC] = {net_hdr_main(hdr[0]), net_hdr_multifd(hdr[1], 0), net_hdr_multifd(hdr[2], 1)};
@@ -74,8 +76,8 @@ int main(void)
     }
     CHECK(net_run_until(base, net_all_sent_and_sunk, &w, 5000));
     CHECK_INT(proxy_channel_count(p), NSRC);
-    CHECK(net_fd_count() > fds_idle);
-    CHECK_INT(net_fds_inheritable(), inheritable); /* every socket of proxy and sink is close-on-exec */
+    CHECK(fds_count() > fds_idle);
+    CHECK_INT(fds_inheritable(), inheritable); /* every socket of proxy and sink is close-on-exec */
 
     /* --- drop from outside --- */
     unsigned ended0 = log.ended, bytes0 = log.bytes_calls;
@@ -91,7 +93,7 @@ int main(void)
         net_src_close(&src[i]);
     }
     CHECK(net_run_until(base, sink_idle, &w, 2000));
-    CHECK_INT(net_fd_count(), fds_idle);
+    CHECK_INT(fds_count(), fds_idle);
     CHECK_INT(log.bytes_calls, bytes0);
 
     /* numbering restarts: the next connection is channel 0 again */
@@ -118,7 +120,7 @@ int main(void)
     CHECK_INT(log.ended, 0);
     net_src_close(&src[0]);
     CHECK(net_run_until(base, sink_idle, &w, 2000));
-    CHECK_INT(net_fd_count(), fds_idle);
+    CHECK_INT(fds_count(), fds_idle);
 
     /* --- proxy_free from inside the bytes hook --- */
     a = (struct action){.pp = &p, .free_it = true};
@@ -134,10 +136,10 @@ int main(void)
     for (int i = 0; i < 2; i++)
         net_src_close(&src[i]);
     CHECK(net_run_until(base, sink_idle, &w, 2000));
-    CHECK_INT(net_fd_count(), fds_idle - 1); /* the proxy's listener is gone too */
+    CHECK_INT(fds_count(), fds_idle - 1); /* the proxy's listener is gone too */
 
     sink_free(s);
     event_base_free(base);
-    CHECK_INT(net_fd_count(), fds_start);
+    CHECK_INT(fds_count(), fds_start);
     return check_exit();
 }

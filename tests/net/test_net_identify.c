@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "net_peer.h"
+#include "sockets.h"
 
 struct want_bytes {
     struct proxy *p;
@@ -27,7 +29,7 @@ static bool has_channels(void *arg)
 /* Opens a connection and waits until the proxy has numbered it. */
 static int connect_next(struct event_base *base, struct proxy *p, unsigned port)
 {
-    int fd = net_connect(port);
+    int fd = sock_connect(port);
     struct want_bytes w = {p, 0, proxy_channel_count(p) + 1};
     CHECK_MSG(fd >= 0 && net_run_until(base, has_channels, &w, 2000), "proxy did not accept connection %u",
               (unsigned)w.n);
@@ -58,7 +60,7 @@ static void trickle(struct event_base *base, struct proxy *p, struct net_log *lo
 int main(void)
 {
     alarm(30);
-    struct event_base *base = net_base_new();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
     struct sink *s;
     struct proxy *p;
@@ -129,7 +131,7 @@ int main(void)
 
     int fds[] = {fd_main, fd_a, fd_b, fd_x, fd_y};
     for (int i = 0; i < 5; i++)
-        net_rst_close(fds[i]);
+        sock_rst_close(fds[i]);
     proxy_free(p);
     sink_free(s);
     event_base_free(base);

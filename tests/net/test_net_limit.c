@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "net_peer.h"
+#include "sockets.h"
 
 struct want {
     struct proxy *p;
@@ -20,7 +22,7 @@ static bool count_is(void *arg)
 int main(void)
 {
     alarm(60);
-    struct event_base *base = net_base_new();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
     char dir[80], up[128];
     CHECK(net_tmpdir(dir, sizeof dir) == 0);
@@ -34,11 +36,11 @@ int main(void)
     unsigned port = net_port(proxy_uri(p));
 
     for (unsigned i = 0; i < PROXY_MAX_CHANNELS; i++) {
-        int fd = net_connect(port);
+        int fd = sock_connect(port);
         struct want w = {p, i + 1};
         bool ok = fd >= 0 && net_run_until(base, count_is, &w, 2000);
         if (fd >= 0)
-            net_rst_close(fd);
+            sock_rst_close(fd);
         if (!ok) {
             CHECK_MSG(0, "connection %u was not taken", i);
             break;
@@ -49,11 +51,11 @@ int main(void)
     CHECK_INT(log.ended, PROXY_MAX_CHANNELS);
 
     /* one too many */
-    int fd = net_connect(port);
+    int fd = sock_connect(port);
     CHECK(fd >= 0);
     CHECK(net_run_until_readable(base, fd, 2000));
     CHECK_INT(net_send_errno(fd), ECONNRESET);
-    net_rst_close(fd);
+    sock_rst_close(fd);
     net_run_for(base, 5);
     CHECK_INT(proxy_channel_count(p), PROXY_MAX_CHANNELS);
     CHECK_INT(log.opened, PROXY_MAX_CHANNELS);
@@ -61,12 +63,12 @@ int main(void)
     /* a new trial numbers from 0 again */
     proxy_drop_all(p);
     hooks = net_log_hooks(&log);
-    fd = net_connect(port);
+    fd = sock_connect(port);
     struct want w = {p, 1};
     CHECK(net_run_until(base, count_is, &w, 2000));
     CHECK_INT(log.opened, 1);
     CHECK_INT(log.opened_idx[0], 0);
-    net_rst_close(fd);
+    sock_rst_close(fd);
 
     proxy_free(p);
     CHECK(rmdir(dir) == 0);

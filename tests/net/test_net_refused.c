@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
+#include "mono.h"
 #include "net_peer.h"
 
 static bool one_ended(void *arg)
@@ -57,8 +59,8 @@ static void refused_by(struct event_base *base, const char *up)
 int main(void)
 {
     alarm(30);
-    int fds_start = net_fd_count();
-    struct event_base *base = net_base_new();
+    int fds_start = fds_count();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
 
     char up[160];
@@ -123,6 +125,6 @@ int main(void)
     proxy_free(NULL);
 
     event_base_free(base);
-    CHECK_INT(net_fd_count(), fds_start);
+    CHECK_INT(fds_count(), fds_start);
     return check_exit();
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "net_peer.h"
 
 #define NSRC 3
@@ -54,7 +55,7 @@ static unsigned index_of(struct proxy *p, int id)
 int main(void)
 {
     alarm(30);
-    struct event_base *base = net_base_new();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
     struct sink *s;
     struct proxy *p;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "net_peer.h"
 
 struct upstream {
@@ -47,7 +48,7 @@ static bool one_ended(void *arg)
 int main(void)
 {
     alarm(30);
-    struct event_base *base = net_base_new();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
 
     char dir[80];

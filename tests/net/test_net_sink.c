@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
+#include "mono.h"
 #include "net_peer.h"
 
 struct world {
@@ -28,8 +30,8 @@ static bool open_is(void *arg)
 int main(void)
 {
     alarm(30);
-    int fds_start = net_fd_count();
-    struct event_base *base = net_base_new();
+    int fds_start = fds_count();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
     struct sink *s = sink_new(base, &e);
     CHECK_MSG(s != NULL, "%s", e.msg);
@@ -41,7 +43,7 @@ int main(void)
     CHECK_INT(sink_bytes(s), 0);
     CHECK_INT(sink_accepted(s), 0);
     CHECK_INT(sink_open(s), 0);
-    int fds_idle = net_fd_count();
+    int fds_idle = fds_count();
 
     uint8_t hdr[64];
     size_t hlen = net_hdr_main(hdr);
@@ -86,11 +88,11 @@ int main(void)
     for (int i = 0; i < 3; i++)
         net_src_close(&src[i]);
     net_run_for(base, 10);
-    CHECK_INT(net_fd_count(), fds_idle);
+    CHECK_INT(fds_count(), fds_idle);
 
     sink_free(s);
     sink_free(NULL);
     event_base_free(base);
-    CHECK_INT(net_fd_count(), fds_start);
+    CHECK_INT(fds_count(), fds_start);
     return check_exit();
 }

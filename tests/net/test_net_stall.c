@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "net_peer.h"
 
 #define STALL_US 800000u /* long enough for a loaded, sanitized build to fill the socket first */
@@ -53,7 +54,7 @@ static bool one_failed(void *arg)
 int main(void)
 {
     alarm(30);
-    struct event_base *base = net_base_new();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
     struct sink *s;
     struct proxy *p;
