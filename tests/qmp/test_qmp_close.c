@@ -3,9 +3,16 @@
  * middle of a message (CUT), a reset (RESET, over TCP loopback with SO_LINGER {1,0}). Pending commands
  * get `lost` in id order before `closed`, `closed` comes once, and nothing comes after it. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "check.h"
+#include "mono.h"
 #include "qmp_peer.h"
 
 static struct event_base *base;
@@ -20,7 +27,7 @@ static struct conn *conn_new(const struct qmp_options *opt)
 {
     struct conn *c = calloc(1, sizeof *c);
     int sv[2];
-    make_pair(sv);
+    peer_socketpair(sv);
     peer_init(&c->peer, base, sv[1], sv[0], true);
     c->rec.peer = &c->peer;
     struct qmp_hooks h = rec_hooks(&c->rec);
@@ -42,7 +49,7 @@ static void conn_free(struct conn *c)
 static void expect_quiet_after_close(struct conn *c)
 {
     size_t len = c->rec.len;
-    run_for(base, 10000);
+    peer_run_for(base, 10000);
     CHECK_INT(c->rec.closed, 1);
     CHECK_MSG(c->rec.len == len, "callbacks after closed:\n%s", c->rec.log + len);
 }
@@ -59,7 +66,7 @@ static void test_no_greeting(void)
     struct qmp_options opt = {.handshake_timeout_us = 50000};
     struct conn *c = conn_new(&opt);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_TIMEOUT);
     CHECK_STR(c->rec.detail, "no QMP greeting within 50 ms");
     uint64_t took = c->rec.closed_us - c->rec.start_us;
@@ -73,7 +80,7 @@ static void test_no_greeting(void)
     c = conn_new(&opt);
     peer_say(&c->peer, 0, QMP_GREETING);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_TIMEOUT);
     CHECK_STR(c->rec.detail, "qmp_capabilities not answered within 50 ms");
     CHECK_STR(c->peer.got, "{\"execute\":\"qmp_capabilities\",\"id\":1}\r\n");
@@ -86,7 +93,7 @@ static void expect_protocol(const char *const *msgs, const char *detail_part, co
     for (int i = 0; msgs[i]; i++)
         peer_say(&c->peer, 0, msgs[i]);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_MSG(strstr(c->rec.detail, detail_part) != NULL, "detail '%s' lacks '%s'", c->rec.detail, detail_part);
     CHECK_STR(c->rec.log, log);
@@ -145,13 +152,13 @@ static void test_oversized(void)
     peer_add(&c->peer, PEER_DATA, 0, huge, big);
     free(huge);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_MSG(strstr(c->rec.detail, "larger than 4096 bytes") != NULL, "detail: %s", c->rec.detail);
     CHECK(strncmp(c->rec.log, "ready ", 6) == 0);
     /* Let the peer run into the closed socket. */
     for (int i = 0; i < 100 && !c->peer.write_error; i++)
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
     CHECK_MSG(c->peer.write_error == EPIPE || c->peer.write_error == ECONNRESET, "peer write error %d",
               c->peer.write_error);
     CHECK_MSG(c->peer.written < big, "the client took all %zu bytes", c->peer.written);
@@ -168,7 +175,7 @@ static void test_eof_and_cut(void)
     peer_say(&c->peer, 0, "{\"return\": {}, \"id\": 3}\r\n{\"event\": \"STOP\"}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
     CHECK_STR(c->rec.detail, "the peer closed the connection");
     const char *log = strstr(c->rec.log, "reply");
@@ -185,7 +192,7 @@ static void test_eof_and_cut(void)
     peer_say(&c->peer, 0, QMP_CAPS_OK);
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     log = strstr(c->rec.log, "reply");
     CHECK_STR(log, "reply 2 lost\nreply 3 lost\nclosed eof\n");
     conn_free(c);
@@ -194,7 +201,7 @@ static void test_eof_and_cut(void)
     c = conn_new(NULL);
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
     CHECK_STR(c->rec.detail, "the peer closed the connection before the QMP greeting");
     conn_free(c);
@@ -204,7 +211,7 @@ static void test_eof_and_cut(void)
     peer_say(&c->peer, 0, QMP_GREETING);
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
     CHECK_STR(c->rec.detail, "the peer closed the connection before answering qmp_capabilities");
     conn_free(c);
@@ -217,7 +224,7 @@ static void test_eof_and_cut(void)
     peer_say(&c->peer, 0, "{\"event\": \"MIG");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_CUT);
     CHECK_STR(c->rec.detail, "the peer closed the connection in the middle of a message");
     log = strstr(c->rec.log, "reply");
@@ -231,7 +238,7 @@ static void test_eof_and_cut(void)
     peer_say(&c->peer, 0, QMP_CAPS_OK "\r\n  \r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
     conn_free(c);
 }
@@ -261,7 +268,7 @@ static void test_write_after_peer_left(void)
     const char *last = "{\"event\": \"STOP\"}\r\n{\"event\": \"RESUME\"}\r\n";
     peer_add(&c->peer, PEER_DATA_CLOSE, 0, last, strlen(last));
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_RESET);
     CHECK_STR(c->rec.detail, "connection reset while sending a command: Broken pipe");
     CHECK_STR(strstr(c->rec.log, "event"), "event STOP null\nsent 0\nevent RESUME null\nreply 2 lost\nclosed reset\n");
@@ -279,7 +286,7 @@ static void test_write_after_peer_left(void)
     peer_say(&c->peer, 0, "{\"event\": \"STOP\"}\r\n");
     peer_say(&c->peer, 20000, "{\"event\": \"RESUME\"}\r\n");
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_RESET);
     CHECK_STR(strstr(c->rec.log, "event"), "event STOP null\nsent 0\nevent RESUME null\nclosed reset\n");
     took = c->rec.closed_us - c->rec.start_us;
@@ -341,7 +348,7 @@ static void test_reset(void)
     snprintf(addr, sizeof addr, "tcp:127.0.0.1:%u", ntohs(sa.sin_port));
     struct err e = {{0}};
     CHECK_MSG(qmp_connect(r->q, addr, &e) == 0, "%s", e.msg);
-    run_until(base, &r->done, 2000000);
+    peer_run_until(base, &r->done, 2000000);
     CHECK_INT(r->why, QMP_CLOSED_RESET);
     CHECK_MSG(strstr(r->detail, "Connection reset by peer") != NULL, "detail: %s", r->detail);
     const char *log = strstr(r->log, "reply");

@@ -3,7 +3,11 @@
  * raw commands keep their own id (string or number) or get a numeric one, nothing is sent before the
  * handshake, and a peer that stops reading ends the connection instead of growing our buffer. */
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "check.h"
+#include "mono.h"
 #include "qmp_peer.h"
 
 static struct event_base *base;
@@ -17,7 +21,7 @@ static struct conn *conn_new(bool peer_reads)
 {
     struct conn *c = calloc(1, sizeof *c);
     int sv[2];
-    make_pair(sv);
+    peer_socketpair(sv);
     peer_init(&c->peer, base, sv[1], sv[0], peer_reads);
     c->rec.peer = &c->peer;
     struct qmp_hooks h = rec_hooks(&c->rec);
@@ -55,7 +59,7 @@ static void test_unknown_ids(void)
              "{\"return\": {\"again\": true}, \"id\": 2}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     const char *log = strstr(c->rec.log, "< {\"return\":{\"x\"");
     CHECK_STR(log, "< {\"return\":{\"x\":1},\"id\":99}\n"
                    "< {\"return\":{},\"id\":\"2\"}\n"
@@ -96,7 +100,7 @@ static void test_deadline(void)
     peer_say(&c->peer, 100000, "{\"return\": {\"status\": \"failed\"}, \"id\": 2}\r\n{\"return\": [], \"id\": 3}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     const char *log = strstr(c->rec.log, "reply");
     CHECK_STR(log, "reply 2 timed_out\n"
                    "< {\"return\":{\"status\":\"failed\"},\"id\":2}\n"
@@ -134,7 +138,7 @@ static void test_raw(void)
              "{\"error\": {\"class\": \"GenericError\"}, \"id\": 3}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     const char *log = strstr(c->rec.log, "reply");
     CHECK_STR(log, "reply 4 return {}\n"
                    "reply 2 return [{\"type\":\"migration\"}]\n"
@@ -163,7 +167,7 @@ static void test_not_ready(void)
     peer_say(&c->peer, 0, QMP_GREETING);
     peer_start(&c->peer);
     for (int i = 0; i < 100 && c->peer.ngot == 0; i++)
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
     CHECK_STR(c->peer.got, "{\"execute\":\"qmp_capabilities\",\"id\":1}\r\n");
     CHECK(!qmp_is_ready(c->rec.q));
     CHECK_INT(qmp_send(c->rec.q, "query-status", NULL, 0, rec_reply, &c->rec), 0);
@@ -179,7 +183,7 @@ static void test_bad_reply(void)
     peer_say(&c->peer, 0, QMP_CAPS_OK);
     peer_say(&c->peer, 0, "{\"id\": 2}\r\n");
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_STR(c->rec.detail, "reply to command 2 has neither return nor error");
     CHECK_STR(strstr(c->rec.log, "reply"), "reply 2 lost\nclosed protocol\n");
@@ -209,7 +213,7 @@ static void test_peer_stops_reading(void)
     peer_say(&c->peer, 0, QMP_GREETING);
     peer_say(&c->peer, 0, QMP_CAPS_OK);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_MSG(strstr(c->rec.detail, "peer stopped reading") != NULL, "detail: %s", c->rec.detail);
     /* 4 MiB queued plus what the socket itself holds; far from the 1000 commands tried. */
@@ -232,7 +236,7 @@ static void test_peer_dies_with_backlog(void)
     peer_say(&c->peer, 0, QMP_CAPS_OK);
     peer_add(&c->peer, PEER_CLOSE, 10000, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_run_until(base, &c->rec.done, 2000000);
     CHECK_INT(flood_sent, 20);
     CHECK_MSG(c->rec.why == QMP_CLOSED_RESET, "%s: %s", qmp_close_reason_name(c->rec.why), c->rec.detail);
     unsigned lost = 0;

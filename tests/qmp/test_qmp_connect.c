@@ -5,8 +5,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
+#include "check.h"
 #include "qmp_peer.h"
 
 static struct event_base *base;
@@ -29,7 +33,7 @@ static void test_refused_addresses(void)
         int rc = qmp_connect(q, bad[i], &e);
         CHECK_MSG(rc == -1, "'%s' accepted", bad[i]);
         CHECK_MSG(strstr(e.msg, bad[i]) != NULL, "'%s': message '%s' does not name it", bad[i], e.msg);
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
         CHECK_MSG(r.len == 0, "'%s': callbacks: %s", bad[i], r.log);
         qmp_free(q);
     }
@@ -53,7 +57,7 @@ static void expect_connect_failure(const char *addr, const char *reason)
     struct err e = {{0}};
     CHECK_MSG(qmp_connect(q, addr, &e) == 0, "%s: %s", addr, e.msg);
     CHECK_INT(r.closed, 0); /* never from inside qmp_connect */
-    run_until(base, &r.done, 2000000);
+    peer_run_until(base, &r.done, 2000000);
     CHECK_INT(r.why, QMP_CLOSED_CONNECT);
     CHECK_MSG(strstr(r.detail, addr) && strstr(r.detail, reason), "detail '%s'", r.detail);
     CHECK_STR(r.log, "closed connect\n");
@@ -113,7 +117,7 @@ static void expect_handshake(struct server *s, const char *addr)
     struct err e = {{0}};
     CHECK_MSG(qmp_connect(q, addr, &e) == 0, "%s: %s", addr, e.msg);
     CHECK(qmp_connect(q, addr, &e) == -1); /* one connection per client */
-    run_until(base, &r.done, 2000000);
+    peer_run_until(base, &r.done, 2000000);
     CHECK_MSG(strncmp(r.log, "ready {\"version\"", 16) == 0, "%s: log %s", addr, r.log);
     CHECK_MSG(r.why == QMP_CLOSED_EOF, "%s: %s: %s", addr, qmp_close_reason_name(r.why), r.detail);
     CHECK(s->accepted);
@@ -208,12 +212,12 @@ static void test_tcp(void)
 static void test_adopt(void)
 {
     int sv[2];
-    make_pair(sv);
+    peer_socketpair(sv);
     struct qmp *q = qmp_new(base, NULL, NULL);
     struct err e = {{0}};
     CHECK(qmp_adopt_fd(q, sv[0], &e) == 0);
     int sv2[2];
-    make_pair(sv2);
+    peer_socketpair(sv2);
     CHECK(qmp_adopt_fd(q, sv2[0], &e) == -1); /* refused, and the fd is closed all the same */
     char c;
     CHECK(read(sv2[1], &c, 1) == 0);

@@ -3,7 +3,10 @@
  * and LeakSanitizer check both), and sending after the free is refused. Also qmp_free() outside hooks
  * with commands, deadlines and a pending `closed` outstanding. */
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "check.h"
 #include "qmp_peer.h"
 
 static struct event_base *base;
@@ -45,7 +48,7 @@ static struct conn *conn_new(const char *trigger)
     struct conn *c = calloc(1, sizeof *c);
     c->trigger = trigger;
     int sv[2];
-    make_pair(sv);
+    peer_socketpair(sv);
     peer_init(&c->peer, base, sv[1], sv[0], true);
     c->rec.peer = &c->peer;
     c->rec.user = c;
@@ -76,8 +79,8 @@ static void free_at(const char *trigger, bool answer, const char *want)
     /* The close comes after the 10 ms deadline when that is what is tested, soon otherwise. */
     peer_add(&c->peer, PEER_CLOSE, strstr(trigger, "timed_out") ? 30000 : 5000, NULL, 0);
     peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
-    run_for(base, 15000); /* the peer closes meanwhile: nothing may reach the freed client */
+    peer_run_until(base, &c->rec.done, 2000000);
+    peer_run_for(base, 15000); /* the peer closes meanwhile: nothing may reach the freed client */
     const char *log = c->rec.log;
     if (strncmp(log, ready_line, strlen(ready_line)) == 0)
         log += strlen(ready_line);
@@ -114,7 +117,7 @@ static void test_free_outside_hooks(void)
     c->rec.on_ready = NULL;
     bool ready = false;
     for (int i = 0; i < 200 && !ready; i++) {
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
         ready = qmp_is_ready(c->rec.q);
     }
     CHECK(ready);
@@ -123,7 +126,7 @@ static void test_free_outside_hooks(void)
     size_t len = c->rec.len;
     qmp_free(c->rec.q);
     c->rec.q = NULL;
-    run_for(base, 30000);
+    peer_run_for(base, 30000);
     CHECK_MSG(c->rec.len == len, "callbacks after free:\n%s", c->rec.log + len);
     peer_fini(&c->peer);
     free(c);
@@ -135,7 +138,7 @@ static void test_free_outside_hooks(void)
     struct err e = {{0}};
     CHECK(qmp_connect(q, "unix:/nonexistent-qmprace-dir/qmp.sock", &e) == 0);
     qmp_free(q);
-    run_for(base, 10000);
+    peer_run_for(base, 10000);
     CHECK_INT(r.closed, 0);
     CHECK_STR(r.log, "");
 
