@@ -7,7 +7,12 @@
  * QEMU is running. RSS within 2 MiB. Skipped (exit 77, with the reason) when there is no qemu target or
  * no QEMU binary. */
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include "check.h"
+#include "mono.h"
+#include "trial.h"
 #include "trial_soak.h"
 
 #define TRIALS 100

@@ -7,7 +7,11 @@
  * and go; a leaked migration buffer or timeline per trial is several MiB).
  * Verdicts are checked too, so the soak really ran what it says. */
 #include <signal.h>
+#include <stdio.h>
 
+#include "check.h"
+#include "mono.h"
+#include "trial.h"
 #include "trial_soak.h"
 
 #define TRIALS 1000
