@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "mono.h"
 #include "sockets.h"
 #include "wire.h"
@@ -46,6 +47,62 @@ static bool net_never(void *arg)
 void net_run_for(struct event_base *base, unsigned ms)
 {
     net_run_until(base, net_never, NULL, ms);
+}
+
+/* What a net_wait_* waits for. */
+struct net_count {
+    struct proxy *p;
+    struct sink *s;
+    unsigned index;
+    uint64_t n;
+};
+
+static bool net_has_channel_bytes(void *arg)
+{
+    struct net_count *c = arg;
+    return proxy_channel_bytes(c->p, c->index) >= c->n;
+}
+
+static bool net_has_channels(void *arg)
+{
+    struct net_count *c = arg;
+    return proxy_channel_count(c->p) >= c->n;
+}
+
+static bool net_has_sink_bytes(void *arg)
+{
+    struct net_count *c = arg;
+    return sink_bytes(c->s) >= c->n;
+}
+
+static bool net_has_sink_open(void *arg)
+{
+    struct net_count *c = arg;
+    return sink_open(c->s) == c->n;
+}
+
+bool net_wait_channel_bytes(struct event_base *base, struct proxy *p, unsigned index, uint64_t n, unsigned ms)
+{
+    struct net_count c = {.p = p, .index = index, .n = n};
+    return net_run_until(base, net_has_channel_bytes, &c, ms);
+}
+
+bool net_wait_channels(struct event_base *base, struct proxy *p, unsigned n, unsigned ms)
+{
+    struct net_count c = {.p = p, .n = n};
+    return net_run_until(base, net_has_channels, &c, ms);
+}
+
+bool net_wait_sink_bytes(struct event_base *base, struct sink *s, uint64_t n, unsigned ms)
+{
+    struct net_count c = {.s = s, .n = n};
+    return net_run_until(base, net_has_sink_bytes, &c, ms);
+}
+
+bool net_wait_sink_open(struct event_base *base, struct sink *s, unsigned n, unsigned ms)
+{
+    struct net_count c = {.s = s, .n = n};
+    return net_run_until(base, net_has_sink_open, &c, ms);
 }
 
 /* ---- QEMU's first bytes ---- */
@@ -184,10 +241,22 @@ void net_src_close(struct net_src *s)
     s->fd = -1;
 }
 
+int net_src_open_chan(struct net_src *s, struct event_base *base, unsigned port, int chan, uint64_t total)
+{
+    uint8_t hdr[WIRE_MULTIFD_INIT_LEN];
+    size_t len = chan == CHAN_MAIN ? net_hdr_main(hdr) : net_hdr_multifd(hdr, (uint8_t)chan);
+    return net_src_open(s, base, port, hdr, len, total);
+}
+
 bool net_src_done(void *arg)
 {
     struct net_src *s = arg;
     return s->sent >= s->target || s->err;
+}
+
+bool net_src_failed(void *arg)
+{
+    return ((struct net_src *)arg)->err != 0;
 }
 
 /* ---- recording the proxy's hooks ---- */
@@ -220,7 +289,7 @@ static void net_log_bytes(void *arg, unsigned index, uint64_t chan_total, uint64
     }
     l->all_total = all_total;
     if (l->on_bytes)
-        l->on_bytes(l, index, chan_total, all_total);
+        l->on_bytes(l, all_total);
 }
 
 static void net_log_ended(void *arg, unsigned index, const char *why)
@@ -231,13 +300,24 @@ static void net_log_ended(void *arg, unsigned index, const char *why)
         snprintf(l->why[index], sizeof l->why[index], "%s", why);
 }
 
-struct proxy_hooks net_log_hooks(struct net_log *l)
+bool net_log_any_ended(void *arg)
+{
+    return ((struct net_log *)arg)->ended > 0;
+}
+
+void net_log_reset(struct net_log *l)
 {
     memset(l, 0, sizeof *l);
     for (int i = 0; i < NET_MAX_IDX; i++) {
         l->id[i] = PROXY_CH_UNKNOWN;
         l->opened_idx[i] = -1;
     }
+}
+
+/* Starts `l` afresh and returns proxy hooks that record into it. */
+static struct proxy_hooks net_log_hooks(struct net_log *l)
+{
+    net_log_reset(l);
     struct proxy_hooks h = {
         .opened = net_log_opened,
         .identified = net_log_identified,
@@ -248,30 +328,66 @@ struct proxy_hooks net_log_hooks(struct net_log *l)
     return h;
 }
 
-bool net_all_sent_and_sunk(void *arg)
-{
-    struct net_world *w = arg;
-    for (int i = 0; i < w->nsrc; i++)
-        if (!net_src_done(&w->src[i]))
-            return false;
-    return sink_bytes(w->s) >= w->sink_want;
-}
-
-
-bool net_rig_open(struct event_base *base, struct net_log *log, struct sink **s, struct proxy **p, unsigned *port)
+struct proxy *net_log_proxy(struct event_base *base, const char *upstream, struct net_log *log)
 {
     struct err e = {{0}};
-    *p = NULL;
-    *s = sink_new(base, &e);
-    if (*s) {
-        struct proxy_hooks hooks = net_log_hooks(log);
-        *p = proxy_new(base, sink_addr(*s), &hooks, &e);
-    }
-    if (!*s || !*p) {
-        fprintf(stderr, "cannot set up the sink and proxy: %s\n", e.msg);
+    struct proxy_hooks hooks = net_log_hooks(log);
+    struct proxy *p = proxy_new(base, upstream, &hooks, &e);
+    CHECK_MSG(p != NULL, "proxy to %s: %s", upstream, e.msg);
+    return p;
+}
+
+const int net_rig_chan[NET_RIG_SRC] = {CHAN_MAIN, 0, 1};
+
+bool net_rig_open(struct net_rig *r)
+{
+    struct err e = {{0}};
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < NET_RIG_SRC; i++)
+        r->src[i].fd = -1;
+    r->base = mono_event_base_new();
+    r->s = r->base ? sink_new(r->base, &e) : NULL;
+    CHECK_MSG(r->s != NULL, "cannot set up the sink: %s", r->base ? e.msg : "no event base");
+    if (!r->s)
         return false;
-    }
-    *port = net_port(proxy_uri(*p));
+    r->p = net_log_proxy(r->base, sink_addr(r->s), &r->log);
+    if (!r->p)
+        return false;
+    r->port = net_port(proxy_uri(r->p));
     return true;
 }
 
+bool net_rig_start(struct net_rig *r, uint64_t each)
+{
+    for (int i = 0; i < NET_RIG_SRC; i++) {
+        /* one that cannot connect is left closed (fd -1) and counts as done: the wait below fails */
+        int rc = net_src_open_chan(&r->src[i], r->base, r->port, net_rig_chan[i], each);
+        CHECK_MSG(rc == 0, "source %d did not connect", i);
+        r->sink_want += each;
+    }
+    r->nsrc = NET_RIG_SRC;
+    bool ok = net_run_until(r->base, net_rig_through, r, 5000);
+    CHECK_MSG(ok, "sink has %llu of %llu bytes", (unsigned long long)sink_bytes(r->s),
+              (unsigned long long)r->sink_want);
+    return ok;
+}
+
+bool net_rig_through(void *arg)
+{
+    struct net_rig *r = arg;
+    for (int i = 0; i < r->nsrc; i++)
+        if (!net_src_done(&r->src[i]))
+            return false;
+    return sink_bytes(r->s) >= r->sink_want;
+}
+
+void net_rig_close(struct net_rig *r)
+{
+    for (int i = 0; i < NET_RIG_SRC; i++)
+        net_src_close(&r->src[i]);
+    proxy_free(r->p);
+    sink_free(r->s);
+    if (r->base)
+        event_base_free(r->base);
+    memset(r, 0, sizeof *r);
+}

@@ -24,6 +24,14 @@ bool net_run_until(struct event_base *base, bool (*cond)(void *), void *arg, uns
 /* Runs `base` for `ms` milliseconds. */
 void net_run_for(struct event_base *base, unsigned ms);
 
+/* Run the loop until a count reaches `n` (true), or for `ms` milliseconds (false): the bytes proxy
+ * channel `index` has counted, the channels the proxy has numbered, the bytes the sink has taken; or
+ * until the sink holds exactly `n` connections. */
+bool net_wait_channel_bytes(struct event_base *base, struct proxy *p, unsigned index, uint64_t n, unsigned ms);
+bool net_wait_channels(struct event_base *base, struct proxy *p, unsigned n, unsigned ms);
+bool net_wait_sink_bytes(struct event_base *base, struct sink *s, uint64_t n, unsigned ms);
+bool net_wait_sink_open(struct event_base *base, struct sink *s, unsigned n, unsigned ms);
+
 /* ---- QEMU's first bytes ---- */
 
 /* The main stream's header, as QEMU writes it (wire.h); `b` needs 8 bytes. Returns its length. */
@@ -80,8 +88,14 @@ void net_src_stop(struct net_src *s);
 /* Closes with RST. */
 void net_src_close(struct net_src *s);
 
+/* net_src_open with the header channel `chan` starts with: CHAN_MAIN or multifd channel N. */
+int net_src_open_chan(struct net_src *s, struct event_base *base, unsigned port, int chan, uint64_t total);
+
 /* Whether the source (a struct net_src *) sent all it was asked to, or failed: a net_run_until cond. */
 bool net_src_done(void *arg);
+
+/* Whether a send of the source (a struct net_src *) failed (err is set): a net_run_until cond. */
+bool net_src_failed(void *arg);
 
 /* ---- recording the proxy's hooks ---- */
 
@@ -95,32 +109,56 @@ struct net_log {
     uint64_t chan_total[NET_MAX_IDX];
     uint64_t all_total;
     bool bad_order; /* a bytes hook saw totals go down or not add up */
-    /* optional: what the test wants done from inside the bytes hook */
-    void (*on_bytes)(struct net_log *l, unsigned index, uint64_t chan_total, uint64_t all_total);
+    /* optional: what the test wants done from inside the bytes hook, once the hook is recorded */
+    void (*on_bytes)(struct net_log *l, uint64_t all_total);
     void *user;
 };
 
-/* Starts `l` afresh and returns proxy hooks that record into it. */
-struct proxy_hooks net_log_hooks(struct net_log *l);
+/* Starts `l` afresh (on_bytes and user too): a proxy that records into it goes on doing so. */
+void net_log_reset(struct net_log *l);
+
+/* Whether the log (a struct net_log *) recorded a channel's end: a net_run_until cond. */
+bool net_log_any_ended(void *arg);
+
+/* A proxy forwarding to `upstream` whose hooks record into `log`; NULL, and a failed check saying why,
+ * when it cannot be made. */
+struct proxy *net_log_proxy(struct event_base *base, const char *upstream, struct net_log *log);
 
 /* ---- sources, proxy and sink together ---- */
 
-/* Sources pushing through a proxy into a sink, and the wait for all of it to arrive: what the close,
- * drop and reset tests share. */
-struct net_world {
-    struct proxy *p;
+#define NET_RIG_SRC 3
+
+/* The rig most net tests start from: a loop, a sink, a proxy forwarding to it whose hooks record into
+ * `log`, and room for the test's fake sources. net_rig_start gives them the channels of a migration
+ * with two multifd channels: src[i] is channel net_rig_chan[i] (main, multifd0, multifd1), connected
+ * in that order. */
+struct net_rig {
+    struct event_base *base;
     struct sink *s;
-    struct net_src *src;
-    int nsrc;
-    uint64_t sink_want;
+    struct proxy *p;
+    struct net_log log;
+    unsigned port; /* the proxy's */
+    struct net_src src[NET_RIG_SRC];
+    int nsrc;           /* the sources net_rig_through waits for: src[0..nsrc-1] */
+    uint64_t sink_want; /* and the bytes the sink is to have */
 };
+extern const int net_rig_chan[NET_RIG_SRC];
 
-/* Whether the world's (a struct net_world *) first nsrc sources are done and the sink has sink_want
- * bytes: a net_run_until cond. */
-bool net_all_sent_and_sunk(void *arg);
+/* Returns false, with a failed check saying why, when the rig cannot be made. The sources start
+ * closed. */
+bool net_rig_open(struct net_rig *r);
 
-/* The rig most net tests start from: a sink, and a proxy forwarding to it whose hooks log into `log`.
- * Says why on stderr and returns false when either cannot be made. */
-bool net_rig_open(struct event_base *base, struct net_log *log, struct sink **s, struct proxy **p, unsigned *port);
+/* Connects all NET_RIG_SRC sources, each to send `each` bytes, and waits (5 s at most) until all of it
+ * is in the sink. Returns whether it is; a source that cannot connect or a wait that times out is a
+ * failed check. */
+bool net_rig_start(struct net_rig *r, uint64_t each);
+
+/* Whether the rig's (a struct net_rig *) first nsrc sources are done and the sink has sink_want bytes:
+ * a net_run_until cond. */
+bool net_rig_through(void *arg);
+
+/* Closes every source, then frees the proxy (unless r->p is NULL: a test freed it), the sink and the
+ * loop. */
+void net_rig_close(struct net_rig *r);
 
 #endif
