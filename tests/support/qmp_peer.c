@@ -250,6 +250,79 @@ struct qmp_hooks rec_hooks(struct rec *r)
     return h;
 }
 
+/* ---- a client and its peer ---- */
+
+struct peer_conn *peer_conn_new(struct event_base *base, const struct qmp_options *opt, bool peer_reads)
+{
+    struct peer_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    int sv[2];
+    peer_socketpair(sv);
+    peer_init(&c->peer, base, sv[1], sv[0], peer_reads);
+    c->rec.peer = &c->peer;
+    struct qmp_hooks h = rec_hooks(&c->rec);
+    c->rec.q = qmp_new(base, &h, opt);
+    c->rec.start_us = mono_now_us();
+    struct err e = {{0}};
+    CHECK(qmp_adopt_fd(c->rec.q, sv[0], &e) == 0);
+    return c;
+}
+
+void peer_conn_free(struct peer_conn *c)
+{
+    qmp_free(c->rec.q);
+    peer_fini(&c->peer);
+    free(c);
+}
+
+void peer_handshake(struct peer *p)
+{
+    peer_say(p, 0, QMP_GREETING);
+    peer_say(p, 0, QMP_CAPS_OK);
+}
+
+bool peer_conn_run(struct peer_conn *c)
+{
+    peer_start(&c->peer);
+    return peer_run_until(c->peer.base, &c->rec.done, 2000000);
+}
+
+static void peer_server_accept(evutil_socket_t lfd, short what, void *arg)
+{
+    (void)what;
+    struct peer_server *s = arg;
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    CHECK(fd >= 0);
+    if (fd < 0 || s->accepted) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    s->accepted = true;
+    peer_init(&s->peer, event_get_base(s->acc), fd, -1, true);
+    s->script(&s->peer);
+    peer_start(&s->peer);
+}
+
+void peer_server_start(struct peer_server *s, struct event_base *base, int lfd, void (*script)(struct peer *p))
+{
+    memset(s, 0, sizeof *s);
+    s->lfd = lfd;
+    s->script = script;
+    CHECK(listen(lfd, 4) == 0);
+    s->acc = event_new(base, lfd, EV_READ | EV_PERSIST, peer_server_accept, s);
+    event_add(s->acc, NULL);
+}
+
+void peer_server_stop(struct peer_server *s)
+{
+    if (s->accepted)
+        peer_fini(&s->peer);
+    event_free(s->acc);
+    close(s->lfd);
+}
+
 static void rec_guard_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;

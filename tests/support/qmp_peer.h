@@ -94,6 +94,44 @@ struct qmp_hooks rec_hooks(struct rec *r);
 /* A qmp_send callback (arg: the struct rec) that logs the reply: return, error, lost or timed_out. */
 void rec_reply(void *arg, const struct qmp_reply *rp);
 
+/* ---- a client and its peer ---- */
+
+/* A QMP client (rec.q) on one end of a socketpair, the scripted peer on the other, the client's hooks
+ * logging into `rec` (rec.start_us: when it was made). */
+struct peer_conn {
+    struct peer peer;
+    struct rec rec;
+};
+
+/* `opt` as for qmp_new; `peer_reads` as for peer_init. */
+struct peer_conn *peer_conn_new(struct event_base *base, const struct qmp_options *opt, bool peer_reads);
+
+/* Frees the client (if rec.q is still set) and the peer. */
+void peer_conn_free(struct peer_conn *c);
+
+/* The peer's side of the handshake: the greeting, then the reply to qmp_capabilities. */
+void peer_handshake(struct peer *p);
+
+/* Starts the peer's script and runs the loop until the client reported `closed` (2 s at most: a hang is
+ * a failed check). Returns whether it closed. */
+bool peer_conn_run(struct peer_conn *c);
+
+/* A listening socket whose first connection gets a scripted peer (the script adds its steps, then the
+ * peer starts); later connections are closed. For clients that connect by address. */
+struct peer_server {
+    int lfd;
+    struct event *acc;
+    struct peer peer;
+    bool accepted;
+    void (*script)(struct peer *p);
+};
+
+/* Serves on `lfd` (bound; listened on here). */
+void peer_server_start(struct peer_server *s, struct event_base *base, int lfd, void (*script)(struct peer *p));
+
+/* Frees the peer, if any, and closes the listener. */
+void peer_server_stop(struct peer_server *s);
+
 /* ---- the loop ---- */
 
 /* Runs the loop until *done or `limit_us` passed; a guard timer makes a hang a failed test. */
