@@ -137,3 +137,21 @@ struct schedule *soak_schedule(const char *text, const char *name)
     CHECK_MSG(s != NULL, "%s", e.msg);
     return s;
 }
+
+void soak_trial(struct soak_tally *t, struct trial_env *env, const struct schedule *s, unsigned k,
+                uint64_t deadline_us)
+{
+    struct trial_options opt = {.deadline_us = deadline_us};
+    struct trial_result r;
+    struct err e = {{0}};
+    t->trials++;
+    int rc = trial_run(env, s, &opt, &r, &e);
+    if (rc != 0) {
+        if (t->errors++ < 3)
+            CHECK_MSG(rc == 0, "trial %u (%s): %s", t->trials, s->name, e.msg);
+    } else {
+        t->ran[k]++;
+        t->got[k][r.verdict]++;
+    }
+    trial_result_clear(&r);
+}

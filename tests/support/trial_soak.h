@@ -5,7 +5,10 @@
 #ifndef QMPRACE_TEST_TRIAL_SOAK_H
 #define QMPRACE_TEST_TRIAL_SOAK_H
 
+#include <stdint.h>
+
 #include "schedule.h"
+#include "trial.h"
 
 struct soak_snap {
     long fds, threads, children, zombies;
@@ -31,5 +34,20 @@ void soak_exact_heap(char **argv);
 
 /* Parses `text` (a schedule) or fails the test (NULL). */
 struct schedule *soak_schedule(const char *text, const char *name);
+
+/* The soaks mix three kinds of schedule (one meant to crash, one to pass, one to hang) and count the
+ * verdicts of each kind. */
+#define SOAK_KINDS 3
+struct soak_tally {
+    unsigned trials;                            /* run so far */
+    unsigned ran[SOAK_KINDS];                   /* that returned a verdict, by kind */
+    unsigned got[SOAK_KINDS][VERDICT_HANG + 1]; /* the verdicts, by kind */
+    unsigned errors;                            /* that did not return one */
+};
+
+/* Runs one trial of `s`, a schedule of kind `k`, with `deadline_us` (0: the default), and counts what it
+ * came to in `t`; of the trials that return an error, the first three are failed checks saying why. */
+void soak_trial(struct soak_tally *t, struct trial_env *env, const struct schedule *s, unsigned k,
+                uint64_t deadline_us);
 
 #endif
