@@ -35,6 +35,7 @@
 #include "mono.h"
 #include "units.h"
 #include "vocab.h"
+#include "wire.h"
 
 #define READ_MAX PROXY_READ_MAX
 #define READ_ROUNDS 4              /* reads per readiness callback, so one busy channel cannot starve others */
@@ -47,18 +48,13 @@
 #define LINGER_US 2000000u
 #define ACCEPT_PAUSE_US 10000u /* after a failed accept (EMFILE...): pause instead of spinning */
 
-#define QEVM_MAGIC 0x5145564du    /* QEMU_VM_FILE_MAGIC, the main stream's first word */
-#define MULTIFD_MAGIC 0x11223344u /* MultiFDInit_t.magic */
-#define MULTIFD_ID_AT 24          /* offset of MultiFDInit_t.id */
-#define HDR_NEED (MULTIFD_ID_AT + 1)
-
 struct chan {
     struct proxy *p;
     struct chan *next_dead;
     unsigned index;
     int id;       /* CHAN_MAIN, multifd N, or PROXY_CH_UNKNOWN */
     bool decided; /* id is final (possibly unknown for good) */
-    uint8_t hdr[HDR_NEED];
+    uint8_t hdr[WIRE_IDENTIFY_LEN];
     size_t hdr_len;
     uint64_t bytes;
     bool open;          /* faults hit it; `ended` not reported yet */
@@ -309,21 +305,17 @@ static int pass_on(struct evbuffer *pending, int fd, bool ready, const uint8_t *
 /* Reads the channel's identity from its first bytes. Returns true when it just became known. */
 static bool identify(struct chan *c, const uint8_t *d, size_t n)
 {
-    size_t take = HDR_NEED - c->hdr_len;
+    size_t take = WIRE_IDENTIFY_LEN - c->hdr_len;
     if (take > n)
         take = n;
     memcpy(c->hdr + c->hdr_len, d, take);
     c->hdr_len += take;
-    if (c->hdr_len < 4)
+    int chan;
+    int known = wire_identify(c->hdr, c->hdr_len, &chan);
+    if (known == 0)
         return false;
-    uint32_t magic = (uint32_t)c->hdr[0] << 24 | (uint32_t)c->hdr[1] << 16 | (uint32_t)c->hdr[2] << 8 | c->hdr[3];
-    if (magic == QEVM_MAGIC) {
-        c->id = CHAN_MAIN;
-    } else if (magic == MULTIFD_MAGIC) {
-        if (c->hdr_len < HDR_NEED)
-            return false;
-        c->id = c->hdr[MULTIFD_ID_AT];
-    }
+    if (known > 0)
+        c->id = chan;
     c->decided = true;
     return c->id != PROXY_CH_UNKNOWN;
 }

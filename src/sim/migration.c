@@ -28,7 +28,7 @@ static void notice_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->lm_thr, ACT_LM_NOTICE);
+    sim_thread_post(&v->lm_thr, WORK_LM_NOTICE);
 }
 
 static void mainerr_cb(evutil_socket_t fd, short what, void *arg)
@@ -36,7 +36,7 @@ static void mainerr_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->lm_thr, ACT_LM_MAINERR);
+    sim_thread_post(&v->lm_thr, WORK_LM_MAINERR);
 }
 
 static void bh_cb(evutil_socket_t fd, short what, void *arg)
@@ -44,7 +44,7 @@ static void bh_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->main_thr, ACT_CLEANUP);
+    sim_thread_post(&v->main_thr, WORK_CLEANUP);
 }
 
 int sim_mig_init(struct sim_vmm *v)
@@ -233,7 +233,7 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
     if (sim_chan_connect(&m->main, &ce) < 0) {
         m->main.state = CH_CONNECTED;
         m->main.connect_err = ENOMEM;
-        sim_thread_post(&v->main_thr, ACT_CONNECT);
+        sim_thread_post(&v->main_thr, WORK_CONNECT);
     }
     return 0;
 }
@@ -242,13 +242,8 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
 
 static void multifd_init_packet(struct sim_chan *c)
 {
-    /* MultiFDInit_t, packed: magic, version (big endian), uuid, id, then unused bytes. */
-    uint8_t *h = c->head;
-    memset(h, 0, 64);
-    h[0] = 0x11, h[1] = 0x22, h[2] = 0x33, h[3] = 0x44;
-    h[7] = 1;
-    h[24] = (uint8_t)c->index;
-    c->head_len = 64;
+    /* multifd_send_initial_packet(): MultiFDInit_t with a zero uuid (no -uuid on the command line). */
+    c->head_len = wire_multifd_init(c->head, (uint8_t)c->index, NULL);
     c->head_off = 0;
 }
 
@@ -271,7 +266,7 @@ static void multifd_setup(struct sim_vmm *v)
         if (!c->thr.kick || sim_chan_connect(c, &ce) < 0) {
             c->state = CH_CONNECTED;
             c->connect_err = ENOMEM;
-            sim_thread_post(&v->main_thr, ACT_CONNECT);
+            sim_thread_post(&v->main_thr, WORK_CONNECT);
         }
     }
 }
@@ -302,7 +297,7 @@ static void main_connected(struct sim_vmm *v)
     m->expected_downtime = v->params[PARAM_DOWNTIME_LIMIT];
     if (sim_multifd_on(v))
         multifd_setup(v);
-    sim_thread_post(&v->lm_thr, ACT_LM_START);
+    sim_thread_post(&v->lm_thr, WORK_LM_START);
 }
 
 static void multifd_connected(struct sim_vmm *v, struct sim_chan *c)
@@ -313,7 +308,7 @@ static void multifd_connected(struct sim_vmm *v, struct sim_chan *c)
         sim_chan_close(c, true);
         c->state = CH_FAILED;
         c->quit = true;
-        sim_thread_post(&v->lm_thr, ACT_LM_FEED);
+        sim_thread_post(&v->lm_thr, WORK_LM_FEED);
         return;
     }
     /* multifd_channel_connect(): yank function, then the thread multifdsend_N. */
@@ -407,9 +402,7 @@ void sim_mig_lm_start(struct sim_vmm *v)
         return;
     m->lm = LM_SETUP;
     /* qemu_savevm_state_header(): QEMU_VM_FILE_MAGIC "QEVM", QEMU_VM_FILE_VERSION 3 */
-    static const uint8_t qevm[8] = {0x51, 0x45, 0x56, 0x4d, 0, 0, 0, 3};
-    memcpy(m->main.head, qevm, sizeof qevm);
-    m->main.head_len = sizeof qevm;
+    m->main.head_len = wire_main_header(m->main.head);
     m->main.head_off = 0;
     sim_chan_arm(&m->main);
     if (v->status != MIG_SETUP) { /* cancelled before the thread ran */
@@ -508,7 +501,7 @@ static void feed_multifd(struct sim_vmm *v)
     struct sim_mig *m = &v->mig;
     while (m->pages_done < m->pages_total) {
         if (m->mf_exiting)
-            return; /* multifd_send_pages() fails; the error is noticed later (ACT_LM_NOTICE) */
+            return; /* multifd_send_pages() fails; the error is noticed later (WORK_LM_NOTICE) */
         bool any_free = false;
         for (int i = 0; i < m->created && !any_free; i++)
             any_free = m->mf[i].up && !m->mf[i].job && !m->mf[i].quit;
@@ -639,7 +632,7 @@ void sim_mig_terminate(struct sim_vmm *v, const struct sim_thread *t, const char
         c->quit = true;
         sim_chan_shutdown(c);
         if (c->running)
-            sim_thread_post(&c->thr, ACT_MF_QUIT);
+            sim_thread_post(&c->thr, WORK_MF_QUIT);
     }
 }
 
@@ -648,7 +641,7 @@ static void thread_exited(struct sim_chan *c)
     struct sim_vmm *v = c->v;
     c->running = false;
     if (v->mig.join_wait)
-        sim_thread_post(&v->main_thr, ACT_CLEANUP_JOIN);
+        sim_thread_post(&v->main_thr, WORK_CLEANUP_JOIN);
 }
 
 /* multifdsend_N: woken with quit set: an idle thread exits; a busy one fails its next write. */
@@ -668,7 +661,7 @@ void sim_mig_chan_done(struct sim_chan *c)
 {
     struct sim_vmm *v = c->v;
     if (c->index < 0) {
-        sim_thread_post(&v->lm_thr, ACT_LM_FEED);
+        sim_thread_post(&v->lm_thr, WORK_LM_FEED);
         return;
     }
     if (!c->up)
@@ -680,7 +673,7 @@ void sim_mig_chan_done(struct sim_chan *c)
             thread_exited(c);
         return;
     }
-    sim_thread_post(&v->lm_thr, ACT_LM_FEED); /* channels_ready */
+    sim_thread_post(&v->lm_thr, WORK_LM_FEED); /* channels_ready */
 }
 
 /* Owner thread: a write failed with `err`. */
@@ -691,7 +684,7 @@ void sim_mig_chan_error(struct sim_chan *c, int err)
     if (c->index < 0) { /* live_migration's own write on the main stream */
         m->file_error = true;
         if (v->status == MIG_CANCELLING || v->status == MIG_CANCELLED)
-            return; /* our own shutdown; the cancel is noticed by ACT_LM_NOTICE */
+            return; /* our own shutdown; the cancel is noticed by WORK_LM_NOTICE */
         sim_set_error(v, "Unable to write to socket: %s", strerror(err));
         if (m->mf) {
             sim_mig_arm_notice(v);

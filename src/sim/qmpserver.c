@@ -267,7 +267,7 @@ void sim_qmp_dispatch(struct sim_vmm *v)
 {
     for (int budget = 64; budget > 0 && v->req_head; budget--) {
         if (v->main_thr.held || v->main_blocked) {
-            sim_thread_post(&v->main_thr, ACT_DISPATCH);
+            sim_thread_post(&v->main_thr, WORK_DISPATCH);
             return;
         }
         struct sim_req *r = v->req_head;
@@ -299,7 +299,7 @@ void sim_qmp_dispatch(struct sim_vmm *v)
         }
     }
     if (v->req_head)
-        sim_thread_post(&v->main_thr, ACT_DISPATCH);
+        sim_thread_post(&v->main_thr, WORK_DISPATCH);
 }
 
 static int enqueue(struct sim_mon *m, json_object *obj, const char *error)
@@ -375,7 +375,7 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
                 event_del(m->rev);
             }
             if (v->req_head)
-                sim_thread_post(&v->main_thr, ACT_DISPATCH);
+                sim_thread_post(&v->main_thr, WORK_DISPATCH);
         }
     }
     mon_release(m);

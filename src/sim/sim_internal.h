@@ -17,6 +17,7 @@
 #include "jsonstream.h"
 #include "sim.h"
 #include "vocab.h"
+#include "wire.h"
 
 struct sim_model {
     const char *name;
@@ -48,17 +49,17 @@ struct sim_model {
 #define SIM_ERR_ACTIVE "There's a migration process in progress"
 
 /* Work a modeled thread does; queued while the thread is held, run in order when it runs again. */
-enum sim_act {
-    ACT_DISPATCH = 1, /* main: run queued QMP requests */
-    ACT_CONNECT,      /* main: handle finished channel connects */
-    ACT_CLEANUP,      /* main: the cleanup bottom half */
-    ACT_CLEANUP_JOIN, /* main: cleanup waits for multifd threads to exit */
-    ACT_LM_START,     /* live_migration: thread start */
-    ACT_LM_FEED,      /* live_migration: hand pages to multifd channels, check progress */
-    ACT_LM_NOTICE,    /* live_migration: notices the stream error (or a cancel) */
-    ACT_LM_MAINERR,   /* live_migration: leaves its loop after a main-stream error */
-    ACT_WRITE,        /* channel owner: the socket is writable */
-    ACT_MF_QUIT,      /* multifdsend_N: told to quit */
+enum sim_work {
+    WORK_DISPATCH = 1, /* main: run queued QMP requests */
+    WORK_CONNECT,      /* main: handle finished channel connects */
+    WORK_CLEANUP,      /* main: the cleanup bottom half */
+    WORK_CLEANUP_JOIN, /* main: cleanup waits for multifd threads to exit */
+    WORK_LM_START,     /* live_migration: thread start */
+    WORK_LM_FEED,      /* live_migration: hand pages to multifd channels, check progress */
+    WORK_LM_NOTICE,    /* live_migration: notices the stream error (or a cancel) */
+    WORK_LM_MAINERR,   /* live_migration: leaves its loop after a main-stream error */
+    WORK_WRITE,        /* channel owner: the socket is writable */
+    WORK_MF_QUIT,      /* multifdsend_N: told to quit */
 };
 
 #define SIM_THREAD_QUEUE 8
@@ -102,7 +103,7 @@ struct sim_chan {
     bool errored;    /* a write failed */
     bool up;         /* multifd: initial packet written (ready for jobs) */
     bool job;        /* multifd: a packet is being written */
-    uint8_t head[64];
+    uint8_t head[WIRE_MULTIFD_INIT_LEN]; /* the first bytes: the main header or MultiFDInit_t */
     size_t head_len, head_off;
     uint64_t data_left; /* payload bytes still to write for the current job */
     uint64_t sent;
@@ -212,7 +213,7 @@ int sim_cur_channels(const struct sim_vmm *v);
 void sim_thread_init(struct sim_thread *t, struct sim_vmm *v, enum thread_kind kind, int index);
 void sim_thread_fini(struct sim_thread *t, bool report_release);
 bool sim_thread_runnable(const struct sim_thread *t);
-void sim_thread_post(struct sim_thread *t, enum sim_act act);
+void sim_thread_post(struct sim_thread *t, enum sim_work work);
 /* Drops queued work (and a hold, silently, with `drop_hold`): for a thread that is gone. */
 void sim_thread_clear(struct sim_thread *t, bool drop_hold);
 /* A new thread under the same name: a hold on the old one is released (and reported). */

@@ -65,7 +65,7 @@ static void chan_cb(evutil_socket_t fd, short what, void *arg)
         c->state = CH_CONNECTED;
         c->connect_err = err;
         /* QEMU completes connects on the main loop (qio_task callbacks). */
-        sim_thread_post(&v->main_thr, ACT_CONNECT);
+        sim_thread_post(&v->main_thr, WORK_CONNECT);
         return;
     }
     if (c->state != CH_UP) {
@@ -75,7 +75,7 @@ static void chan_cb(evutil_socket_t fd, short what, void *arg)
     struct sim_thread *t = sim_chan_owner(c);
     if (!sim_thread_runnable(t)) {
         disarm(c);
-        sim_thread_post(t, ACT_WRITE);
+        sim_thread_post(t, WORK_WRITE);
         return;
     }
     sim_chan_pump(c);
@@ -92,12 +92,12 @@ void sim_chan_init(struct sim_chan *c, struct sim_vmm *v, int index)
         sim_thread_init(&c->thr, v, THR_MULTIFDSEND, index);
 }
 
-/* Connect results, good or bad, reach main through ACT_CONNECT, never from inside this call. */
+/* Connect results, good or bad, reach main through WORK_CONNECT, never from inside this call. */
 static void connect_result(struct sim_chan *c, int err)
 {
     c->state = CH_CONNECTED;
     c->connect_err = err;
-    sim_thread_post(&c->v->main_thr, ACT_CONNECT);
+    sim_thread_post(&c->v->main_thr, WORK_CONNECT);
 }
 
 int sim_chan_connect(struct sim_chan *c, struct err *e)

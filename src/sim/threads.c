@@ -9,40 +9,40 @@
 #include "mono.h"
 #include "sim_internal.h"
 
-static void run(struct sim_vmm *v, struct sim_thread *t, enum sim_act act)
+static void run(struct sim_vmm *v, struct sim_thread *t, enum sim_work work)
 {
-    switch (act) {
-    case ACT_DISPATCH:
+    switch (work) {
+    case WORK_DISPATCH:
         sim_qmp_dispatch(v);
         break;
-    case ACT_CONNECT:
+    case WORK_CONNECT:
         sim_mig_connect_done(v);
         break;
-    case ACT_CLEANUP:
+    case WORK_CLEANUP:
         sim_cleanup_bh(v);
         break;
-    case ACT_CLEANUP_JOIN:
+    case WORK_CLEANUP_JOIN:
         sim_cleanup_join(v);
         break;
-    case ACT_LM_START:
+    case WORK_LM_START:
         sim_mig_lm_start(v);
         break;
-    case ACT_LM_FEED:
+    case WORK_LM_FEED:
         sim_mig_lm_feed(v);
         break;
-    case ACT_LM_NOTICE:
+    case WORK_LM_NOTICE:
         sim_mig_lm_notice(v);
         break;
-    case ACT_LM_MAINERR:
+    case WORK_LM_MAINERR:
         sim_mig_lm_mainerr(v);
         break;
-    case ACT_WRITE:
+    case WORK_WRITE:
         if (t->kind == THR_LIVE_MIGRATION)
             sim_chan_pump(&v->mig.main);
         else if (v->mig.mf && t->index < v->mig.created)
             sim_chan_pump(&v->mig.mf[t->index]);
         break;
-    case ACT_MF_QUIT:
+    case WORK_MF_QUIT:
         if (v->mig.mf && t->index < v->mig.created)
             sim_mig_mf_quit(&v->mig.mf[t->index]);
         break;
@@ -56,11 +56,11 @@ static void pop(struct sim_thread *t, int i)
 }
 
 /* While main is blocked joining multifd threads, only the join itself may go on. */
-static int next_action(struct sim_thread *t)
+static int next_work(struct sim_thread *t)
 {
     if (t->kind == THR_MAIN && t->v->main_blocked) {
         for (int i = 0; i < t->nqueue; i++)
-            if (t->queue[i] == ACT_CLEANUP_JOIN)
+            if (t->queue[i] == WORK_CLEANUP_JOIN)
                 return i;
         return -1;
     }
@@ -73,18 +73,18 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct sim_thread *t = arg;
     struct sim_vmm *v = t->v;
-    /* Each action runs at most once per queue entry and the queue is small, so this is bounded. */
+    /* Each work item runs at most once per queue entry and the queue is small, so this is bounded. */
     for (int budget = 2 * SIM_THREAD_QUEUE; budget > 0 && !t->held; budget--) {
-        int i = next_action(t);
+        int i = next_work(t);
         if (i < 0)
             return;
-        enum sim_act act = t->queue[i];
+        enum sim_work work = t->queue[i];
         pop(t, i);
-        run(v, t, act);
+        run(v, t, work);
         if (v->dead)
             return;
     }
-    if (!t->held && next_action(t) >= 0)
+    if (!t->held && next_work(t) >= 0)
         event_active(t->kick, 0, 0);
 }
 
@@ -168,16 +168,16 @@ bool sim_thread_runnable(const struct sim_thread *t)
     return !t->held && t->nqueue == 0 && !(t->kind == THR_MAIN && t->v->main_blocked);
 }
 
-void sim_thread_post(struct sim_thread *t, enum sim_act act)
+void sim_thread_post(struct sim_thread *t, enum sim_work work)
 {
     if (!t->kick || t->v->dead)
         return;
     for (int i = 0; i < t->nqueue; i++)
-        if (t->queue[i] == act)
+        if (t->queue[i] == work)
             return; /* already due: one run covers both */
     if (t->nqueue == SIM_THREAD_QUEUE)
-        return; /* cannot happen: fewer distinct actions than slots */
-    t->queue[t->nqueue++] = (uint8_t)act;
+        return; /* cannot happen: fewer kinds of work than slots */
+    t->queue[t->nqueue++] = (uint8_t)work;
     if (!t->held)
         event_active(t->kick, 0, 0);
 }

@@ -5,20 +5,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
 #include "net_peer.h"
 
-#define NSRC 3
-
-
-static bool sink_idle(void *arg)
-{
-    return sink_open(((struct net_world *)arg)->s) == 0;
-}
-
-static bool one_failed(void *arg)
-{
-    return ((struct net_src *)arg)->err != 0;
-}
+#define NSRC NET_RIG_SRC
 
 static bool identified_one(void *arg)
 {
@@ -32,10 +22,8 @@ struct action {
     unsigned calls;
 };
 
-static void act(struct net_log *l, unsigned index, uint64_t chan_total, uint64_t all_total)
+static void act(struct net_log *l, uint64_t all_total)
 {
-    (void)index;
-    (void)chan_total;
     struct action *a = l->user;
     if (all_total < (512u << 10) || !*a->pp)
         return;
@@ -51,93 +39,78 @@ static void act(struct net_log *l, unsigned index, uint64_t chan_total, uint64_t
 int main(void)
 {
     alarm(30);
-    int fds_start = net_fd_count();
-    int inheritable = net_fds_inheritable();
-    struct event_base *base = net_base_new();
-    struct sink *s;
-    struct proxy *p;
-    struct net_log log;
-    unsigned port;
-    if (!net_rig_open(base, &log, &s, &p, &port)) {
-        CHECK(0);
+    int fds_start = fds_count();
+    int inheritable = fds_inheritable();
+    struct net_rig r;
+    if (!net_rig_open(&r))
         return check_exit();
-    }
-    int fds_idle = net_fd_count();
-
-    uint8_t hdr[NSRC][64];
-    size_t hlen[NSRC] = {net_hdr_main(hdr[0]), net_hdr_multifd(hdr[1], 0), net_hdr_multifd(hdr[2], 1)};
-    struct net_src src[NSRC];
-    struct net_world w = {p, s, src, NSRC, 0};
-    for (int i = 0; i < NSRC; i++) {
-        CHECK_INT(net_src_open(&src[i], base, port, hdr[i], hlen[i], 1u << 20), 0);
-        w.sink_want += 1u << 20;
-    }
-    CHECK(net_run_until(base, net_all_sent_and_sunk, &w, 5000));
-    CHECK_INT(proxy_channel_count(p), NSRC);
-    CHECK(net_fd_count() > fds_idle);
-    CHECK_INT(net_fds_inheritable(), inheritable); /* every socket of proxy and sink is close-on-exec */
+    int fds_idle = fds_count();
+    CHECK(net_rig_start(&r, 1u << 20));
+    struct net_src *src = r.src; /* main, multifd0, multifd1 */
+    CHECK_INT(proxy_channel_count(r.p), NSRC);
+    CHECK(fds_count() > fds_idle);
+    CHECK_INT(fds_inheritable(), inheritable); /* every socket of proxy and sink is close-on-exec */
 
     /* --- drop from outside --- */
-    unsigned ended0 = log.ended, bytes0 = log.bytes_calls;
-    proxy_drop_all(p);
-    CHECK_INT(proxy_channel_count(p), 0);
-    CHECK_INT(proxy_total_bytes(p), 0);
-    CHECK(!proxy_channel_open(p, 0));
-    CHECK_INT(proxy_channel_bytes(p, 0), 0);
-    CHECK_INT(log.ended, ended0); /* no hooks from drop_all */
+    unsigned ended0 = r.log.ended, bytes0 = r.log.bytes_calls;
+    proxy_drop_all(r.p);
+    CHECK_INT(proxy_channel_count(r.p), 0);
+    CHECK_INT(proxy_total_bytes(r.p), 0);
+    CHECK(!proxy_channel_open(r.p, 0));
+    CHECK_INT(proxy_channel_bytes(r.p, 0), 0);
+    CHECK_INT(r.log.ended, ended0); /* no hooks from drop_all */
     for (int i = 0; i < NSRC; i++) {
         CHECK(net_poll_in(src[i].fd, 2000));
         CHECK_INT(net_send_errno(src[i].fd), ECONNRESET);
         net_src_close(&src[i]);
     }
-    CHECK(net_run_until(base, sink_idle, &w, 2000));
-    CHECK_INT(net_fd_count(), fds_idle);
-    CHECK_INT(log.bytes_calls, bytes0);
+    CHECK(net_wait_sink_open(r.base, r.s, 0, 2000));
+    CHECK_INT(fds_count(), fds_idle);
+    CHECK_INT(r.log.bytes_calls, bytes0);
 
     /* numbering restarts: the next connection is channel 0 again */
-    net_log_hooks(&log); /* starts the log afresh; the proxy still writes into it */
-    CHECK_INT(net_src_open(&src[0], base, port, hdr[1], hlen[1], 64), 0);
-    CHECK(net_run_until(base, identified_one, &log, 2000));
-    CHECK_INT(log.opened, 1);
-    CHECK_INT(log.opened_idx[0], 0);
-    CHECK_INT(log.id[0], 0);
-    CHECK_INT(proxy_channel_count(p), 1);
-    CHECK_INT(proxy_channel_bytes(p, 0), 64);
-    CHECK_INT(proxy_total_bytes(p), 64);
+    net_log_reset(&r.log); /* the proxy still writes into it */
+    CHECK_INT(net_src_open_chan(&src[0], r.base, r.port, 0, 64), 0);
+    CHECK(net_run_until(r.base, identified_one, &r.log, 2000));
+    CHECK_INT(r.log.opened, 1);
+    CHECK_INT(r.log.opened_idx[0], 0);
+    CHECK_INT(r.log.id[0], 0);
+    CHECK_INT(proxy_channel_count(r.p), 1);
+    CHECK_INT(proxy_channel_bytes(r.p, 0), 64);
+    CHECK_INT(proxy_total_bytes(r.p), 64);
 
     /* --- drop from inside the bytes hook --- */
-    struct action a = {.pp = &p};
-    log.on_bytes = act;
-    log.user = &a;
+    struct action a = {.pp = &r.p};
+    r.log.on_bytes = act;
+    r.log.user = &a;
     /* more than the kernel buffers on both sides hold, so the source is still sending when the RST comes */
     net_src_more(&src[0], 64u << 20);
-    CHECK(net_run_until(base, one_failed, &src[0], 3000));
+    CHECK(net_run_until(r.base, net_src_failed, &src[0], 3000));
     CHECK_INT(src[0].err, ECONNRESET);
     CHECK_INT(a.calls, 1);
-    CHECK_INT(proxy_channel_count(p), 0);
-    CHECK_INT(log.ended, 0);
+    CHECK_INT(proxy_channel_count(r.p), 0);
+    CHECK_INT(r.log.ended, 0);
     net_src_close(&src[0]);
-    CHECK(net_run_until(base, sink_idle, &w, 2000));
-    CHECK_INT(net_fd_count(), fds_idle);
+    CHECK(net_wait_sink_open(r.base, r.s, 0, 2000));
+    CHECK_INT(fds_count(), fds_idle);
 
     /* --- proxy_free from inside the bytes hook --- */
-    a = (struct action){.pp = &p, .free_it = true};
+    a = (struct action){.pp = &r.p, .free_it = true};
     for (int i = 0; i < 2; i++)
-        CHECK_INT(net_src_open(&src[i], base, port, hdr[i], hlen[i], 4u << 20), 0);
-    CHECK(net_run_until(base, one_failed, &src[0], 3000));
-    CHECK(net_run_until(base, one_failed, &src[1], 3000));
-    CHECK(p == NULL);
+        CHECK_INT(net_src_open_chan(&src[i], r.base, r.port, net_rig_chan[i], 4u << 20), 0);
+    CHECK(net_run_until(r.base, net_src_failed, &src[0], 3000));
+    CHECK(net_run_until(r.base, net_src_failed, &src[1], 3000));
+    CHECK(r.p == NULL);
     CHECK_INT(a.calls, 1);
     CHECK_INT(src[0].err, ECONNRESET);
     CHECK_INT(src[1].err, ECONNRESET);
-    CHECK_INT(log.ended, 0);
+    CHECK_INT(r.log.ended, 0);
     for (int i = 0; i < 2; i++)
         net_src_close(&src[i]);
-    CHECK(net_run_until(base, sink_idle, &w, 2000));
-    CHECK_INT(net_fd_count(), fds_idle - 1); /* the proxy's listener is gone too */
+    CHECK(net_wait_sink_open(r.base, r.s, 0, 2000));
+    CHECK_INT(fds_count(), fds_idle - 1); /* the proxy's listener is gone too */
 
-    sink_free(s);
-    event_base_free(base);
-    CHECK_INT(net_fd_count(), fds_start);
+    net_rig_close(&r);
+    CHECK_INT(fds_count(), fds_start);
     return check_exit();
 }

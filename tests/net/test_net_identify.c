@@ -5,32 +5,14 @@
 
 #include "check.h"
 #include "net_peer.h"
-
-struct want_bytes {
-    struct proxy *p;
-    unsigned index;
-    uint64_t n;
-};
-
-static bool has_bytes(void *arg)
-{
-    struct want_bytes *w = arg;
-    return proxy_channel_bytes(w->p, w->index) >= w->n;
-}
-
-static bool has_channels(void *arg)
-{
-    struct want_bytes *w = arg;
-    return proxy_channel_count(w->p) >= w->n;
-}
+#include "sockets.h"
 
 /* Opens a connection and waits until the proxy has numbered it. */
 static int connect_next(struct event_base *base, struct proxy *p, unsigned port)
 {
-    int fd = net_connect(port);
-    struct want_bytes w = {p, 0, proxy_channel_count(p) + 1};
-    CHECK_MSG(fd >= 0 && net_run_until(base, has_channels, &w, 2000), "proxy did not accept connection %u",
-              (unsigned)w.n);
+    int fd = sock_connect(port);
+    unsigned n = proxy_channel_count(p) + 1;
+    CHECK_MSG(fd >= 0 && net_wait_channels(base, p, n, 2000), "proxy did not accept connection %u", n);
     return fd;
 }
 
@@ -41,8 +23,7 @@ static void trickle(struct event_base *base, struct proxy *p, struct net_log *lo
 {
     for (size_t k = 1; k <= len; k++) {
         CHECK_INT(send(fd, hdr + k - 1, 1, MSG_NOSIGNAL), 1);
-        struct want_bytes w = {p, index, k};
-        if (!net_run_until(base, has_bytes, &w, 2000)) {
+        if (!net_wait_channel_bytes(base, p, index, k, 2000)) {
             CHECK_MSG(0, "proxy did not read byte %zu of channel %u", k, index);
             return;
         }
@@ -58,17 +39,10 @@ static void trickle(struct event_base *base, struct proxy *p, struct net_log *lo
 int main(void)
 {
     alarm(30);
-    struct event_base *base = net_base_new();
-    struct err e = {{0}};
-    struct sink *s;
-    struct proxy *p;
-    struct net_log log;
-    unsigned port;
-    if (!net_rig_open(base, &log, &s, &p, &port)) {
-        CHECK(0);
+    struct net_rig r;
+    if (!net_rig_open(&r))
         return check_exit();
-    }
-    CHECK(strncmp(proxy_uri(p), "tcp:127.0.0.1:", 14) == 0 && port > 0);
+    CHECK(strncmp(proxy_uri(r.p), "tcp:127.0.0.1:", 14) == 0 && r.port > 0);
 
     uint8_t main_hdr[64], mf1[64], mf0[64];
     size_t main_len = net_hdr_main(main_hdr);
@@ -76,62 +50,58 @@ int main(void)
     net_hdr_multifd(mf0, 0);
 
     /* index 0: the main stream, byte by byte: known once the 4 magic bytes are in */
-    int fd_main = connect_next(base, p, port);
-    trickle(base, p, &log, fd_main, 0, main_hdr, main_len, 4, CHAN_MAIN);
+    int fd_main = connect_next(r.base, r.p, r.port);
+    trickle(r.base, r.p, &r.log, fd_main, 0, main_hdr, main_len, 4, CHAN_MAIN);
 
     /* index 1: multifd channel 1, byte by byte: the id sits at byte 24, so unknown until 25 bytes */
-    int fd_a = connect_next(base, p, port);
-    trickle(base, p, &log, fd_a, 1, mf1, 64, 25, 1);
+    int fd_a = connect_next(r.base, r.p, r.port);
+    trickle(r.base, r.p, &r.log, fd_a, 1, mf1, 64, 25, 1);
 
     /* index 2: multifd channel 0, connected after channel 1, header in one piece */
-    int fd_b = connect_next(base, p, port);
+    int fd_b = connect_next(r.base, r.p, r.port);
     CHECK_INT(send(fd_b, mf0, 64, MSG_NOSIGNAL), 64);
-    struct want_bytes w = {p, 2, 64};
-    CHECK(net_run_until(base, has_bytes, &w, 2000));
-    CHECK_INT(proxy_channel_id(p, 2), 0);
-    CHECK_INT(log.id[2], 0);
+    CHECK(net_wait_channel_bytes(r.base, r.p, 2, 64, 2000));
+    CHECK_INT(proxy_channel_id(r.p, 2), 0);
+    CHECK_INT(r.log.id[2], 0);
 
     /* index 3: not QEMU at all: stays unknown for good, and no `identified` hook */
-    int fd_x = connect_next(base, p, port);
+    int fd_x = connect_next(r.base, r.p, r.port);
     const char *junk = "GET / HTTP/1.1\r\nHost: x\r\n\r\n0123456789";
     CHECK_INT(send(fd_x, junk, strlen(junk), MSG_NOSIGNAL), (long long)strlen(junk));
-    w = (struct want_bytes){p, 3, strlen(junk)};
-    CHECK(net_run_until(base, has_bytes, &w, 2000));
-    CHECK_INT(proxy_channel_id(p, 3), PROXY_CH_UNKNOWN);
+    CHECK(net_wait_channel_bytes(r.base, r.p, 3, strlen(junk), 2000));
+    CHECK_INT(proxy_channel_id(r.p, 3), PROXY_CH_UNKNOWN);
 
     /* index 4: multifd magic, but the packet stops before the id: not known yet */
-    int fd_y = connect_next(base, p, port);
+    int fd_y = connect_next(r.base, r.p, r.port);
     CHECK_INT(send(fd_y, mf1, 20, MSG_NOSIGNAL), 20);
-    w = (struct want_bytes){p, 4, 20};
-    CHECK(net_run_until(base, has_bytes, &w, 2000));
-    CHECK_INT(proxy_channel_id(p, 4), PROXY_CH_UNKNOWN);
+    CHECK(net_wait_channel_bytes(r.base, r.p, 4, 20, 2000));
+    CHECK_INT(proxy_channel_id(r.p, 4), PROXY_CH_UNKNOWN);
 
-    CHECK_INT(log.identified, 3);
-    CHECK_INT(log.opened, 5);
+    CHECK_INT(r.log.identified, 3);
+    CHECK_INT(r.log.opened, 5);
     for (int i = 0; i < 5; i++)
-        CHECK_INT(log.opened_idx[i], i);
-    CHECK_INT(proxy_channel_count(p), 5);
-    CHECK(!log.bad_order);
-    CHECK_INT(proxy_total_bytes(p), main_len + 64 + 64 + strlen(junk) + 20);
+        CHECK_INT(r.log.opened_idx[i], i);
+    CHECK_INT(proxy_channel_count(r.p), 5);
+    CHECK(!r.log.bad_order);
+    CHECK_INT(proxy_total_bytes(r.p), main_len + 64 + 64 + strlen(junk) + 20);
 
     /* `multifd1` is the channel whose header said 1 (index 1), `multifd0` the one that said 0 (index 2) */
-    CHECK_INT(proxy_reset(p, 1, &e), 1);
-    CHECK(!proxy_channel_open(p, 1));
-    CHECK(proxy_channel_open(p, 2));
-    CHECK_STR(log.why[1], "reset by proxy");
-    CHECK_INT(proxy_reset(p, 0, &e), 1);
-    CHECK(!proxy_channel_open(p, 2));
-    CHECK(proxy_channel_open(p, 0) && proxy_channel_open(p, 3) && proxy_channel_open(p, 4));
-    CHECK_INT(proxy_reset(p, 7, &e), 0);
+    struct err e = {{0}};
+    CHECK_INT(proxy_reset(r.p, 1, &e), 1);
+    CHECK(!proxy_channel_open(r.p, 1));
+    CHECK(proxy_channel_open(r.p, 2));
+    CHECK_STR(r.log.why[1], "reset by proxy");
+    CHECK_INT(proxy_reset(r.p, 0, &e), 1);
+    CHECK(!proxy_channel_open(r.p, 2));
+    CHECK(proxy_channel_open(r.p, 0) && proxy_channel_open(r.p, 3) && proxy_channel_open(r.p, 4));
+    CHECK_INT(proxy_reset(r.p, 7, &e), 0);
     /* identity and counts outlive the channel until the trial ends */
-    CHECK_INT(proxy_channel_id(p, 1), 1);
-    CHECK_INT(proxy_channel_bytes(p, 1), 64);
+    CHECK_INT(proxy_channel_id(r.p, 1), 1);
+    CHECK_INT(proxy_channel_bytes(r.p, 1), 64);
 
     int fds[] = {fd_main, fd_a, fd_b, fd_x, fd_y};
     for (int i = 0; i < 5; i++)
-        net_rst_close(fds[i]);
-    proxy_free(p);
-    sink_free(s);
-    event_base_free(base);
+        sock_rst_close(fds[i]);
+    net_rig_close(&r);
     return check_exit();
 }

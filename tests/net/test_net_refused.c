@@ -4,12 +4,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
+#include "mono.h"
 #include "net_peer.h"
-
-static bool one_ended(void *arg)
-{
-    return ((struct net_log *)arg)->ended > 0;
-}
 
 /* A loopback port nobody listens on: bound, never listened, then closed. */
 static unsigned dead_port(void)
@@ -30,18 +27,13 @@ static unsigned dead_port(void)
 /* One source against a proxy whose upstream is `up`: checks the ending and what the source saw. */
 static void refused_by(struct event_base *base, const char *up)
 {
-    struct err e = {{0}};
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, up, &hooks, &e);
-    CHECK_MSG(p != NULL, "%s: %s", up, e.msg);
+    struct proxy *p = net_log_proxy(base, up, &log);
     if (!p)
         return;
-    uint8_t hdr[64];
-    size_t hlen = net_hdr_main(hdr);
     struct net_src src;
-    CHECK_INT(net_src_open(&src, base, net_port(proxy_uri(p)), hdr, hlen, 64), 0);
-    CHECK_MSG(net_run_until(base, one_ended, &log, 2000), "%s: channel did not end", up);
+    CHECK_INT(net_src_open_chan(&src, base, net_port(proxy_uri(p)), CHAN_MAIN, 64), 0);
+    CHECK_MSG(net_run_until(base, net_log_any_ended, &log, 2000), "%s: channel did not end", up);
     CHECK_INT(log.ended, 1);
     CHECK_MSG(strstr(log.why[0], "upstream refused") && strstr(log.why[0], up), "why: \"%s\"", log.why[0]);
     CHECK(!proxy_channel_open(p, 0));
@@ -57,8 +49,8 @@ static void refused_by(struct event_base *base, const char *up)
 int main(void)
 {
     alarm(30);
-    int fds_start = net_fd_count();
-    struct event_base *base = net_base_new();
+    int fds_start = fds_count();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
 
     char up[160];
@@ -123,6 +115,6 @@ int main(void)
     proxy_free(NULL);
 
     event_base_free(base);
-    CHECK_INT(net_fd_count(), fds_start);
+    CHECK_INT(fds_count(), fds_start);
     return check_exit();
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "net_peer.h"
 
 struct upstream {
@@ -39,16 +40,10 @@ static bool got_n(void *arg)
     return u->got_len >= 64 + 5;
 }
 
-static bool one_ended(void *arg)
-{
-    return ((struct net_log *)arg)->ended > 0;
-}
-
 int main(void)
 {
     alarm(30);
-    struct event_base *base = net_base_new();
-    struct err e = {{0}};
+    struct event_base *base = mono_event_base_new();
 
     char dir[80];
     CHECK(net_tmpdir(dir, sizeof dir) == 0);
@@ -65,9 +60,7 @@ int main(void)
     event_add(u.ev, NULL);
 
     struct net_log log;
-    struct proxy_hooks hooks = net_log_hooks(&log);
-    struct proxy *p = proxy_new(base, up, &hooks, &e);
-    CHECK_MSG(p != NULL, "%s", e.msg);
+    struct proxy *p = net_log_proxy(base, up, &log);
     if (!p)
         return check_exit();
 
@@ -87,7 +80,7 @@ int main(void)
     const char *answer = "return path says hi";
     CHECK_INT(send(u.fd, answer, strlen(answer), MSG_NOSIGNAL), (long long)strlen(answer));
     shutdown(u.fd, SHUT_WR);
-    CHECK(net_run_until(base, one_ended, &log, 2000));
+    CHECK(net_run_until(base, net_log_any_ended, &log, 2000));
     CHECK_STR(log.why[0], "upstream closed");
     CHECK(!proxy_channel_open(p, 0));
 

@@ -4,32 +4,15 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fds.h"
+#include "mono.h"
 #include "net_peer.h"
-
-struct world {
-    struct sink *s;
-    struct net_src *src;
-    uint64_t want;
-    unsigned open;
-};
-
-static bool counted(void *arg)
-{
-    struct world *w = arg;
-    return net_src_done(&w->src[0]) && net_src_done(&w->src[1]) && sink_bytes(w->s) >= w->want;
-}
-
-static bool open_is(void *arg)
-{
-    struct world *w = arg;
-    return sink_open(w->s) == w->open;
-}
 
 int main(void)
 {
     alarm(30);
-    int fds_start = net_fd_count();
-    struct event_base *base = net_base_new();
+    int fds_start = fds_count();
+    struct event_base *base = mono_event_base_new();
     struct err e = {{0}};
     struct sink *s = sink_new(base, &e);
     CHECK_MSG(s != NULL, "%s", e.msg);
@@ -41,18 +24,16 @@ int main(void)
     CHECK_INT(sink_bytes(s), 0);
     CHECK_INT(sink_accepted(s), 0);
     CHECK_INT(sink_open(s), 0);
-    int fds_idle = net_fd_count();
+    int fds_idle = fds_count();
 
-    uint8_t hdr[64];
-    size_t hlen = net_hdr_main(hdr);
     struct net_src src[3];
     const uint64_t size[2] = {(3u << 20) + 5, (1u << 20) + 7};
-    struct world w = {s, src, size[0] + size[1], 2};
+    uint64_t want = size[0] + size[1];
     for (int i = 0; i < 2; i++)
-        CHECK_INT(net_src_open(&src[i], base, port, hdr, hlen, size[i]), 0);
-    CHECK_MSG(net_run_until(base, counted, &w, 5000), "sink has %llu of %llu", (unsigned long long)sink_bytes(s),
-              (unsigned long long)w.want);
-    CHECK_INT(sink_bytes(s), w.want);
+        CHECK_INT(net_src_open_chan(&src[i], base, port, CHAN_MAIN, size[i]), 0);
+    CHECK_MSG(net_wait_sink_bytes(base, s, want, 5000), "sink has %llu of %llu", (unsigned long long)sink_bytes(s),
+              (unsigned long long)want);
+    CHECK_INT(sink_bytes(s), want);
     CHECK_INT(sink_accepted(s), 2);
     CHECK_INT(sink_open(s), 2);
 
@@ -63,15 +44,13 @@ int main(void)
 
     /* a peer that closes its side: the sink lets go of that connection */
     shutdown(src[1].fd, SHUT_WR);
-    w.open = 1;
-    CHECK(net_run_until(base, open_is, &w, 2000));
+    CHECK(net_wait_sink_open(base, s, 1, 2000));
 
     /* a third connection, then drop everything */
-    CHECK_INT(net_src_open(&src[2], base, port, hdr, hlen, 1000), 0);
-    w.open = 2;
-    w.want += 1000;
-    CHECK(net_run_until(base, open_is, &w, 2000));
-    CHECK(net_run_until(base, counted, &w, 2000));
+    CHECK_INT(net_src_open_chan(&src[2], base, port, CHAN_MAIN, 1000), 0);
+    want += 1000;
+    CHECK(net_wait_sink_open(base, s, 2, 2000));
+    CHECK(net_wait_sink_bytes(base, s, want, 2000));
     CHECK_INT(sink_accepted(s), 3);
     uint64_t bytes = sink_bytes(s);
     sink_drop_all(s);
@@ -86,11 +65,11 @@ int main(void)
     for (int i = 0; i < 3; i++)
         net_src_close(&src[i]);
     net_run_for(base, 10);
-    CHECK_INT(net_fd_count(), fds_idle);
+    CHECK_INT(fds_count(), fds_idle);
 
     sink_free(s);
     sink_free(NULL);
     event_base_free(base);
-    CHECK_INT(net_fd_count(), fds_start);
+    CHECK_INT(fds_count(), fds_start);
     return check_exit();
 }

@@ -5,19 +5,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "net_peer.h"
 
 #define STALL_US 800000u /* long enough for a loaded, sanitized build to fill the socket first */
-
-struct world {
-    struct proxy *p;
-    struct sink *s;
-    struct net_src *src;
-    unsigned index;
-    uint64_t want;
-    uint64_t moved_at; /* when the stalled channel's count first grew again */
-    uint64_t base_bytes;
-};
 
 static bool blocked(void *arg)
 {
@@ -25,68 +16,49 @@ static bool blocked(void *arg)
     return s->eagains > 0 || s->err;
 }
 
-static bool bytes_reached(void *arg)
-{
-    struct world *w = arg;
-    return proxy_channel_bytes(w->p, w->index) >= w->want;
-}
-
-static bool sink_reached(void *arg)
-{
-    struct world *w = arg;
-    return sink_bytes(w->s) >= w->want;
-}
+/* Notes when the count of channel `index` first grows past `base_bytes` again. */
+struct watch {
+    struct proxy *p;
+    unsigned index;
+    uint64_t base_bytes;
+    uint64_t moved_at;
+};
 
 static bool resumed(void *arg)
 {
-    struct world *w = arg;
+    struct watch *w = arg;
     if (!w->moved_at && proxy_channel_bytes(w->p, w->index) > w->base_bytes)
         w->moved_at = mono_now_us();
     return w->moved_at != 0;
 }
 
-static bool one_failed(void *arg)
-{
-    return ((struct net_src *)arg)->err != 0;
-}
-
 int main(void)
 {
     alarm(30);
-    struct event_base *base = net_base_new();
-    struct err e = {{0}};
-    struct sink *s;
-    struct proxy *p;
-    struct net_log log;
-    unsigned port;
-    if (!net_rig_open(base, &log, &s, &p, &port)) {
-        CHECK(0);
+    struct net_rig r;
+    if (!net_rig_open(&r))
         return check_exit();
-    }
+    struct err e = {{0}};
 
     /* bad arguments and absent channels */
-    CHECK_INT(proxy_stall(p, CHAN_ANY, 1000, &e), -1);
+    CHECK_INT(proxy_stall(r.p, CHAN_ANY, 1000, &e), -1);
     CHECK(strstr(e.msg, "channel") != NULL);
-    CHECK_INT(proxy_stall(p, 0, 1000, &e), 0);
+    CHECK_INT(proxy_stall(r.p, 0, 1000, &e), 0);
 
-    uint8_t h0[64], h1[64];
-    net_hdr_multifd(h0, 0);
-    net_hdr_multifd(h1, 1);
     struct net_src a, b; /* a: multifd0, to be stalled; b: multifd1, keeps going */
-    CHECK_INT(net_src_open(&a, base, port, h0, 64, 64), 0);
-    CHECK_INT(net_src_open(&b, base, port, h1, 64, 64), 0);
-    struct world w = {p, s, NULL, 0, 128, 0, 0};
-    CHECK(net_run_until(base, sink_reached, &w, 2000));
-    unsigned ia = proxy_channel_id(p, 0) == 0 ? 0 : 1, ib = 1 - ia;
-    CHECK_INT(proxy_channel_id(p, ia), 0);
+    CHECK_INT(net_src_open_chan(&a, r.base, r.port, 0, 64), 0);
+    CHECK_INT(net_src_open_chan(&b, r.base, r.port, 1, 64), 0);
+    CHECK(net_wait_sink_bytes(r.base, r.s, 128, 2000));
+    unsigned ia = proxy_channel_id(r.p, 0) == 0 ? 0 : 1, ib = 1 - ia;
+    CHECK_INT(proxy_channel_id(r.p, ia), 0);
 
-    CHECK_INT(proxy_stall(p, 0, STALL_US, &e), 1);
+    CHECK_INT(proxy_stall(r.p, 0, STALL_US, &e), 1);
     uint64_t t0 = mono_now_us();
-    uint64_t sink0 = sink_bytes(s);
+    uint64_t sink0 = sink_bytes(r.s);
 
     /* push until the source's socket is full (the kernel buffers a few MiB; bounded at 256 MiB) */
     net_src_more(&a, 256u << 20);
-    CHECK_MSG(net_run_until(base, blocked, &a, 3000), "source never blocked after %llu bytes",
+    CHECK_MSG(net_run_until(r.base, blocked, &a, 3000), "source never blocked after %llu bytes",
               (unsigned long long)a.sent);
     net_src_stop(&a);
     CHECK_INT(a.err, 0);
@@ -94,50 +66,44 @@ int main(void)
     uint64_t blocked_at = mono_now_us();
     CHECK_MSG(blocked_at - t0 < STALL_US / 2, "blocking took %llu us: machine too slow for this test",
               (unsigned long long)(blocked_at - t0));
-    CHECK_INT(proxy_channel_bytes(p, ia), 64);
+    CHECK_INT(proxy_channel_bytes(r.p, ia), 64);
 
     /* the other channel is not stalled */
     net_src_more(&b, 1u << 20);
-    w.index = ib;
-    w.want = 64 + (1u << 20);
-    CHECK(net_run_until(base, bytes_reached, &w, 2000));
-    w.want = sink0 + (1u << 20);
-    CHECK(net_run_until(base, sink_reached, &w, 2000));
+    CHECK(net_wait_channel_bytes(r.base, r.p, ib, 64 + (1u << 20), 2000));
+    CHECK(net_wait_sink_bytes(r.base, r.s, sink0 + (1u << 20), 2000));
 
     /* nothing of the stalled channel moves */
-    uint64_t sink1 = sink_bytes(s);
-    net_run_for(base, 50);
-    CHECK_INT(sink_bytes(s), sink1);
-    CHECK_INT(proxy_channel_bytes(p, ia), 64);
-    CHECK(proxy_channel_open(p, ia));
+    uint64_t sink1 = sink_bytes(r.s);
+    net_run_for(r.base, 50);
+    CHECK_INT(sink_bytes(r.s), sink1);
+    CHECK_INT(proxy_channel_bytes(r.p, ia), 64);
+    CHECK(proxy_channel_open(r.p, ia));
 
     /* the stall ends on time, and everything comes through */
-    w.index = ia;
-    w.base_bytes = 64;
-    CHECK(net_run_until(base, resumed, &w, STALL_US / 1000 + 2000));
+    struct watch w = {r.p, ia, 64, 0};
+    CHECK(net_run_until(r.base, resumed, &w, STALL_US / 1000 + 2000));
     CHECK_MSG(w.moved_at >= t0 + STALL_US, "data moved %lld us after the stall began",
               (long long)(w.moved_at - t0));
-    w.want = sink1 + a.sent - 64;
-    CHECK_MSG(net_run_until(base, sink_reached, &w, 5000), "sink has %llu of %llu",
-              (unsigned long long)sink_bytes(s), (unsigned long long)w.want);
-    CHECK_INT(proxy_channel_bytes(p, ia), a.sent);
-    CHECK_INT(log.ended, 0);
+    uint64_t want = sink1 + a.sent - 64;
+    CHECK_MSG(net_wait_sink_bytes(r.base, r.s, want, 5000), "sink has %llu of %llu",
+              (unsigned long long)sink_bytes(r.s), (unsigned long long)want);
+    CHECK_INT(proxy_channel_bytes(r.p, ia), a.sent);
+    CHECK_INT(r.log.ended, 0);
 
     /* a stall of 0 holds until the trial ends */
-    CHECK_INT(proxy_stall(p, CHAN_ALL, 0, &e), 2);
-    uint64_t before = proxy_total_bytes(p);
+    CHECK_INT(proxy_stall(r.p, CHAN_ALL, 0, &e), 2);
+    uint64_t before = proxy_total_bytes(r.p);
     net_src_more(&b, 64u << 10);
-    net_run_for(base, 100);
-    CHECK_INT(proxy_total_bytes(p), before);
-    proxy_drop_all(p);
+    net_run_for(r.base, 100);
+    CHECK_INT(proxy_total_bytes(r.p), before);
+    proxy_drop_all(r.p);
     net_src_more(&b, 1);
-    CHECK(net_run_until(base, one_failed, &b, 2000));
+    CHECK(net_run_until(r.base, net_src_failed, &b, 2000));
     CHECK_INT(b.err, ECONNRESET);
 
     net_src_close(&a);
     net_src_close(&b);
-    proxy_free(p);
-    sink_free(s);
-    event_base_free(base);
+    net_rig_close(&r);
     return check_exit();
 }

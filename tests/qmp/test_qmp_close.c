@@ -3,46 +3,32 @@
  * middle of a message (CUT), a reset (RESET, over TCP loopback with SO_LINGER {1,0}). Pending commands
  * get `lost` in id order before `closed`, `closed` comes once, and nothing comes after it. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "check.h"
+#include "mono.h"
 #include "qmp_peer.h"
+#include "sockets.h"
 
 static struct event_base *base;
 
-struct conn {
-    struct peer peer;
-    struct rec rec;
-};
-
 /* A client on one end of a socketpair, the scripted peer on the other. */
-static struct conn *conn_new(const struct qmp_options *opt)
+static struct peer_conn *conn_new(const struct qmp_options *opt)
 {
-    struct conn *c = calloc(1, sizeof *c);
-    int sv[2];
-    make_pair(sv);
-    peer_init(&c->peer, base, sv[1], sv[0], true);
-    c->rec.peer = &c->peer;
-    struct qmp_hooks h = rec_hooks(&c->rec);
-    c->rec.q = qmp_new(base, &h, opt);
-    c->rec.start_us = mono_now_us();
-    struct err e = {{0}};
-    CHECK(qmp_adopt_fd(c->rec.q, sv[0], &e) == 0);
-    return c;
-}
-
-static void conn_free(struct conn *c)
-{
-    qmp_free(c->rec.q);
-    peer_fini(&c->peer);
-    free(c);
+    return peer_conn_new(base, opt, true);
 }
 
 /* Checks that after `closed` nothing else is called for a while. */
-static void expect_quiet_after_close(struct conn *c)
+static void expect_quiet_after_close(struct peer_conn *c)
 {
     size_t len = c->rec.len;
-    run_for(base, 10000);
+    peer_run_for(base, 10000);
     CHECK_INT(c->rec.closed, 1);
     CHECK_MSG(c->rec.len == len, "callbacks after closed:\n%s", c->rec.log + len);
 }
@@ -57,9 +43,8 @@ static void send_two(struct rec *r, const char *what)
 static void test_no_greeting(void)
 {
     struct qmp_options opt = {.handshake_timeout_us = 50000};
-    struct conn *c = conn_new(&opt);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    struct peer_conn *c = conn_new(&opt);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_TIMEOUT);
     CHECK_STR(c->rec.detail, "no QMP greeting within 50 ms");
     uint64_t took = c->rec.closed_us - c->rec.start_us;
@@ -67,32 +52,30 @@ static void test_no_greeting(void)
     CHECK_STR(c->rec.log, "closed timeout\n");
     expect_quiet_after_close(c);
     CHECK_MSG(c->peer.got_eof, "the client did not close its socket");
-    conn_free(c);
+    peer_conn_free(c);
 
     /* A greeting but no answer to qmp_capabilities. */
     c = conn_new(&opt);
     peer_say(&c->peer, 0, QMP_GREETING);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_TIMEOUT);
     CHECK_STR(c->rec.detail, "qmp_capabilities not answered within 50 ms");
     CHECK_STR(c->peer.got, "{\"execute\":\"qmp_capabilities\",\"id\":1}\r\n");
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 static void expect_protocol(const char *const *msgs, const char *detail_part, const char *log)
 {
-    struct conn *c = conn_new(NULL);
+    struct peer_conn *c = conn_new(NULL);
     for (int i = 0; msgs[i]; i++)
         peer_say(&c->peer, 0, msgs[i]);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_MSG(strstr(c->rec.detail, detail_part) != NULL, "detail '%s' lacks '%s'", c->rec.detail, detail_part);
     CHECK_STR(c->rec.log, log);
     expect_quiet_after_close(c);
     CHECK_MSG(c->peer.got_eof, "the client did not close its socket");
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 static void test_protocol(void)
@@ -135,40 +118,36 @@ static void test_protocol(void)
 static void test_oversized(void)
 {
     struct qmp_options opt = {.max_message = 4096};
-    struct conn *c = conn_new(&opt);
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    struct peer_conn *c = conn_new(&opt);
+    peer_handshake(&c->peer);
     size_t big = 1u << 20;
     char *huge = malloc(big);
     memset(huge, 'a', big);
     memcpy(huge, "{\"event\": \"X\", \"data\": \"", 24);
     peer_add(&c->peer, PEER_DATA, 0, huge, big);
     free(huge);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_MSG(strstr(c->rec.detail, "larger than 4096 bytes") != NULL, "detail: %s", c->rec.detail);
     CHECK(strncmp(c->rec.log, "ready ", 6) == 0);
     /* Let the peer run into the closed socket. */
     for (int i = 0; i < 100 && !c->peer.write_error; i++)
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
     CHECK_MSG(c->peer.write_error == EPIPE || c->peer.write_error == ECONNRESET, "peer write error %d",
               c->peer.write_error);
     CHECK_MSG(c->peer.written < big, "the client took all %zu bytes", c->peer.written);
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 static void test_eof_and_cut(void)
 {
     /* Clean close with two commands pending: each gets `lost`, in id order, then `closed`. */
-    struct conn *c = conn_new(NULL);
+    struct peer_conn *c = conn_new(NULL);
     c->rec.on_ready = send_two;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_say(&c->peer, 0, "{\"return\": {}, \"id\": 3}\r\n{\"event\": \"STOP\"}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
     CHECK_STR(c->rec.detail, "the peer closed the connection");
     const char *log = strstr(c->rec.log, "reply");
@@ -177,63 +156,56 @@ static void test_eof_and_cut(void)
     CHECK(!qmp_is_ready(c->rec.q));
     CHECK_INT(qmp_send(c->rec.q, "query-status", NULL, 0, rec_reply, &c->rec), 0);
     expect_quiet_after_close(c);
-    conn_free(c);
+    peer_conn_free(c);
 
     c = conn_new(NULL);
     c->rec.on_ready = send_two;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     log = strstr(c->rec.log, "reply");
     CHECK_STR(log, "reply 2 lost\nreply 3 lost\nclosed eof\n");
-    conn_free(c);
+    peer_conn_free(c);
 
     /* Closed before saying anything. */
     c = conn_new(NULL);
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
     CHECK_STR(c->rec.detail, "the peer closed the connection before the QMP greeting");
-    conn_free(c);
+    peer_conn_free(c);
 
     /* Closed after the greeting, before answering qmp_capabilities. */
     c = conn_new(NULL);
     peer_say(&c->peer, 0, QMP_GREETING);
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
     CHECK_STR(c->rec.detail, "the peer closed the connection before answering qmp_capabilities");
-    conn_free(c);
+    peer_conn_free(c);
 
     /* Closed in the middle of a message. */
     c = conn_new(NULL);
     c->rec.on_ready = send_two;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_say(&c->peer, 0, "{\"event\": \"MIG");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_CUT);
     CHECK_STR(c->rec.detail, "the peer closed the connection in the middle of a message");
     log = strstr(c->rec.log, "reply");
     CHECK_STR(log, "reply 2 lost\nreply 3 lost\nclosed cut\n");
     expect_quiet_after_close(c);
-    conn_free(c);
+    peer_conn_free(c);
 
     /* Only whitespace after the last message is a clean end. */
     c = conn_new(NULL);
     peer_say(&c->peer, 0, QMP_GREETING);
     peer_say(&c->peer, 0, QMP_CAPS_OK "\r\n  \r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_EOF);
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 static void send_with_deadline(struct rec *r, const char *what)
@@ -253,95 +225,63 @@ static void send_on_stop(struct rec *r, const char *name)
  * the pending command (with its deadline) is lost, not timed out. */
 static void test_write_after_peer_left(void)
 {
-    struct conn *c = conn_new(NULL);
+    struct peer_conn *c = conn_new(NULL);
     c->rec.on_ready = send_with_deadline;
     c->rec.on_event = send_on_stop;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     const char *last = "{\"event\": \"STOP\"}\r\n{\"event\": \"RESUME\"}\r\n";
     peer_add(&c->peer, PEER_DATA_CLOSE, 0, last, strlen(last));
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_RESET);
     CHECK_STR(c->rec.detail, "connection reset while sending a command: Broken pipe");
     CHECK_STR(strstr(c->rec.log, "event"), "event STOP null\nsent 0\nevent RESUME null\nreply 2 lost\nclosed reset\n");
     uint64_t took = c->rec.closed_us - c->rec.start_us;
     CHECK_MSG(took < 90000, "closed after %" PRIu64 " us: EOF should end it before the drain limit", took);
     expect_quiet_after_close(c);
-    conn_free(c);
+    peer_conn_free(c);
 
     /* The peer stops receiving but keeps its side open: the client gives up after the drain limit. */
     c = conn_new(NULL);
     c->rec.on_event = send_on_stop;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_add(&c->peer, PEER_SHUT_RD, 0, NULL, 0);
     peer_say(&c->peer, 0, "{\"event\": \"STOP\"}\r\n");
     peer_say(&c->peer, 20000, "{\"event\": \"RESUME\"}\r\n");
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_RESET);
     CHECK_STR(strstr(c->rec.log, "event"), "event STOP null\nsent 0\nevent RESUME null\nclosed reset\n");
     took = c->rec.closed_us - c->rec.start_us;
     /* libevent times a timer added inside a callback from the start of that loop turn: allow slack. */
     CHECK_MSG(took >= 90000 && took < 1000000, "closed after %" PRIu64 " us", took);
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 /* ---- TCP: the peer resets the connection ---- */
 
-struct tcp_peer {
-    struct peer peer;
-    bool accepted;
-    void (*script)(struct peer *p);
-};
-
-static void on_accept(evutil_socket_t lfd, short what, void *arg)
-{
-    (void)what;
-    struct tcp_peer *t = arg;
-    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    CHECK(fd >= 0);
-    if (fd < 0 || t->accepted) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    t->accepted = true;
-    peer_init(&t->peer, base, fd, -1, true);
-    t->script(&t->peer);
-    peer_start(&t->peer);
-}
-
 static void reset_script(struct peer *p)
 {
-    peer_say(p, 0, QMP_GREETING);
-    peer_say(p, 0, QMP_CAPS_OK);
+    peer_handshake(p);
     /* Time for the client's commands to arrive, so its view of them is "sent, then the reset". */
     peer_add(p, PEER_RESET, 20000, NULL, 0);
 }
 
 static void test_reset(void)
 {
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof sa;
-    CHECK(bind(lfd, (struct sockaddr *)&sa, sl) == 0);
-    CHECK(listen(lfd, 4) == 0);
-    CHECK(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
-    struct tcp_peer t = {.script = reset_script};
-    struct event *acc = event_new(base, lfd, EV_READ | EV_PERSIST, on_accept, &t);
-    event_add(acc, NULL);
+    unsigned port = 0;
+    int lfd = sock_listen(AF_INET, "127.0.0.1", &port);
+    CHECK(lfd >= 0);
+    struct peer_server t;
+    peer_server_start(&t, base, lfd, reset_script);
 
     struct rec *r = calloc(1, sizeof *r);
     r->on_ready = send_two;
     struct qmp_hooks h = rec_hooks(r);
     r->q = qmp_new(base, &h, NULL);
     char addr[64];
-    snprintf(addr, sizeof addr, "tcp:127.0.0.1:%u", ntohs(sa.sin_port));
+    snprintf(addr, sizeof addr, "tcp:127.0.0.1:%u", port);
     struct err e = {{0}};
     CHECK_MSG(qmp_connect(r->q, addr, &e) == 0, "%s", e.msg);
-    run_until(base, &r->done, 2000000);
+    peer_run_until(base, &r->done, 2000000);
     CHECK_INT(r->why, QMP_CLOSED_RESET);
     CHECK_MSG(strstr(r->detail, "Connection reset by peer") != NULL, "detail: %s", r->detail);
     const char *log = strstr(r->log, "reply");
@@ -352,10 +292,7 @@ static void test_reset(void)
 
     qmp_free(r->q);
     free(r);
-    if (t.accepted)
-        peer_fini(&t.peer);
-    event_free(acc);
-    close(lfd);
+    peer_server_stop(&t);
 }
 
 int main(void)

@@ -3,35 +3,18 @@
  * raw commands keep their own id (string or number) or get a numeric one, nothing is sent before the
  * handshake, and a peer that stops reading ends the connection instead of growing our buffer. */
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "check.h"
+#include "mono.h"
 #include "qmp_peer.h"
 
 static struct event_base *base;
 
-struct conn {
-    struct peer peer;
-    struct rec rec;
-};
-
-static struct conn *conn_new(bool peer_reads)
+static struct peer_conn *conn_new(bool peer_reads)
 {
-    struct conn *c = calloc(1, sizeof *c);
-    int sv[2];
-    make_pair(sv);
-    peer_init(&c->peer, base, sv[1], sv[0], peer_reads);
-    c->rec.peer = &c->peer;
-    struct qmp_hooks h = rec_hooks(&c->rec);
-    c->rec.q = qmp_new(base, &h, NULL);
-    struct err e = {{0}};
-    CHECK(qmp_adopt_fd(c->rec.q, sv[0], &e) == 0);
-    return c;
-}
-
-static void conn_free(struct conn *c)
-{
-    qmp_free(c->rec.q);
-    peer_fini(&c->peer);
-    free(c);
+    return peer_conn_new(base, NULL, peer_reads);
 }
 
 static void send_status(struct rec *r, const char *what)
@@ -42,11 +25,10 @@ static void send_status(struct rec *r, const char *what)
 
 static void test_unknown_ids(void)
 {
-    struct conn *c = conn_new(true);
+    struct peer_conn *c = conn_new(true);
     c->rec.on_ready = send_status;
     c->rec.log_wire = true;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_say(&c->peer, 0,
              "{\"return\": {\"x\": 1}, \"id\": 99}\r\n"
              "{\"return\": {}, \"id\": \"2\"}\r\n"
@@ -54,8 +36,7 @@ static void test_unknown_ids(void)
              "{\"return\": {\"running\": true}, \"id\": 2}\r\n"
              "{\"return\": {\"again\": true}, \"id\": 2}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     const char *log = strstr(c->rec.log, "< {\"return\":{\"x\"");
     CHECK_STR(log, "< {\"return\":{\"x\":1},\"id\":99}\n"
                    "< {\"return\":{},\"id\":\"2\"}\n"
@@ -64,7 +45,7 @@ static void test_unknown_ids(void)
                    "reply 2 return {\"running\":true}\n"
                    "< {\"return\":{\"again\":true},\"id\":2}\n"
                    "closed eof\n");
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 static void send_with_deadline(struct rec *r, const char *what)
@@ -86,17 +67,15 @@ static void note_timeout(struct rec *r, const char *line)
 
 static void test_deadline(void)
 {
-    struct conn *c = conn_new(true);
+    struct peer_conn *c = conn_new(true);
     c->rec.on_ready = send_with_deadline;
     c->rec.on_reply = note_timeout;
     c->rec.log_wire = true;
     c->rec.start_us = mono_now_us();
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_say(&c->peer, 100000, "{\"return\": {\"status\": \"failed\"}, \"id\": 2}\r\n{\"return\": [], \"id\": 3}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     const char *log = strstr(c->rec.log, "reply");
     CHECK_STR(log, "reply 2 timed_out\n"
                    "< {\"return\":{\"status\":\"failed\"},\"id\":2}\n"
@@ -105,7 +84,7 @@ static void test_deadline(void)
                    "closed eof\n");
     CHECK_MSG(timed_out_after >= 30000 && timed_out_after < 100000, "timed out after %" PRIu64 " us",
               timed_out_after);
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 static void send_raw(struct rec *r, const char *what)
@@ -122,10 +101,9 @@ static void send_raw(struct rec *r, const char *what)
 
 static void test_raw(void)
 {
-    struct conn *c = conn_new(true);
+    struct peer_conn *c = conn_new(true);
     c->rec.on_ready = send_raw;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_say(&c->peer, 0,
              "{\"return\": {}, \"id\": 2}\r\n"            /* not the raw command's id */
              "{\"return\": {}, \"id\": \"c7\"}\r\n"       /* nobody's */
@@ -133,8 +111,7 @@ static void test_raw(void)
              "{\"return\": [{\"type\": \"migration\"}], \"id\": \"c6\"}\r\n"
              "{\"error\": {\"class\": \"GenericError\"}, \"id\": 3}\r\n");
     peer_add(&c->peer, PEER_CLOSE, 0, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     const char *log = strstr(c->rec.log, "reply");
     CHECK_STR(log, "reply 4 return {}\n"
                    "reply 2 return [{\"type\":\"migration\"}]\n"
@@ -144,7 +121,7 @@ static void test_raw(void)
                            "{\"execute\":\"query-yank\",\"id\":\"c6\"}\r\n"
                            "{\"execute\":\"query-status\",\"id\":3}\r\n"
                            "{\"execute\":\"stop\",\"id\":77}\r\n");
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 /* Nothing can be sent before the handshake is done (arguments are still freed: ASan sees leaks). */
@@ -158,32 +135,30 @@ static void test_not_ready(void)
     CHECK(!qmp_is_ready(q));
     qmp_free(q);
 
-    struct conn *c = conn_new(true);
+    struct peer_conn *c = conn_new(true);
     c->rec.log_wire = true;
     peer_say(&c->peer, 0, QMP_GREETING);
     peer_start(&c->peer);
     for (int i = 0; i < 100 && c->peer.ngot == 0; i++)
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
     CHECK_STR(c->peer.got, "{\"execute\":\"qmp_capabilities\",\"id\":1}\r\n");
     CHECK(!qmp_is_ready(c->rec.q));
     CHECK_INT(qmp_send(c->rec.q, "query-status", NULL, 0, rec_reply, &c->rec), 0);
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 /* A reply with neither return nor error breaks QMP. */
 static void test_bad_reply(void)
 {
-    struct conn *c = conn_new(true);
+    struct peer_conn *c = conn_new(true);
     c->rec.on_ready = send_status;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_say(&c->peer, 0, "{\"id\": 2}\r\n");
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_STR(c->rec.detail, "reply to command 2 has neither return nor error");
     CHECK_STR(strstr(c->rec.log, "reply"), "reply 2 lost\nclosed protocol\n");
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 static unsigned flood_sent, flood_max = 1000;
@@ -204,12 +179,10 @@ static void flood(struct rec *r, const char *what)
 
 static void test_peer_stops_reading(void)
 {
-    struct conn *c = conn_new(false);
+    struct peer_conn *c = conn_new(false);
     c->rec.on_ready = flood;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_handshake(&c->peer);
+    peer_conn_run(c);
     CHECK_INT(c->rec.why, QMP_CLOSED_PROTOCOL);
     CHECK_MSG(strstr(c->rec.detail, "peer stopped reading") != NULL, "detail: %s", c->rec.detail);
     /* 4 MiB queued plus what the socket itself holds; far from the 1000 commands tried. */
@@ -218,7 +191,7 @@ static void test_peer_stops_reading(void)
     for (const char *s = c->rec.log; (s = strstr(s, " lost\n")); s++)
         lost++;
     CHECK_INT(lost, flood_sent);
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 /* The peer stops reading with our commands queued, then goes away: a reset, every command lost. */
@@ -226,20 +199,18 @@ static void test_peer_dies_with_backlog(void)
 {
     flood_sent = 0;
     flood_max = 20; /* 1.3 MiB: more than the socket holds, less than the limit */
-    struct conn *c = conn_new(false);
+    struct peer_conn *c = conn_new(false);
     c->rec.on_ready = flood;
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    peer_handshake(&c->peer);
     peer_add(&c->peer, PEER_CLOSE, 10000, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
+    peer_conn_run(c);
     CHECK_INT(flood_sent, 20);
     CHECK_MSG(c->rec.why == QMP_CLOSED_RESET, "%s: %s", qmp_close_reason_name(c->rec.why), c->rec.detail);
     unsigned lost = 0;
     for (const char *s = c->rec.log; (s = strstr(s, " lost\n")); s++)
         lost++;
     CHECK_INT(lost, 20);
-    conn_free(c);
+    peer_conn_free(c);
 }
 
 int main(void)

@@ -5,9 +5,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
+#include "check.h"
 #include "qmp_peer.h"
+#include "sockets.h"
 
 static struct event_base *base;
 
@@ -29,7 +34,7 @@ static void test_refused_addresses(void)
         int rc = qmp_connect(q, bad[i], &e);
         CHECK_MSG(rc == -1, "'%s' accepted", bad[i]);
         CHECK_MSG(strstr(e.msg, bad[i]) != NULL, "'%s': message '%s' does not name it", bad[i], e.msg);
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
         CHECK_MSG(r.len == 0, "'%s': callbacks: %s", bad[i], r.log);
         qmp_free(q);
     }
@@ -53,59 +58,22 @@ static void expect_connect_failure(const char *addr, const char *reason)
     struct err e = {{0}};
     CHECK_MSG(qmp_connect(q, addr, &e) == 0, "%s: %s", addr, e.msg);
     CHECK_INT(r.closed, 0); /* never from inside qmp_connect */
-    run_until(base, &r.done, 2000000);
+    peer_run_until(base, &r.done, 2000000);
     CHECK_INT(r.why, QMP_CLOSED_CONNECT);
     CHECK_MSG(strstr(r.detail, addr) && strstr(r.detail, reason), "detail '%s'", r.detail);
     CHECK_STR(r.log, "closed connect\n");
     qmp_free(q);
 }
 
-/* A listening server that runs the greeting script on the first connection it accepts. */
-struct server {
-    int lfd;
-    struct event *acc;
-    struct peer peer;
-    bool accepted;
-};
-
-static void on_accept(evutil_socket_t lfd, short what, void *arg)
+/* The server's script: the handshake, then a close. */
+static void greet_and_close(struct peer *p)
 {
-    (void)what;
-    struct server *s = arg;
-    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
-        return;
-    if (s->accepted) {
-        close(fd);
-        return;
-    }
-    s->accepted = true;
-    peer_init(&s->peer, base, fd, -1, true);
-    peer_say(&s->peer, 0, QMP_GREETING);
-    peer_say(&s->peer, 0, QMP_CAPS_OK);
-    peer_add(&s->peer, PEER_CLOSE, 5000, NULL, 0);
-    peer_start(&s->peer);
-}
-
-static void server_start(struct server *s, int lfd)
-{
-    memset(s, 0, sizeof *s);
-    s->lfd = lfd;
-    CHECK(listen(lfd, 4) == 0);
-    s->acc = event_new(base, lfd, EV_READ | EV_PERSIST, on_accept, s);
-    event_add(s->acc, NULL);
-}
-
-static void server_stop(struct server *s)
-{
-    if (s->accepted)
-        peer_fini(&s->peer);
-    event_free(s->acc);
-    close(s->lfd);
+    peer_handshake(p);
+    peer_add(p, PEER_CLOSE, 5000, NULL, 0);
 }
 
 /* Connects to `addr` served by `s`: the handshake finishes, then the server's close gives EOF. */
-static void expect_handshake(struct server *s, const char *addr)
+static void expect_handshake(struct peer_server *s, const char *addr)
 {
     struct rec r = {0};
     struct qmp_hooks h = rec_hooks(&r);
@@ -113,7 +81,7 @@ static void expect_handshake(struct server *s, const char *addr)
     struct err e = {{0}};
     CHECK_MSG(qmp_connect(q, addr, &e) == 0, "%s: %s", addr, e.msg);
     CHECK(qmp_connect(q, addr, &e) == -1); /* one connection per client */
-    run_until(base, &r.done, 2000000);
+    peer_run_until(base, &r.done, 2000000);
     CHECK_MSG(strncmp(r.log, "ready {\"version\"", 16) == 0, "%s: log %s", addr, r.log);
     CHECK_MSG(r.why == QMP_CLOSED_EOF, "%s: %s: %s", addr, qmp_close_reason_name(r.why), r.detail);
     CHECK(s->accepted);
@@ -136,10 +104,10 @@ static void test_unix(void)
     struct sockaddr_un un = {.sun_family = AF_UNIX};
     snprintf(un.sun_path, sizeof un.sun_path, "%s/qmp.sock", dir);
     CHECK(bind(lfd, (struct sockaddr *)&un, sizeof un) == 0);
-    struct server s;
-    server_start(&s, lfd);
+    struct peer_server s;
+    peer_server_start(&s, base, lfd, greet_and_close);
     expect_handshake(&s, addr);
-    server_stop(&s);
+    peer_server_stop(&s);
 
     /* The file is there but nobody listens any more. */
     expect_connect_failure(addr, "Connection refused");
@@ -148,72 +116,45 @@ static void test_unix(void)
     rmdir(dir);
 }
 
-static int tcp_listener(int family, const char *host, unsigned *port)
-{
-    struct sockaddr_storage ss = {0};
-    socklen_t sl;
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (family == AF_INET) {
-        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-        in->sin_family = AF_INET;
-        inet_pton(AF_INET, host, &in->sin_addr);
-        sl = sizeof *in;
-    } else {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-        in6->sin6_family = AF_INET6;
-        inet_pton(AF_INET6, host, &in6->sin6_addr);
-        sl = sizeof *in6;
-    }
-    if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-        close(fd);
-        return -1;
-    }
-    *port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-                                    : ((struct sockaddr_in6 *)&ss)->sin6_port);
-    return fd;
-}
-
 static void test_tcp(void)
 {
     static const char *const forms[] = {"tcp:127.0.0.1:%u", "tcp:localhost:%u", NULL};
     for (int i = 0; forms[i]; i++) {
         unsigned port = 0;
-        int lfd = tcp_listener(AF_INET, "127.0.0.1", &port);
+        int lfd = sock_listen(AF_INET, "127.0.0.1", &port);
         CHECK(lfd >= 0);
-        struct server s;
-        server_start(&s, lfd);
+        struct peer_server s;
+        peer_server_start(&s, base, lfd, greet_and_close);
         char addr[64];
         snprintf(addr, sizeof addr, forms[i], port);
         expect_handshake(&s, addr);
-        server_stop(&s);
+        peer_server_stop(&s);
         /* Nobody listens on that port now (a fresh ephemeral port is not reused at once). */
         if (i == 0)
             expect_connect_failure(addr, "Connection refused");
     }
 
     unsigned port = 0;
-    int lfd = tcp_listener(AF_INET6, "::1", &port);
+    int lfd = sock_listen(AF_INET6, "::1", &port);
     if (lfd >= 0) { /* IPv6 loopback may be off in a container */
-        struct server s;
-        server_start(&s, lfd);
+        struct peer_server s;
+        peer_server_start(&s, base, lfd, greet_and_close);
         char addr[64];
         snprintf(addr, sizeof addr, "tcp:[::1]:%u", port);
         expect_handshake(&s, addr);
-        server_stop(&s);
+        peer_server_stop(&s);
     }
 }
 
 static void test_adopt(void)
 {
     int sv[2];
-    make_pair(sv);
+    peer_socketpair(sv);
     struct qmp *q = qmp_new(base, NULL, NULL);
     struct err e = {{0}};
     CHECK(qmp_adopt_fd(q, sv[0], &e) == 0);
     int sv2[2];
-    make_pair(sv2);
+    peer_socketpair(sv2);
     CHECK(qmp_adopt_fd(q, sv2[0], &e) == -1); /* refused, and the fd is closed all the same */
     char c;
     CHECK(read(sv2[1], &c, 1) == 0);

@@ -4,7 +4,10 @@
  * per read: the client must make the same callbacks in the same order every time, and send the same
  * bytes. */
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "check.h"
 #include "qmp_peer.h"
 
 static const char *const script[] = {
@@ -105,7 +108,7 @@ static bool run_once(struct event_base *base, const char *text, size_t n, const 
                      const char *label)
 {
     int sv[2];
-    make_pair(sv);
+    peer_socketpair(sv);
     struct peer peer;
     peer_init(&peer, base, sv[1], sv[0], true);
     size_t from = 0;
@@ -129,7 +132,7 @@ static bool run_once(struct event_base *base, const char *text, size_t n, const 
     CHECK(qmp_adopt_fd(r->q, sv[0], &e) == 0);
     CHECK(!qmp_is_ready(r->q));
     peer_start(&peer);
-    run_until(base, &r->done, 2000000);
+    peer_run_until(base, &r->done, 2000000);
     /* The peer reads the client's bytes until it has all five commands (it closed its end itself). */
     bool ok = strcmp(r->log, expected_log) == 0 && r->closed == 1 && qmp_pending(r->q) == 0;
     CHECK_MSG(ok, "%s: log differs:\n%s", label, r->log);

@@ -3,26 +3,28 @@
  * and LeakSanitizer check both), and sending after the free is refused. Also qmp_free() outside hooks
  * with commands, deadlines and a pending `closed` outstanding. */
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "check.h"
 #include "qmp_peer.h"
 
 static struct event_base *base;
 
-struct conn {
-    struct peer peer;
-    struct rec rec;
-    const char *trigger; /* free the client in the callback whose line starts with this */
+/* Where to free the client: in the callback whose line starts with `at`. */
+struct trigger {
+    const char *at;
     int sends_after_free;
 };
 
 static void maybe_free(struct rec *r, const char *what)
 {
-    struct conn *c = (struct conn *)r->user;
-    if (!r->q || strncmp(what, c->trigger, strlen(c->trigger)) != 0)
+    struct trigger *t = r->user;
+    if (!r->q || strncmp(what, t->at, strlen(t->at)) != 0)
         return;
     qmp_free(r->q);
     /* Still inside the hook: the client must refuse new work rather than use freed memory. */
-    c->sends_after_free = (int)qmp_send(r->q, "query-status", json_object_new_object(), 0, rec_reply, r);
+    t->sends_after_free = (int)qmp_send(r->q, "query-status", json_object_new_object(), 0, rec_reply, r);
     r->q = NULL;
     rec_log(r, "freed\n");
     r->done = true;
@@ -30,34 +32,25 @@ static void maybe_free(struct rec *r, const char *what)
 
 static void ready_action(struct rec *r, const char *what)
 {
-    struct conn *c = (struct conn *)r->user;
+    struct trigger *t = r->user;
     maybe_free(r, what);
     if (!r->q)
         return;
-    uint64_t deadline = strstr(c->trigger, "timed_out") ? 10000 : 0;
+    uint64_t deadline = strstr(t->at, "timed_out") ? 10000 : 0;
     uint64_t a = qmp_send(r->q, "query-migrate", NULL, deadline, rec_reply, r);
     uint64_t b = qmp_send(r->q, "query-yank", NULL, deadline, rec_reply, r);
     rec_log(r, "sent %" PRIu64 " %" PRIu64 "\n", a, b);
 }
 
-static struct conn *conn_new(const char *trigger)
+static struct peer_conn *conn_new(struct trigger *t)
 {
-    struct conn *c = calloc(1, sizeof *c);
-    c->trigger = trigger;
-    int sv[2];
-    make_pair(sv);
-    peer_init(&c->peer, base, sv[1], sv[0], true);
-    c->rec.peer = &c->peer;
-    c->rec.user = c;
+    struct peer_conn *c = peer_conn_new(base, NULL, true);
+    c->rec.user = t;
     c->rec.on_ready = ready_action;
     c->rec.on_event = maybe_free;
     c->rec.on_reply = maybe_free;
     c->rec.on_closed = maybe_free;
     c->rec.on_wire = maybe_free;
-    struct qmp_hooks h = rec_hooks(&c->rec);
-    c->rec.q = qmp_new(base, &h, NULL);
-    struct err e = {{0}};
-    CHECK(qmp_adopt_fd(c->rec.q, sv[0], &e) == 0);
     return c;
 }
 
@@ -68,25 +61,21 @@ static const char ready_line[] = "ready {\"version\":{\"qemu\":{\"micro\":22,\"m
  * closes after a while; the client is freed at `trigger`. `want` is the log after the ready line. */
 static void free_at(const char *trigger, bool answer, const char *want)
 {
-    struct conn *c = conn_new(trigger);
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    struct trigger t = {trigger, 0};
+    struct peer_conn *c = conn_new(&t);
+    peer_handshake(&c->peer);
     if (answer)
         peer_say(&c->peer, 0, "{\"return\": {}, \"id\": 2}\r\n{\"event\": \"STOP\"}\r\n{\"return\": {}, \"id\": 3}\r\n");
     /* The close comes after the 10 ms deadline when that is what is tested, soon otherwise. */
     peer_add(&c->peer, PEER_CLOSE, strstr(trigger, "timed_out") ? 30000 : 5000, NULL, 0);
-    peer_start(&c->peer);
-    run_until(base, &c->rec.done, 2000000);
-    run_for(base, 15000); /* the peer closes meanwhile: nothing may reach the freed client */
+    peer_conn_run(c);
+    peer_run_for(base, 15000); /* the peer closes meanwhile: nothing may reach the freed client */
     const char *log = c->rec.log;
     if (strncmp(log, ready_line, strlen(ready_line)) == 0)
         log += strlen(ready_line);
     CHECK_MSG(strcmp(log, want) == 0, "freed at '%s': log\n%s\nwanted\n%s", trigger, log, want);
-    CHECK_INT(c->sends_after_free, 0);
-    if (c->rec.q)
-        qmp_free(c->rec.q);
-    peer_fini(&c->peer);
-    free(c);
+    CHECK_INT(t.sends_after_free, 0);
+    peer_conn_free(c);
 }
 
 static void test_free_in_hooks(void)
@@ -107,14 +96,14 @@ static void test_free_in_hooks(void)
 static void test_free_outside_hooks(void)
 {
     /* Connected, two commands pending, deadlines armed: freed from plain code, no callback. */
-    struct conn *c = conn_new("never");
-    peer_say(&c->peer, 0, QMP_GREETING);
-    peer_say(&c->peer, 0, QMP_CAPS_OK);
+    struct trigger never = {"never", 0};
+    struct peer_conn *c = conn_new(&never);
+    peer_handshake(&c->peer);
     peer_start(&c->peer);
     c->rec.on_ready = NULL;
     bool ready = false;
     for (int i = 0; i < 200 && !ready; i++) {
-        run_for(base, 1000);
+        peer_run_for(base, 1000);
         ready = qmp_is_ready(c->rec.q);
     }
     CHECK(ready);
@@ -123,10 +112,9 @@ static void test_free_outside_hooks(void)
     size_t len = c->rec.len;
     qmp_free(c->rec.q);
     c->rec.q = NULL;
-    run_for(base, 30000);
+    peer_run_for(base, 30000);
     CHECK_MSG(c->rec.len == len, "callbacks after free:\n%s", c->rec.log + len);
-    peer_fini(&c->peer);
-    free(c);
+    peer_conn_free(c);
 
     /* The connection already ended but `closed` is not delivered yet. */
     struct rec r = {0};
@@ -135,7 +123,7 @@ static void test_free_outside_hooks(void)
     struct err e = {{0}};
     CHECK(qmp_connect(q, "unix:/nonexistent-qmprace-dir/qmp.sock", &e) == 0);
     qmp_free(q);
-    run_for(base, 10000);
+    peer_run_for(base, 10000);
     CHECK_INT(r.closed, 0);
     CHECK_STR(r.log, "");
 

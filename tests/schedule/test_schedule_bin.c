@@ -5,16 +5,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "rng.h"
 #include "schedule.h"
 
-/* xorshift64*: a fixed seed, so a failure reproduces. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static struct rng rng_state = {0x9e3779b97f4a7c15ull};
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
+    return rng_next(&rng_state);
 }
 
 static void hex(const uint8_t *b, size_t n, char *out, size_t cap)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "rng.h"
 #include "schedule.h"
 
 static const char *const seeds[] = {
@@ -19,13 +20,10 @@ static const char *const seeds[] = {
 
 static const char interesting[] = " :;#\"{}+=.0123456789\t\r\nabmsKiBMonfailedtrace_-";
 
-static uint64_t rng_state = 0x853c49e6748fea9bull;
+static struct rng rng_state = {0x853c49e6748fea9bull};
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
+    return rng_next(&rng_state);
 }
 
 /* Applies 1..4 random edits (replace, insert, delete a byte) in place; returns the new length. */

@@ -3,6 +3,8 @@
  * qemu-7.2 crashes as the real one did (yank assertion, SIGSEGV, mutex assertion), a control run and a
  * change after cleanup do not, and the `failing` fix refuses the capability change but not the
  * channel-count change. */
+#include <signal.h>
+
 #include "check.h"
 #include "sim_driver.h"
 

@@ -1,7 +1,11 @@
 /* After a modeled crash the modeled process is gone: its QMP socket reads EOF, `died` is reported once
  * and no hook is called after it, every socket it held is closed (the fd count is back where it was
  * before the VMM existed), and it refuses further monitors until freed. */
+#include <signal.h>
+#include <unistd.h>
+
 #include "check.h"
+#include "fds.h"
 #include "sim_driver.h"
 
 #define RAM (64u << 20)
@@ -14,7 +18,7 @@ static void test_crash_hygiene(void)
     struct event_base *probe = drv_base_new(); /* libevent's own fds exist before we count */
     event_base_free(probe);
     CHECK(drv_open(&d, "qemu-7.2", RAM) == 0);
-    int base_fds = drv_count_fds() - 2; /* the socketpair (one end each) */
+    int base_fds = fds_count() - 2; /* the socketpair (one end each) */
     CHECK(drv_open_dest(&d, 8u << 20) == 0);
     CHECK(drv_negotiate(&d));
     CHECK(drv_ok(drv_start_migration(&d, true, 4)));
@@ -47,7 +51,7 @@ static void test_crash_hygiene(void)
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
     CHECK(sim_vmm_serve(d.vmm, sv[0], &e) < 0); /* refused, and sv[0] closed */
     close(sv[1]);
-    CHECK_INT(drv_count_fds(), base_fds);
+    CHECK_INT(fds_count(), base_fds);
     drv_close(&d);
 }
 
@@ -56,7 +60,7 @@ static void test_quit_mid_migration(void)
 {
     struct drv d;
     CHECK(drv_open(&d, "qemu-7.2", RAM) == 0);
-    int base_fds = drv_count_fds() - 1; /* without the VMM's end of the socketpair */
+    int base_fds = fds_count() - 1; /* without the VMM's end of the socketpair */
     CHECK(drv_open_dest(&d, 0) == 0);
     d.dest.paused = true;
     CHECK(drv_negotiate(&d));
@@ -78,7 +82,7 @@ static void test_quit_mid_migration(void)
     CHECK_INT(d.dest.nconns, 3);
     CHECK_INT(gone, 3);
     int ours = 1 /* listener */ + d.dest.nconns;
-    CHECK_INT(drv_count_fds(), base_fds + ours);
+    CHECK_INT(fds_count(), base_fds + ours);
     drv_close(&d);
 }
 

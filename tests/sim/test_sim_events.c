@@ -2,6 +2,8 @@
  * setup, pass 1, active, then `failed` twice with multifd (the multifd thread and live_migration each
  * set it), none at all without the events capability, `failing` then `failed` with the fix. Also a
  * migration that completes, and the bytes the channels start with. */
+#include <signal.h>
+
 #include "check.h"
 #include "sim_driver.h"
 

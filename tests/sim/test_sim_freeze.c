@@ -2,7 +2,10 @@
  * Holding live_migration right after the reset keeps the window open (a command 10 ms after the event
  * still crashes it; without the hold it lands after cleanup); holding main delays replies, not events;
  * holding a multifd thread makes cleanup wait in its join; a thread that does not exist is an error. */
+#include <signal.h>
+
 #include "check.h"
+#include "mono.h"
 #include "sim_driver.h"
 
 #define RAM (64u << 20)

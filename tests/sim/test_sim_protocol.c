@@ -1,6 +1,10 @@
 /* The simulated VMM speaks QMP as QEMU 7.2 does: greeting, negotiation, QEMU's error texts, the id
  * echoed exactly, and a connection closed (after QEMU's parse error) when the client sends garbage. */
+#include <signal.h>
+#include <unistd.h>
+
 #include "check.h"
+#include "mono.h"
 #include "sim_driver.h"
 
 static json_object *first_message(struct drv *d)

@@ -1,8 +1,10 @@
 /* The standalone server: listens on a unix socket, serves every connection on the current VMM (events
  * reach every negotiated monitor), hands a fresh VMM to the next connection after a crash and counts
  * deaths, removes its socket file on free, and refuses an existing path and non-loopback TCP. */
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "sim_driver.h"
@@ -19,34 +21,18 @@ static void on_died(void *arg, int signo, const char *message)
     server_deaths_seen++;
 }
 
-/* A QMP client on the shared loop, reusing the driver's reader. */
+/* A QMP client on the shared loop, through the driver. */
 static bool client_open(struct drv *c, struct event_base *base, const char *path)
 {
-    memset(c, 0, sizeof *c);
-    c->base = base;
-    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-    if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof sun) < 0)
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+        if (fd >= 0)
+            close(fd);
         return false;
-    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
-    c->js = jsonstream_new(0);
-    c->rev = event_new(base, c->fd, EV_READ | EV_PERSIST, drv_on_read, c);
-    event_add(c->rev, NULL);
-    return true;
-}
-
-static void client_close(struct drv *c)
-{
-    if (c->rev)
-        event_free(c->rev);
-    if (c->fd >= 0)
-        close(c->fd);
-    jsonstream_free(c->js);
-    for (int i = 0; i < c->nmsgs; i++)
-        json_object_put(c->msgs[i]);
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
+    }
+    return drv_attach(c, base, fd) == 0;
 }
 
 static void test_unix_server(void)
@@ -79,8 +65,7 @@ static void test_unix_server(void)
     struct drv a, b;
     CHECK(client_open(&a, base, path));
     CHECK(client_open(&b, base, path));
-    a.have_dest = true;
-    CHECK(drv_dest_open(&a.dest, base, 8u << 20) == 0);
+    CHECK(drv_open_dest(&a, 8u << 20) == 0);
     CHECK(drv_negotiate(&a));
     CHECK(drv_negotiate(&b));
     CHECK(drv_ok(drv_start_migration(&a, true, 2)));
@@ -91,9 +76,8 @@ static void test_unix_server(void)
     CHECK(drv_count_events(&b, "MIGRATION", "failed") >= 1); /* events reached both monitors */
     CHECK_INT(sim_server_deaths(s), 1);
     CHECK_INT(server_deaths_seen, 1);
-    drv_dest_close(&a.dest);
-    client_close(&a);
-    client_close(&b);
+    drv_detach(&a);
+    drv_detach(&b);
 
     /* a restarted QEMU: default capabilities, no migration */
     struct drv c;
@@ -110,7 +94,7 @@ static void test_unix_server(void)
     }
     CHECK(!multifd_on);
     CHECK_INT(sim_server_deaths(s), 1);
-    client_close(&c);
+    drv_detach(&c);
 
     sim_server_free(s);
     CHECK(stat(path, &st) < 0 && errno == ENOENT);

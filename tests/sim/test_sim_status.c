@@ -2,6 +2,8 @@
  * migration runs (setup, active; `failing` with the fix) and accepted otherwise; parameter changes
  * accepted always (7.2 never checks); migrate refused while running and, inside the window, by the
  * still registered yank instance; argument and range errors; migrate_cancel; connect failures. */
+#include <signal.h>
+
 #include "check.h"
 #include "sim_driver.h"
 

@@ -1,14 +1,17 @@
 /* check: the few assertions the C tests use. A failed CHECK prints file:line and the expression (and
- * counts); a test's main returns check_exit() so ctest sees the failure. No framework: tests stay plain C. */
+ * counts); a test's main returns check_exit() so ctest sees the failure. No framework: tests stay plain C.
+ * The counters live in check.c, once per test program, so a CHECK inside a support module (sim_driver,
+ * qmp_peer, ...) fails the test that called it just as one in the test itself does. */
 #ifndef QMPRACE_TEST_CHECK_H
 #define QMPRACE_TEST_CHECK_H
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static int check_failures;
-static int check_count;
+extern int check_failures;
+extern int check_count;
 
 #define CHECK(cond)                                                                                  \
     do {                                                                                             \
@@ -55,20 +58,9 @@ static int check_count;
 
 /* A private temp directory ($TMPDIR or /tmp), for sockets and files a test makes; `buf` gets its path.
  * Returns buf, or NULL (and a failed check) when it cannot be made. */
-#include <stdlib.h>
-static inline char *check_mkdtemp(char *buf, size_t n)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(buf, n, "%s/qmprace-test-XXXXXX", base && *base ? base : "/tmp");
-    char *dir = mkdtemp(buf);
-    CHECK_MSG(dir != NULL, "mkdtemp(%s) failed", buf);
-    return dir;
-}
+char *check_mkdtemp(char *buf, size_t n);
 
-static inline int check_exit(void)
-{
-    fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures);
-    return check_failures ? 1 : 0;
-}
+/* Prints the counts; what main returns: 0 when no check failed, else 1. */
+int check_exit(void);
 
 #endif

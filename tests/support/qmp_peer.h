@@ -2,31 +2,25 @@
  * accepted TCP connection) that writes its bytes in steps on the test's event loop, waiting before each
  * step until the client has read the previous one so that step boundaries are read boundaries; and a
  * recorder that logs every client callback as one line, so two runs compare as strings.
- * Never used outside tests; everything is bounded by a guard timer (run_until). */
+ * Never used outside tests; everything is bounded by a guard timer (peer_run_until). */
 #ifndef QMPRACE_TEST_QMP_PEER_H
 #define QMPRACE_TEST_QMP_PEER_H
 
-#include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
+#include <json-c/json.h>
 
-#include "check.h"
-#include "mono.h"
 #include "qmp.h"
 
 #define QMP_GREETING                                                                                   \
     "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, \"package\": "    \
     "\"Debian 1:7.2+dfsg-7+deb12u18\"}, \"capabilities\": [\"oob\"]}}\r\n"
 #define QMP_CAPS_OK "{\"return\": {}, \"id\": 1}\r\n"
+
+/* ---- the peer ---- */
 
 /* DATA_CLOSE: the data, then close at once (the client reads both in one go: a process that writes
  * its last words and dies). SHUT_RD: stop receiving (the client's writes fail, our data still flows). */
@@ -49,165 +43,26 @@ struct peer {
     size_t written;
     int write_error;
     struct event *timer, *wr, *rd;
-    char got[65536];
+    char got[65536]; /* what the client sent, as text */
     size_t ngot;
     bool got_eof;
     int read_error;
 };
 
-static inline void peer_arm(struct peer *p, uint64_t us)
-{
-    struct timeval tv = mono_tv(us);
-    evtimer_add(p->timer, &tv);
-}
+/* A peer on `fd`; `reading`: whether it reads what the client sends (false: it never does). */
+void peer_init(struct peer *p, struct event_base *base, int fd, int client_fd, bool reading);
 
-static inline void peer_on_read(evutil_socket_t fd, short what, void *arg);
+/* Adds a step, `delay_us` after the previous one; `data` (copied) for the DATA kinds. */
+void peer_add(struct peer *p, enum peer_kind kind, uint64_t delay_us, const char *data, size_t len);
 
-static inline void peer_close_fd(struct peer *p)
-{
-    if (p->fd < 0)
-        return;
-    /* What the client sent before we close is part of the conversation: take it first. */
-    if (event_pending(p->rd, EV_READ, NULL))
-        peer_on_read(p->fd, EV_READ, p);
-    event_del(p->rd);
-    event_del(p->wr);
-    close(p->fd);
-    p->fd = -1;
-}
+/* Adds a PEER_DATA step of `text`. */
+void peer_say(struct peer *p, uint64_t delay_us, const char *text);
 
-static inline void peer_tick(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct peer *p = arg;
-    if (p->next >= p->nsteps || p->fd < 0)
-        return;
-    struct peer_step *s = &p->steps[p->next];
-    if (p->off == 0 && p->client_fd >= 0 && p->waits < 100000) {
-        int n = 0;
-        if (ioctl(p->client_fd, FIONREAD, &n) == 0 && n > 0) {
-            p->waits++;
-            peer_arm(p, 0);
-            return;
-        }
-    }
-    p->waits = 0;
-    if (s->kind == PEER_DATA || s->kind == PEER_DATA_CLOSE) {
-        while (p->off < s->len) {
-            ssize_t n = send(p->fd, s->data + p->off, s->len - p->off, MSG_NOSIGNAL | MSG_DONTWAIT);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                event_add(p->wr, NULL);
-                return;
-            }
-            if (n < 0) {
-                p->write_error = errno;
-                p->next = p->nsteps;
-                return;
-            }
-            p->off += (size_t)n;
-            p->written += (size_t)n;
-        }
-        if (s->kind == PEER_DATA_CLOSE)
-            peer_close_fd(p);
-    } else if (s->kind == PEER_SHUT_WR) {
-        shutdown(p->fd, SHUT_WR);
-    } else if (s->kind == PEER_SHUT_RD) {
-        shutdown(p->fd, SHUT_RD);
-    } else {
-        if (s->kind == PEER_RESET) {
-            struct linger lg = {1, 0};
-            setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        }
-        peer_close_fd(p);
-    }
-    p->off = 0;
-    p->next++;
-    if (p->next < p->nsteps)
-        peer_arm(p, p->steps[p->next].delay_us);
-}
+/* Runs the steps from the loop. */
+void peer_start(struct peer *p);
 
-static inline void peer_on_read(evutil_socket_t fd, short what, void *arg)
-{
-    (void)what;
-    struct peer *p = arg;
-    for (int i = 0; i < 64; i++) {
-        char buf[4096];
-        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (n <= 0) {
-            if (n < 0)
-                p->read_error = errno;
-            else
-                p->got_eof = true;
-            event_del(p->rd);
-            return;
-        }
-        size_t room = sizeof p->got - 1 - p->ngot;
-        size_t take = (size_t)n < room ? (size_t)n : room;
-        memcpy(p->got + p->ngot, buf, take);
-        p->ngot += take;
-        p->got[p->ngot] = '\0';
-    }
-}
-
-/* `reading`: whether the peer reads what the client sends (false: it never does). */
-static inline void peer_init(struct peer *p, struct event_base *base, int fd, int client_fd, bool reading)
-{
-    memset(p, 0, sizeof *p);
-    p->base = base;
-    p->fd = fd;
-    p->client_fd = client_fd;
-    p->timer = evtimer_new(base, peer_tick, p);
-    p->wr = event_new(base, fd, EV_WRITE, peer_tick, p);
-    p->rd = event_new(base, fd, EV_READ | EV_PERSIST, peer_on_read, p);
-    if (reading)
-        event_add(p->rd, NULL);
-}
-
-static inline void peer_add(struct peer *p, enum peer_kind kind, uint64_t delay_us, const char *data, size_t len)
-{
-    if (p->nsteps == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 16;
-        p->steps = realloc(p->steps, p->cap * sizeof *p->steps);
-    }
-    struct peer_step *s = &p->steps[p->nsteps++];
-    s->kind = kind;
-    s->delay_us = delay_us;
-    s->len = len;
-    s->data = NULL;
-    if (len) {
-        s->data = malloc(len);
-        memcpy(s->data, data, len);
-    }
-}
-
-static inline void peer_say(struct peer *p, uint64_t delay_us, const char *text)
-{
-    peer_add(p, PEER_DATA, delay_us, text, strlen(text));
-}
-
-static inline void peer_start(struct peer *p)
-{
-    if (p->nsteps)
-        peer_arm(p, p->steps[0].delay_us);
-}
-
-static inline void peer_fini(struct peer *p)
-{
-    peer_close_fd(p);
-    event_free(p->timer);
-    event_free(p->wr);
-    event_free(p->rd);
-    for (size_t i = 0; i < p->nsteps; i++)
-        free(p->steps[i].data);
-    free(p->steps);
-}
+/* Takes what the client sent last, closes the peer's end and frees the steps. */
+void peer_fini(struct peer *p);
 
 /* ---- the recorder ---- */
 
@@ -230,125 +85,62 @@ struct rec {
     void *user;
 };
 
-__attribute__((format(printf, 2, 3))) static inline void rec_log(struct rec *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(r->log + r->len, sizeof r->log - r->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        r->len += (size_t)n < sizeof r->log - r->len ? (size_t)n : sizeof r->log - r->len - 1;
-}
+/* Adds a line (or anything) to the log. */
+__attribute__((format(printf, 2, 3))) void rec_log(struct rec *r, const char *fmt, ...);
 
-static inline const char *rec_json(json_object *o)
-{
-    return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "null";
-}
+/* The client hooks that log into `r`: ready, event, wire (only with log_wire), closed. */
+struct qmp_hooks rec_hooks(struct rec *r);
 
-static inline void rec_ready(void *arg, json_object *greeting)
-{
-    struct rec *r = arg;
-    rec_log(r, "ready %s\n", rec_json(greeting));
-    if (r->on_ready)
-        r->on_ready(r, "ready");
-}
+/* A qmp_send callback (arg: the struct rec) that logs the reply: return, error, lost or timed_out. */
+void rec_reply(void *arg, const struct qmp_reply *rp);
 
-static inline void rec_event(void *arg, const char *name, json_object *data, json_object *msg)
-{
-    struct rec *r = arg;
-    CHECK(msg != NULL);
-    rec_log(r, "event %s %s\n", name, rec_json(data));
-    if (r->on_event)
-        r->on_event(r, name);
-}
+/* ---- a client and its peer ---- */
 
-static inline void rec_wire(void *arg, bool out, const char *json)
-{
-    struct rec *r = arg;
-    if (r->log_wire)
-        rec_log(r, "%s %s\n", out ? ">" : "<", json);
-    if (r->on_wire)
-        r->on_wire(r, json);
-}
+/* A QMP client (rec.q) on one end of a socketpair, the scripted peer on the other, the client's hooks
+ * logging into `rec` (rec.start_us: when it was made). */
+struct peer_conn {
+    struct peer peer;
+    struct rec rec;
+};
 
-static inline void rec_closed(void *arg, enum qmp_close_reason why, const char *detail)
-{
-    struct rec *r = arg;
-    r->closed++;
-    r->why = why;
-    r->closed_us = mono_now_us();
-    snprintf(r->detail, sizeof r->detail, "%s", detail);
-    rec_log(r, "closed %s\n", qmp_close_reason_name(why));
-    if (r->peer)
-        r->peer->client_fd = -1; /* the client's fd number may be reused from now on */
-    r->done = true;
-    if (r->on_closed)
-        r->on_closed(r, "closed");
-}
+/* `opt` as for qmp_new; `peer_reads` as for peer_init. */
+struct peer_conn *peer_conn_new(struct event_base *base, const struct qmp_options *opt, bool peer_reads);
 
-static inline void rec_reply(void *arg, const struct qmp_reply *rp)
-{
-    struct rec *r = arg;
-    char line[512];
-    if (rp->lost)
-        snprintf(line, sizeof line, "reply %" PRIu64 " lost", rp->id);
-    else if (rp->timed_out)
-        snprintf(line, sizeof line, "reply %" PRIu64 " timed_out", rp->id);
-    else if (rp->error_class)
-        snprintf(line, sizeof line, "reply %" PRIu64 " error %s: %s", rp->id, rp->error_class, rp->error_desc);
-    else
-        snprintf(line, sizeof line, "reply %" PRIu64 " return %s", rp->id, rec_json(rp->ret));
-    CHECK(rp->sent_us > 0 && rp->recv_us >= rp->sent_us);
-    rec_log(r, "%s\n", line);
-    if (r->on_reply)
-        r->on_reply(r, line);
-}
+/* Frees the client (if rec.q is still set) and the peer. */
+void peer_conn_free(struct peer_conn *c);
 
-static inline struct qmp_hooks rec_hooks(struct rec *r)
-{
-    struct qmp_hooks h = {.ready = rec_ready, .event = rec_event, .wire = rec_wire, .closed = rec_closed,
-                          .arg = r};
-    return h;
-}
+/* The peer's side of the handshake: the greeting, then the reply to qmp_capabilities. */
+void peer_handshake(struct peer *p);
 
-static inline void rec_guard_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    *(bool *)arg = true;
-}
+/* Starts the peer's script and runs the loop until the client reported `closed` (2 s at most: a hang is
+ * a failed check). Returns whether it closed. */
+bool peer_conn_run(struct peer_conn *c);
+
+/* A listening socket whose first connection gets a scripted peer (the script adds its steps, then the
+ * peer starts); later connections are closed. For clients that connect by address. */
+struct peer_server {
+    int lfd;
+    struct event *acc;
+    struct peer peer;
+    bool accepted;
+    void (*script)(struct peer *p);
+};
+
+/* Serves on `lfd` (bound; listened on here). */
+void peer_server_start(struct peer_server *s, struct event_base *base, int lfd, void (*script)(struct peer *p));
+
+/* Frees the peer, if any, and closes the listener. */
+void peer_server_stop(struct peer_server *s);
+
+/* ---- the loop ---- */
 
 /* Runs the loop until *done or `limit_us` passed; a guard timer makes a hang a failed test. */
-static inline bool run_until(struct event_base *base, const bool *done, uint64_t limit_us)
-{
-    bool expired = false;
-    struct event *guard = evtimer_new(base, rec_guard_cb, &expired);
-    struct timeval tv = mono_tv(limit_us);
-    evtimer_add(guard, &tv);
-    while (!*done && !expired)
-        event_base_loop(base, EVLOOP_ONCE);
-    event_free(guard);
-    CHECK_MSG(*done, "timed out after %" PRIu64 " us", limit_us);
-    return *done;
-}
+bool peer_run_until(struct event_base *base, const bool *done, uint64_t limit_us);
 
 /* Runs the loop for `us` more (to see that nothing else happens). */
-static inline void run_for(struct event_base *base, uint64_t us)
-{
-    bool done = false;
-    struct event *guard = evtimer_new(base, rec_guard_cb, &done);
-    struct timeval tv = mono_tv(us);
-    evtimer_add(guard, &tv);
-    while (!done)
-        event_base_loop(base, EVLOOP_ONCE);
-    event_free(guard);
-}
+void peer_run_for(struct event_base *base, uint64_t us);
 
 /* A socketpair: sv[0] for the client, sv[1] for the peer. */
-static inline void make_pair(int sv[2])
-{
-    int rc = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
-    CHECK(rc == 0);
-}
+void peer_socketpair(int sv[2]);
 
 #endif

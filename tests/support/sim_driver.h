@@ -1,45 +1,36 @@
-/* sim_driver: drives the simulated VMM in tests without src/qmp.c: a QMP client on a socketpair (send a
- * command, run the loop until its reply or an event, always with a deadline), hook recorders, and a
- * loopback "destination" that stands in for proxy + destination: it accepts migration channels,
- * discards what they send, and can reset them all after N bytes (SO_LINGER {1,0}, then close), like
- * `after 8MiB on any: reset all`. Everything is bounded in time; nothing here sleeps. */
+/* sim_driver: drives the simulated VMM in tests without src/qmp: a QMP client on a socketpair (send a
+ * command, run the loop until its reply or an event, always with a deadline), recorders for the VMM's
+ * hooks, and a loopback "destination" that stands in for proxy + destination: it accepts migration
+ * channels, discards what they send, and can reset them all after N bytes (SO_LINGER {1,0}, then
+ * close), like `after 8MiB on any: reset all`. Everything is bounded in time; nothing here sleeps.
+ * Test code only: it may print. */
 #ifndef QMPRACE_TEST_SIM_DRIVER_H
 #define QMPRACE_TEST_SIM_DRIVER_H
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
 
 #include "jsonstream.h"
-#include "mono.h"
 #include "sim.h"
 
-#define DRV static inline __attribute__((unused))
 #define DRV_MAX_MSGS 512
 #define DRV_MAX_TRACES 512
 #define DRV_MAX_OUT 32
 #define DRV_MAX_CONNS 16
 #define DRV_TIMEOUT_MS 3000
 
+/* Scratch space for reads whose bytes do not matter. */
+extern unsigned char drv_sink_buf[256 << 10];
+
 /* ---------------- the destination ---------------- */
 
 struct drv_conn {
     int fd;
     struct event *ev;
-    unsigned char head[64];
+    unsigned char head[64]; /* the first bytes the channel sent */
     size_t headn;
     uint64_t bytes;
     bool eof;
@@ -58,117 +49,13 @@ struct drv_dest {
     bool paused; /* accept, but read nothing: the sender's socket buffers fill and it stalls */
 };
 
-static unsigned char drv_sink_buf[256 << 10];
-
-DRV void drv_conn_close(struct drv_conn *c, bool rst)
-{
-    if (c->ev) {
-        event_free(c->ev);
-        c->ev = NULL;
-    }
-    if (c->fd >= 0) {
-        if (rst) {
-            struct linger lg = {1, 0};
-            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        }
-        close(c->fd);
-        c->fd = -1;
-    }
-}
-
-DRV void drv_dest_reset_all(struct drv_dest *d)
-{
-    for (int i = 0; i < d->nconns; i++)
-        drv_conn_close(&d->conns[i], true);
-    d->reset_done = true;
-}
-
-DRV void drv_dest_read(evutil_socket_t fd, short what, void *arg)
-{
-    (void)what;
-    struct drv_conn *c = arg;
-    ssize_t n = read(fd, drv_sink_buf, sizeof drv_sink_buf);
-    if (n <= 0) {
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
-        c->eof = true;
-        event_del(c->ev);
-        return;
-    }
-    size_t take = c->headn < sizeof c->head ? sizeof c->head - c->headn : 0;
-    if (take > (size_t)n)
-        take = (size_t)n;
-    memcpy(c->head + c->headn, drv_sink_buf, take);
-    c->headn += take;
-    c->bytes += (uint64_t)n;
-}
-
-DRV void drv_dest_check(struct drv_dest *d)
-{
-    uint64_t t = 0;
-    for (int i = 0; i < d->nconns; i++)
-        t += d->conns[i].bytes;
-    d->total = t;
-    if (d->reset_after && !d->reset_done && t >= d->reset_after)
-        drv_dest_reset_all(d);
-}
-
-DRV void drv_dest_accept(evutil_socket_t fd, short what, void *arg)
-{
-    (void)what;
-    struct drv_dest *d = arg;
-    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c < 0)
-        return;
-    if (d->nconns == DRV_MAX_CONNS || d->reset_done) {
-        struct linger lg = {1, 0};
-        setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        close(c);
-        return;
-    }
-    struct drv_conn *cn = &d->conns[d->nconns++];
-    memset(cn, 0, sizeof *cn);
-    cn->fd = c;
-    cn->ev = event_new(d->base, c, EV_READ | EV_PERSIST, drv_dest_read, cn);
-    if (!d->paused)
-        event_add(cn->ev, NULL);
-}
-
-DRV int drv_dest_open(struct drv_dest *d, struct event_base *base, uint64_t reset_after)
-{
-    memset(d, 0, sizeof *d);
-    d->base = base;
-    d->reset_after = reset_after;
-    d->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sin;
-    if (d->lfd < 0 || bind(d->lfd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(d->lfd, 64) < 0 ||
-        getsockname(d->lfd, (struct sockaddr *)&sin, &len) < 0)
-        return -1;
-    d->port = ntohs(sin.sin_port);
-    d->lev = event_new(base, d->lfd, EV_READ | EV_PERSIST, drv_dest_accept, d);
-    return event_add(d->lev, NULL);
-}
-
-DRV void drv_dest_resume(struct drv_dest *d)
-{
-    d->paused = false;
-    for (int i = 0; i < d->nconns; i++)
-        if (d->conns[i].ev && !d->conns[i].eof)
-            event_add(d->conns[i].ev, NULL);
-}
-
-DRV void drv_dest_close(struct drv_dest *d)
-{
-    for (int i = 0; i < d->nconns; i++)
-        drv_conn_close(&d->conns[i], true);
-    if (d->lev)
-        event_free(d->lev);
-    if (d->lfd >= 0)
-        close(d->lfd);
-    d->lev = NULL;
-    d->lfd = -1;
-}
+/* Listens on 127.0.0.1 (a port of the kernel's choosing, in d->port); resets every channel once they
+ * have sent `reset_after` bytes together (0: never). Returns 0 or -1. */
+int drv_dest_open(struct drv_dest *d, struct event_base *base, uint64_t reset_after);
+/* Ends d->paused: reads again from every channel accepted meanwhile. */
+void drv_dest_resume(struct drv_dest *d);
+/* Resets every channel and closes the listener. */
+void drv_dest_close(struct drv_dest *d);
 
 /* ---------------- the client and the hook recorders ---------------- */
 
@@ -210,459 +97,93 @@ struct drv {
     bool reacted;
 };
 
-DRV void drv_after_death(struct drv *d)
-{
-    if (d->died_calls > 0)
-        d->hooks_after_died++;
-}
-
-DRV void drv_on_trace(void *arg, const char *thread, const char *event, const char *args)
-{
-    struct drv *d = arg;
-    drv_after_death(d);
-    if (d->ntraces < DRV_MAX_TRACES) {
-        struct drv_trace *t = &d->traces[d->ntraces++];
-        snprintf(t->thread, sizeof t->thread, "%s", thread);
-        snprintf(t->event, sizeof t->event, "%s", event);
-        snprintf(t->args, sizeof t->args, "%s", args);
-    }
-    if (d->react_event && !d->reacted && strcmp(event, d->react_event) == 0 &&
-        (!d->react_args || strcmp(args, d->react_args) == 0)) {
-        d->reacted = true;
-        sim_vmm_freeze(d->vmm, d->react_thread, d->react_us, NULL);
-    }
-}
-
-DRV void drv_on_output(void *arg, const char *line)
-{
-    struct drv *d = arg;
-    drv_after_death(d);
-    if (d->noutputs < DRV_MAX_OUT)
-        snprintf(d->outputs[d->noutputs++], sizeof d->outputs[0], "%s", line);
-}
-
-DRV void drv_on_died(void *arg, int signo, const char *message)
-{
-    struct drv *d = arg;
-    drv_after_death(d);
-    d->died_calls++;
-    d->died_signo = signo;
-    d->died_msg_null = message == NULL;
-    snprintf(d->died_msg, sizeof d->died_msg, "%s", message ? message : "");
-}
-
-DRV void drv_on_thread(void *arg, const char *thread, bool held)
-{
-    struct drv *d = arg;
-    (void)thread;
-    drv_after_death(d);
-    if (held)
-        d->holds++;
-    else
-        d->releases++;
-}
-
-DRV int drv_on_message(void *arg, json_object *obj)
-{
-    struct drv *d = arg;
-    if (d->nmsgs < DRV_MAX_MSGS)
-        d->msgs[d->nmsgs++] = obj;
-    else
-        json_object_put(obj);
-    return 0;
-}
-
-DRV void drv_on_read(evutil_socket_t fd, short what, void *arg)
-{
-    (void)what;
-    struct drv *d = arg;
-    char buf[65536];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n <= 0) {
-        d->eof = true;
-        event_del(d->rev);
-        return;
-    }
-    if (jsonstream_feed(d->js, buf, (size_t)n, drv_on_message, d, NULL) < 0) {
-        d->eof = true;
-        event_del(d->rev);
-    }
-}
-
-static bool drv_alarm_set;
-
-/* A test that hangs fails instead: the whole program gets a hard limit. */
-DRV void drv_guard(unsigned seconds)
-{
-    if (!drv_alarm_set) {
-        drv_alarm_set = true;
-        alarm(seconds);
-    }
-}
+/* A test that hangs fails instead: the whole program gets a hard limit (the first call sets it). */
+void drv_guard(unsigned seconds);
 
 /* The model's delays are tens of microseconds to milliseconds: the base needs the precise clock. */
-DRV struct event_base *drv_base_new(void)
-{
-    return mono_event_base_new();
-}
+struct event_base *drv_base_new(void);
 
-DRV int drv_open(struct drv *d, const char *model, uint64_t ram_bytes)
-{
-    memset(d, 0, sizeof *d);
-    drv_guard(60);
-    d->fd = -1;
-    d->base = drv_base_new();
-    if (!d->base)
-        return -1;
-    struct sim_hooks h = {drv_on_trace, drv_on_output, drv_on_died, drv_on_thread, d};
-    struct sim_config cfg = {.ram_bytes = ram_bytes};
-    struct err e;
-    d->vmm = sim_vmm_new(d->base, sim_model_find(model), &cfg, &h, &e);
-    if (!d->vmm) {
-        fprintf(stderr, "sim_vmm_new: %s\n", e.msg);
-        return -1;
-    }
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
-        return -1;
-    if (sim_vmm_serve(d->vmm, sv[0], &e) < 0) {
-        fprintf(stderr, "sim_vmm_serve: %s\n", e.msg);
-        close(sv[1]);
-        return -1;
-    }
-    d->fd = sv[1];
-    d->js = jsonstream_new(0);
-    d->rev = event_new(d->base, d->fd, EV_READ | EV_PERSIST, drv_on_read, d);
-    return event_add(d->rev, NULL);
-}
+/* A new VMM of `model` with `ram_bytes` of RAM on a base of its own, served on a socketpair whose other
+ * end is the driver's QMP client; its hooks record into `d`. Also sets drv_guard(60). Returns 0 or -1
+ * (saying why on stderr). drv_close() frees it all. */
+int drv_open(struct drv *d, const char *model, uint64_t ram_bytes);
 
-DRV int drv_open_dest(struct drv *d, uint64_t reset_after)
-{
-    d->have_dest = true;
-    return drv_dest_open(&d->dest, d->base, reset_after);
-}
+/* A QMP client on `fd` (connected; made non-blocking here) to a VMM the driver does not own, such as
+ * one behind a sim_server, read on `base`. Returns 0 or -1. drv_detach() closes it, not the base. */
+int drv_attach(struct drv *d, struct event_base *base, int fd);
+void drv_detach(struct drv *d);
 
-DRV void drv_close(struct drv *d)
-{
-    sim_vmm_free(d->vmm);
-    d->vmm = NULL;
-    if (d->have_dest)
-        drv_dest_close(&d->dest);
-    if (d->rev)
-        event_free(d->rev);
-    if (d->fd >= 0)
-        close(d->fd);
-    jsonstream_free(d->js);
-    for (int i = 0; i < d->nmsgs; i++)
-        json_object_put(d->msgs[i]);
-    if (d->base)
-        event_base_free(d->base);
-    memset(d, 0, sizeof *d);
-    d->fd = -1;
-}
+/* Gives the driver a destination (d->dest) to migrate to; see drv_dest_open. */
+int drv_open_dest(struct drv *d, uint64_t reset_after);
 
-static void drv_noop_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    (void)arg;
-}
+void drv_close(struct drv *d);
 
 /* Runs the loop once, waking after at most `max_us`. */
-DRV void drv_step(struct drv *d, uint64_t max_us)
-{
-    struct event *t = evtimer_new(d->base, drv_noop_cb, NULL);
-    struct timeval tv = mono_tv(max_us);
-    evtimer_add(t, &tv);
-    event_base_loop(d->base, EVLOOP_ONCE);
-    event_free(t);
-    if (d->have_dest)
-        drv_dest_check(&d->dest);
-}
+void drv_step(struct drv *d, uint64_t max_us);
 
 /* Runs the loop for `ms` milliseconds, and once more after: if the process was not scheduled for the
  * whole time, what became due meanwhile (a modeled thread's timer) still runs before the caller goes on,
  * as it would have on an idle machine. */
-DRV void drv_pump(struct drv *d, unsigned ms)
-{
-    uint64_t end = mono_now_us() + (uint64_t)ms * 1000u;
-    for (uint64_t now = mono_now_us(); now < end; now = mono_now_us())
-        drv_step(d, end - now);
-    drv_step(d, 0);
-}
+void drv_pump(struct drv *d, unsigned ms);
 
 typedef bool (*drv_pred)(struct drv *d, void *arg);
 
-DRV bool drv_wait(struct drv *d, drv_pred pred, void *arg, unsigned timeout_ms)
-{
-    uint64_t end = mono_now_us() + (uint64_t)timeout_ms * 1000u;
-    while (!pred(d, arg)) {
-        uint64_t now = mono_now_us();
-        if (now >= end)
-            return false;
-        drv_step(d, end - now < 2000 ? end - now : 2000);
-    }
-    return true;
-}
+/* Runs the loop until pred(d, arg) holds (true) or `timeout_ms` passed (false). */
+bool drv_wait(struct drv *d, drv_pred pred, void *arg, unsigned timeout_ms);
 
-DRV void drv_send_raw(struct drv *d, const char *text)
-{
-    size_t len = strlen(text), off = 0;
-    for (int tries = 0; off < len && tries < 1000; tries++) {
-        ssize_t n = write(d->fd, text + off, len - off);
-        if (n > 0)
-            off += (size_t)n;
-        else if (n < 0 && errno != EAGAIN && errno != EINTR)
-            return;
-        else
-            drv_step(d, 1000);
-    }
-}
+/* Writes `text` to the VMM as it is, running the loop while the socket is full. */
+void drv_send_raw(struct drv *d, const char *text);
 
 /* Sends {"execute": NAME, "arguments": ARGS, "id": "dN"}; returns N. ARGS is JSON text or NULL. */
-DRV int drv_send(struct drv *d, const char *name, const char *args)
-{
-    char buf[4096];
-    int id = ++d->next_id;
-    if (args)
-        snprintf(buf, sizeof buf, "{\"execute\": \"%s\", \"arguments\": %s, \"id\": \"d%d\"}\r\n", name, args, id);
-    else
-        snprintf(buf, sizeof buf, "{\"execute\": \"%s\", \"id\": \"d%d\"}\r\n", name, id);
-    drv_send_raw(d, buf);
-    return id;
-}
+int drv_send(struct drv *d, const char *name, const char *args);
 
-DRV json_object *drv_find_reply(struct drv *d, int id)
-{
-    char want[16];
-    snprintf(want, sizeof want, "d%d", id);
-    for (int i = 0; i < d->nmsgs; i++) {
-        json_object *x;
-        if (json_object_object_get_ex(d->msgs[i], "id", &x) && json_object_is_type(x, json_type_string) &&
-            strcmp(json_object_get_string(x), want) == 0)
-            return d->msgs[i];
-    }
-    return NULL;
-}
+/* The reply to command N among the messages received so far, or NULL. */
+json_object *drv_find_reply(struct drv *d, int id);
 
-struct drv_reply_arg {
-    int id;
-};
-
-static bool drv_has_reply(struct drv *d, void *arg)
-{
-    return drv_find_reply(d, ((struct drv_reply_arg *)arg)->id) != NULL || d->eof;
-}
-
-DRV json_object *drv_reply(struct drv *d, int id)
-{
-    struct drv_reply_arg a = {id};
-    drv_wait(d, drv_has_reply, &a, DRV_TIMEOUT_MS);
-    return drv_find_reply(d, id);
-}
+/* Waits (DRV_TIMEOUT_MS at most) for the reply to command N; NULL on timeout/EOF. */
+json_object *drv_reply(struct drv *d, int id);
 
 /* Runs a command and returns its reply (owned by the driver), or NULL on timeout/EOF. */
-DRV json_object *drv_cmd(struct drv *d, const char *name, const char *args)
-{
-    return drv_reply(d, drv_send(d, name, args));
-}
+json_object *drv_cmd(struct drv *d, const char *name, const char *args);
 
-DRV const char *drv_error_desc(json_object *reply)
-{
-    json_object *err, *desc;
-    if (reply && json_object_object_get_ex(reply, "error", &err) && json_object_object_get_ex(err, "desc", &desc))
-        return json_object_get_string(desc);
-    return NULL;
-}
+/* A reply's error.desc / error.class, or NULL. */
+const char *drv_error_desc(json_object *reply);
+const char *drv_error_class(json_object *reply);
 
-DRV const char *drv_error_class(json_object *reply)
-{
-    json_object *err, *cls;
-    if (reply && json_object_object_get_ex(reply, "error", &err) && json_object_object_get_ex(err, "class", &cls))
-        return json_object_get_string(cls);
-    return NULL;
-}
+/* Whether the reply has a "return"; that "return", or NULL; the same as JSON text, or "". */
+bool drv_ok(json_object *reply);
+json_object *drv_return(json_object *reply);
+const char *drv_return_text(json_object *reply);
 
-DRV bool drv_ok(json_object *reply)
-{
-    json_object *r;
-    return reply && json_object_object_get_ex(reply, "return", &r);
-}
-
-DRV json_object *drv_return(json_object *reply)
-{
-    json_object *r = NULL;
-    if (reply)
-        json_object_object_get_ex(reply, "return", &r);
-    return r;
-}
-
-/* "return" of the reply as JSON text, or "" */
-DRV const char *drv_return_text(json_object *reply)
-{
-    json_object *r = drv_return(reply);
-    return r ? json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN) : "";
-}
-
-static bool drv_event_match(json_object *m, const char *name, const char *status)
-{
-    json_object *ev, *data, *st;
-    if (!json_object_object_get_ex(m, "event", &ev) || strcmp(json_object_get_string(ev), name) != 0)
-        return false;
-    if (!status)
-        return true;
-    return json_object_object_get_ex(m, "data", &data) && json_object_object_get_ex(data, "status", &st) &&
-           strcmp(json_object_get_string(st), status) == 0;
-}
-
-DRV int drv_count_events(struct drv *d, const char *name, const char *status)
-{
-    int n = 0;
-    for (int i = 0; i < d->nmsgs; i++)
-        n += drv_event_match(d->msgs[i], name, status);
-    return n;
-}
-
-struct drv_event_arg {
-    const char *name, *status;
-    int index;
-};
-
-static bool drv_has_event(struct drv *d, void *arg)
-{
-    struct drv_event_arg *a = arg;
-    for (int i = 0; i < d->nmsgs; i++) {
-        if (!d->taken[i] && drv_event_match(d->msgs[i], a->name, a->status)) {
-            a->index = i;
-            return true;
-        }
-    }
-    return d->eof;
-}
+/* Events NAME received so far (with data.status STATUS if set). */
+int drv_count_events(struct drv *d, const char *name, const char *status);
 
 /* Waits for the next not yet taken event NAME (with data.status STATUS if set); NULL on timeout/EOF. */
-DRV json_object *drv_event(struct drv *d, const char *name, const char *status, unsigned timeout_ms)
-{
-    struct drv_event_arg a = {name, status, -1};
-    if (!drv_wait(d, drv_has_event, &a, timeout_ms) || a.index < 0)
-        return NULL;
-    d->taken[a.index] = true;
-    return d->msgs[a.index];
-}
+json_object *drv_event(struct drv *d, const char *name, const char *status, unsigned timeout_ms);
 
-static bool drv_is_dead(struct drv *d, void *arg)
-{
-    (void)arg;
-    return d->died_calls > 0;
-}
+/* Waits for the `died` hook / for EOF on the QMP socket. */
+bool drv_wait_death(struct drv *d, unsigned timeout_ms);
+bool drv_wait_eof(struct drv *d, unsigned timeout_ms);
 
-DRV bool drv_wait_death(struct drv *d, unsigned timeout_ms)
-{
-    return drv_wait(d, drv_is_dead, NULL, timeout_ms);
-}
+/* Trace points recorded so far named `event` (with exactly `args` if set): how many, the first one's
+ * index (-1: none). */
+int drv_count_traces(struct drv *d, const char *event, const char *args);
+int drv_find_trace(struct drv *d, const char *event, const char *args);
 
-static bool drv_has_eof(struct drv *d, void *arg)
-{
-    (void)arg;
-    return d->eof;
-}
-
-DRV bool drv_wait_eof(struct drv *d, unsigned timeout_ms)
-{
-    return drv_wait(d, drv_has_eof, NULL, timeout_ms);
-}
-
-DRV int drv_count_traces(struct drv *d, const char *event, const char *args)
-{
-    int n = 0;
-    for (int i = 0; i < d->ntraces; i++)
-        n += strcmp(d->traces[i].event, event) == 0 && (!args || strcmp(d->traces[i].args, args) == 0);
-    return n;
-}
-
-DRV int drv_find_trace(struct drv *d, const char *event, const char *args)
-{
-    for (int i = 0; i < d->ntraces; i++)
-        if (strcmp(d->traces[i].event, event) == 0 && (!args || strcmp(d->traces[i].args, args) == 0))
-            return i;
-    return -1;
-}
-
-DRV bool drv_has_output(struct drv *d, const char *line)
-{
-    for (int i = 0; i < d->noutputs; i++)
-        if (strcmp(d->outputs[i], line) == 0)
-            return true;
-    return false;
-}
+/* Whether the VMM printed `line`. */
+bool drv_has_output(struct drv *d, const char *line);
 
 /* Greeting, then qmp_capabilities; returns true when negotiated. */
-DRV bool drv_negotiate(struct drv *d)
-{
-    return drv_ok(drv_cmd(d, "qmp_capabilities", NULL));
-}
+bool drv_negotiate(struct drv *d);
 
 /* The usual set-up: events on, multifd as asked, `channels` channels, then migrate to the test
  * destination. Returns the migrate reply. */
-DRV json_object *drv_start_migration(struct drv *d, bool multifd, int channels)
-{
-    char caps[256];
-    snprintf(caps, sizeof caps,
-             "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}, "
-             "{\"capability\": \"multifd\", \"state\": %s}]}",
-             multifd ? "true" : "false");
-    if (!drv_ok(drv_cmd(d, "migrate-set-capabilities", caps)))
-        return NULL;
-    char params[64];
-    snprintf(params, sizeof params, "{\"multifd-channels\": %d}", channels);
-    if (!drv_ok(drv_cmd(d, "migrate-set-parameters", params)))
-        return NULL;
-    char uri[64];
-    snprintf(uri, sizeof uri, "{\"uri\": \"tcp:127.0.0.1:%u\"}", (unsigned)d->dest.port);
-    return drv_cmd(d, "migrate", uri);
-}
+json_object *drv_start_migration(struct drv *d, bool multifd, int channels);
 
 /* True while query-yank lists the migration instance (the cheap "cleanup has not finished" probe). */
-DRV bool drv_yank_has_migration(struct drv *d)
-{
-    json_object *r = drv_return(drv_cmd(d, "query-yank", NULL));
-    if (!r)
-        return false;
-    for (size_t i = 0; i < json_object_array_length(r); i++) {
-        json_object *t;
-        if (json_object_object_get_ex(json_object_array_get_idx(r, i), "type", &t) &&
-            strcmp(json_object_get_string(t), "migration") == 0)
-            return true;
-    }
-    return false;
-}
+bool drv_yank_has_migration(struct drv *d);
 
 /* Polls query-yank until the migration instance is gone (cleanup done) or the VMM died. */
-DRV bool drv_wait_cleanup(struct drv *d, unsigned timeout_ms)
-{
-    uint64_t end = mono_now_us() + (uint64_t)timeout_ms * 1000u;
-    while (mono_now_us() < end) {
-        if (d->died_calls || d->eof)
-            return false;
-        if (!drv_yank_has_migration(d))
-            return true;
-        drv_pump(d, 2);
-    }
-    return false;
-}
-
-DRV int drv_count_fds(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int n = 0;
-    for (struct dirent *de; (de = readdir(dir));)
-        n += de->d_name[0] != '.';
-    closedir(dir);
-    return n - 1; /* the directory's own fd */
-}
+bool drv_wait_cleanup(struct drv *d, unsigned timeout_ms);
 
 #endif

@@ -1,35 +1,14 @@
-/* trial_soak: what the soak tests (tests/trial/test_trial_soak_*.c) measure of their own process between trials:
- * open file descriptors, threads, child processes (and zombies among them), resident memory, and heap
- * bytes in use (glibc's count, or the sanitizer allocator's under ASan, where freed memory sits in a
- * quarantine and RSS says nothing). Also runs one trial of a schedule text and checks it ran.
- * Never used outside tests. */
+/* trial_soak: what the soak tests (tests/trial/test_trial_soak_*.c) measure of their own process between
+ * trials: open file descriptors, threads, child processes (and zombies among them), resident memory, and
+ * heap bytes in use (glibc's count, or the sanitizer allocator's under ASan, where freed memory sits in a
+ * quarantine and RSS says nothing). Also parses the schedules they run. Never used outside tests. */
 #ifndef QMPRACE_TEST_TRIAL_SOAK_H
 #define QMPRACE_TEST_TRIAL_SOAK_H
 
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include <stdint.h>
 
-#include "check.h"
-#include "mono.h"
+#include "schedule.h"
 #include "trial.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SOAK_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SOAK_SANITIZED 1
-#endif
-#endif
-
-#ifdef SOAK_SANITIZED
-/* From the sanitizer runtime (sanitizer/allocator_interface.h, which Debian's gcc does not ship). */
-size_t __sanitizer_get_current_allocated_bytes(void);
-#else
-#include <malloc.h>
-#endif
 
 struct soak_snap {
     long fds, threads, children, zombies;
@@ -37,134 +16,38 @@ struct soak_snap {
     long heap; /* bytes in use */
 };
 
-static inline long soak_count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    long n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *de; (de = readdir(d));)
-        if (de->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* the directory's own fd */
-}
+/* The process as it is now. */
+struct soak_snap soak_snap(void);
 
-/* A "Name:   value" line of /proc/self/status. */
-static inline long soak_status_field(const char *name)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    size_t n = strlen(name);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, name, n) == 0 && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
+/* One line to stderr: `when`, then every count. */
+void soak_print(const char *when, const struct soak_snap *s);
 
-/* Children of this process, from every /proc/PID/stat whose parent is us. */
-static inline void soak_count_children(long *children, long *zombies)
-{
-    *children = *zombies = 0;
-    DIR *d = opendir("/proc");
-    if (!d)
-        return;
-    pid_t me = getpid();
-    for (struct dirent *de; (de = readdir(d));) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9')
-            continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        /* "pid (comm) S ppid ...": the command name may hold spaces and parentheses */
-        char *rp = strrchr(buf, ')');
-        char state;
-        long ppid;
-        if (!rp || sscanf(rp + 1, " %c %ld", &state, &ppid) != 2 || ppid != me)
-            continue;
-        (*children)++;
-        if (state == 'Z')
-            (*zombies)++;
-    }
-    closedir(d);
-}
-
-static inline struct soak_snap soak_snap(void)
-{
-    struct soak_snap s;
-    s.fds = soak_count_fds();
-    s.threads = soak_status_field("Threads");
-    s.rss_kib = soak_status_field("VmRSS");
-    soak_count_children(&s.children, &s.zombies);
-#ifdef SOAK_SANITIZED
-    s.heap = (long)__sanitizer_get_current_allocated_bytes();
-#else
-    struct mallinfo2 m = mallinfo2();
-    s.heap = (long)(m.uordblks + m.hblkhd);
-#endif
-    return s;
-}
-
-static inline void soak_print(const char *when, const struct soak_snap *s)
-{
-    fprintf(stderr, "%-12s fds %ld, threads %ld, children %ld (zombies %ld), rss %ld KiB, heap in use %ld B\n",
-            when, s->fds, s->threads, s->children, s->zombies, s->rss_kib, s->heap);
-}
-
-/* The end against the warmed-up process: nothing may grow past its tolerance. */
-static inline void soak_compare(const struct soak_snap *warm, const struct soak_snap *end, long heap_slack,
-                                long rss_slack_kib)
-{
-    CHECK_MSG(end->fds <= warm->fds, "open fds grew from %ld to %ld", warm->fds, end->fds);
-    CHECK_MSG(end->threads <= warm->threads, "threads grew from %ld to %ld", warm->threads, end->threads);
-    CHECK_MSG(end->zombies == 0, "%ld zombie children at the end", end->zombies);
-    CHECK_MSG(end->children <= warm->children, "children grew from %ld to %ld", warm->children, end->children);
-    CHECK_MSG(end->heap - warm->heap <= heap_slack, "heap in use grew by %ld bytes (allowed %ld)",
-              end->heap - warm->heap, heap_slack);
-#ifdef SOAK_SANITIZED
-    (void)rss_slack_kib;
-    fprintf(stderr, "RSS not compared: under ASan freed memory stays in its quarantine\n");
-#else
-    CHECK_MSG(end->rss_kib - warm->rss_kib <= rss_slack_kib, "RSS grew by %ld KiB (allowed %ld)",
-              end->rss_kib - warm->rss_kib, rss_slack_kib);
-#endif
-}
+/* The end against the warmed-up process: nothing may grow past its tolerance (heap in bytes, RSS in
+ * KiB; RSS is not compared under ASan). Each excess is a failed check. */
+void soak_compare(const struct soak_snap *warm, const struct soak_snap *end, long heap_slack, long rss_slack_kib);
 
 /* glibc's per-thread cache keeps up to 7 freed chunks of each size and mallinfo2() counts them as in
  * use, so the heap count creeps up by some 10 KiB over thousands of trials and then stops. With the cache
- * off the count is exact and a soak can allow (almost) nothing: re-executes the test once so. */
-static inline void soak_exact_heap(char **argv)
-{
-#ifndef SOAK_SANITIZED
-    static const char tunable[] = "glibc.malloc.tcache_count=0";
-    const char *now = getenv("GLIBC_TUNABLES");
-    if (now && strstr(now, tunable))
-        return;
-    if (setenv("GLIBC_TUNABLES", tunable, 1) == 0)
-        execv("/proc/self/exe", argv);
-    fprintf(stderr, "cannot re-execute with %s: heap counts include glibc's cache\n", tunable);
-#else
-    (void)argv;
-#endif
-}
+ * off the count is exact and a soak can allow (almost) nothing: re-executes the test once so (call it
+ * first thing in main). */
+void soak_exact_heap(char **argv);
 
-/* Parses `text` (a schedule) or fails the test. */
-static inline struct schedule *soak_schedule(const char *text, const char *name)
-{
-    struct err e = {{0}};
-    struct schedule *s = schedule_parse(text, strlen(text), name, &e);
-    CHECK_MSG(s != NULL, "%s", e.msg);
-    return s;
-}
+/* Parses `text` (a schedule) or fails the test (NULL). */
+struct schedule *soak_schedule(const char *text, const char *name);
+
+/* The soaks mix three kinds of schedule (one meant to crash, one to pass, one to hang) and count the
+ * verdicts of each kind. */
+#define SOAK_KINDS 3
+struct soak_tally {
+    unsigned trials;                            /* run so far */
+    unsigned ran[SOAK_KINDS];                   /* that returned a verdict, by kind */
+    unsigned got[SOAK_KINDS][VERDICT_HANG + 1]; /* the verdicts, by kind */
+    unsigned errors;                            /* that did not return one */
+};
+
+/* Runs one trial of `s`, a schedule of kind `k`, with `deadline_us` (0: the default), and counts what it
+ * came to in `t`; of the trials that return an error, the first three are failed checks saying why. */
+void soak_trial(struct soak_tally *t, struct trial_env *env, const struct schedule *s, unsigned k,
+                uint64_t deadline_us);
 
 #endif

@@ -7,7 +7,12 @@
  * QEMU is running. RSS within 2 MiB. Skipped (exit 77, with the reason) when there is no qemu target or
  * no QEMU binary. */
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include "check.h"
+#include "mono.h"
+#include "trial.h"
 #include "trial_soak.h"
 
 #define TRIALS 100
@@ -52,24 +57,15 @@ int main(int argc, char **argv)
     if (!env || !kinds[0] || !kinds[1] || !kinds[2])
         return check_exit();
 
-    unsigned ran[3] = {0}, got[3][VERDICT_HANG + 1] = {{0}}, errors = 0, crowded = 0;
+    struct soak_tally t = {0};
+    unsigned crowded = 0;
     struct soak_snap warm = {0};
     uint64_t t0 = mono_now_us();
     for (unsigned i = 0; i < TRIALS; i++) {
         /* in every ten: four crashes, five passes (the last of them at 10, 20, ...), one hang */
         static const unsigned pattern[10] = {0, 1, 0, 1, 0, 1, 0, 1, 2, 1};
         unsigned k = pattern[i % 10];
-        struct trial_options opt = {.deadline_us = k == 2 ? HANG_DEADLINE_US : DEADLINE_US};
-        struct trial_result r;
-        int rc = trial_run(env, kinds[k], &opt, &r, &e);
-        if (rc != 0) {
-            if (errors++ < 3)
-                CHECK_MSG(rc == 0, "trial %u (%s): %s", i + 1, kinds[k]->name, e.msg);
-        } else {
-            ran[k]++;
-            got[k][r.verdict]++;
-        }
-        trial_result_clear(&r);
+        soak_trial(&t, env, kinds[k], k, k == 2 ? HANG_DEADLINE_US : DEADLINE_US);
         struct soak_snap s = soak_snap();
         if (s.children > 1 || s.zombies > 0) {
             if (crowded++ < 3)
@@ -83,16 +79,16 @@ int main(int argc, char **argv)
     struct soak_snap end = soak_snap();
     soak_print("after 100", &end);
     fprintf(stderr, "%u trials in %.1f s: held reaction %u/%u crashed, reset only %u/%u passed, stalled %u/%u hung\n",
-            TRIALS, (double)(mono_now_us() - t0) / 1e6, got[0][VERDICT_CRASH], ran[0], got[1][VERDICT_PASS], ran[1],
-            got[2][VERDICT_HANG], ran[2]);
+            TRIALS, (double)(mono_now_us() - t0) / 1e6, t.got[0][VERDICT_CRASH], t.ran[0], t.got[1][VERDICT_PASS],
+            t.ran[1], t.got[2][VERDICT_HANG], t.ran[2]);
 
-    CHECK_INT(errors, 0);
+    CHECK_INT(t.errors, 0);
     CHECK_MSG(crowded == 0, "%u trials ended with more than one QEMU or a zombie", crowded);
     /* Real QEMU's timing varies: the soak needs crashes and hangs to have happened, not a rate. */
-    CHECK_MSG(got[0][VERDICT_CRASH] > 0, "no trial crashed QEMU");
-    CHECK_MSG(got[2][VERDICT_HANG] > 0, "no trial hung");
-    CHECK_MSG(got[1][VERDICT_PASS] * 10 >= ran[1] * 9, "only %u/%u reset-only trials passed", got[1][VERDICT_PASS],
-              ran[1]);
+    CHECK_MSG(t.got[0][VERDICT_CRASH] > 0, "no trial crashed QEMU");
+    CHECK_MSG(t.got[2][VERDICT_HANG] > 0, "no trial hung");
+    CHECK_MSG(t.got[1][VERDICT_PASS] * 10 >= t.ran[1] * 9, "only %u/%u reset-only trials passed",
+              t.got[1][VERDICT_PASS], t.ran[1]);
     soak_compare(&warm, &end, 1024, 2048);
 
     trial_env_free(env);

@@ -7,7 +7,11 @@
  * and go; a leaked migration buffer or timeline per trial is several MiB).
  * Verdicts are checked too, so the soak really ran what it says. */
 #include <signal.h>
+#include <stdio.h>
 
+#include "check.h"
+#include "mono.h"
+#include "trial.h"
 #include "trial_soak.h"
 
 #define TRIALS 1000
@@ -40,23 +44,13 @@ int main(int argc, char **argv)
     if (!env || !kinds[0] || !kinds[1] || !kinds[2])
         return check_exit();
 
-    unsigned ran[3] = {0}, got[3][VERDICT_HANG + 1] = {{0}}, errors = 0;
+    struct soak_tally t = {0};
     struct soak_snap warm = {0}, mid = {0};
     uint64_t t0 = mono_now_us();
     for (unsigned i = 0; i < TRIALS; i++) {
         /* one hang in ten, the rest crash and pass in turn */
         unsigned k = i % 10 == 9 ? 2 : i % 2;
-        struct trial_options opt = {.deadline_us = k == 2 ? HANG_DEADLINE_US : 0};
-        struct trial_result r;
-        int rc = trial_run(env, kinds[k], &opt, &r, &e);
-        if (rc != 0) {
-            if (errors++ < 3)
-                CHECK_MSG(rc == 0, "trial %u (%s): %s", i + 1, kinds[k]->name, e.msg);
-        } else {
-            ran[k]++;
-            got[k][r.verdict]++;
-        }
-        trial_result_clear(&r);
+        soak_trial(&t, env, kinds[k], k, k == 2 ? HANG_DEADLINE_US : 0);
         if (i + 1 == WARMUP) {
             warm = soak_snap();
             soak_print("after 100", &warm);
@@ -69,17 +63,17 @@ int main(int argc, char **argv)
     soak_print("after 1000", &end);
     fprintf(stderr, "%u trials in %.1f s: crash schedule %u/%u crashed, pass schedule %u/%u passed, "
                     "stalled schedule %u/%u hung\n",
-            TRIALS, (double)(mono_now_us() - t0) / 1e6, got[0][VERDICT_CRASH], ran[0], got[1][VERDICT_PASS],
-            ran[1], got[2][VERDICT_HANG], ran[2]);
+            TRIALS, (double)(mono_now_us() - t0) / 1e6, t.got[0][VERDICT_CRASH], t.ran[0], t.got[1][VERDICT_PASS],
+            t.ran[1], t.got[2][VERDICT_HANG], t.ran[2]);
 
-    CHECK_INT(errors, 0);
-    CHECK_INT(ran[0] + ran[1] + ran[2], TRIALS);
+    CHECK_INT(t.errors, 0);
+    CHECK_INT(t.ran[0] + t.ran[1] + t.ran[2], TRIALS);
     /* The sim's timing is fixed, but on a loaded machine (a sanitizer build, ctest -j) a reaction can
      * miss the window now and then; the hangs and passes do not depend on timing. */
-    CHECK_MSG(got[0][VERDICT_CRASH] * 10 >= ran[0] * 9, "only %u/%u crash trials crashed", got[0][VERDICT_CRASH],
-              ran[0]);
-    CHECK_INT(got[1][VERDICT_PASS], ran[1]);
-    CHECK_INT(got[2][VERDICT_HANG], ran[2]);
+    CHECK_MSG(t.got[0][VERDICT_CRASH] * 10 >= t.ran[0] * 9, "only %u/%u crash trials crashed",
+              t.got[0][VERDICT_CRASH], t.ran[0]);
+    CHECK_INT(t.got[1][VERDICT_PASS], t.ran[1]);
+    CHECK_INT(t.got[2][VERDICT_HANG], t.ran[2]);
     CHECK_INT(end.children, 0);
     soak_compare(&warm, &end, 1024, 1024);
 
