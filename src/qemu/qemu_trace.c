@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mono.h"
@@ -38,30 +39,79 @@ static bool digits(const char **p, uint64_t *v, int *n)
     return *n > 0 && !isdigit((unsigned char)**p);
 }
 
-bool qemu_trace_parse(const char *line, struct qemu_trace_point *tp)
+/* Exactly `n` digits. */
+static bool fixed(const char **p, int n, int *v)
 {
-    const char *p = line;
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (!isdigit((unsigned char)**p))
+            return false;
+        *v = *v * 10 + (**p - '0');
+    }
+    return true;
+}
+
+/* Scales a fraction read with `nfrac` digits to microseconds. */
+static uint64_t micros(uint64_t frac, int nfrac)
+{
+    for (; nfrac < 6; nfrac++)
+        frac *= 10;
+    for (; nfrac > 6; nfrac--)
+        frac /= 10;
+    return frac;
+}
+
+/* 7.2 and 10.0: "TID@SEC.USEC:". */
+static const char *tid_stamp(const char *p, struct qemu_trace_point *tp)
+{
     uint64_t tid, sec, frac;
     int n, nfrac;
     if (!digits(&p, &tid, &n) || *p++ != '@' || tid == 0 || tid > 0x7fffffff)
-        return false;
+        return NULL;
     if (!digits(&p, &sec, &n) || *p++ != '.' || !digits(&p, &frac, &nfrac) || *p++ != ':')
+        return NULL;
+    tp->tid = (int)tid;
+    tp->epoch_us = sec * 1000000u + micros(frac, nfrac);
+    return p;
+}
+
+/* 10.2 (its log backend writes through qemu_log, which prefixes GLib's ISO 8601 UTC time and no thread):
+ * "YYYY-MM-DDTHH:MM:SS[.FFFFFF]Z ". */
+static const char *iso_stamp(const char *p, struct qemu_trace_point *tp)
+{
+    struct tm tm = {0};
+    uint64_t frac = 0;
+    int nfrac = 0;
+    if (!fixed(&p, 4, &tm.tm_year) || *p++ != '-' || !fixed(&p, 2, &tm.tm_mon) || *p++ != '-' ||
+        !fixed(&p, 2, &tm.tm_mday) || *p++ != 'T' || !fixed(&p, 2, &tm.tm_hour) || *p++ != ':' ||
+        !fixed(&p, 2, &tm.tm_min) || *p++ != ':' || !fixed(&p, 2, &tm.tm_sec))
+        return NULL;
+    if (*p == '.' && (p++, !digits(&p, &frac, &nfrac)))
+        return NULL;
+    if (*p++ != 'Z' || *p++ != ' ')
+        return NULL;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    if (t < 0)
+        return NULL;
+    tp->tid = 0;
+    tp->epoch_us = (uint64_t)t * 1000000u + micros(frac, nfrac);
+    return p;
+}
+
+bool qemu_trace_parse(const char *line, struct qemu_trace_point *tp)
+{
+    const char *p = tid_stamp(line, tp);
+    if (!p)
+        p = iso_stamp(line, tp);
+    if (!p)
         return false;
-    while (nfrac < 6) {
-        frac *= 10;
-        nfrac++;
-    }
-    while (nfrac > 6) {
-        frac /= 10;
-        nfrac--;
-    }
     size_t len = 0;
     while (isalnum((unsigned char)p[len]) || p[len] == '_')
         len++;
     if (len == 0 || len >= sizeof tp->event || (p[len] != ' ' && p[len] != '\0'))
         return false;
-    tp->tid = (int)tid;
-    tp->epoch_us = sec * 1000000u + frac;
     memcpy(tp->event, p, len);
     tp->event[len] = '\0';
     tp->args = p[len] == ' ' ? p + len + 1 : p + len;

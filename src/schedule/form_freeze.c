@@ -7,7 +7,9 @@ static int parse(struct cur *c, struct sched_action *a, struct tok word, const s
     if (form_want_args(c, a, word, args, n, 2, 2, "a thread and a duration") != 0)
         return -1;
     if (vocab_thread_parse(args[0].p, args[0].len, &a->u.freeze.thread) != 0)
-        return syn_fail(c, args[0].col, "expected a thread (main, live_migration or multifdsend_N), got '%.*s'",
+        return syn_fail(c, args[0].col,
+                        "expected a thread (main, live_migration, multifdsend_N or return_path; or QEMU 10's "
+                        "mig/src/main, mig/src/send_N, mig/src/return), got '%.*s'",
                         TQ(args[0]));
     return syn_positive_dur(c, "freeze", args[1], &a->u.freeze.dur_us);
 }

@@ -193,6 +193,8 @@ struct sim_thread *sim_thread_find(struct sim_vmm *v, struct thread_ref r)
         if (v->mig.mf && r.index >= 0 && r.index < v->mig.created)
             return &v->mig.mf[r.index].thr;
         return NULL;
+    case THR_RETURN_PATH:
+        return NULL; /* the model has no return path */
     }
     return NULL;
 }

@@ -116,7 +116,8 @@ static void src_line(void *arg, const char *line)
             (strcmp(tp.args, "new state setup") == 0 || strcmp(tp.args, "new state active") == 0))
             qemu_task_cache_scan(&qt->names);
         if (qt->hooks.trace)
-            qt->hooks.trace(qt->hooks.arg, mono, qemu_task_cache_name(&qt->names, tp.tid), tp.event, tp.args);
+            qt->hooks.trace(qt->hooks.arg, mono, tp.tid ? qemu_task_cache_name(&qt->names, tp.tid) : NULL, tp.event,
+                            tp.args);
         return;
     }
     if (qemu_trace_is_fatal(line))
@@ -342,14 +343,27 @@ static int qemu_freeze(struct target *t, struct thread_ref thread, uint64_t dur_
     struct qemu_target *qt = t->impl;
     if (!qt->src || qemu_vm_ending(qt->src))
         return err_set(e, "QEMU is not running");
-    char buf[32];
-    const char *name = vocab_thread_name(thread, buf, sizeof buf);
-    /* The race window can be a fraction of a millisecond: find the thread the quick way if we can. */
     pid_t pid = qemu_vm_pid(qt->src);
-    pid_t tid = strcmp(name, "main") == 0 ? pid : qemu_task_cache_find(&qt->names, name);
-    if (tid < 0 && (tid = qemu_task_find(pid, name, e)) < 0)
-        return -1;
-    return qemu_holds_hold(qemu_vm_holds(qt->src), pid, tid, name, dur_us, e);
+    if (thread.kind == THR_MAIN)
+        return qemu_holds_hold(qemu_vm_holds(qt->src), pid, pid, "main", dur_us, e);
+    /* The role's thread under each version's name; the race window can be a fraction of a millisecond,
+     * so the names remembered at `setup` are tried before the task list is read. */
+    char bufs[VOCAB_THREAD_SPELLINGS][32], tried[96] = "";
+    const char *names[VOCAB_THREAD_SPELLINGS];
+    for (int i = 0; i < VOCAB_THREAD_SPELLINGS; i++) {
+        names[i] = vocab_thread_spelling(thread, i, bufs[i], sizeof bufs[i]);
+        pid_t tid = qemu_task_cache_find(&qt->names, names[i]);
+        if (tid >= 0)
+            return qemu_holds_hold(qemu_vm_holds(qt->src), pid, tid, names[i], dur_us, e);
+    }
+    for (int i = 0; i < VOCAB_THREAD_SPELLINGS; i++) {
+        pid_t tid = qemu_task_find(pid, names[i], NULL);
+        if (tid >= 0)
+            return qemu_holds_hold(qemu_vm_holds(qt->src), pid, tid, names[i], dur_us, e);
+        size_t off = strlen(tried);
+        snprintf(tried + off, sizeof tried - off, "%s%s", i ? " or " : "", names[i]);
+    }
+    return err_set(e, "QEMU (pid %d) has no thread %s now", (int)pid, tried);
 }
 
 static void qemu_end(struct target *t, bool healthy)

@@ -230,25 +230,61 @@ const char *vocab_thread_name(struct thread_ref t, char *buf, size_t n)
     case THR_MULTIFDSEND:
         snprintf(buf, n, "multifdsend_%d", t.index);
         return buf;
+    case THR_RETURN_PATH:
+        return "return_path";
     }
     return "?";
 }
 
+const char *vocab_thread_spelling(struct thread_ref t, int spelling, char *buf, size_t n)
+{
+    if (spelling < 0 || spelling >= VOCAB_THREAD_SPELLINGS)
+        return NULL;
+    if (t.kind == THR_MAIN)
+        return "main";
+    if (spelling == 0)
+        return t.kind == THR_RETURN_PATH ? "return path" : vocab_thread_name(t, buf, n);
+    switch (t.kind) {
+    case THR_LIVE_MIGRATION:
+        return "mig/src/main";
+    case THR_MULTIFDSEND:
+        snprintf(buf, n, "mig/src/send_%d", t.index);
+        return buf;
+    case THR_RETURN_PATH:
+        return "mig/src/return";
+    default:
+        return "?";
+    }
+}
+
+static bool word_is(const char *s, size_t len, const char *w)
+{
+    return strlen(w) == len && memcmp(s, w, len) == 0;
+}
+
 int vocab_thread_parse(const char *s, size_t len, struct thread_ref *t)
 {
-    if (len == 4 && memcmp(s, "main", 4) == 0) {
+    if (word_is(s, len, "main")) {
         *t = (struct thread_ref){THR_MAIN, 0};
         return 0;
     }
-    if (len == 14 && memcmp(s, "live_migration", 14) == 0) {
+    if (word_is(s, len, "live_migration") || word_is(s, len, "mig/src/main")) {
         *t = (struct thread_ref){THR_LIVE_MIGRATION, 0};
         return 0;
     }
-    if (len > 12 && memcmp(s, "multifdsend_", 12) == 0) {
-        int i = parse_index(s + 12, len - 12, VOCAB_MAX_MULTIFD);
-        if (i >= 0) {
-            *t = (struct thread_ref){THR_MULTIFDSEND, i};
-            return 0;
+    if (word_is(s, len, "return_path") || word_is(s, len, "return path") || word_is(s, len, "mig/src/return")) {
+        *t = (struct thread_ref){THR_RETURN_PATH, 0};
+        return 0;
+    }
+    static const char *const multifd[] = {"multifdsend_", "mig/src/send_"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t pl = strlen(multifd[k]);
+        if (len > pl && memcmp(s, multifd[k], pl) == 0) {
+            int i = parse_index(s + pl, len - pl, VOCAB_MAX_MULTIFD);
+            if (i >= 0) {
+                *t = (struct thread_ref){THR_MULTIFDSEND, i};
+                return 0;
+            }
         }
     }
     return -1;

@@ -40,6 +40,18 @@ static void parsing(void)
     CHECK_INT(tp.epoch_us, 5000001);
     CHECK_STR(tp.args, "");
 
+    /* 10.2 writes trace points through qemu_log: GLib's ISO 8601 UTC time, and no thread id */
+    CHECK(qemu_trace_parse("2026-12-03T08:46:14.888691Z migrate_set_state new state failed", &tp));
+    CHECK_INT(tp.tid, 0);
+    CHECK_INT(tp.epoch_us, 1796287574888691ull);
+    CHECK_STR(tp.event, "migrate_set_state");
+    CHECK_STR(tp.args, "new state failed");
+    CHECK(qemu_trace_parse("2026-12-03T08:46:14Z savevm_state_cleanup", &tp)); /* GLib leaves out .000000 */
+    CHECK_INT(tp.epoch_us, 1796287574000000ull);
+    CHECK_STR(tp.args, "");
+    CHECK(!qemu_trace_parse("2026-12-03T08:46:14.888691 migrate_set_state", &tp)); /* no zone: not QEMU's */
+    CHECK(!qemu_trace_parse("2026-12-3T08:46:14Z migrate_set_state", &tp));
+
     /* QEMU's own messages, timestamped or not, are output, not trace points */
     CHECK(!qemu_trace_parse("2026-11-27T00:24:51.089864Z qemu-system-x86_64: multifd_send_pages: channel 1 has "
                             "already quit!",

@@ -96,7 +96,7 @@ static const struct bad cases[] = {
     {"stall all 1ms 2ms", "t.sched:1:15: too many arguments: stall CHANNEL|all [DUR]"},
     {"freeze live_migration", "t.sched:1:1: 'freeze' needs a thread and a duration: freeze THREAD DUR"},
     {"freeze live 5ms",
-     "t.sched:1:8: expected a thread (main, live_migration or multifdsend_N), got 'live'"},
+     "t.sched:1:8: expected a thread (main, live_migration, multifdsend_N or return_path; or QEMU 10's mig/src/main, mig/src/send_N, mig/src/return), got 'live'"},
     {"freeze main 0", "t.sched:1:13: 'freeze' needs a duration above 0"},
     {"wait", "t.sched:1:1: 'wait' needs a duration: wait DUR"},
     {"wait 0us", "t.sched:1:6: 'wait' needs a duration above 0"},

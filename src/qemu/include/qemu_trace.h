@@ -1,6 +1,7 @@
 /* qemu_trace: reading what a QEMU child writes on stderr, live, line by line, and telling its trace
  * points apart from its other messages. With `-msg timestamp=on` the `log` trace backend writes
- *     16635@1795739680.168526:migrate_set_state new state failed
+ *     16635@1795739680.168526:migrate_set_state new state failed        (7.2, 10.0)
+ *     2026-12-03T08:46:14.888691Z migrate_set_state new state failed    (10.2: no thread id)
  * (thread id, wall-clock seconds.microseconds, event, arguments), flushed per event, so lines can be
  * acted on as they come and the last ones survive an abort. Lines are bounded: a longer line is cut, never
  * buffered without end. Never writes to the child, never blocks. */
@@ -19,7 +20,7 @@
 #define QEMU_LINE_MAX 4096
 
 struct qemu_trace_point {
-    int tid;
+    int tid;           /* 0 when the line does not say (10.2) */
     uint64_t epoch_us; /* when QEMU hit it, on the wall clock (gettimeofday) */
     char event[65];
     const char *args; /* points into the parsed line; "" when there are none */

@@ -110,13 +110,15 @@ enum {
 };
 #define VOCAB_MAX_MULTIFD 256 /* multifd-channels is a uint8 in 7.2 */
 
-/* The target threads a `freeze` can hold, named as QEMU names them in /proc/PID/task/N/comm. */
+/* The target threads a `freeze` can hold, by role: the same role on every QEMU version, whatever that
+ * version calls it in /proc/PID/task/N/comm (see vocab_thread_spelling). */
 enum thread_kind {
     THR_MAIN,           /* `main`: the main loop: QMP command handlers, the cleanup bottom half */
-    THR_LIVE_MIGRATION, /* `live_migration`: the migration thread */
-    THR_MULTIFDSEND,    /* `multifdsend_N`: multifd send thread N */
+    THR_LIVE_MIGRATION, /* `live_migration` (10.x: `mig/src/main`): the source's migration thread */
+    THR_MULTIFDSEND,    /* `multifdsend_N` (10.x: `mig/src/send_N`): multifd send thread N */
+    THR_RETURN_PATH,    /* `return_path` (7.2: `return path`; 10.x: `mig/src/return`): the source's return path */
 };
-#define THR_KIND_COUNT (THR_MULTIFDSEND + 1)
+#define THR_KIND_COUNT (THR_RETURN_PATH + 1)
 struct thread_ref {
     enum thread_kind kind;
     int index; /* for THR_MULTIFDSEND */
@@ -144,9 +146,16 @@ const char *vocab_channel_name(int chan, char *buf, size_t n);
 #define VOCAB_CH_ALL 2
 int vocab_channel_parse(const char *s, size_t len, int allow, int *chan);
 
-/* "main", "live_migration", "multifdsend_0". */
+/* The role's name in the schedule language: "main", "live_migration", "multifdsend_0", "return_path". */
 const char *vocab_thread_name(struct thread_ref t, char *buf, size_t n);
+/* Any spelling of a role: the language's names, and QEMU's own in every version (`mig/src/main`,
+ * `mig/src/send_0`, `mig/src/return`, `return path`). */
 int vocab_thread_parse(const char *s, size_t len, struct thread_ref *t);
+/* How QEMU names the thread of a role: spelling 0 is 7.2's (`live_migration`, `multifdsend_N`, `return
+ * path`), 1 is 9.x and 10.x's (`mig/src/main`, `mig/src/send_N`, `mig/src/return`); "main" for the main
+ * thread, which keeps the program's name. NULL past the last spelling. */
+#define VOCAB_THREAD_SPELLINGS 2
+const char *vocab_thread_spelling(struct thread_ref t, int spelling, char *buf, size_t n);
 
 /* QEMU trace points that matter to this race, in the order the binary schedule encoding indexes them
  * (so code names them by these constants, never by position). Schedules may name any trace point; these
