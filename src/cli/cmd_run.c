@@ -1,7 +1,7 @@
 /* cmd_run: `qmprace run SCHEDULE... [options]`: run each schedule N times against one target, print
  * crash rates with intervals and signatures (and a timeline), optionally JSON. Exit status: 0 no crash,
- * 1 a crash, 2 bad input, 3 the target could not be started, 130/143 interrupted (partial results are
- * still printed and written). */
+ * 1 a crash, 2 bad input, 3 the target could not be started, 4 no crash but trials that did not run as
+ * written, 130/143 interrupted (partial results are still printed and written). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +43,10 @@ static void usage(FILE *f)
             "\n"
             "%s"
             "\n"
-            "Exit status: 0 no crash, 1 a crash, 2 bad input or usage, 3 the target could not be started,\n"
-            "130/143 interrupted by SIGINT/SIGTERM.\n",
+            "Exit status: 0 no crash, and every trial ran as written; 1 a crash; 2 bad input or usage; 3 the\n"
+            "target could not be started; 4 no crash, but some trials did not run as written (a hold that held\n"
+            "nothing, a fault that hit no channel, a name the target refused, a line that never fired: the\n"
+            "report says which); 130/143 interrupted by SIGINT/SIGTERM.\n",
             target_help());
 }
 
@@ -228,6 +230,18 @@ static int cmd_run_load(const struct run_args *a, struct sched_run *runs, const 
     return -1;
 }
 
+/* Every schedule against the target (trial_check); -1 after saying why one cannot run there. */
+static int cmd_run_check(const struct run_args *a, const struct sched_run *runs, const struct target *target)
+{
+    struct err e = {{0}};
+    for (size_t i = 0; i < a->nfiles; i++)
+        if (trial_check(runs[i].sched, target, &e) < 0) {
+            fprintf(stderr, "%s\n", e.msg);
+            return -1;
+        }
+    return 0;
+}
+
 /* The target, checked against every schedule before the first trial runs, then the trials' session.
  * Returns -1 to go on (with *sp set), else the exit status. */
 static int cmd_run_open(const struct run_args *a, const struct sched_run *runs,
@@ -247,15 +261,15 @@ static int cmd_run_open(const struct run_args *a, const struct sched_run *runs,
     struct target *target = session_target(s);
     if (target_warning(target))
         fprintf(stderr, "qmprace run: warning: %s\n", target_warning(target));
-    for (size_t i = 0; i < a->nfiles; i++)
-        if (trial_check(runs[i].sched, target, &e) < 0) {
-            fprintf(stderr, "%s\n", e.msg);
-            return EXIT_USAGE;
-        }
+    /* What can be told from the target's kind first, then what it says it knows (starting it to ask) */
+    if (cmd_run_check(a, runs, target) < 0)
+        return EXIT_USAGE;
     if (session_start(s, SESSION_SIGNALS | SESSION_TRIALS, &e) < 0) {
         fprintf(stderr, "qmprace run: %s\n", e.msg);
         return EXIT_TARGET;
     }
+    if (cmd_run_check(a, runs, target) < 0)
+        return EXIT_USAGE;
     return -1;
 }
 
@@ -295,8 +309,10 @@ static int cmd_run_report_all(const struct run_args *a, const struct target *tar
         verdict_stats_sort(&sr->rep.stats);
         struct report rep = run_report(sr, target_spec(target));
         report_text(out, &rep, a->timeline);
-        if (sr->rep.stats.crashes && rc == EXIT_OK)
+        if (sr->rep.stats.crashes && (rc == EXIT_OK || rc == EXIT_UNEXERCISED))
             rc = EXIT_CRASH;
+        else if (sr->rep.stats.unexercised && rc == EXIT_OK)
+            rc = EXIT_UNEXERCISED;
     }
     if (!target_caps(target).death)
         for (size_t i = 0; i < a->nfiles; i++)
@@ -306,7 +322,7 @@ static int cmd_run_report_all(const struct run_args *a, const struct target *tar
                 break;
             }
     if (a->json_path && write_json(a->json_path, runs, a->nfiles, target_spec(target), a->timeline) < 0 &&
-        rc < EXIT_USAGE)
+        (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED))
         rc = EXIT_USAGE;
     return rc;
 }

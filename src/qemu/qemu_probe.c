@@ -3,6 +3,7 @@
 
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -11,6 +12,7 @@
 #include "qemu_args.h"
 #include "qemu_proc.h"
 #include "qemu_trace.h"
+#include "vocab.h"
 
 /* Start to greeting takes tens of ms here; seconds mean something is wrong. */
 #define PROBE_WAIT_US 10000000u
@@ -56,31 +58,28 @@ static void on_line(void *arg, const char *line)
         snprintf(ps->last, sizeof ps->last, "%s", line);
 }
 
-int qemu_probe_run(const char *bin, struct qemu_probe *out, struct err *e)
+/* Runs `argv` and hands its output lines to `line` until `done` says so, the output ends, or the wait
+ * runs out. Returns the process, still to be freed (and killed, if it runs on), or NULL. */
+static struct qemu_proc *run_lines(const char *bin, char **argv, void (*line)(void *, const char *),
+                                   bool (*done)(void *), void *arg, struct err *e)
 {
-    memset(out, 0, sizeof *out);
-    char **argv = qemu_args_probe(bin, e);
-    if (!argv)
-        return -1;
     struct qemu_proc_spec spec = {.path = bin, .argv = argv};
     struct qemu_proc *p = qemu_proc_spawn(&spec, e);
-    qemu_args_free(argv);
     if (!p)
-        return -1;
+        return NULL;
     /* The lines come through the same reader as a trial's, driven by poll() here: no event loop yet. */
     struct event_base *base = event_base_new();
-    struct probe_state ps = {.out = out};
-    struct qemu_lines_hooks h = {on_line, NULL, &ps};
+    struct qemu_lines_hooks h = {line, NULL, arg};
     struct qemu_lines *l = base ? qemu_lines_new(base, qemu_proc_output_fd(p), &h, e) : NULL;
-    int rc = -1;
     if (!l) {
         if (!base)
             err_set(e, "cannot create an event loop");
+        qemu_proc_free(p);
+        p = NULL;
         goto out;
     }
     uint64_t t0 = mono_now_us();
-    /* The trace line is written before the greeting, so once the greeting is in, the answer is known. */
-    while (!ps.greeted && !qemu_lines_eof(l)) {
+    while (!done(arg) && !qemu_lines_eof(l)) {
         uint64_t now = mono_now_us();
         if (now - t0 >= PROBE_WAIT_US)
             break;
@@ -88,22 +87,117 @@ int qemu_probe_run(const char *bin, struct qemu_probe *out, struct err *e)
         poll(&pfd, 1, (int)((PROBE_WAIT_US - (now - t0)) / 1000) + 1);
         qemu_lines_drain(l);
     }
-    if (ps.greeted) {
-        rc = 0;
-    } else {
+    if (!done(arg))
+        qemu_lines_drain(l);
+out:
+    qemu_lines_free(l);
+    if (base)
+        event_base_free(base);
+    return p;
+}
+
+static bool greeted(void *arg)
+{
+    return ((struct probe_state *)arg)->greeted;
+}
+
+struct trace_list {
+    char **v;
+    size_t n, cap;
+    bool failed;
+};
+
+static void on_trace_name(void *arg, const char *line)
+{
+    struct trace_list *tl = arg;
+    size_t len = strlen(line);
+    if (tl->failed || !vocab_trace_name_valid(line, len))
+        return;
+    if (tl->n == tl->cap) {
+        size_t cap = tl->cap ? tl->cap * 2 : 1024;
+        char **v = cap < 65536 ? realloc(tl->v, cap * sizeof *v) : NULL;
+        if (!v) {
+            tl->failed = true;
+            return;
+        }
+        tl->v = v;
+        tl->cap = cap;
+    }
+    if (!(tl->v[tl->n] = strdup(line)))
+        tl->failed = true;
+    else
+        tl->n++;
+}
+
+static bool never(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* `BIN -trace help`: one trace point a line. Left empty (NULL) when the binary does not list them. */
+static void list_traces(const char *bin, struct qemu_probe *out)
+{
+    char *argv[] = {(char *)bin, "-trace", "help", NULL};
+    struct trace_list tl = {0};
+    struct qemu_proc *p = run_lines(bin, argv, on_trace_name, never, &tl, NULL);
+    int st;
+    bool ok = p && qemu_proc_reap(p, &st) == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && !tl.failed && tl.n;
+    qemu_proc_free(p);
+    if (!ok) {
+        for (size_t i = 0; i < tl.n; i++)
+            free(tl.v[i]);
+        free(tl.v);
+        return;
+    }
+    qsort(tl.v, tl.n, sizeof *tl.v, cmp_str);
+    out->traces = tl.v;
+    out->ntraces = tl.n;
+}
+
+int qemu_probe_run(const char *bin, struct qemu_probe *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    char **argv = qemu_args_probe(bin, e);
+    if (!argv)
+        return -1;
+    struct probe_state ps = {.out = out};
+    struct qemu_proc *p = run_lines(bin, argv, on_line, greeted, &ps, e);
+    qemu_args_free(argv);
+    if (!p)
+        return -1;
+    if (!ps.greeted) {
         int st;
         char how[64] = "gave no QMP greeting within 10s";
         qemu_proc_kill(p);
         if (qemu_proc_reap(p, &st) && WIFEXITED(st) && WEXITSTATUS(st) == 127 && !ps.last[0])
             snprintf(how, sizeof how, "could not be run");
-        else if (qemu_proc_reap(p, &st) && qemu_lines_eof(l))
+        else if (qemu_proc_reap(p, &st))
             qemu_proc_status_text(st, how, sizeof how);
         err_set(e, "%s %s%s%s", bin, how, ps.last[0] ? ": " : "", ps.last);
+        qemu_proc_free(p);
+        return -1;
     }
-out:
-    qemu_lines_free(l);
     qemu_proc_free(p);
-    if (base)
-        event_base_free(base);
-    return rc;
+    list_traces(bin, out);
+    return 0;
+}
+
+void qemu_probe_free(struct qemu_probe *p)
+{
+    for (size_t i = 0; i < p->ntraces; i++)
+        free(p->traces[i]);
+    free(p->traces);
+    p->traces = NULL;
+    p->ntraces = 0;
+}
+
+bool qemu_probe_has_trace(const struct qemu_probe *p, const char *name)
+{
+    return !p->traces || bsearch(&name, p->traces, p->ntraces, sizeof *p->traces, cmp_str) != NULL;
 }

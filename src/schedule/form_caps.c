@@ -22,6 +22,7 @@ static int parse_item(struct cur *c, struct sched_action *a, struct tok t)
         return syn_fail(c, value.col, "'%s' takes on or off, got '%.*s'", vocab_cap_name(cap), TQ(value));
     if (schedule_add_cap(a, (enum mig_cap)cap, on) != 0)
         return syn_fail(c, t.col, "out of memory");
+    a->u.caps.items[a->u.caps.n - 1].col = t.col;
     return 0;
 }
 

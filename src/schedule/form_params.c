@@ -129,6 +129,7 @@ static int parse_item(struct cur *c, struct sched_action *a, struct tok t)
         return -1;
     if (schedule_add_param(a, (enum mig_param)pi, o) != 0)
         return syn_fail(c, t.col, "out of memory");
+    a->u.params.items[a->u.params.n - 1].col = t.col;
     return 0;
 }
 

@@ -68,7 +68,7 @@ int schedule_add_cap(struct sched_action *a, enum mig_cap c, bool on)
     if (!items)
         return -1;
     a->u.caps.items = items;
-    items[a->u.caps.n++] = (struct sched_cap){c, on};
+    items[a->u.caps.n++] = (struct sched_cap){c, on, 0};
     return 0;
 }
 
@@ -82,7 +82,7 @@ int schedule_add_param(struct sched_action *a, enum mig_param p, json_object *va
         return -1;
     }
     a->u.params.items = items;
-    items[a->u.params.n++] = (struct sched_param){p, value};
+    items[a->u.params.n++] = (struct sched_param){p, value, 0};
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "mono.h"
 #include "trial_internal.h"
 #include "units.h"
+#include "vocab_target.h"
 
 static void line_continue(struct trial *t, struct line_state *ls);
 
@@ -91,9 +92,13 @@ static void on_reply(void *arg, const struct qmp_reply *r)
     int kind = (int)ls->cmd_kind;
     if (r->timed_out)
         timeline_add_coded(t->tl, 0, TL_QMP_IN, kind, TL_NO_REPLY, "%s: no reply", ls->cmd);
-    else if (r->error_class)
+    else if (r->error_class) {
         timeline_add_coded(t->tl, 0, TL_QMP_IN, kind, TL_REFUSED, "%s -> error %s: %s", ls->cmd, r->error_class,
                            r->error_desc ? r->error_desc : "");
+        if (vocab_refusal_unknown_name(r->error_class, r->error_desc))
+            trial_miss(t, ls, false, "%s refused, a name unknown to the target: %.120s", ls->cmd,
+                       r->error_desc ? r->error_desc : r->error_class);
+    }
     else
         timeline_add_coded(t->tl, 0, TL_QMP_IN, kind, TL_ACCEPTED, "%s -> %s", ls->cmd,
                            json_object_to_json_string_ext(r->ret, JSON_C_TO_STRING_PLAIN));
@@ -126,6 +131,7 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
     }
     if (!id) {
         timeline_add(t->tl, TL_NOTE, "%s not sent: QMP is not connected", ls->cmd);
+        trial_miss(t, ls, false, "%s not sent: QMP is not connected", ls->cmd);
         return false;
     }
     ls->cmd_kind = a->kind;
@@ -146,7 +152,7 @@ static void channel_summary(struct proxy *p, char *buf, size_t n)
     }
 }
 
-static void do_fault(struct trial *t, const struct sched_action *a)
+static void do_fault(struct trial *t, const struct line_state *ls, const struct sched_action *a)
 {
     struct err e = {{0}};
     struct proxy *p = t->env->proxy;
@@ -159,21 +165,26 @@ static void do_fault(struct trial *t, const struct sched_action *a)
     trial_observe(t, &(struct obs){.kind = OBS_FAULT, .fault_kind = (int)a->kind, .text = text,
                                    .chan_index = proxy_channel_count(p)});
     int hit = net_fault(p, schedule_action_name(a->kind), a->u.fault.chan, a->u.fault.dur_us, &e);
-    if (hit < 0)
+    if (hit < 0) {
         timeline_add(t->tl, TL_FAULT, "%s %s failed: %s", schedule_action_name(a->kind), chan, e.msg);
-    else if (hit == 0)
+        trial_miss(t, ls, false, "%s %s failed: %.120s", schedule_action_name(a->kind), chan, e.msg);
+    } else if (hit == 0) {
         timeline_add_coded(t->tl, 0, TL_FAULT, (int)a->kind, 0, "%s %s hit no open channel",
                            schedule_action_name(a->kind), chan);
+        trial_miss(t, ls, false, "%s %s hit no open channel", schedule_action_name(a->kind), chan);
+    }
 }
 
-static void do_freeze(struct trial *t, const struct sched_action *a)
+static void do_freeze(struct trial *t, const struct line_state *ls, const struct sched_action *a)
 {
     struct err e = {{0}};
     char buf[32], dur[32];
     const char *name = vocab_thread_name(a->u.freeze.thread, buf, sizeof buf);
     units_format_duration(a->u.freeze.dur_us, dur, sizeof dur);
-    if (target_freeze(t->env->target, a->u.freeze.thread, a->u.freeze.dur_us, &e) < 0)
+    if (target_freeze(t->env->target, a->u.freeze.thread, a->u.freeze.dur_us, &e) < 0) {
         timeline_add(t->tl, TL_THREAD, "freeze %s %s failed: %s", name, dur, e.msg);
+        trial_miss(t, ls, false, "freeze %s %s held nothing: %.120s", name, dur, e.msg);
+    }
 }
 
 static void line_continue(struct trial *t, struct line_state *ls)
@@ -182,10 +193,10 @@ static void line_continue(struct trial *t, struct line_state *ls)
         const struct sched_action *a = &ls->line->acts[ls->next++];
         switch (schedule_action_desc(a->kind)->cls) {
         case SCHED_CLASS_FAULT:
-            do_fault(t, a);
+            do_fault(t, ls, a);
             break;
         case SCHED_CLASS_HOLD:
-            do_freeze(t, a);
+            do_freeze(t, ls, a);
             break;
         case SCHED_CLASS_WAIT:
             arm(t, ls, a->u.wait_us);
@@ -225,6 +236,24 @@ bool lines_quiet(const struct trial *t)
             return false;
     }
     return true;
+}
+
+void lines_unfired(struct trial *t)
+{
+    const struct vocab_target *vt = target_vocab(t->env->target);
+    for (size_t i = 0; i < t->s->nlines; i++) {
+        const struct line_state *ls = &t->ls[i];
+        const struct sched_trigger *tr = &ls->line->trig;
+        if (tr->kind == TRIG_NONE || ls->started || ls->busy)
+            continue;
+        char *text = line_text(ls->line);
+        if (tr->kind == TRIG_STATUS && vt && !vocab_target_has_status(vt, tr->status))
+            trial_miss(t, ls, true, "`%s` never fired: %s%s never reports '%s'", text ? text : "?",
+                       vt->version[0] ? "QEMU " : "the target", vt->version, vocab_status_name(tr->status));
+        else
+            trial_miss(t, ls, false, "`%s` never fired", text ? text : "?");
+        free(text);
+    }
 }
 
 const char *lines_pending_command(const struct trial *t)

@@ -48,6 +48,10 @@ int repeat_run(struct trial_env *env, const struct schedule *s, const struct tri
             return -1;
         }
         verdict_stats_add(&r->stats, t.verdict, t.signature, t.duration_us);
+        for (unsigned i = 0; i < t.nmisses && i < TRIAL_MAX_MISSES; i++)
+            verdict_stats_add_miss(&r->stats, t.misses[i].what, t.misses[i].expected);
+        if (!trial_result_exercised(&t))
+            verdict_stats_unexercised(&r->stats);
         keep_shown(r, &t, r->stats.trials);
         if (progress)
             progress(arg, k, n, &r->stats);

@@ -8,14 +8,21 @@ void report_text(FILE *f, const struct report *r, bool with_timeline)
     const struct verdict_stats *s = r->stats;
     double lo, hi;
     verdict_wilson(s->crashes, s->trials, &lo, &hi);
-    fprintf(f, "%s on %s: %u/%u crashed (%.1f%%, 95%% CI %.1f-%.1f%%), %u hung, median trial %.2f ms%s\n",
+    char not_run[64] = "";
+    if (s->unexercised)
+        snprintf(not_run, sizeof not_run, ", %u did not run as written", s->unexercised);
+    fprintf(f, "%s on %s: %u/%u crashed (%.1f%%, 95%% CI %.1f-%.1f%%), %u hung%s, median trial %.2f ms%s\n",
             r->schedule, r->target, s->crashes, s->trials, s->trials ? 100.0 * s->crashes / s->trials : 0.0,
-            100 * lo, 100 * hi, s->hangs, verdict_stats_median_us(s) / 1000.0,
+            100 * lo, 100 * hi, s->hangs, not_run, verdict_stats_median_us(s) / 1000.0,
             r->partial ? " (interrupted: partial)" : "");
     for (size_t i = 0; i < s->nsigs; i++)
         fprintf(f, "  %5u  crash: %s\n", s->sigs[i].count, s->sigs[i].key);
     for (size_t i = 0; i < s->nhang; i++)
         fprintf(f, "  %5u  hang: %s\n", s->hang_reasons[i].count, s->hang_reasons[i].key);
+    for (size_t i = 0; i < s->nmisses; i++)
+        fprintf(f, "  %5u  not as written: %s\n", s->misses[i].count, s->misses[i].key);
+    for (size_t i = 0; i < s->nnever; i++)
+        fprintf(f, "  %5u  never fired (as expected): %s\n", s->never_fired[i].count, s->never_fired[i].key);
     if (with_timeline && r->timeline) {
         fprintf(f, "\ntimeline of trial %u (%s):\n", r->timeline_trial, r->timeline_verdict);
         timeline_write_text(r->timeline, f);
@@ -53,6 +60,9 @@ json_object *report_json(const struct report *r, bool with_timeline)
     json_object_object_add(o, "ci95", ci);
     json_object_object_add(o, "signatures", counts(s->sigs, s->nsigs, "signature"));
     json_object_object_add(o, "hang_reasons", counts(s->hang_reasons, s->nhang, "reason"));
+    json_object_object_add(o, "unexercised", json_object_new_int64(s->unexercised));
+    json_object_object_add(o, "unexercised_reasons", counts(s->misses, s->nmisses, "reason"));
+    json_object_object_add(o, "never_fired", counts(s->never_fired, s->nnever, "line"));
     json_object_object_add(o, "trial_ms_median", json_object_new_double(verdict_stats_median_us(s) / 1000.0));
     json_object_object_add(o, "partial", json_object_new_boolean(r->partial));
     if (with_timeline && r->timeline) {

@@ -78,6 +78,9 @@ struct trial_env *session_env(struct session *s, struct err *e)
         err_set(e, "no target to run trials on");
         return NULL;
     }
+    /* what the target knows, before its first trial: schedules are held against it */
+    if (target_learn(s->target, s->base, e) < 0)
+        return NULL;
     s->env = trial_env_new(s->base, s->target, e);
     if (!s->env)
         err_prefix(e, "cannot set up the fault proxy");

@@ -41,6 +41,7 @@ void target_free(struct target *t)
     if (!t)
         return;
     t->ops->destroy(t);
+    vocab_target_free(&t->vocab);
     free(t->spec);
     free(t);
 }
@@ -53,6 +54,11 @@ const char *target_spec(const struct target *t)
 struct target_caps target_caps(const struct target *t)
 {
     return t->ops->caps_of ? t->ops->caps_of(t) : t->ops->caps;
+}
+
+bool target_has_trace(const struct target *t, const char *name)
+{
+    return target_caps(t).trace && (!t->ops->has_trace || t->ops->has_trace(t, name));
 }
 
 const char *target_warning(const struct target *t)

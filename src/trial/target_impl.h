@@ -4,6 +4,7 @@
 #define QMPRACE_TARGET_IMPL_H
 
 #include "target.h"
+#include "vocab_target.h"
 
 struct target_ops {
     const char *prefix; /* "sim:", "qmp:" */
@@ -15,10 +16,13 @@ struct target_ops {
     void (*end)(struct target *t, bool healthy);
     void (*destroy)(struct target *t);
     struct target_caps caps;
+    bool no_learn; /* target_learn does not ask it (every name is taken as known) */
     /* Optional: for a kind whose abilities depend on what it runs (a QEMU binary); else `caps`. */
     struct target_caps (*caps_of)(const struct target *t);
     const char *(*warning)(const struct target *t);  /* optional */
     const char *(*upstream)(const struct target *t); /* optional; NULL: the sink */
+    /* optional, for a kind with caps.trace: whether it can emit this trace point (else: any) */
+    bool (*has_trace)(const struct target *t, const char *name);
     /* optional; NULL: the QMP check every QEMU answers (query-migrate, then query-yank: target_settle.c) */
     int (*settle)(struct target *t, struct target_settle_check *c);
 };
@@ -27,6 +31,8 @@ struct target {
     const struct target_ops *ops;
     char *spec;
     void *impl;
+    bool learned;             /* target_learn asked it */
+    struct vocab_target vocab; /* what it said it knows */
 };
 
 extern const struct target_ops target_sim_ops;

@@ -46,6 +46,7 @@ struct qemu_target {
     uint64_t ram;
     char **extra, **trace;
     size_t nextra, ntrace;
+    struct qemu_probe probe; /* what the binary can do, found once */
     bool fresh, dest_vmm;
     struct target_caps caps;
     char warning[600];
@@ -221,6 +222,35 @@ static void free_strings(char **v)
     free(v);
 }
 
+/* The trace point (or pattern) to enable for `name` on this binary: its own spelling of a renamed one
+ * (migrate_fd_cleanup is migration_cleanup on 10.x), or NULL when the binary has neither, so that QEMU
+ * is not asked for one it would warn about at every start. */
+static const char *binary_trace(const struct qemu_target *qt, const char *name)
+{
+    if (strchr(name, '*') || qemu_probe_has_trace(&qt->probe, name))
+        return name;
+    const char *other = vocab_trace_other_spelling(name);
+    return other && qemu_probe_has_trace(&qt->probe, other) ? other : NULL;
+}
+
+/* The trace points every source enables: the race's own and the schedules' `on trace` ones. */
+static int enable_traces(struct qemu_target *qt, const struct target_options *opt)
+{
+    const char *const *def = qemu_args_default_trace();
+    size_t ndef = 0;
+    while (def[ndef])
+        ndef++;
+    qt->trace = calloc(ndef + opt->ntrace_events + 1, sizeof *qt->trace);
+    if (!qt->trace)
+        return -1;
+    for (size_t i = 0; i < ndef + opt->ntrace_events; i++) {
+        const char *name = binary_trace(qt, i < ndef ? def[i] : opt->trace_events[i - ndef]);
+        if (name && !(qt->trace[qt->ntrace++] = strdup(name)))
+            return -1;
+    }
+    return 0;
+}
+
 static void qemu_destroy(struct target *t)
 {
     struct qemu_target *qt = t->impl;
@@ -234,6 +264,7 @@ static void qemu_destroy(struct target *t)
         close(qt->ram_fd);
     free_strings(qt->extra);
     free_strings(qt->trace);
+    qemu_probe_free(&qt->probe);
     free(qt);
     t->impl = NULL;
 }
@@ -264,30 +295,27 @@ static int qemu_init(struct target *t, const char *rest, const struct target_opt
         qemu_destroy(t);
         return -1;
     }
-    const char *const *def = qemu_args_default_trace();
-    size_t ndef = 0;
-    while (def[ndef])
-        ndef++;
     qt->extra = copy_strings(opt->vmm_args, opt->nvmm_args, NULL, 0);
-    qt->trace = copy_strings(def, ndef, opt->trace_events, opt->ntrace_events);
-    if (!qt->extra || !qt->trace) {
+    if (!qt->extra) {
         qemu_destroy(t);
         return err_set(e, "out of memory");
     }
     qt->nextra = opt->nvmm_args;
-    qt->ntrace = ndef + opt->ntrace_events;
     qt->caps = (struct target_caps){.freeze = true, .trace = false, .death = true};
-    struct qemu_probe probe;
     struct err pe = {{0}};
-    if (qemu_probe_run(qt->bin, &probe, &pe) < 0)
+    if (qemu_probe_run(qt->bin, &qt->probe, &pe) < 0)
         snprintf(qt->warning, sizeof qt->warning, "could not check %.250s for trace points: %.300s", qt->bin, pe.msg);
-    else if (!probe.trace)
+    else if (!qt->probe.trace)
         snprintf(qt->warning, sizeof qt->warning,
                  "%.300s (QEMU %s) has no `log` trace backend: timelines show no QEMU trace points and "
                  "schedules with `on trace` cannot run on it",
-                 qt->bin, probe.version);
+                 qt->bin, qt->probe.version);
     else
         qt->caps.trace = true;
+    if (enable_traces(qt, opt) < 0) {
+        qemu_destroy(t);
+        return err_set(e, "out of memory");
+    }
     if (qt->dest_vmm && !qt->caps.trace) {
         /* The destination follows the source's migration settings through the source's trace points. */
         err_set(e, "--dest qemu needs a QEMU with the `log` trace backend: %s", qt->warning);
@@ -363,7 +391,7 @@ static int qemu_freeze(struct target *t, struct thread_ref thread, uint64_t dur_
         size_t off = strlen(tried);
         snprintf(tried + off, sizeof tried - off, "%s%s", i ? " or " : "", names[i]);
     }
-    return err_set(e, "QEMU (pid %d) has no thread %s now", (int)pid, tried);
+    return err_set(e, "QEMU has no thread %s now", tried);
 }
 
 static void qemu_end(struct target *t, bool healthy)
@@ -401,6 +429,11 @@ static const char *qemu_upstream(const struct target *t)
     return qt->dest ? qemu_dest_upstream(qt->dest) : NULL;
 }
 
+static bool qemu_has_trace(const struct target *t, const char *name)
+{
+    return binary_trace(t->impl, name) != NULL;
+}
+
 const struct target_ops target_qemu_ops = {
     .prefix = "qemu",
     .init = qemu_init,
@@ -412,4 +445,5 @@ const struct target_ops target_qemu_ops = {
     .caps_of = qemu_caps,
     .warning = qemu_warning,
     .upstream = qemu_upstream,
+    .has_trace = qemu_has_trace,
 };

@@ -43,4 +43,5 @@ const struct target_ops target_qmp_ops = {
     .end = qmpt_end,
     .destroy = qmpt_destroy,
     .caps = {.freeze = false, .trace = false, .death = false},
+    .no_learn = true,
 };

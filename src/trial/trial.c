@@ -8,6 +8,7 @@
  * settled; this file starts and ends the trial and turns deaths and deadlines into verdicts. */
 #include "trial.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,31 @@ static void finish_error(struct trial *t, const char *fmt, const char *detail)
     event_base_loopbreak(t->env->base);
 }
 
+void trial_miss(struct trial *t, const struct line_state *ls, bool expected, const char *fmt, ...)
+{
+    char what[200];
+    int n = snprintf(what, sizeof what, "line %d: ", ls->line->line ? ls->line->line : (int)ls->index + 1);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what + n, sizeof what - (size_t)n, fmt, ap);
+    va_end(ap);
+    timeline_add(t->tl, TL_NOTE, "%s: %s", expected ? "never fired (as expected)" : "not as written", what);
+    if (t->r->nmisses < TRIAL_MAX_MISSES) {
+        struct trial_miss *m = &t->r->misses[t->r->nmisses];
+        m->expected = expected;
+        snprintf(m->what, sizeof m->what, "%s", what);
+    }
+    t->r->nmisses++;
+}
+
+bool trial_result_exercised(const struct trial_result *r)
+{
+    for (unsigned i = 0; i < r->nmisses && i < TRIAL_MAX_MISSES; i++)
+        if (!r->misses[i].expected)
+            return false;
+    return r->nmisses <= TRIAL_MAX_MISSES;
+}
+
 /* ---- observations ---- */
 
 void trial_observe(struct trial *t, const struct obs *o)
@@ -78,7 +104,9 @@ static bool settle_quiet(void *arg)
 
 static void settle_done(void *arg)
 {
-    finish(arg, VERDICT_PASS, 0, NULL);
+    struct trial *t = arg;
+    lines_unfired(t);
+    finish(t, VERDICT_PASS, 0, NULL);
 }
 
 /* ---- QMP hooks ---- */
@@ -89,7 +117,8 @@ static void on_ready(void *arg, json_object *greeting)
     int major, minor, micro;
     const char *pkg;
     vocab_greeting_version(greeting, &major, &minor, &micro, &pkg);
-    timeline_add(t->tl, TL_NOTE, "QMP ready: QEMU %d.%d.%d%s%s", major, minor, micro, pkg ? " " : "", pkg ? pkg : "");
+    timeline_add(t->tl, TL_NOTE, "QMP ready: QEMU %d.%d.%d%s%s", major, minor, micro, pkg && *pkg ? " " : "",
+                 pkg ? pkg : "");
     t->ready = true;
     lines_start(t);
     settle_poke(t->settle);
@@ -170,6 +199,7 @@ static void on_died(void *arg, int signo, const char *message)
     }
     trial_observe(t, &(struct obs){.kind = OBS_DEATH, .signo = signo > 0 ? signo : 0, .text = message});
     if (signo <= 0) {
+        lines_unfired(t);
         finish(t, VERDICT_PASS, 0, NULL);
         return;
     }
@@ -264,19 +294,6 @@ void trial_env_interrupt(struct trial_env *env)
 bool trial_env_interrupted(const struct trial_env *env)
 {
     return env->interrupted;
-}
-
-int trial_check(const struct schedule *s, const struct target *target, struct err *e)
-{
-    struct target_caps caps = target_caps(target);
-    int line, col;
-    if (!caps.freeze && schedule_uses_action(s, ACT_FREEZE, &line, &col))
-        return err_set(e, "%s:%d:%d: 'freeze' needs a target that can hold its threads; %s cannot (sim:MODEL can)",
-                       s->name, line, col, target_spec(target));
-    if (!caps.trace && schedule_uses_trace(s, &line))
-        return err_set(e, "%s:%d:1: 'on trace' needs a target that reports trace points; %s does not (sim:MODEL does)",
-                       s->name, line, target_spec(target));
-    return 0;
 }
 
 /* ---- one trial ---- */

@@ -58,6 +58,10 @@ struct trial {
 
 /* trial.c: an observation, written to the timeline once and offered to the trigger matcher once. */
 void trial_observe(struct trial *t, const struct obs *o);
+/* trial.c: line `ls` did not do what it says (see struct trial_miss): recorded in the result and noted in
+ * the timeline. The text must not vary between trials (no pids, no times): reports add misses up by it. */
+void trial_miss(struct trial *t, const struct line_state *ls, bool expected, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* lines.c */
 int lines_init(struct trial *t);
@@ -68,6 +72,9 @@ void lines_start(struct trial *t);
 void lines_fire(struct trial *t, size_t i, uint64_t delay_us);
 /* Nothing of the schedule is running or left to run. */
 bool lines_quiet(const struct trial *t);
+/* After a pass: every triggered line that never fired is a miss (expected when the target never reports
+ * its status). */
+void lines_unfired(struct trial *t);
 /* The QMP command a line still waits a reply for, or NULL. */
 const char *lines_pending_command(const struct trial *t);
 

@@ -64,7 +64,7 @@ static bool matches(struct triggers *m, size_t i, const struct sched_trigger *tr
                tr->nth == status_seen;
     case TRIG_TRACE:
         /* counted even after the line fired, so #N means the Nth hit of the trial */
-        return o->kind == OBS_TRACE && strcmp(tr->trace_event, o->name) == 0 && ++m->traces_seen[i] == tr->nth;
+        return o->kind == OBS_TRACE && vocab_trace_same(tr->trace_event, o->name) && ++m->traces_seen[i] == tr->nth;
     case TRIG_NONE:
         break;
     }

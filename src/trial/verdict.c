@@ -125,6 +125,8 @@ void verdict_stats_free(struct verdict_stats *s)
 {
     free_counts(s->sigs, s->nsigs);
     free_counts(s->hang_reasons, s->nhang);
+    free_counts(s->misses, s->nmisses);
+    free_counts(s->never_fired, s->nnever);
     free(s->durations_us);
     memset(s, 0, sizeof *s);
 }
@@ -170,6 +172,19 @@ void verdict_stats_add(struct verdict_stats *s, enum verdict v, const char *what
     s->durations_us[s->ndur++] = duration_us;
 }
 
+void verdict_stats_add_miss(struct verdict_stats *s, const char *what, bool expected)
+{
+    if (expected)
+        bump(&s->never_fired, &s->nnever, what);
+    else
+        bump(&s->misses, &s->nmisses, what);
+}
+
+void verdict_stats_unexercised(struct verdict_stats *s)
+{
+    s->unexercised++;
+}
+
 static int by_count(const void *a, const void *b)
 {
     const struct verdict_count *x = a, *y = b;
@@ -184,6 +199,10 @@ void verdict_stats_sort(struct verdict_stats *s)
         qsort(s->sigs, s->nsigs, sizeof *s->sigs, by_count);
     if (s->nhang)
         qsort(s->hang_reasons, s->nhang, sizeof *s->hang_reasons, by_count);
+    if (s->nmisses)
+        qsort(s->misses, s->nmisses, sizeof *s->misses, by_count);
+    if (s->nnever)
+        qsort(s->never_fired, s->nnever, sizeof *s->never_fired, by_count);
 }
 
 static int by_value(const void *a, const void *b)

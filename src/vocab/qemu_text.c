@@ -65,3 +65,14 @@ bool vocab_yank_lists_migration(json_object *ret)
     }
     return false;
 }
+
+bool vocab_refusal_unknown_name(const char *error_class, const char *desc)
+{
+    if (error_class && strcmp(error_class, "CommandNotFound") == 0)
+        return true;
+    if (!desc)
+        return false;
+    return (strncmp(desc, "Parameter '", 11) == 0 &&
+            (strstr(desc, "' is unexpected") || strstr(desc, "' does not accept value '"))) ||
+           strncmp(desc, "Invalid parameter '", 19) == 0;
+}

@@ -147,9 +147,36 @@ static const char *const trace_names[TRACE_COUNT + 1] = {
     [TRACE_COUNT] = NULL,
 };
 
+/* 7.2's spelling, then 10.x's. */
+static const char *const trace_renamed[][2] = {
+    {"migrate_fd_cleanup", "migration_cleanup"},
+    {"migrate_fd_cancel", "migration_cancel"},
+};
+
+const char *vocab_trace_other_spelling(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof trace_renamed / sizeof trace_renamed[0]; i++)
+        for (int k = 0; k < 2; k++)
+            if (strcmp(name, trace_renamed[i][k]) == 0)
+                return trace_renamed[i][!k];
+    return NULL;
+}
+
+bool vocab_trace_same(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    const char *other = vocab_trace_other_spelling(a);
+    return strcmp(a, b) == 0 || (other && strcmp(other, b) == 0);
+}
+
 int vocab_trace_parse(const char *name)
 {
-    return name ? find(trace_names, name, strlen(name)) : -1;
+    if (!name)
+        return -1;
+    int i = find(trace_names, name, strlen(name));
+    const char *other = i < 0 ? vocab_trace_other_spelling(name) : NULL;
+    return other ? find(trace_names, other, strlen(other)) : i;
 }
 
 const char *const *vocab_trace_names(void)

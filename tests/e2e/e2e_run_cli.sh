@@ -27,6 +27,21 @@ expect_grep "$tmp/err" "typo.sched:3:17: unknown capability 'mutlifd' (did you m
 expect_status 2 "$QMPRACE" run "$corpus/libvirt-reset.sched" "$tmp/typo.sched"
 expect_no_grep "$tmp/out" "crashed"
 
+# a schedule that did not run as written is not a pass: a hold of a thread that does not exist and a line
+# whose trigger never came show in the summary, in the JSON and in exit status 4
+printf 'caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 1MiB on any: freeze multifdsend_5 10ms; reset all\non cancelled: query\n' >"$tmp/unheld.sched"
+expect_status 4 "$QMPRACE" run "$tmp/unheld.sched" --repeat 3 --json "$tmp/unheld.json"
+expect_grep "$tmp/out" "0/3 crashed"
+expect_grep "$tmp/out" "3 did not run as written"
+expect_grep "$tmp/out" "3  not as written: line 4: freeze multifdsend_5 10ms held nothing: no thread 'multifdsend_5'"
+expect_grep "$tmp/out" "3  not as written: line 5: \`on cancelled: query\` never fired"
+expect_grep "$tmp/unheld.json" '"unexercised":3'
+expect_grep "$tmp/unheld.json" '"reason":"line 4: freeze multifdsend_5 10ms held nothing'
+# ... and a crash still says crash (exit 1), whatever else did not happen
+printf 'caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 1MiB on any: freeze multifdsend_5 10ms; reset all\non failed: caps multifd=off\n' >"$tmp/unheld-crash.sched"
+expect_status 1 "$QMPRACE" run "$tmp/unheld-crash.sched" --repeat 3
+expect_grep "$tmp/out" "3 did not run as written"
+
 expect_status 3 "$QMPRACE" run "$corpus/control-reset-only.sched" --target "qmp:unix:$tmp/nobody-listens"
 expect_grep "$tmp/err" "nobody-listens"
 

@@ -62,11 +62,13 @@ enum sched_action_kind {
 struct sched_cap {
     enum mig_cap cap;
     bool on;
+    int col; /* where it was written (1-based); 0 for decoded schedules */
 };
 
 struct sched_param {
     enum mig_param param;
     json_object *value; /* an int, bool or string json object, typed as vocab_param() says */
+    int col;
 };
 
 struct sched_action {

@@ -52,6 +52,8 @@ void target_free(struct target *t);
 
 const char *target_spec(const struct target *t);
 struct target_caps target_caps(const struct target *t);
+/* Whether the target can report trace point `name` (by role: 10.x's spelling of a renamed one counts). */
+bool target_has_trace(const struct target *t, const char *name);
 /* Something the user should hear once about this target (e.g. its QEMU lacks the `log` trace backend),
  * or NULL. */
 const char *target_warning(const struct target *t);
@@ -63,6 +65,14 @@ const char *target_upstream(const struct target *t);
  * monitor. Errors mean the target could not be started or reached (exit 3). */
 int target_begin(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,
                  struct err *e);
+/* Asks the target once, before any trial, what it knows: its QAPI schema and version (a QEMU target
+ * starts its QEMU for this, and keeps it for the first trial). Errors mean it could not be started or
+ * reached (exit 3); a target that does not answer the questions is taken to know every name. */
+int target_learn(struct target *t, struct event_base *base, struct err *e);
+/* What target_learn found (vocab_target.h), or NULL before it ran. */
+struct vocab_target;
+const struct vocab_target *target_vocab(const struct target *t);
+
 /* Holds a thread of the target for `dur_us`. */
 int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);
 /* "Has the target settled?": no migration running and its cleanup finished. A trial passes only once its

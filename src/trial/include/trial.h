@@ -28,13 +28,29 @@ struct trial_options {
 };
 #define TRIAL_DEFAULT_DEADLINE_US (10ull * 1000000ull)
 
+/* Something of the schedule that did not happen as written: a hold that held nothing, a fault that hit no
+ * channel, a command the target refused because it does not know a name, a command never sent, a
+ * triggered line that never fired. A trial with a miss did not exercise its schedule, whatever its
+ * verdict says, and reports say so. `expected` marks a line that never fired on purpose: a status trigger
+ * for a status this target never reports (`on failing` on a build without the fix). */
+#define TRIAL_MAX_MISSES 8
+struct trial_miss {
+    bool expected;
+    char what[200]; /* "line 4: freeze live_migration 160ms held nothing: ..." (the same in every trial) */
+};
+
 struct trial_result {
     enum verdict verdict;
     int signo;             /* crash: the signal (0 when only the QMP connection was seen dying) */
     char signature[512];   /* crash: the normalized signature; hang: what was still pending */
     uint64_t duration_us;
     struct timeline *timeline; /* owned by the result */
+    struct trial_miss misses[TRIAL_MAX_MISSES];
+    unsigned nmisses;          /* at most TRIAL_MAX_MISSES are kept; more are counted */
 };
+
+/* True when every action of the schedule did what it says (misses marked expected aside). */
+bool trial_result_exercised(const struct trial_result *r);
 
 /* The parts that live across trials: the fault proxy and the sink it forwards to, on `base`. */
 struct trial_env *trial_env_new(struct event_base *base, struct target *target, struct err *e);

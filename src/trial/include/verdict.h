@@ -6,6 +6,7 @@
 #ifndef QMPRACE_VERDICT_H
 #define QMPRACE_VERDICT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,11 @@ struct verdict_stats {
     size_t nsigs;
     struct verdict_count *hang_reasons;
     size_t nhang;
+    /* trials that did not run as written (a trial_miss not expected), and every miss by its text;
+     * `never_fired`: lines that never fired on purpose (a status this target never reports) */
+    unsigned unexercised;
+    struct verdict_count *misses, *never_fired;
+    size_t nmisses, nnever;
     uint64_t *durations_us;
     size_t ndur, capdur;
 };
@@ -47,6 +53,10 @@ void verdict_stats_init(struct verdict_stats *s);
 void verdict_stats_free(struct verdict_stats *s);
 /* `what` is the crash signature or the hang reason (ignored for a pass). */
 void verdict_stats_add(struct verdict_stats *s, enum verdict v, const char *what, uint64_t duration_us);
+/* One miss of the trial just added (see struct trial_miss); call verdict_stats_unexercised once for a trial
+ * that had any that was not expected. */
+void verdict_stats_add_miss(struct verdict_stats *s, const char *what, bool expected);
+void verdict_stats_unexercised(struct verdict_stats *s);
 void verdict_stats_sort(struct verdict_stats *s);
 uint64_t verdict_stats_median_us(const struct verdict_stats *s);
 

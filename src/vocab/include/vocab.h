@@ -172,8 +172,13 @@ enum vocab_trace {
     TRACE_COUNT
 };
 const char *const *vocab_trace_names(void);
-/* The vocab_trace of a trace point name, or -1 for any other. */
+/* The vocab_trace of a trace point name (in any version's spelling), or -1 for any other. */
 int vocab_trace_parse(const char *name);
+/* Trace points by role: QEMU 10 renamed some (migrate_fd_cleanup -> migration_cleanup,
+ * migrate_fd_cancel -> migration_cancel). The other spelling of a renamed one, else NULL; and whether two
+ * names are the same trace point. */
+const char *vocab_trace_other_spelling(const char *name);
+bool vocab_trace_same(const char *a, const char *b);
 bool vocab_trace_name_valid(const char *s, size_t len); /* [a-z0-9_]+, at most 64 characters */
 
 /* The "did you mean" helper for error messages: the closest name in a NULL-terminated list, or NULL
@@ -196,6 +201,11 @@ int vocab_event_status(const char *event, json_object *data, const char **name);
 /* The QEMU version in a QMP greeting ({"QMP": {"version": {"qemu": {...}, "package": ...}}} or its
  * inner object); -1 for what it does not say; `*package` NULL or the package string. */
 void vocab_greeting_version(json_object *greeting, int *major, int *minor, int *micro, const char **package);
+/* True when QEMU refused a command because it does not know a name in it: the command itself
+ * (CommandNotFound), a member ("Parameter 'compress-threads' is unexpected") or an enum value
+ * ("Parameter 'capability' does not accept value 'compress'"), as QAPI's input visitor words it. Such a
+ * refusal means the schedule did not run as written; "There's a migration process in progress" does not. */
+bool vocab_refusal_unknown_name(const char *error_class, const char *desc);
 /* True when a `query-yank` reply still lists the migration instance: its cleanup has not finished. */
 bool vocab_yank_lists_migration(json_object *ret);
 

@@ -1,0 +1,129 @@
+/* learn: what a target knows, asked once before any trial: its QAPI schema (`query-qmp-schema`) and
+ * version (`query-version`), read into a vocab_target that trial_check holds schedules against and
+ * trials use to tell a status trigger that cannot fire on this build from one that did not. A target
+ * that does not answer (a QMP peer without introspection) is taken to know every name, and so is a `qmp:`
+ * target: it is any VMM, whose connections this tool does not own, so none is spent on asking. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mono.h"
+#include "qmp.h"
+#include "target_impl.h"
+
+#define LEARN_DEADLINE_US (10ull * 1000000ull)
+
+struct learn {
+    struct event_base *base;
+    struct qmp *q;
+    struct vocab_target *vt;
+    int pending;  /* replies still awaited */
+    bool ended;   /* the connection ended (or never came up) */
+    bool died;    /* the target process ended (its message is in `error`) */
+    char error[300];
+};
+
+static void reply_in(struct learn *l)
+{
+    if (--l->pending == 0)
+        event_base_loopbreak(l->base);
+}
+
+static void on_schema(void *arg, const struct qmp_reply *r)
+{
+    struct learn *l = arg;
+    if (r->lost)
+        return;
+    struct err e = {{0}};
+    /* a schema that says nothing of migration is no vocabulary: every name stays allowed */
+    if (!r->timed_out && !r->error_class && vocab_target_from_schema(l->vt, r->ret, &e) < 0)
+        vocab_target_free(l->vt);
+    reply_in(l);
+}
+
+static void on_version(void *arg, const struct qmp_reply *r)
+{
+    struct learn *l = arg;
+    if (r->lost)
+        return;
+    if (!r->timed_out && !r->error_class)
+        vocab_target_set_version(l->vt, r->ret);
+    reply_in(l);
+}
+
+static void on_ready(void *arg, json_object *greeting)
+{
+    (void)greeting;
+    struct learn *l = arg;
+    l->pending = 2;
+    if (!qmp_send(l->q, "query-qmp-schema", NULL, 0, on_schema, l) ||
+        !qmp_send(l->q, "query-version", NULL, 0, on_version, l)) {
+        snprintf(l->error, sizeof l->error, "could not ask the target over QMP");
+        l->ended = true;
+        event_base_loopbreak(l->base);
+    }
+}
+
+/* A target that dies before it answered could not be started: say what it said, as a trial would. */
+static void on_died(void *arg, int signo, const char *message)
+{
+    struct learn *l = arg;
+    snprintf(l->error, sizeof l->error, "the target ended before its QMP monitor was ready: %s",
+             message ? message : signo > 0 ? "killed by a signal" : "it exited");
+    l->died = true;
+    l->ended = true;
+    event_base_loopbreak(l->base);
+}
+
+static void on_closed(void *arg, enum qmp_close_reason why, const char *detail)
+{
+    struct learn *l = arg;
+    if (l->died)
+        return;
+    snprintf(l->error, sizeof l->error, "the target's QMP connection ended (%s)%s%s", qmp_close_reason_name(why),
+             detail ? ": " : "", detail ? detail : "");
+    l->ended = true;
+    event_base_loopbreak(l->base);
+}
+
+int target_learn(struct target *t, struct event_base *base, struct err *e)
+{
+    if (t->learned)
+        return 0;
+    if (t->ops->no_learn) {
+        t->learned = true; /* nothing learned: every name is allowed */
+        return 0;
+    }
+    struct learn l = {.base = base, .vt = &t->vocab, .pending = -1};
+    struct qmp_hooks qh = {.ready = on_ready, .closed = on_closed, .arg = &l};
+    l.q = qmp_new(base, &qh, NULL);
+    if (!l.q)
+        return err_set(e, "out of memory");
+    struct target_hooks th = {.died = on_died, .arg = &l};
+    int rc = target_begin(t, base, &th, l.q, e);
+    uint64_t start = mono_now_us();
+    while (rc == 0 && !l.ended && l.pending != 0 && mono_now_us() - start < LEARN_DEADLINE_US) {
+        struct timeval tv = mono_tv(LEARN_DEADLINE_US - (mono_now_us() - start));
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+    }
+    /* its socket may close a little before the target says how it died (as in a trial's grace) */
+    for (uint64_t t0 = mono_now_us(); rc == 0 && l.ended && !l.died && target_caps(t).death &&
+                                      mono_now_us() - t0 < 2000000;) {
+        struct timeval tv = mono_tv(100000);
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+    }
+    if (rc == 0 && l.pending != 0)
+        rc = err_set(e, "%s", l.error[0] ? l.error : "the target did not answer query-qmp-schema within 10s");
+    qmp_free(l.q);
+    /* asking changed nothing in the target: a QEMU stays up for the first trial */
+    target_end(t, rc == 0);
+    if (rc == 0)
+        t->learned = true;
+    return rc;
+}
+
+const struct vocab_target *target_vocab(const struct target *t)
+{
+    return t->learned ? &t->vocab : NULL;
+}
