@@ -15,7 +15,7 @@
 
 /* The key ranges, for tests and for reading a feature back; sized by the vocabulary they count, so a new
  * action, status or trace point gets its keys without a renumbering by hand. */
-#define FB_NSTATUS 16  /* status slots: MIG_STATUS_COUNT statuses and "none yet" */
+#define FB_NSTATUS (MIG_STATUS_COUNT + 1) /* status slots: every status and "none yet" */
 #define FB_NBUCKET 24  /* distance buckets per action (9 used) */
 enum {
     FB_STATUS_NONE = FB_NSTATUS - 1, /* "no status seen yet" in the status slot */

@@ -44,12 +44,38 @@ static void print(FILE *f, const struct sched_action *a)
         fprintf(f, " %s=%s", vocab_cap_name(a->u.caps.items[i].cap), a->u.caps.items[i].on ? "on" : "off");
 }
 
+/* A capability and its state in one byte: QEMU 7.2's capabilities as cap + on * CAP_COUNT_72 (0..41), the
+ * later ones after them as 42 + (cap - CAP_COUNT_72) + on * (their count). Bytes past the last wrap into
+ * the later ones, so every byte is a capability and a 7.2 capability's byte never changes. */
+#define NEWER (CAP_COUNT - CAP_COUNT_72)
+
+static void cap_of_byte(unsigned b, enum mig_cap *cap, bool *on)
+{
+    if (b < 2 * CAP_COUNT_72) {
+        *cap = (enum mig_cap)(b % CAP_COUNT_72);
+        *on = b / CAP_COUNT_72;
+        return;
+    }
+    b = (b - 2 * CAP_COUNT_72) % (2 * NEWER);
+    *cap = (enum mig_cap)(CAP_COUNT_72 + b % NEWER);
+    *on = b / NEWER;
+}
+
+static unsigned byte_of_cap(enum mig_cap cap, bool on)
+{
+    if (cap < CAP_COUNT_72)
+        return cap + (on ? CAP_COUNT_72 : 0);
+    return 2 * CAP_COUNT_72 + (cap - CAP_COUNT_72) + (on ? NEWER : 0);
+}
+
 static int decode(struct rd *r, struct sched_action *a)
 {
     unsigned n = 1 + bin_byte(r) % BIN_MAX_CAPS;
     for (unsigned i = 0; i < n; i++) {
-        unsigned b = bin_byte(r);
-        if (schedule_add_cap(a, (enum mig_cap)(b % CAP_COUNT), (b / CAP_COUNT) % 2) != 0)
+        enum mig_cap cap;
+        bool on;
+        cap_of_byte(bin_byte(r), &cap, &on);
+        if (schedule_add_cap(a, cap, on) != 0)
             return -1;
     }
     return 0;
@@ -65,7 +91,7 @@ static int encode(struct wr *w, const struct sched_action *a)
         const struct sched_cap *c = &a->u.caps.items[i];
         if ((unsigned)c->cap >= CAP_COUNT)
             return bin_fail(w, "invalid capability %d", (int)c->cap);
-        if (bin_put(w, c->cap + (c->on ? CAP_COUNT : 0)) != 0)
+        if (bin_put(w, byte_of_cap(c->cap, c->on)) != 0)
             return -1;
     }
     return 0;

@@ -97,9 +97,13 @@ static json_object *parse_value(struct cur *c, const struct vocab_param *p, stru
             return NULL;
         }
         break;
-    case PT_COMPRESS:
-        if (vocab_compress_parse(v.p, v.len) < 0) {
-            syn_fail(c, v.col, "'%s' takes none, zlib or zstd, got '%.*s'", p->name, TQ(v));
+    case PT_ENUM:
+        if (vocab_param_value_parse(p, v.p, v.len) < 0) {
+            char list[128] = "";
+            for (size_t i = 0; p->values[i]; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         i == 0 ? "" : p->values[i + 1] ? ", " : " or ", p->values[i]);
+            syn_fail(c, v.col, "'%s' takes %s, got '%.*s'", p->name, list, TQ(v));
             return NULL;
         }
         o = json_object_new_string_len(v.p, (int)v.len);
@@ -184,8 +188,8 @@ static json_object *decode_value(const struct vocab_param *p, unsigned v)
         return json_object_new_boolean(v % 2);
     case PT_STR:
         return json_object_new_string(str_table[v % 2]);
-    case PT_COMPRESS:
-        return json_object_new_string(vocab_compress_name((int)(v % 3)));
+    case PT_ENUM:
+        return json_object_new_string(p->values[v % vocab_param_nvalues(p)]);
     }
     return NULL;
 }
@@ -236,11 +240,11 @@ static int encode_value(struct wr *w, const struct vocab_param *vp, json_object 
         if (*v == 2 || (size_t)json_object_get_string_len(o) != strlen(str_table[*v]))
             return bin_fail(w, "'%s': only \"\" and \"qmprace\" fit", vp->name);
         break;
-    case PT_COMPRESS: {
+    case PT_ENUM: {
         ok = json_object_is_type(o, json_type_string);
         if (!ok)
             break;
-        int c = vocab_compress_parse(json_object_get_string(o), (size_t)json_object_get_string_len(o));
+        int c = vocab_param_value_parse(vp, json_object_get_string(o), (size_t)json_object_get_string_len(o));
         ok = c >= 0;
         *v = (unsigned)c;
         break;

@@ -17,9 +17,9 @@
 
 /* The tables the binary form indexes by a byte modulo their size: a size changed here changes what stored
  * .bin inputs (hunt seeds, fuzz/regressions) decode to, so each is pinned. Append, knowingly. */
-_Static_assert(MIG_STATUS_COUNT == 15, "the binary schedule form indexes the status table");
-_Static_assert(CAP_COUNT == 21, "the binary schedule form indexes the capability table");
-_Static_assert(PARAM_COUNT == 26, "the binary schedule form indexes the parameter table");
+_Static_assert(MIG_STATUS_COUNT == 17, "the binary schedule form indexes the status table");
+_Static_assert(CAP_COUNT == 24 && CAP_COUNT_72 == 21, "the binary schedule form indexes the capability table");
+_Static_assert(PARAM_COUNT == 33, "the binary schedule form indexes the parameter table");
 _Static_assert(TRACE_COUNT == 8, "the binary schedule form indexes the trace point table");
 
 /* ---- decoding ---- */

@@ -105,9 +105,9 @@ static int cmd_query_version(struct sim_vmm *v, json_object *args, json_object *
     (void)args;
     (void)e;
     json_object *q = json_object_new_object();
-    json_object_object_add(q, "micro", json_object_new_int(22));
-    json_object_object_add(q, "minor", json_object_new_int(2));
-    json_object_object_add(q, "major", json_object_new_int(7));
+    json_object_object_add(q, "micro", json_object_new_int(v->model->version[2]));
+    json_object_object_add(q, "minor", json_object_new_int(v->model->version[1]));
+    json_object_object_add(q, "major", json_object_new_int(v->model->version[0]));
     json_object *o = json_object_new_object();
     json_object_object_add(o, "qemu", q);
     char pkg[64];
@@ -178,11 +178,11 @@ static int cmd_continue(struct sim_vmm *v, json_object *args, json_object **ret,
 {
     static const char *const allowed[] = {"state", NULL};
     (void)ret;
-    /* The enum this model's QAPI schema has: 7.2's, plus `failing` with the fix. */
+    /* The enum this model's QAPI schema has: its version's, plus `failing` with the fix. */
     const char *names[MIG_STATUS_COUNT + 1];
     int n = 0;
     for (int i = 0; i < MIG_STATUS_COUNT; i++)
-        if (i != MIG_FAILING || v->model->has_failing)
+        if (sim_has_status(v, (enum mig_status)i))
             names[n++] = vocab_status_name((enum mig_status)i);
     names[n] = NULL;
     bool has = false;
@@ -198,6 +198,8 @@ static int cmd_continue(struct sim_vmm *v, json_object *args, json_object **ret,
         return err_set(e, "Migration not in expected state: %s", vocab_status_name(v->status));
     return 0;
 }
+
+static int cmd_query_schema(struct sim_vmm *v, json_object *args, json_object **ret, struct err *e);
 
 static const struct cmd cmds[] = {
     {"query-migrate", cmd_query_migrate, true, false},
@@ -216,6 +218,7 @@ static const struct cmd cmds[] = {
     {"migrate-start-postcopy", cmd_start_postcopy, true, false},
     {"migrate-pause", cmd_pause, true, true},
     {"migrate-continue", cmd_continue, false, false},
+    {"query-qmp-schema", cmd_query_schema, true, false},
 };
 
 static const struct cmd *find(const char *name)
@@ -313,4 +316,18 @@ int sim_cmd_run(struct sim_vmm *v, const char *name, json_object *args, bool *ne
     else
         trace_cmd(v, "exit", name, to_json(*ret), 1);
     return r;
+}
+
+/* The model's QAPI schema: its commands (this table's) and the migration types qmprace reads. */
+static int cmd_query_schema(struct sim_vmm *v, json_object *args, json_object **ret, struct err *e)
+{
+    (void)args;
+    (void)e;
+    const char *names[sizeof cmds / sizeof cmds[0] + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        names[n++] = cmds[i].name;
+    names[n++] = "qmp_capabilities";
+    *ret = sim_schema(v, names, n);
+    return 0;
 }

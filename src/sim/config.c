@@ -34,6 +34,14 @@ static const uint64_t param_defaults[PARAM_COUNT] = {
     [PARAM_MULTIFD_COMPRESSION] = 0,
     [PARAM_MULTIFD_ZLIB_LEVEL] = 1,
     [PARAM_MULTIFD_ZSTD_LEVEL] = 1,
+    /* 10.0's (migration/options.c DEFAULT_MIGRATE_*) */
+    [PARAM_AVAIL_SWITCHOVER_BANDWIDTH] = 0,
+    [PARAM_MULTIFD_QATZIP_LEVEL] = 1,
+    [PARAM_X_VCPU_DIRTY_LIMIT_PERIOD] = 1000,
+    [PARAM_VCPU_DIRTY_LIMIT] = 1,
+    [PARAM_MODE] = 0,                /* normal */
+    [PARAM_ZERO_PAGE_DETECTION] = 2, /* multifd */
+    [PARAM_DIRECT_IO] = 0,
 };
 
 static int tls_slot(enum mig_param p)
@@ -63,7 +71,7 @@ void sim_config_free(struct sim_vmm *v)
 /* ---- capabilities ---- */
 
 /* One MigrationCapabilityStatus element; the visitor names it "capabilities[i]". */
-static int parse_cap(json_object *el, int n, int *cap, bool *state, struct err *e)
+static int parse_cap(const struct sim_vmm *v, json_object *el, int n, int *cap, bool *state, struct err *e)
 {
     if (!json_object_is_type(el, json_type_object))
         return err_set(e, "Invalid parameter type for 'capabilities[%d]', expected: object", n);
@@ -74,7 +82,7 @@ static int parse_cap(json_object *el, int n, int *cap, bool *state, struct err *
         return err_set(e, "Invalid parameter type for 'capabilities[%d].capability', expected: string", n);
     const char *name = json_object_get_string(c);
     *cap = vocab_cap_parse(name, strlen(name));
-    if (*cap < 0)
+    if (*cap < 0 || !sim_has_cap(v, (enum mig_cap)*cap))
         return err_set(e, "Parameter 'capability' does not accept value '%s'", name);
     if (!json_object_object_get_ex(el, "state", &s))
         return err_set(e, "Parameter 'capabilities[%d].state' is missing", n);
@@ -129,7 +137,7 @@ int sim_caps_set(struct sim_vmm *v, json_object *args, struct err *e)
     for (size_t i = 0; i < n; i++) {
         int cap = 0;
         bool state = false;
-        if (parse_cap(json_object_array_get_idx(list, i), (int)i, &cap, &state, e) < 0)
+        if (parse_cap(v, json_object_array_get_idx(list, i), (int)i, &cap, &state, e) < 0)
             return -1;
         next[cap] = state;
     }
@@ -147,6 +155,8 @@ json_object *sim_caps_query(const struct sim_vmm *v)
 {
     json_object *list = json_object_new_array();
     for (int i = 0; i < CAP_COUNT; i++) {
+        if (!sim_has_cap(v, (enum mig_cap)i))
+            continue;
         json_object *o = json_object_new_object();
         json_object_object_add(o, "capability", json_object_new_string(vocab_cap_name((enum mig_cap)i)));
         json_object_object_add(o, "state", json_object_new_boolean(v->caps[i]));
@@ -156,8 +166,6 @@ json_object *sim_caps_query(const struct sim_vmm *v)
 }
 
 /* ---- parameters ---- */
-
-static const char *const compress_names[] = {"none", "zlib", "zstd", NULL};
 
 struct pending {
     bool has[PARAM_COUNT];
@@ -201,8 +209,8 @@ static int parse_param(json_object *args, enum mig_param p, struct pending *pd, 
         else
             return err_set(e, "Invalid parameter type for '%s', expected: StrOrNull", vp->name);
         break;
-    case PT_COMPRESS:
-        if (sim_arg_enum(args, vp->name, compress_names, &has, &idx, e) < 0)
+    case PT_ENUM:
+        if (sim_arg_enum(args, vp->name, vp->values, &has, &idx, e) < 0)
             return -1;
         pd->val[p] = (uint64_t)idx;
         break;
@@ -219,11 +227,11 @@ static int range(const char *name, const char *what, struct err *e)
 /* migrate_params_check() on the parameters as they would be after the change. */
 static int params_check(const struct sim_vmm *v, const uint64_t *p, const char *tls_creds, struct err *e)
 {
-    if (p[PARAM_COMPRESS_LEVEL] > 9)
+    if (sim_has_param(v, PARAM_COMPRESS_LEVEL) && p[PARAM_COMPRESS_LEVEL] > 9)
         return range("compress_level", "a value between 0 and 9", e);
-    if (p[PARAM_COMPRESS_THREADS] < 1)
+    if (sim_has_param(v, PARAM_COMPRESS_THREADS) && p[PARAM_COMPRESS_THREADS] < 1)
         return range("compress_threads", "a value between 1 and 255", e);
-    if (p[PARAM_DECOMPRESS_THREADS] < 1)
+    if (sim_has_param(v, PARAM_DECOMPRESS_THREADS) && p[PARAM_DECOMPRESS_THREADS] < 1)
         return range("decompress_threads", "a value between 1 and 255", e);
     if (p[PARAM_THROTTLE_TRIGGER_THRESHOLD] < 1 || p[PARAM_THROTTLE_TRIGGER_THRESHOLD] > 100)
         return range("throttle_trigger_threshold", "an integer in the range of 1 to 100", e);
@@ -262,7 +270,7 @@ int sim_params_set(struct sim_vmm *v, json_object *args, struct err *e)
     struct pending pd;
     memset(&pd, 0, sizeof pd);
     for (int p = 0; p < PARAM_COUNT; p++)
-        if (args && parse_param(args, (enum mig_param)p, &pd, e) < 0)
+        if (args && sim_has_param(v, (enum mig_param)p) && parse_param(args, (enum mig_param)p, &pd, e) < 0)
             return -1;
     json_object *map = NULL;
     if (args && json_object_object_get_ex(args, "block-bitmap-mapping", &map)) {
@@ -276,7 +284,7 @@ int sim_params_set(struct sim_vmm *v, json_object *args, struct err *e)
             (void)val;
             bool ok = strcmp(key, "block-bitmap-mapping") == 0;
             for (int i = 0; names[i] && !ok; i++)
-                ok = strcmp(names[i], key) == 0;
+                ok = strcmp(names[i], key) == 0 && sim_has_param(v, (enum mig_param)i);
             if (!ok)
                 return err_set(e, "Parameter '%s' is unexpected", key);
         }
@@ -319,6 +327,8 @@ json_object *sim_params_query(const struct sim_vmm *v)
     for (int p = 0; p < PARAM_COUNT; p++) {
         const struct vocab_param *vp = vocab_param((enum mig_param)p);
         json_object *val;
+        if (!sim_has_param(v, (enum mig_param)p))
+            continue;
         switch (vp->type) {
         case PT_BOOL:
             val = json_object_new_boolean(v->params[p] != 0);
@@ -326,8 +336,8 @@ json_object *sim_params_query(const struct sim_vmm *v)
         case PT_STR:
             val = json_object_new_string(v->tls[tls_slot((enum mig_param)p)]);
             break;
-        case PT_COMPRESS:
-            val = json_object_new_string(compress_names[v->params[p] < 3 ? v->params[p] : 0]);
+        case PT_ENUM:
+            val = json_object_new_string(vp->values[v->params[p] < vocab_param_nvalues(vp) ? v->params[p] : 0]);
             break;
         default:
             val = json_object_new_uint64(v->params[p]);

@@ -9,6 +9,9 @@ static const struct sim_model models[] = {
     {
         .name = "qemu-7.2",
         .summary = "QEMU 7.2: a failed multifd migration is FAILED before cleanup; the cleanup race crashes",
+        .version = {7, 2, 22},
+        .vocab = VOCAB_V72,
+        .spelling = 0,
         .has_failing = false,
         /* FACTS: FAILED to the start of cleanup is ~3 ms median in crashed trials (0.4 ms in survived
          * ones); reacting 1 ms after the `failed` event still crashed 37%, 5 ms never. 2 ms sits in
@@ -24,6 +27,9 @@ static const struct sim_model models[] = {
     {
         .name = "failing",
         .summary = "QEMU 7.2 with the upstream `failing` fix: FAILING counts as running until cleanup",
+        .version = {7, 2, 22},
+        .vocab = VOCAB_V72,
+        .spelling = 0,
         .has_failing = true,
         /* FACTS (patched build): FAILING to FAILED takes about 1.2 to 1.7 ms unheld; this delay plus
          * bh_delay_us lands in that range. */
@@ -31,11 +37,42 @@ static const struct sim_model models[] = {
         .main_error_delay_us = 1000, /* as qemu-7.2: the patch does not touch this path's timing */
         .bh_delay_us = 50,           /* as qemu-7.2 */
     },
+    {
+        /* 10.0.13 runs the same race through renamed code: migration_cleanup() (7.2: migrate_fd_cleanup),
+         * multifd_send_shutdown() returning early when the multifd capability is off (7.2:
+         * multifd_save_cleanup), threads mig/src/main and mig/src/send_N; the 10.x vocabulary (no compress
+         * or block; switchover-ack, dirty-limit, mapped-ram, zero-page-detection, mode, ...). The timing
+         * is 7.2's: FACTS measured no difference in the window that a model at this grain would show. */
+        .name = "qemu-10.0",
+        .summary = "QEMU 10.0: the same cleanup race, under 10.0's names and vocabulary",
+        .version = {10, 0, 13},
+        .vocab = VOCAB_V100,
+        .spelling = 1,
+        .has_failing = false,
+        .notice_delay_us = 2000,
+        .main_error_delay_us = 1000,
+        .bh_delay_us = 50,
+    },
+    {
+        /* The seed's patch as adapted to 10.0.13 (qemu-fixed/failing-10.0.patch): FAILING at the sites the
+         * seed lists (multifd_send_set_error, migration_detect_error, the migration thread's error exits,
+         * migration_connect's failure), FAILED once migration_cleanup runs; migrate-set-parameters left
+         * unprotected, as the seed leaves it. */
+        .name = "qemu-10.0-failing",
+        .summary = "QEMU 10.0 with the seed's `failing` patch as adapted to 10.0.13",
+        .version = {10, 0, 13},
+        .vocab = VOCAB_V100,
+        .spelling = 1,
+        .has_failing = true,
+        .notice_delay_us = 1400,
+        .main_error_delay_us = 1000,
+        .bh_delay_us = 50,
+    },
 };
 
 #define NMODELS (sizeof models / sizeof models[0])
 
-static const char *const model_names[NMODELS + 1] = {"qemu-7.2", "failing", NULL};
+static const char *const model_names[NMODELS + 1] = {"qemu-7.2", "failing", "qemu-10.0", "qemu-10.0-failing", NULL};
 
 const struct sim_model *sim_model_find(const char *name)
 {

@@ -22,6 +22,10 @@
 struct sim_model {
     const char *name;
     const char *summary;
+    int version[3];               /* the QEMU it models, as query-version says */
+    unsigned vocab;               /* VOCAB_V72 or VOCAB_V100: the statuses, capabilities and parameters it has */
+    int spelling;                 /* thread and trace point names: 0 as 7.2 (live_migration, migrate_fd_cleanup),
+                                   * 1 as 10.x (mig/src/main, migration_cleanup) */
     bool has_failing;             /* threads set FAILING; cleanup moves it to FAILED */
     uint64_t notice_delay_us;     /* multifd error -> live_migration notices it */
     uint64_t main_error_delay_us; /* main-stream error (no multifd) -> file_err/after_loop */
@@ -195,6 +199,13 @@ struct sim_vmm {
 };
 
 /* vmm.c */
+/* The model's vocabulary: whether it has this status, capability or parameter. */
+bool sim_has_status(const struct sim_vmm *v, enum mig_status s);
+bool sim_has_cap(const struct sim_vmm *v, enum mig_cap c);
+bool sim_has_param(const struct sim_vmm *v, enum mig_param p);
+/* query-qmp-schema's reply for the model: its commands, and the migration types qmprace reads. */
+json_object *sim_schema(const struct sim_vmm *v, const char *const *commands, size_t ncommands);
+
 void sim_trace(struct sim_vmm *v, const struct sim_thread *t, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void sim_output(struct sim_vmm *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

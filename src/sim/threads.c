@@ -115,7 +115,8 @@ void sim_thread_init(struct sim_thread *t, struct sim_vmm *v, enum thread_kind k
     t->v = v;
     t->kind = kind;
     t->index = index;
-    const char *n = vocab_thread_name((struct thread_ref){kind, index}, t->name, sizeof t->name);
+    /* the name this model's QEMU gives the thread: what the timeline shows, as on a real one */
+    const char *n = vocab_thread_spelling((struct thread_ref){kind, index}, v->model->spelling, t->name, sizeof t->name);
     if (n != t->name)
         snprintf(t->name, sizeof t->name, "%s", n);
     t->kick = event_new(v->base, -1, 0, kick_cb, t);

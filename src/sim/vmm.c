@@ -83,6 +83,21 @@ int sim_vmm_serve(struct sim_vmm *v, int fd, struct err *e)
     return sim_qmp_serve(v, fd, e);
 }
 
+bool sim_has_status(const struct sim_vmm *v, enum mig_status s)
+{
+    return s == MIG_FAILING ? v->model->has_failing : (vocab_status_versions(s) & v->model->vocab) != 0;
+}
+
+bool sim_has_cap(const struct sim_vmm *v, enum mig_cap c)
+{
+    return (vocab_cap_versions(c) & v->model->vocab) != 0;
+}
+
+bool sim_has_param(const struct sim_vmm *v, enum mig_param p)
+{
+    return (vocab_param(p)->versions & v->model->vocab) != 0;
+}
+
 bool sim_vmm_dead(const struct sim_vmm *v)
 {
     return v->dead;
@@ -120,6 +135,10 @@ void sim_trace(struct sim_vmm *v, const struct sim_thread *t, const char *event,
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
+    /* the model's code names trace points as 7.2 does; 10.x renamed some, and emits those names */
+    const char *other = v->model->spelling ? vocab_trace_other_spelling(event) : NULL;
+    if (other)
+        event = other;
     v->hooks.trace(v->hooks.arg, t->name, event, args);
 }
 

@@ -7,48 +7,94 @@
 static const char *const status_names[MIG_STATUS_COUNT + 1] = {
     "none", "setup", "cancelling", "cancelled", "active", "postcopy-active", "postcopy-paused",
     "postcopy-recover", "completed", "failed", "colo", "pre-switchover", "device", "wait-unplug",
-    "failing", NULL,
+    "failing", "postcopy-recover-setup", "postcopy-device", NULL,
 };
+
+static unsigned status_versions(enum mig_status s)
+{
+    switch (s) {
+    case MIG_FAILING:
+        return 0;
+    case MIG_POSTCOPY_RECOVER_SETUP:
+        return VOCAB_V100 | VOCAB_V102;
+    case MIG_POSTCOPY_DEVICE:
+        return VOCAB_V102;
+    default:
+        return VOCAB_VALL;
+    }
+}
 
 static const char *const cap_names[CAP_COUNT + 1] = {
     "xbzrle", "rdma-pin-all", "auto-converge", "zero-blocks", "compress", "events", "postcopy-ram",
     "x-colo", "release-ram", "block", "return-path", "pause-before-switchover", "multifd",
     "dirty-bitmaps", "postcopy-blocktime", "late-block-activate", "x-ignore-shared", "validate-uuid",
-    "background-snapshot", "zero-copy-send", "postcopy-preempt", NULL,
+    "background-snapshot", "zero-copy-send", "postcopy-preempt", "switchover-ack", "dirty-limit", "mapped-ram",
+    NULL,
 };
 
+static unsigned cap_versions(enum mig_cap c)
+{
+    switch (c) {
+    case CAP_COMPRESS:
+    case CAP_BLOCK:
+        return VOCAB_V72; /* gone in 9.1 */
+    case CAP_SWITCHOVER_ACK:
+    case CAP_DIRTY_LIMIT:
+    case CAP_MAPPED_RAM:
+        return VOCAB_V100 | VOCAB_V102;
+    default:
+        return VOCAB_VALL;
+    }
+}
+
+static const char *const compress_values[] = {"none", "zlib", "zstd", NULL};
+static const char *const mode_values[] = {"normal", "cpr-reboot", "cpr-transfer", NULL};
+static const char *const zero_page_values[] = {"none", "legacy", "multifd", NULL};
+
+#define V72 VOCAB_V72
+#define V10 (VOCAB_V100 | VOCAB_V102)
+#define VALL VOCAB_VALL
 static const struct vocab_param params[PARAM_COUNT] = {
-    {"announce-initial", PT_UINT64},
-    {"announce-max", PT_UINT64},
-    {"announce-rounds", PT_UINT64},
-    {"announce-step", PT_UINT64},
-    {"compress-level", PT_UINT8},
-    {"compress-threads", PT_UINT8},
-    {"compress-wait-thread", PT_BOOL},
-    {"decompress-threads", PT_UINT8},
-    {"throttle-trigger-threshold", PT_UINT8},
-    {"cpu-throttle-initial", PT_UINT8},
-    {"cpu-throttle-increment", PT_UINT8},
-    {"cpu-throttle-tailslow", PT_BOOL},
-    {"tls-creds", PT_STR},
-    {"tls-hostname", PT_STR},
-    {"tls-authz", PT_STR},
-    {"max-bandwidth", PT_SIZE},
-    {"downtime-limit", PT_UINT64},
-    {"x-checkpoint-delay", PT_UINT32},
-    {"block-incremental", PT_BOOL},
-    {"multifd-channels", PT_UINT8},
-    {"xbzrle-cache-size", PT_SIZE},
-    {"max-postcopy-bandwidth", PT_SIZE},
-    {"max-cpu-throttle", PT_UINT8},
-    {"multifd-compression", PT_COMPRESS},
-    {"multifd-zlib-level", PT_UINT8},
-    {"multifd-zstd-level", PT_UINT8},
+    {"announce-initial", PT_UINT64, VALL, NULL},
+    {"announce-max", PT_UINT64, VALL, NULL},
+    {"announce-rounds", PT_UINT64, VALL, NULL},
+    {"announce-step", PT_UINT64, VALL, NULL},
+    {"compress-level", PT_UINT8, V72, NULL},
+    {"compress-threads", PT_UINT8, V72, NULL},
+    {"compress-wait-thread", PT_BOOL, V72, NULL},
+    {"decompress-threads", PT_UINT8, V72, NULL},
+    {"throttle-trigger-threshold", PT_UINT8, VALL, NULL},
+    {"cpu-throttle-initial", PT_UINT8, VALL, NULL},
+    {"cpu-throttle-increment", PT_UINT8, VALL, NULL},
+    {"cpu-throttle-tailslow", PT_BOOL, VALL, NULL},
+    {"tls-creds", PT_STR, VALL, NULL},
+    {"tls-hostname", PT_STR, VALL, NULL},
+    {"tls-authz", PT_STR, VALL, NULL},
+    {"max-bandwidth", PT_SIZE, VALL, NULL},
+    {"downtime-limit", PT_UINT64, VALL, NULL},
+    {"x-checkpoint-delay", PT_UINT32, VALL, NULL},
+    {"block-incremental", PT_BOOL, V72, NULL},
+    {"multifd-channels", PT_UINT8, VALL, NULL},
+    {"xbzrle-cache-size", PT_SIZE, VALL, NULL},
+    {"max-postcopy-bandwidth", PT_SIZE, VALL, NULL},
+    {"max-cpu-throttle", PT_UINT8, VALL, NULL},
+    {"multifd-compression", PT_ENUM, VALL, compress_values},
+    {"multifd-zlib-level", PT_UINT8, VALL, NULL},
+    {"multifd-zstd-level", PT_UINT8, VALL, NULL},
+    {"avail-switchover-bandwidth", PT_SIZE, V10, NULL},
+    {"multifd-qatzip-level", PT_UINT8, V10, NULL},
+    {"x-vcpu-dirty-limit-period", PT_UINT64, V10, NULL},
+    {"vcpu-dirty-limit", PT_UINT64, V10, NULL},
+    {"mode", PT_ENUM, V10, mode_values},
+    {"zero-page-detection", PT_ENUM, V10, zero_page_values},
+    {"direct-io", PT_BOOL, V10, NULL},
 };
+#undef V72
+#undef V10
+#undef VALL
 
 static const char *param_names[PARAM_COUNT + 1];
 
-static const char *const compress_names[] = {"none", "zlib", "zstd", NULL};
 
 static int find(const char *const *names, const char *s, size_t len)
 {
@@ -81,6 +127,8 @@ bool vocab_status_is_running(enum mig_status s)
     case MIG_WAIT_UNPLUG:
     case MIG_CANCELLING:
     case MIG_FAILING:
+    case MIG_POSTCOPY_RECOVER_SETUP:
+    case MIG_POSTCOPY_DEVICE:
         return true;
     default:
         return false;
@@ -115,14 +163,27 @@ int vocab_param_parse(const char *s, size_t len)
     return find(vocab_param_names(), s, len);
 }
 
-const char *vocab_compress_name(int i)
+int vocab_param_value_parse(const struct vocab_param *p, const char *s, size_t len)
 {
-    return i >= 0 && i < 3 ? compress_names[i] : NULL;
+    return p && p->values ? find(p->values, s, len) : -1;
 }
 
-int vocab_compress_parse(const char *s, size_t len)
+size_t vocab_param_nvalues(const struct vocab_param *p)
 {
-    return find(compress_names, s, len);
+    size_t n = 0;
+    while (p && p->values && p->values[n])
+        n++;
+    return n;
+}
+
+unsigned vocab_status_versions(enum mig_status s)
+{
+    return (unsigned)s < MIG_STATUS_COUNT ? status_versions(s) : 0;
+}
+
+unsigned vocab_cap_versions(enum mig_cap c)
+{
+    return (unsigned)c < CAP_COUNT ? cap_versions(c) : 0;
 }
 
 const char *const *vocab_status_names(void)

@@ -60,8 +60,8 @@ int main(void)
     run(PRE HELD, &crash, &v);
     CHECK_INT(v, VERDICT_CRASH);
     CHECK(crash.n[FB_INSIDE + ACT_CAPS]);
-    CHECK(crash.n[FB_OUTCOME + (ACT_CAPS * 16 + MIG_FAILED) * 3 + 1]); /* caps accepted in failed */
-    CHECK(crash.n[FB_TRANS + MIG_ACTIVE * 16 + MIG_FAILED]);
+    CHECK(crash.n[FB_OUTCOME + (ACT_CAPS * FB_NSTATUS + MIG_FAILED) * 3 + 1]); /* caps accepted in failed */
+    CHECK(crash.n[FB_TRANS + MIG_ACTIVE * FB_NSTATUS + MIG_FAILED]);
     CHECK(crash.n[FB_VERDICT + VERDICT_CRASH * 8 + (SIGABRT & 7)]);
 
     /* Where a command lands relative to the window, on timelines made by hand (real trials would make
@@ -100,11 +100,11 @@ int main(void)
     /* refused while active: the outcome feature names the status and the refusal */
     run(PRE "on active: caps multifd=off\n", &active, &v);
     CHECK_INT(v, VERDICT_PASS);
-    CHECK(active.n[FB_OUTCOME + (ACT_CAPS * 16 + MIG_ACTIVE) * 3 + 0]);
+    CHECK(active.n[FB_OUTCOME + (ACT_CAPS * FB_NSTATUS + MIG_ACTIVE) * 3 + 0]);
 
     /* a held thread is a feature, with the status it was held in */
     run(PRE "on failed: freeze live_migration 20ms\n", &twice, &v);
-    CHECK(twice.n[FB_HOLD + THR_LIVE_MIGRATION * 16 + MIG_FAILED]);
+    CHECK(twice.n[FB_HOLD + THR_LIVE_MIGRATION * FB_NSTATUS + MIG_FAILED]);
 
     /* the same race twice gives the same state features (AFL++'s stability): transitions, outcomes,
      * inside the window, verdict */

@@ -144,8 +144,12 @@ static void test_known_bytes(void)
                  "params max-bandwidth=2KiB multifd-compression=zstd\n");
     check_decode((const uint8_t[]){0x00, 0x01, 0x01, 12, 0x00, 0x01, 13, 0x00, 0x02}, 9,
                  "params tls-creds=qmprace tls-hostname=\"\"\n");
-    /* Selector bytes wrap: 21 is xbzrle again but "on"; 42 is xbzrle off. */
-    check_decode((const uint8_t[]){0x00, 0x00, 0x02, 21, 42, 12 + 21}, 6, "caps xbzrle=on xbzrle=off multifd=on\n");
+    /* Capability bytes: 7.2's capabilities keep 0..41 (21 is xbzrle "on"); the later ones follow (42 is
+     * switchover-ack off, 45 switchover-ack on), and bytes past them wrap into them (48 is 42 again). */
+    check_decode((const uint8_t[]){0x00, 0x00, 0x02, 21, 42, 12 + 21}, 6,
+                 "caps xbzrle=on switchover-ack=off multifd=on\n");
+    check_decode((const uint8_t[]){0x00, 0x00, 0x02, 45, 47, 48}, 6,
+                 "caps switchover-ack=on mapped-ram=on switchover-ack=off\n");
 
     /* Four zero bytes are one line; 300 of them stop at the 64-line limit. */
     uint8_t zeros[300] = {0};

@@ -44,7 +44,8 @@ static const struct bad cases[] = {
     {"on faild: query", "t.sched:1:4: unknown status 'faild' (did you mean 'failed'?)"},
     {"on xyzzyq: query", "t.sched:1:4: unknown status 'xyzzyq' (expected one of: none, setup, cancelling, "
                          "cancelled, active, postcopy-active, postcopy-paused, postcopy-recover, completed, "
-                         "failed, colo, pre-switchover, device, wait-unplug, failing)"},
+                         "failed, colo, pre-switchover, device, wait-unplug, failing, postcopy-recover-setup, "
+                         "postcopy-device)"},
     {"on trace: query", "t.sched:1:9: expected a trace event name after 'on trace'"},
     {"on trace Foo: query",
      "t.sched:1:10: invalid trace event name 'Foo' (lower-case letters, digits and '_', at most 64)"},

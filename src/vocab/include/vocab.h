@@ -1,5 +1,6 @@
-/* vocab: QEMU's migration vocabulary, as qapi/migration.json of QEMU 7.2 spells it, plus the `failing`
- * status of the upstream fix. The schedule language, the simulated VMM and the QEMU target all name
+/* vocab: QEMU's migration vocabulary, as qapi/migration.json of QEMU 7.2 spells it, then the names QEMU
+ * 10.0 and 10.2 added, plus the `failing` status of the upstream fix. Each name says in which of those
+ * versions it exists (vocab_*_in), as their QAPI schemas list them (tests/transcripts/schema/). The schedule language, the simulated VMM and the QEMU target all name
  * statuses, capabilities, parameters, channels and threads through these tables, so one schedule means
  * the same thing everywhere. Order matters: the binary schedule encoding indexes these tables. */
 #ifndef QMPRACE_VOCAB_H
@@ -24,7 +25,9 @@ enum mig_status {
     MIG_PRE_SWITCHOVER,
     MIG_DEVICE,
     MIG_WAIT_UNPLUG,
-    MIG_FAILING,
+    MIG_FAILING,                /* the upstream fix */
+    MIG_POSTCOPY_RECOVER_SETUP, /* 10.0 */
+    MIG_POSTCOPY_DEVICE,        /* 10.2 */
     MIG_STATUS_COUNT
 };
 
@@ -51,8 +54,14 @@ enum mig_cap {
     CAP_BACKGROUND_SNAPSHOT,
     CAP_ZERO_COPY_SEND,
     CAP_POSTCOPY_PREEMPT,
+    CAP_SWITCHOVER_ACK, /* 10.0 */
+    CAP_DIRTY_LIMIT,    /* 10.0 */
+    CAP_MAPPED_RAM,     /* 10.0 */
     CAP_COUNT
 };
+/* The binary schedule form carries QEMU 7.2's capabilities as bytes 0..41 and the later ones after them,
+ * so the bytes of a 7.2 capability never change when names are added. */
+#define CAP_COUNT_72 (CAP_POSTCOPY_PREEMPT + 1)
 
 /* How a migration parameter's value is written (MigrateSetParameters in 7.2). */
 enum param_type {
@@ -62,7 +71,7 @@ enum param_type {
     PT_SIZE,     /* bytes; the schedule language accepts 8MiB etc. */
     PT_BOOL,     /* on/off, true/false */
     PT_STR,      /* StrOrNull: a word or "quoted text" */
-    PT_COMPRESS, /* MultiFDCompression: none, zlib, zstd */
+    PT_ENUM,     /* one of the parameter's `values` */
 };
 
 /* MigrateSetParameters members (7.2 order), without block-bitmap-mapping (a list; send it with `qmp`). */
@@ -93,12 +102,29 @@ enum mig_param {
     PARAM_MULTIFD_COMPRESSION,
     PARAM_MULTIFD_ZLIB_LEVEL,
     PARAM_MULTIFD_ZSTD_LEVEL,
+    PARAM_AVAIL_SWITCHOVER_BANDWIDTH, /* 10.0 */
+    PARAM_MULTIFD_QATZIP_LEVEL,       /* 10.0 */
+    PARAM_X_VCPU_DIRTY_LIMIT_PERIOD,  /* 10.0 */
+    PARAM_VCPU_DIRTY_LIMIT,           /* 10.0 */
+    PARAM_MODE,                       /* 10.0 */
+    PARAM_ZERO_PAGE_DETECTION,        /* 10.0 */
+    PARAM_DIRECT_IO,                  /* 10.0 */
     PARAM_COUNT
+};
+
+/* The QEMU versions whose vocabularies are known here, as bits. */
+enum {
+    VOCAB_V72 = 1,   /* 7.2 */
+    VOCAB_V100 = 2,  /* 10.0 */
+    VOCAB_V102 = 4,  /* 10.2 */
+    VOCAB_VALL = 7,
 };
 
 struct vocab_param {
     const char *name;
     enum param_type type;
+    unsigned versions;           /* VOCAB_V* where it exists */
+    const char *const *values;   /* PT_ENUM: its values, NULL-terminated */
 };
 
 /* Migration channels, as the fault proxy tells them apart and as schedules name them.
@@ -135,8 +161,12 @@ int vocab_cap_parse(const char *s, size_t len); /* -1 if unknown */
 
 const struct vocab_param *vocab_param(enum mig_param p);
 int vocab_param_parse(const char *s, size_t len); /* -1 if unknown */
-const char *vocab_compress_name(int i);           /* 0 none, 1 zlib, 2 zstd; NULL past the end */
-int vocab_compress_parse(const char *s, size_t len);
+/* PT_ENUM: the index of a value of parameter `p`, or -1; the number of values. */
+int vocab_param_value_parse(const struct vocab_param *p, const char *s, size_t len);
+size_t vocab_param_nvalues(const struct vocab_param *p);
+/* The VOCAB_V* versions a status or capability exists in (`failing`: none of them; only the fix has it). */
+unsigned vocab_status_versions(enum mig_status s);
+unsigned vocab_cap_versions(enum mig_cap c);
 
 /* "main", "any", "all", "multifd3"; `buf` needs 16 bytes. */
 const char *vocab_channel_name(int chan, char *buf, size_t n);
