@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "mono.h"
 #include "sim_internal.h"
 
 #define READ_CHUNK 16384
@@ -271,6 +272,13 @@ void sim_qmp_dispatch(struct sim_vmm *v)
             return;
         }
         struct sim_req *r = v->req_head;
+        uint64_t now = mono_now_us();
+        if (r->due_us > now) {
+            /* not there yet: the monitor thread and the dispatcher have not handed it to main */
+            struct timeval tv = mono_tv(r->due_us - now);
+            evtimer_add(v->req_due, &tv);
+            return;
+        }
         v->req_head = r->next;
         if (!v->req_head)
             v->req_tail = NULL;
@@ -314,6 +322,7 @@ static int enqueue(struct sim_mon *m, json_object *obj, const char *error)
     }
     r->mon = m;
     r->req = obj;
+    r->due_us = mono_now_us() + v->model->qmp_latency_us;
     if (v->req_tail)
         v->req_tail->next = r;
     else

@@ -30,6 +30,7 @@ struct sim_model {
     uint64_t notice_delay_us;     /* multifd error -> live_migration notices it */
     uint64_t main_error_delay_us; /* main-stream error (no multifd) -> file_err/after_loop */
     uint64_t bh_delay_us;         /* after_loop -> cleanup bottom half runs on main */
+    uint64_t qmp_latency_us;      /* a command's arrival -> its handler runs on main (0: at once) */
 };
 
 /* QEMU 7.2's sizes: 4 KiB target pages, 128 pages per multifd packet (MULTIFD_PACKET_SIZE 512 KiB),
@@ -164,6 +165,7 @@ struct sim_mon;
 
 struct sim_req {
     struct sim_mon *mon;
+    uint64_t due_us; /* when main may run it (mono): its arrival plus the model's QMP latency */
     json_object *req; /* NULL: `error` is a parse error to report, then the monitor closes */
     char *error;
     struct sim_req *next;
@@ -196,6 +198,7 @@ struct sim_vmm {
     bool quit_pending; /* `quit` replied: the process exits after the reply */
     struct sim_mon *mons;
     struct sim_req *req_head, *req_tail; /* requests waiting for main, in arrival order */
+    struct event *req_due;               /* wakes main when the first request's latency has passed */
 };
 
 /* vmm.c */

@@ -23,6 +23,15 @@ static void died_cb(evutil_socket_t fd, short what, void *arg)
         v->hooks.died(v->hooks.arg, v->death_signo, v->death_msg);
 }
 
+static void req_due_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct sim_vmm *v = arg;
+    if (!v->dead)
+        sim_thread_post(&v->main_thr, WORK_DISPATCH);
+}
+
 struct sim_vmm *sim_vmm_new(struct event_base *base, const struct sim_model *model,
                             const struct sim_config *cfg, const struct sim_hooks *hooks, struct err *e)
 {
@@ -50,7 +59,8 @@ struct sim_vmm *sim_vmm_new(struct event_base *base, const struct sim_model *mod
     v->main_thr.exists = true;
     sim_thread_init(&v->lm_thr, v, THR_LIVE_MIGRATION, 0);
     v->died_ev = event_new(base, -1, 0, died_cb, v);
-    if (!v->main_thr.kick || !v->lm_thr.kick || !v->died_ev || sim_mig_init(v) < 0 || !v->tls[0]) {
+    v->req_due = evtimer_new(base, req_due_cb, v);
+    if (!v->main_thr.kick || !v->lm_thr.kick || !v->died_ev || !v->req_due || sim_mig_init(v) < 0 || !v->tls[0]) {
         sim_vmm_free(v);
         err_set(e, "out of memory");
         return NULL;
@@ -69,6 +79,8 @@ void sim_vmm_free(struct sim_vmm *v)
     sim_thread_fini(&v->lm_thr, false);
     if (v->died_ev)
         event_free(v->died_ev);
+    if (v->req_due)
+        event_free(v->req_due);
     sim_config_free(v);
     free(v);
 }
