@@ -11,7 +11,7 @@ qemu="qemu:$qemu_bin"
 # The window held open on a stalled network (corpus/libvirt-reset-stalled-held.sched says how), and the
 # same without the capability change: QEMU must survive that.
 cp "$QMPRACE_SOURCE_DIR/corpus/libvirt-reset-stalled-held.sched" "$tmp/stalled-held.sched"
-grep -v '^on failed' "$tmp/stalled-held.sched" >"$tmp/stalled-control.sched"
+grep -v '^on fail' "$tmp/stalled-held.sched" >"$tmp/stalled-control.sched"
 
 # json_num FILE KEY: a number member of the (first) JSON line, e.g. crashes
 json_num() { grep -o "\"$2\":[0-9]*" "$1" | head -1 | cut -d: -f2; }
