@@ -4,7 +4,7 @@
 #   bash setup.sh run    install what is missing, build, reproduce the race on the simulated VMM, then
 #                        let AFL++ find it again from schedules that do not crash by themselves
 #   bash setup.sh test   install what is missing, build (warnings are errors), build QEMU 10.2 and 7.2 with
-#                        and without the fix where ../shared/qemu-fixed is (cached), run the whole test
+#                        and without the fix (tests/qemu-fixed; cached), run the whole test
 #                        suite, then build it again with ASan+UBSan+LSan (into BUILD-asan) and run it there too
 #
 # Debian packages are installed with apt-get when run as root; otherwise the apt-get line is printed
@@ -74,11 +74,12 @@ if [ "$mode" = run ]; then
   exit 0
 fi
 # QEMU as people run it today, with and without the fix: upstream 10.2.2 and Debian's 7.2 built twice by
-# the scripts in ../shared/qemu-fixed (QMPRACE_QEMU_FIXED overrides where), for tests/e2e/e2e_qemu_versions.sh.
-# About 20 minutes on 2 cores the first time, cached under ~/.cache (seconds after that); without those
-# scripts (a clone elsewhere) that test says so and skips.
+# the qemu-fixed scripts (the shared ones beside the checkout when there, else tests/qemu-fixed; or
+# QMPRACE_QEMU_FIXED), for tests/e2e/e2e_qemu_versions.sh. About 20 minutes on 2 cores the first time,
+# cached under ~/.cache (seconds after that). As root only: they install their build dependencies.
 qemu_fixed=${QMPRACE_QEMU_FIXED:-../shared/qemu-fixed}
-if [ -f "$qemu_fixed/build-upstream.sh" ] && [ -f "$qemu_fixed/build.sh" ] && [ "$(id -u)" -eq 0 ]; then
+[ -f "$qemu_fixed/build-upstream.sh" ] || qemu_fixed=tests/qemu-fixed
+if [ "$(id -u)" -eq 0 ]; then
   for step in "build-upstream.sh 10.2" "build.sh"; do
     log=$build/qemu-${step%% *}.log
     echo "== QEMU with and without the fix: $qemu_fixed/$step (log: $log)"

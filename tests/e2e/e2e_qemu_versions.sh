@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The QEMU people run today, with and without the fix (issue 9's done-when), on the builds of
-# ../shared/qemu-fixed: upstream 10.2.2 vanilla and with the seed's patch (build-upstream.sh 10.2), and
-# Debian's 7.2 with the patch backported (build.sh). setup.sh test builds them where those scripts are
+# tests/qemu-fixed: upstream 10.2.2 vanilla and with the seed's patch (build-upstream.sh 10.2), and
+# Debian's 7.2 with the patch backported (build.sh). setup.sh test builds them (as root)
 # (cached: seconds on a second run); where they are not built, this says so and skips (77).
 #  - the held window (corpus/libvirt-reset-stalled-held.sched: `freeze live_migration`, and again written
 #    `freeze mig/src/main`) crashes vanilla 10.2 at least 28/30 with the yank signature; the fixed builds
@@ -19,7 +19,7 @@ q72=${QEMU_FIXED_DIR:-$cache/qemu-7.2-failing}
 v102=$q102/vanilla/build/qemu-system-x86_64 f102=$q102/fixed/build/qemu-system-x86_64 f72=$q72/fixed/build/qemu-system-x86_64
 for b in "$v102" "$f102" "$f72"; do
   if [ ! -x "$b" ]; then
-    echo "SKIP: no $b (setup.sh test builds it from ../shared/qemu-fixed where that is present)"
+    echo "SKIP: no $b (bash setup.sh test, as root, builds it with tests/qemu-fixed)"
     exit 77
   fi
 done
