@@ -130,3 +130,16 @@ int form_want_args(struct cur *c, const struct sched_action *a, struct tok word,
         return syn_fail(c, word.col, "'%s' needs %s: %s", d->name, needs, d->usage);
     return 0;
 }
+
+int form_parse_items(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n,
+                     const char *item, int (*one)(struct cur *c, struct sched_action *a, struct tok t))
+{
+    if (n == 0)
+        return syn_fail(c, word.col, "'%s' needs at least one %s item", schedule_action_name(a->kind), item);
+    if (n > SCHED_MAX_ITEMS)
+        return syn_fail(c, args[SCHED_MAX_ITEMS].col, "too many items in one action (at most %d)", SCHED_MAX_ITEMS);
+    for (size_t i = 0; i < n; i++)
+        if (one(c, a, args[i]) != 0)
+            return -1;
+    return 0;
+}

@@ -38,6 +38,11 @@ extern const struct sched_form sched_form_fault;  /* NAME CHANNEL|all [DUR] (fla
 extern const struct sched_form sched_form_freeze; /* freeze THREAD DUR */
 extern const struct sched_form sched_form_wait;   /* wait DUR */
 
+/* The NAME=VALUE items of `caps` and `params`: at least one, at most SCHED_MAX_ITEMS, each parsed by
+ * `one` ("'caps' needs at least one NAME=on|off item"). */
+int form_parse_items(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n,
+                     const char *item, int (*one)(struct cur *c, struct sched_action *a, struct tok t));
+
 /* "'stall' needs a channel: stall CHANNEL|all [DUR]" when fewer than `min` arguments, "too many
  * arguments: USAGE" past `max`. */
 int form_want_args(struct cur *c, const struct sched_action *a, struct tok word, const struct tok *args, size_t n,

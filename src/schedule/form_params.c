@@ -139,14 +139,7 @@ static int parse_item(struct cur *c, struct sched_action *a, struct tok t)
 
 static int parse(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
 {
-    if (n == 0)
-        return syn_fail(c, word.col, "'params' needs at least one NAME=VALUE item");
-    if (n > SCHED_MAX_ITEMS)
-        return syn_fail(c, args[SCHED_MAX_ITEMS].col, "too many items in one action (at most %d)", SCHED_MAX_ITEMS);
-    for (size_t i = 0; i < n; i++)
-        if (parse_item(c, a, args[i]) != 0)
-            return -1;
-    return 0;
+    return form_parse_items(c, a, word, args, n, "NAME=VALUE", parse_item);
 }
 
 static void print_item(FILE *f, const struct sched_param *p)

@@ -9,13 +9,19 @@
 #include "target_impl.h"
 #include "vocab.h"
 
+/* A reply came: nothing is in flight any more; false when the trial ended or no longer wants the answer. */
+static bool answer_wanted(struct target_settle_check *c, const struct qmp_reply *r)
+{
+    if (r->lost)
+        return false;
+    c->in_flight = NULL;
+    return !c->wanted || c->wanted(c->arg);
+}
+
 static void on_yank(void *arg, const struct qmp_reply *r)
 {
     struct target_settle_check *c = arg;
-    if (r->lost)
-        return;
-    c->in_flight = NULL;
-    if (c->wanted && !c->wanted(c->arg))
+    if (!answer_wanted(c, r))
         return;
     if (!r->timed_out && !r->error_class && vocab_yank_lists_migration(r->ret))
         c->done(c->arg, TARGET_NOT_SETTLED, "status settled, cleanup pending (query-yank lists the migration)");
@@ -27,10 +33,7 @@ static void on_yank(void *arg, const struct qmp_reply *r)
 static void on_status(void *arg, const struct qmp_reply *r)
 {
     struct target_settle_check *c = arg;
-    if (r->lost)
-        return;
-    c->in_flight = NULL;
-    if (c->wanted && !c->wanted(c->arg))
+    if (!answer_wanted(c, r))
         return;
     if (r->timed_out || r->error_class) {
         c->done(c->arg, TARGET_NOT_SETTLED, "query-migrate failed");
