@@ -19,5 +19,6 @@ int cmd_schedule(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
 int cmd_minimize(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
 
 #endif

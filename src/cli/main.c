@@ -19,6 +19,7 @@ static void usage(FILE *f)
             "Commands:\n"
             "  run SCHEDULE...      run schedules against a target, report crash rates and timelines\n"
             "  hunt                 fuzz schedules with AFL++ until a crash, then write reproducers\n"
+            "  explore              every command inside every window it can open: the crash matrix\n"
             "  minimize SCHEDULE    shrink a crashing schedule to what still crashes the same way\n"
             "  schedule VERB ...    check, print, encode or decode schedules\n"
             "  sim --listen ADDR    serve the simulated VMM over QMP for any client\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
         return cmd_hunt(argc - 1, argv + 1);
     if (strcmp(cmd, "minimize") == 0)
         return cmd_minimize(argc - 1, argv + 1);
+    if (strcmp(cmd, "explore") == 0)
+        return cmd_explore(argc - 1, argv + 1);
     if (strcmp(cmd, "schedule") == 0)
         return cmd_schedule(argc - 1, argv + 1);
     if (strcmp(cmd, "sim") == 0)

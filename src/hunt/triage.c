@@ -47,8 +47,7 @@ static struct triage_case *find_case(struct triage *t, const char *sig, const ch
     return NULL;
 }
 
-/* The migration status the target last reported (event or trace point) before it died. */
-static const char *crash_phase(const struct timeline *tl)
+const char *triage_phase(const struct timeline *tl)
 {
     int status = MIG_NONE;
     for (size_t i = 0; i < timeline_count(tl); i++) {
@@ -90,7 +89,7 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
             continue;
         }
         unsigned count = repeat_signature_count(&r, sig);
-        const char *phase = r.shown.verdict == VERDICT_CRASH ? crash_phase(r.shown.timeline) : "none";
+        const char *phase = r.shown.verdict == VERDICT_CRASH ? triage_phase(r.shown.timeline) : "none";
         hunt_say(progress, arg, "input %zu/%zu: %s (after %s), %u/%u", i + 1, nfiles, sig, phase, count,
                  r.stats.trials);
         struct triage_case *c = find_case(t, sig, phase);
@@ -125,44 +124,51 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
         c->source = strdup(files[i]);
     }
 
-    for (size_t i = 0; i < t->n && o->minimize && !t->interrupted; i++) {
-        struct triage_case *c = &t->cases[i];
-        unsigned crashes = repeat_signature_count(&c->rate, c->signature);
-        hunt_say(progress, arg, "minimizing %s (%u/%u)", c->signature, crashes, c->rate.stats.trials);
-        struct schedule *small = NULL;
-        int rc = minimize_run(env, c->sched, c->signature, crashes, c->rate.stats.trials, o->trial, &o->min, NULL,
-                              NULL, &small, &c->min, e);
-        if (rc < 0)
+    for (size_t i = 0; i < t->n && o->minimize && !t->interrupted; i++)
+        if (triage_minimize_case(env, &t->cases[i], o, progress, arg, &t->interrupted, e) < 0)
             return -1;
-        if (rc == TRIAL_INTERRUPTED)
-            t->interrupted = true;
-        if (!small || c->min.accepted == 0) {
-            schedule_free(small);
-            continue;
-        }
-        /* The reproducer's own rate, from as many replays as the input had. */
-        struct repeat r;
-        repeat_init(&r);
-        if (repeat_run(env, small, o->trial, trials, &r, NULL, NULL, e) < 0) {
-            repeat_clear(&r);
-            schedule_free(small);
-            return -1;
-        }
-        if (r.interrupted)
-            t->interrupted = true;
-        if (repeat_signature_count(&r, c->signature) == 0) {
-            /* a lucky minimization that does not hold up: keep the original */
-            repeat_clear(&r);
-            schedule_free(small);
-            continue;
-        }
-        schedule_free(c->sched);
-        repeat_clear(&c->rate);
-        c->sched = small;
-        c->rate = r;
-        hunt_say(progress, arg, "minimized in %u steps of %u tried: %u/%u", c->min.accepted, c->min.candidates,
-                 repeat_signature_count(&r, c->signature), r.stats.trials);
+    return 0;
+}
+
+int triage_minimize_case(struct trial_env *env, struct triage_case *c, const struct triage_options *o,
+                         triage_progress_fn progress, void *arg, bool *interrupted, struct err *e)
+{
+    unsigned trials = o->trials ? o->trials : 20;
+    unsigned crashes = repeat_signature_count(&c->rate, c->signature);
+    hunt_say(progress, arg, "minimizing %s (%u/%u)", c->signature, crashes, c->rate.stats.trials);
+    struct schedule *small = NULL;
+    int rc = minimize_run(env, c->sched, c->signature, crashes, c->rate.stats.trials, o->trial, &o->min, NULL, NULL,
+                          &small, &c->min, e);
+    if (rc < 0)
+        return -1;
+    if (rc == TRIAL_INTERRUPTED)
+        *interrupted = true;
+    if (!small || c->min.accepted == 0) {
+        schedule_free(small);
+        return 0;
     }
+    /* The reproducer's own rate, from as many replays as the input had. */
+    struct repeat r;
+    repeat_init(&r);
+    if (repeat_run(env, small, o->trial, trials, &r, NULL, NULL, e) < 0) {
+        repeat_clear(&r);
+        schedule_free(small);
+        return -1;
+    }
+    if (r.interrupted)
+        *interrupted = true;
+    if (repeat_signature_count(&r, c->signature) == 0) {
+        /* a lucky minimization that does not hold up: keep the original */
+        repeat_clear(&r);
+        schedule_free(small);
+        return 0;
+    }
+    schedule_free(c->sched);
+    repeat_clear(&c->rate);
+    c->sched = small;
+    c->rate = r;
+    hunt_say(progress, arg, "minimized in %u steps of %u tried: %u/%u", c->min.accepted, c->min.candidates,
+             repeat_signature_count(&r, c->signature), r.stats.trials);
     return 0;
 }
 
@@ -212,10 +218,14 @@ int triage_write(struct triage *t, const char *dir, const char *target, struct e
         return err_set(e, "%s: %s", dir, strerror(errno));
     for (size_t i = 0; i < t->n; i++) {
         struct triage_case *c = &t->cases[i];
-        char slug[80], path[4096];
-        triage_slug(c->signature, slug, sizeof slug);
-        size_t sl = strlen(slug);
-        snprintf(slug + sl, sizeof slug - sl, "-after-%s", c->phase);
+        char slug[160], path[4096];
+        if (c->name) {
+            snprintf(slug, sizeof slug, "%s", c->name);
+        } else {
+            triage_slug(c->signature, slug, sizeof slug);
+            size_t sl = strlen(slug);
+            snprintf(slug + sl, sizeof slug - sl, "-after-%s", c->phase);
+        }
         /* two signatures may share a slug: number the later ones */
         snprintf(path, sizeof path, "%s/%s.sched", dir, slug);
         for (unsigned k = 2; k < 100; k++) {
@@ -230,18 +240,22 @@ int triage_write(struct triage *t, const char *dir, const char *target, struct e
         unsigned crashes = repeat_signature_count(&c->rate, c->signature), trials = c->rate.stats.trials;
         double lo, hi;
         verdict_wilson(crashes, trials, &lo, &hi);
+        char inputs[32];
+        snprintf(inputs, sizeof inputs, " (%u", c->inputs);
         char *body = schedule_print(c->sched);
         char *text = NULL;
         if (!body || asprintf(&text,
-                              "# reproducer written by qmprace hunt\n"
+                              "# reproducer written by qmprace %s\n"
                               "# signature: %s\n"
                               "# the migration was %s when it crashed\n"
                               "# crashed %u/%u on %s (%.0f%%, 95%% CI %.0f-%.0f%%)\n"
-                              "# from the AFL++ input %s (%u input%s with this signature)%s\n"
+                              "# from %s%s%s%s%s%s\n"
                               "# run it: qmprace run THIS_FILE --target %s --repeat %u --timeline\n"
                               "%s",
-                              c->signature, c->phase, crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
-                              100 * lo, 100 * hi, c->source, c->inputs, c->inputs == 1 ? "" : "s",
+                              t->origin ? t->origin : "hunt", c->signature, c->phase, crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
+                              100 * lo, 100 * hi, t->origin ? "" : "the AFL++ input ", c->source,
+                              t->origin ? "" : inputs, t->origin ? "" : c->inputs == 1 ? " input" : " inputs",
+                              t->origin ? "" : " with this signature)",
                               c->min.accepted ? ", minimized" : "", target, trials, body) < 0) {
             free(body);
             return err_set(e, "out of memory");

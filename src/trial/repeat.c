@@ -33,8 +33,8 @@ static void keep_shown(struct repeat *r, struct trial_result *t, unsigned trial)
     }
 }
 
-int repeat_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
-               struct repeat *r, repeat_progress_fn progress, void *arg, struct err *e)
+static int run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
+               struct repeat *r, repeat_progress_fn progress, repeat_each_fn each, void *arg, struct err *e)
 {
     for (unsigned k = 1; k <= n; k++) {
         struct trial_result t;
@@ -47,6 +47,8 @@ int repeat_run(struct trial_env *env, const struct schedule *s, const struct tri
             trial_result_clear(&t);
             return -1;
         }
+        if (each)
+            each(arg, &t);
         verdict_stats_add(&r->stats, t.verdict, t.signature, t.duration_us);
         for (unsigned i = 0; i < t.nmisses && i < TRIAL_MAX_MISSES; i++)
             verdict_stats_add_miss(&r->stats, t.misses[i].what, t.misses[i].expected);
@@ -58,6 +60,18 @@ int repeat_run(struct trial_env *env, const struct schedule *s, const struct tri
     }
     verdict_stats_sort(&r->stats);
     return 0;
+}
+
+int repeat_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
+               struct repeat *r, repeat_progress_fn progress, void *arg, struct err *e)
+{
+    return run(env, s, opt, n, r, progress, NULL, arg, e);
+}
+
+int repeat_run_each(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
+                    struct repeat *r, repeat_each_fn each, void *arg, struct err *e)
+{
+    return run(env, s, opt, n, r, NULL, each, arg, e);
 }
 
 const char *repeat_top_signature(const struct repeat *r)

@@ -16,15 +16,17 @@ struct triage_case {
     const char *phase;       /* the migration status last reported before the crash ("failed",
                               * "completed", ...): the same assertion after a failure and after a
                               * completion are different races, so they are different cases */
-    char *source;            /* the AFL++ input it came from */
+    char *source;            /* the AFL++ input it came from (or, for another origin, a description) */
     unsigned inputs;         /* how many inputs crashed with this signature */
     struct schedule *sched;  /* the reproducer (minimized unless minimization was off or failed) */
     struct repeat rate;      /* the reproducer's replays */
     struct minimize_stats min;
     char *file;              /* where it was written (after triage_write) */
+    const char *name;        /* the file's name without .sched (NULL: one made from the signature and phase) */
 };
 
 struct triage {
+    const char *origin; /* who wrote the reproducers ("explore"), for their header; NULL: a hunt, from AFL++ inputs */
     struct triage_case *cases;
     size_t n;
     unsigned inputs;     /* crash inputs looked at */
@@ -47,6 +49,11 @@ typedef void (*triage_progress_fn)(void *arg, const char *message);
  * t->interrupted and return 0 with the cases so far. */
 int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const struct triage_options *o,
                triage_progress_fn progress, void *arg, struct triage *t, struct err *e);
+/* Shrinks one case's reproducer (minimize_run with o->min), keeps it only when it still crashes with the
+ * signature in o->trials replays, and takes those replays as its rate. -1 when the target failed;
+ * *interrupted set when a signal stopped it. */
+int triage_minimize_case(struct trial_env *env, struct triage_case *c, const struct triage_options *o,
+                         triage_progress_fn progress, void *arg, bool *interrupted, struct err *e);
 /* Writes DIR/SLUG.sched and DIR/SLUG.txt per case (DIR is created). */
 int triage_write(struct triage *t, const char *dir, const char *target, struct err *e);
 /* [{"signature", "phase", "crashes", "trials", "rate", "ci95", "inputs", "reproducer", "source"}] */
@@ -57,6 +64,9 @@ void triage_free(struct triage *t);
  * named after its file. NULL when it cannot be read. Live replays and triage both read inputs this way. */
 struct schedule *triage_load_input(const char *path, unsigned without);
 
+/* The migration status the target last reported (event or trace point) before it died, in a crash's
+ * timeline: the same assertion after a failure and after a completion are different races. */
+const char *triage_phase(const struct timeline *tl);
 /* "SIGABRT yank_unregister_instance: ..." -> "sigabrt-yank-unregister-instance-..." (at most 64 chars). */
 void triage_slug(const char *signature, char *out, size_t n);
 

@@ -27,6 +27,10 @@ void repeat_clear(struct repeat *r);
 int repeat_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
                struct repeat *r, repeat_progress_fn progress, void *arg, struct err *e);
 
+/* The same, showing each trial's result to `each` before it is added up (and its timeline kept or freed). */
+typedef void (*repeat_each_fn)(void *arg, const struct trial_result *t);
+int repeat_run_each(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
+                    struct repeat *r, repeat_each_fn each, void *arg, struct err *e);
 /* The most frequent crash signature (NULL when none), after verdict_stats_sort. */
 const char *repeat_top_signature(const struct repeat *r);
 /* How many crashes had exactly this signature. */

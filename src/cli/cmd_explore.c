@@ -1,0 +1,293 @@
+/* cmd_explore: `qmprace explore`: every command of the target's vocabulary inside every window qmprace
+ * knows how to open, N times each, as a matrix (text, and --json: one object per cell), with a minimized
+ * reproducer for each crashing cell. Exit status: 0 no crash, 1 crashes found, 2 bad input or usage, 3 the
+ * target could not be started, 130/143 interrupted (the cells so far are printed and written). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "cmd_opts.h"
+#include "explore.h"
+#include "mono.h"
+#include "session.h"
+
+#define DEFAULT_TARGET "sim:qemu-7.2"
+
+static void usage(FILE *f)
+{
+    size_t nw;
+    const struct explore_window *w = explore_windows(&nw);
+    fprintf(f,
+            "Usage: qmprace explore [options]\n"
+            "Send every command of the target's vocabulary (each capability on and off, each parameter\n"
+            "changed, migrate, migrate_cancel, queries, stop, cont, ...) inside every window qmprace knows\n"
+            "how to open, N times, and print the matrix: window x command -> crashes, refusals, hangs.\n"
+            "\n"
+            "Options:\n"
+            "  -t, --target SPEC     where to explore (default " DEFAULT_TARGET ")\n"
+            "  -n, --repeat N        trials per cell (default 3)\n"
+            "      --windows LIST    only the windows whose names contain one of these comma-separated parts\n"
+            "      --commands LIST   only the commands that contain one of these parts (e.g. multifd,query)\n"
+            "  -o, --out DIR         write a minimized reproducer for each crashing cell there (default\n"
+            "                        explore-DATE-TIME; must be new or empty)\n"
+            "      --json FILE|-     one JSON object per cell (- for stdout; the table then goes to stderr)\n"
+            "      --time DUR        an overall bound, minimization included (default 10m)\n"
+            "      --deadline DUR    one trial's deadline (default 10s)\n"
+            "      --ram SIZE        guest RAM of the target\n"
+            "      --no-minimize     write the crashing cells' schedules as they are\n"
+            "  -q, --quiet           no progress line\n"
+            "  -h, --help            this text\n"
+            "\n"
+            "Windows:\n");
+    for (size_t i = 0; i < nw; i++)
+        fprintf(f, "  %s\n", w[i].name);
+    fprintf(f, "\nExit status: 0 no crash, 1 crashes found, 2 bad input or usage, 3 the target could not be\n"
+               "started, 130/143 interrupted.\n");
+}
+
+struct explore_args {
+    const char *target_spec, *json_path, *out;
+    struct explore_options o;
+    uint64_t ram;
+    bool quiet, out_given;
+    char outbuf[64];
+    uint64_t last_us;
+};
+
+/* Parses the options into `a`. Returns -1 to go on, else the exit status. */
+static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
+{
+    static const struct option longopts[] = {
+        {"target", required_argument, NULL, 't'},   {"repeat", required_argument, NULL, 'n'},
+        {"windows", required_argument, NULL, 'W'},  {"commands", required_argument, NULL, 'C'},
+        {"out", required_argument, NULL, 'o'},      {"json", required_argument, NULL, 'j'},
+        {"time", required_argument, NULL, 'T'},     {"deadline", required_argument, NULL, 'd'},
+        {"ram", required_argument, NULL, 'r'},      {"no-minimize", no_argument, NULL, 'M'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "t:n:o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            a->target_spec = optarg;
+            break;
+        case 'n':
+            if (!cmd_opt_count("explore", "--repeat", optarg, 1, 1000, &v))
+                return EXIT_USAGE;
+            a->o.repeat = (unsigned)v;
+            break;
+        case 'W':
+            a->o.windows = optarg;
+            break;
+        case 'C':
+            a->o.commands = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 'j':
+            a->json_path = optarg;
+            break;
+        case 'T':
+            if (!cmd_opt_duration("explore", "--time", optarg, &a->o.time_us))
+                return EXIT_USAGE;
+            if (a->o.time_us < 1000000)
+                return cmd_usage_error("explore", "--time: at least 1s");
+            break;
+        case 'd':
+            if (!cmd_opt_duration("explore", "--deadline", optarg, &a->o.deadline_us))
+                return EXIT_USAGE;
+            if (!a->o.deadline_us)
+                return cmd_usage_error("explore", "--deadline: must be more than 0");
+            break;
+        case 'r':
+            if (!cmd_opt_size("explore", "--ram", optarg, &a->ram))
+                return EXIT_USAGE;
+            break;
+        case 'M':
+            a->o.minimize = false;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        default:
+            return cmd_usage_error("explore", "bad option");
+        }
+    }
+    if (optind < argc)
+        return cmd_usage_error("explore", "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+static void on_progress(void *arg, size_t done, size_t total, const struct explore_cell *c)
+{
+    struct explore_args *a = arg;
+    uint64_t now = mono_now_us();
+    bool tty = isatty(STDERR_FILENO);
+    if (a->quiet || (!tty && done != total && now - a->last_us < 10000000) || (tty && done != total && now - a->last_us < 200000))
+        return;
+    a->last_us = now;
+    fprintf(stderr, "%sexplore: cell %zu/%zu: [%s] x [%.40s]: %u/%u crashed%s", tty ? "\r" : "", done, total,
+            c->window->name, c->command, c->rep.stats.crashes, c->rep.stats.trials,
+            tty && done != total ? "          " : "\n");
+}
+
+static void on_say(void *arg, const char *msg)
+{
+    const struct explore_args *a = arg;
+    if (!a->quiet)
+        fprintf(stderr, "explore: %s\n", msg);
+}
+
+/* "3/3 X" a crash, "0/3 r" refused, "0/3 h" a hang, "0/3 ?" not run as written, "0/3" passed. */
+static void cell_text(const struct explore_cell *c, char *buf, size_t n)
+{
+    const struct verdict_stats *s = &c->rep.stats;
+    const char *mark = s->crashes ? " X" : c->refused ? " r" : s->hangs ? " h" : s->unexercised ? " ?" : "";
+    snprintf(buf, n, "%u/%u%s", s->crashes, s->trials, mark);
+}
+
+/* The matrix: a row per command, a column per window (numbered, with a legend). */
+static void print_table(FILE *f, const struct explore_result *r)
+{
+    const struct explore_window *cols[16];
+    size_t ncols = 0;
+    for (size_t i = 0; i < r->ncells; i++) {
+        size_t k = 0;
+        while (k < ncols && cols[k] != r->cells[i].window)
+            k++;
+        if (k == ncols && ncols < 16)
+            cols[ncols++] = r->cells[i].window;
+    }
+    for (size_t k = 0; k < ncols; k++)
+        fprintf(f, "  W%zu = %s\n", k + 1, cols[k]->name);
+    fprintf(f, "%-52s", "command");
+    for (size_t k = 0; k < ncols; k++)
+        fprintf(f, " %9s%zu", "W", k + 1);
+    fputc('\n', f);
+    for (size_t i = 0; i < r->done; i++) {
+        const struct explore_cell *c = &r->cells[i];
+        bool first = true;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(r->cells[j].command, c->command) == 0)
+                first = false;
+        if (!first)
+            continue;
+        fprintf(f, "%-52.52s", c->command);
+        for (size_t k = 0; k < ncols; k++) {
+            char cell[32] = "";
+            for (size_t j = 0; j < r->done; j++)
+                if (r->cells[j].window == cols[k] && strcmp(r->cells[j].command, c->command) == 0)
+                    cell_text(&r->cells[j], cell, sizeof cell);
+            fprintf(f, " %10s", cell);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "(K/N: K of N trials crashed; X crash, r refused, h hang, ? did not run as written)\n");
+}
+
+static void print_crashes(FILE *f, const struct explore_result *r)
+{
+    for (size_t i = 0; i < r->done; i++) {
+        const struct explore_cell *c = &r->cells[i];
+        for (size_t k = 0; k < c->rep.stats.nsigs; k++)
+            fprintf(f, "crash: [%s] x [%s]: %u/%u %s%s%s\n", c->window->name, c->command,
+                    c->rep.stats.sigs[k].count, c->rep.stats.trials, c->rep.stats.sigs[k].key,
+                    k == 0 && c->reproducer ? "\n  reproducer: " : "", k == 0 && c->reproducer ? c->reproducer : "");
+    }
+}
+
+static int write_json(const char *path, const struct explore_result *r)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "qmprace explore: --json: %s: %m\n", path);
+        return -1;
+    }
+    for (size_t i = 0; i < r->done; i++) {
+        json_object *o = explore_cell_json(&r->cells[i]);
+        fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    }
+    if (f == stdout)
+        return fflush(f) == 0 ? 0 : -1;
+    if (fclose(f) != 0) {
+        fprintf(stderr, "qmprace explore: --json: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The reproducers' directory: given, or a new one named for now; it must be new or empty. */
+static int cmd_explore_outdir(struct explore_args *a)
+{
+    if (!a->out) {
+        time_t now = time(NULL);
+        strftime(a->outbuf, sizeof a->outbuf, "explore-%Y%m%d-%H%M%S", localtime(&now));
+        a->out = a->outbuf;
+    }
+    if (mkdir(a->out, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "qmprace explore: %s: %m\n", a->out);
+        return EXIT_USAGE;
+    }
+    if (rmdir(a->out) == 0 && mkdir(a->out, 0755) == 0) { /* it was empty */
+        a->o.out = a->out;
+        return -1;
+    }
+    return cmd_usage_error("explore", "--out: '%s' exists and is not empty", a->out);
+}
+
+int cmd_explore(int argc, char **argv)
+{
+    struct explore_args a = {.target_spec = DEFAULT_TARGET, .o = {.minimize = true}};
+    int rc = cmd_explore_parse(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    struct err e = {{0}};
+    struct target_options topt = {.ram_bytes = a.ram};
+    struct session *s = session_new(a.target_spec, &topt, &e);
+    if (!s)
+        return cmd_usage_error("explore", "%s", e.msg);
+    struct explore_result r = {0};
+    if ((rc = cmd_explore_outdir(&a)) >= 0)
+        goto out;
+    rc = EXIT_OK;
+    if (session_start(s, SESSION_SIGNALS | SESSION_TRIALS, &e) < 0) {
+        fprintf(stderr, "qmprace explore: %s\n", e.msg);
+        rc = EXIT_TARGET;
+        goto out;
+    }
+    struct explore_hooks h = {on_progress, on_say, &a};
+    if (explore_run(s, &a.o, &h, &r, &e) < 0) {
+        fprintf(stderr, "qmprace explore: %s\n", e.msg);
+        rc = r.usage ? EXIT_USAGE : EXIT_TARGET;
+    }
+    FILE *f = a.json_path && strcmp(a.json_path, "-") == 0 ? stderr : stdout;
+    print_table(f, &r);
+    print_crashes(f, &r);
+    if (r.out_of_time)
+        fprintf(f, "note: --time ran out after %zu of %zu cells\n", r.done, r.ncells);
+    for (size_t i = 0; i < r.done && rc == EXIT_OK; i++)
+        if (r.cells[i].rep.stats.crashes)
+            rc = EXIT_CRASH;
+    if (a.json_path && write_json(a.json_path, &r) < 0 && rc < EXIT_USAGE)
+        rc = EXIT_USAGE;
+    if (session_signal(s))
+        rc = 128 + session_signal(s);
+out:
+    explore_result_free(&r);
+    session_free(s);
+    return rc;
+}

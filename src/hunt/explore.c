@@ -1,0 +1,260 @@
+/* explore: the window x command sweep (see explore.h). */
+#include "explore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mono.h"
+#include "target.h"
+
+#define DEFAULT_REPEAT 3
+#define DEFAULT_TIME_US (10ull * 60 * 1000000)
+/* A crashing cell's minimization: candidates and time, so a sweep with many crashing cells stays bounded. */
+#define MIN_CANDIDATES 24
+#define MIN_TIME_US (30ull * 1000000)
+
+/* True when `list` (comma-separated parts; NULL: everything) has a part that is in `text`. */
+static bool wanted(const char *list, const char *text)
+{
+    if (!list || !*list)
+        return true;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        char part[128];
+        snprintf(part, sizeof part, "%.*s", (int)(n < sizeof part ? n : sizeof part - 1), p);
+        if (n && strstr(text, part))
+            return true;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
+/* The window's schedule with the command in its place. */
+static struct schedule *cell_schedule(const struct explore_cell *c, struct err *e)
+{
+    char *text = NULL, *name = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    for (const char *p = c->window->text; *p; p++) {
+        if (*p == '@')
+            fputs(c->command, f);
+        else
+            fputc(*p, f);
+    }
+    fclose(f);
+    struct schedule *s = NULL;
+    if (text && asprintf(&name, "explore [%s] x [%s]", c->window->name, c->command) > 0)
+        s = schedule_parse(text, len, name, e);
+    free(text);
+    free(name);
+    return s;
+}
+
+struct trial_watch {
+    struct explore_cell *cell;
+    const struct schedule *s;
+};
+
+/* Whether the reaction (the lines holding the command) was refused in this trial. */
+static void watch(void *arg, const struct trial_result *t)
+{
+    struct trial_watch *w = arg;
+    int pending = -1; /* the action kind of a reaction awaiting its reply */
+    bool refused = false;
+    for (size_t i = 0; i < timeline_count(t->timeline); i++) {
+        const struct tl_entry *en = timeline_get(t->timeline, i);
+        /* a window's reactions are its status-triggered lines; its fault line is not one */
+        if (en->kind == TL_QMP_OUT && en->arg >= 0 && (size_t)en->arg < w->s->nlines &&
+            w->s->lines[en->arg].trig.kind == TRIG_STATUS)
+            pending = en->code;
+        else if (en->kind == TL_QMP_IN && pending >= 0 && en->code == pending) {
+            refused |= en->arg == TL_REFUSED;
+            pending = -1;
+        }
+    }
+    if (refused)
+        w->cell->refused++;
+}
+
+static int plan(const struct explore_options *o, const struct vocab_target *vt, struct explore_result *r,
+                struct err *e)
+{
+    size_t nw;
+    const struct explore_window *w = explore_windows(&nw);
+    char **cmds = NULL;
+    size_t nc = explore_commands(vt, &cmds);
+    if (!nc)
+        return err_set(e, "out of memory");
+    r->cells = calloc(nw * nc, sizeof *r->cells);
+    for (size_t i = 0; r->cells && i < nw; i++)
+        for (size_t k = 0; k < nc; k++)
+            if (wanted(o->windows, w[i].name) && wanted(o->commands, cmds[k])) {
+                struct explore_cell *c = &r->cells[r->ncells++];
+                c->window = &w[i];
+                c->command = strdup(cmds[k]);
+                repeat_init(&c->rep);
+            }
+    for (size_t k = 0; k < nc; k++)
+        free(cmds[k]);
+    free(cmds);
+    if (!r->cells)
+        return err_set(e, "out of memory");
+    if (!r->ncells)
+        return err_set(e, "no window matches '%s' with a command matching '%s'", o->windows ? o->windows : "",
+                       o->commands ? o->commands : "");
+    return 0;
+}
+
+static unsigned repeat_of(const struct explore_options *o)
+{
+    return o->repeat ? o->repeat : DEFAULT_REPEAT;
+}
+
+/* Runs one cell's trials. 0, 1 when interrupted, -1 when the target failed, -2 when the target cannot run the
+ * window (e says why). */
+static int run_cell(struct trial_env *env, const struct target *target, struct explore_cell *c,
+                    const struct explore_options *o, const struct trial_options *topt, struct err *e)
+{
+    struct schedule *s = cell_schedule(c, e);
+    if (!s)
+        return -2;
+    int rc = trial_check(s, target, e) < 0 ? -2 : 0;
+    struct trial_watch w = {c, s};
+    if (rc == 0)
+        rc = repeat_run_each(env, s, topt, repeat_of(o), &c->rep, watch, &w, e);
+    schedule_free(s);
+    return rc < 0 ? rc : c->rep.interrupted ? 1 : 0;
+}
+
+/* A crashing cell's reproducer: its schedule replayed for a rate of its own, minimized, written as a hunt
+ * writes them. */
+static int reproduce(struct trial_env *env, struct explore_cell *c, const struct explore_options *o,
+                     const struct trial_options *topt, const struct explore_hooks *h, const char *target,
+                     uint64_t left_us, bool *interrupted, struct err *e)
+{
+    struct triage t = {.origin = "explore"};
+    struct triage_case tc = {0};
+    repeat_init(&tc.rate);
+    tc.sched = cell_schedule(c, e);
+    int rc = tc.sched ? repeat_run(env, tc.sched, topt, repeat_of(o), &tc.rate, NULL, NULL, e) : -1;
+    const char *sig = rc == 0 ? repeat_top_signature(&tc.rate) : NULL;
+    if (rc == 0 && sig) {
+        tc.signature = strdup(sig);
+        tc.phase = tc.rate.shown.verdict == VERDICT_CRASH ? triage_phase(tc.rate.shown.timeline) : "none";
+        tc.inputs = 1;
+        if (asprintf(&tc.source, "explore cell [%s] x [%s]", c->window->name, c->command) < 0)
+            tc.source = NULL;
+        /* named for its cell: "failed-reset-all--caps-multifd-off" */
+        char name[176], w[64], cmd[96];
+        triage_slug(c->window->name, w, sizeof w);
+        triage_slug(c->command, cmd, sizeof cmd);
+        snprintf(name, sizeof name, "%s--%s", w, cmd);
+        tc.name = name;
+        t.cases = &tc;
+        t.n = 1;
+        struct triage_options to = {.trials = repeat_of(o), .minimize = o->minimize, .trial = topt,
+                                    .min = {.trials = repeat_of(o), .max_candidates = MIN_CANDIDATES,
+                                            .max_time_us = left_us < MIN_TIME_US ? left_us : MIN_TIME_US}};
+        if (o->minimize)
+            rc = triage_minimize_case(env, &tc, &to, h ? h->say : NULL, h ? h->arg : NULL, interrupted, e);
+        if (rc == 0 && o->out && triage_write(&t, o->out, target, e) == 0 && tc.file)
+            c->reproducer = strdup(tc.file);
+        else if (rc == 0 && o->out)
+            rc = -1;
+    }
+    free(tc.signature);
+    free(tc.source);
+    free(tc.file);
+    schedule_free(tc.sched);
+    repeat_clear(&tc.rate);
+    return rc;
+}
+
+int explore_run(struct session *ses, const struct explore_options *o, const struct explore_hooks *h,
+                struct explore_result *r, struct err *e)
+{
+    memset(r, 0, sizeof *r);
+    struct trial_env *env = session_env(ses, e);
+    if (!env)
+        return -1;
+    const struct target *target = session_target(ses);
+    if (plan(o, target_vocab(target), r, e) < 0) {
+        r->usage = true;
+        return -1;
+    }
+    uint64_t start = mono_now_us(), limit = o->time_us ? o->time_us : DEFAULT_TIME_US;
+    struct trial_options topt = {.deadline_us = o->deadline_us};
+    for (size_t i = 0; i < r->ncells && !r->interrupted; i++) {
+        if (mono_now_us() - start > limit) {
+            r->out_of_time = true;
+            break;
+        }
+        int rc = run_cell(env, target, &r->cells[i], o, &topt, e);
+        if (rc < 0) {
+            r->usage = rc == -2;
+            return -1;
+        }
+        r->interrupted = rc == 1;
+        r->done = i + 1;
+        verdict_stats_sort(&r->cells[i].rep.stats);
+        if (h && h->progress)
+            h->progress(h->arg, r->done, r->ncells, &r->cells[i]);
+    }
+    for (size_t i = 0; i < r->done && !r->interrupted; i++) {
+        struct explore_cell *c = &r->cells[i];
+        uint64_t used = mono_now_us() - start;
+        if (!c->rep.stats.crashes || !o->out)
+            continue;
+        if (used > limit) {
+            r->out_of_time = true;
+            break;
+        }
+        if (reproduce(env, c, o, &topt, h, target_spec(target), limit - used, &r->interrupted, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void explore_result_free(struct explore_result *r)
+{
+    for (size_t i = 0; i < r->ncells; i++) {
+        free(r->cells[i].command);
+        free(r->cells[i].reproducer);
+        repeat_clear(&r->cells[i].rep);
+    }
+    free(r->cells);
+    memset(r, 0, sizeof *r);
+}
+
+static json_object *counts(const struct verdict_count *v, size_t n, const char *key)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, key, json_object_new_string(v[i].key));
+        json_object_object_add(o, "count", json_object_new_int64(v[i].count));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+json_object *explore_cell_json(const struct explore_cell *c)
+{
+    const struct verdict_stats *s = &c->rep.stats;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "window", json_object_new_string(c->window->name));
+    json_object_object_add(o, "command", json_object_new_string(c->command));
+    json_object_object_add(o, "trials", json_object_new_int64(s->trials));
+    json_object_object_add(o, "crashes", json_object_new_int64(s->crashes));
+    json_object_object_add(o, "refused", json_object_new_int64(c->refused));
+    json_object_object_add(o, "hangs", json_object_new_int64(s->hangs));
+    json_object_object_add(o, "unexercised", json_object_new_int64(s->unexercised));
+    json_object_object_add(o, "signatures", counts(s->sigs, s->nsigs, "signature"));
+    json_object_object_add(o, "reproducer", c->reproducer ? json_object_new_string(c->reproducer) : NULL);
+    return o;
+}

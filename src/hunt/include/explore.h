@@ -1,0 +1,79 @@
+/* explore: the systematic sweep beside the random one. For each window it knows how to open on a target
+ * (a failure by a reset of all channels, of one multifd channel, of the main channel; a failure in setup;
+ * a migrate_cancel; the completion), it sends each command of the target's vocabulary inside that window
+ * (every capability on and off, every parameter changed, migrate, migrate_cancel, the query commands,
+ * stop and cont...) N times, and adds up the matrix: window x command -> trials, crashes, refusals, hangs,
+ * trials that did not run as written, signatures. Each crashing cell gets a minimized reproducer, as a
+ * hunt writes them. Every cell is a schedule run through trial_run like any other. */
+#ifndef QMPRACE_EXPLORE_H
+#define QMPRACE_EXPLORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "repeat.h"
+#include "session.h"
+#include "triage.h"
+#include "verdict.h"
+
+/* A window: its name ("failed: reset all") and the schedule that opens it, with "@" where the command
+ * goes (a reaction line may hold it more than once: on `failing` and on `failed`). */
+struct explore_window {
+    const char *name;
+    const char *text;
+};
+const struct explore_window *explore_windows(size_t *n);
+
+/* The commands of the vocabulary `vt` knows (every name when NULL or unknown), as schedule actions
+ * ("caps multifd=off", "params multifd-channels=1", "cancel", "qmp {\"execute\":\"stop\"}"). The caller
+ * frees each and the array. */
+size_t explore_commands(const struct vocab_target *vt, char ***out);
+
+struct explore_cell {
+    const struct explore_window *window;
+    char *command;
+    struct repeat rep; /* its trials (rep.stats), and the one worth showing */
+    unsigned refused;  /* trials in which the target refused the command */
+    char *reproducer;  /* a crashing cell's reproducer file, once written */
+};
+
+struct explore_options {
+    unsigned repeat;        /* trials per cell (0: 3) */
+    const char *windows;    /* comma-separated parts of window names to keep (NULL: all) */
+    const char *commands;   /* comma-separated parts of commands to keep (NULL: all) */
+    uint64_t time_us;       /* the whole sweep, minimization included (0: 10 minutes) */
+    const char *out;        /* where reproducers go (NULL: none written) */
+    bool minimize;
+    uint64_t deadline_us;   /* one trial's (0: the trial's default) */
+};
+
+struct explore_hooks {
+    /* After each cell: `done` of `total` cells. */
+    void (*progress)(void *arg, size_t done, size_t total, const struct explore_cell *cell);
+    triage_progress_fn say; /* minimization's messages */
+    void *arg;
+};
+
+struct explore_result {
+    struct explore_cell *cells;
+    size_t ncells;   /* planned */
+    size_t done;     /* run */
+    bool out_of_time, interrupted;
+    bool usage; /* explore_run failed for its input (no cell matched, a window the target cannot run), not
+                 * for the target */
+};
+
+/* -1 when the target failed (e says why; the cells run so far are kept) or nothing matched the
+ * filters (a usage error: e says which). */
+int explore_run(struct session *s, const struct explore_options *o, const struct explore_hooks *h,
+                struct explore_result *r, struct err *e);
+void explore_result_free(struct explore_result *r);
+
+/* {"window","command","trials","crashes","refused","hangs","unexercised","signatures":[...],"reproducer"} */
+json_object *explore_cell_json(const struct explore_cell *c);
+
+#endif

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `qmprace explore` on the simulated VMM as a user runs it: the matrix on sim:qemu-7.2 shows the seed race
+# (multifd off in a failure window: the yank assertion every time) and the multifd-channels siblings, and
+# nothing where nothing changes (a query, xbzrle off); on sim:failing (the fix) the capability cells are
+# refused and do not crash while the multifd-channels cells still do; each crashing cell's reproducer
+# crashes again under `qmprace run`; bad input is exit 2.
+source "$(dirname "$0")/e2e-lib.sh"
+
+yank='SIGABRT yank_unregister_instance: Assertion `QLIST_EMPTY(&entry->yankfns)'"'"' failed'
+cells='caps multifd=off,caps xbzrle=off,query,multifd-channels'
+# cell FILE COMMAND: the JSON object of the "failed: reset all" cell of that command
+cell() { grep -F "\"window\":\"failed: reset all\",\"command\":\"$2\"" "$1"; }
+
+expect_status 0 "$QMPRACE" explore --help
+expect_grep "$tmp/out" "failed: reset all"
+expect_grep "$tmp/out" "--windows LIST"
+
+expect_status 1 "$QMPRACE" explore --target sim:qemu-7.2 --windows "reset all" --commands "$cells" \
+  --out "$tmp/e1" --json "$tmp/e1.json" -q
+cell "$tmp/e1.json" "caps multifd=off" >"$tmp/c"
+expect_grep "$tmp/c" '"trials":3,"crashes":3'
+expect_grep "$tmp/c" "{\"signature\":\"$yank\",\"count\":3}"
+cell "$tmp/e1.json" "params multifd-channels=1" >"$tmp/c"
+expect_grep "$tmp/c" '"crashes":3'
+cell "$tmp/e1.json" "caps xbzrle=off" >"$tmp/c"
+expect_grep "$tmp/c" '"crashes":0'
+cell "$tmp/e1.json" "query" >"$tmp/c"
+expect_grep "$tmp/c" '"crashes":0,"refused":0'
+expect_grep "$tmp/out" "crash: [failed: reset all] x [caps multifd=off]: 3/3 $yank"
+# the table has a row per command and the cell's mark
+expect_grep "$tmp/out" "caps multifd=off"
+expect_grep "$tmp/out" "3/3 X"
+# the reproducer of the seed race crashes again, as written
+repro=$(cell "$tmp/e1.json" "caps multifd=off" | grep -o '"reproducer":"[^"]*"' | cut -d'"' -f4)
+[ -f "$repro" ] && pass || fail "no reproducer for the multifd=off cell ('$repro')"
+expect_status 1 "$QMPRACE" run "$repro" --target sim:qemu-7.2 --repeat 5 --json "$tmp/r.json" -q
+expect_grep "$tmp/r.json" "{\"signature\":\"$yank\",\"count\":5}" "the multifd=off reproducer"
+expect_grep "$repro" "# reproducer written by qmprace explore"
+
+# the fix: the capability change is refused in the window; the parameter change still crashes
+expect_status 1 "$QMPRACE" explore --target sim:failing --windows "reset all" --commands "$cells" \
+  --out "$tmp/e2" --json "$tmp/e2.json" -q --no-minimize
+cell "$tmp/e2.json" "caps multifd=off" >"$tmp/c"
+expect_grep "$tmp/c" '"crashes":0,"refused":3'
+cell "$tmp/e2.json" "params multifd-channels=1" >"$tmp/c"
+expect_grep "$tmp/c" '"crashes":3'
+
+# bad input
+expect_status 2 "$QMPRACE" explore --windows "no such window" --out "$tmp/e3"
+expect_grep "$tmp/err" "no window matches 'no such window'"
+expect_status 2 "$QMPRACE" explore --out "$tmp/e1"
+expect_grep "$tmp/err" "exists and is not empty"
+expect_status 2 "$QMPRACE" explore --repeat 0
+expect_status 2 "$QMPRACE" explore --target sim:qemu-9.9
+e2e_done
