@@ -72,6 +72,10 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
     int status = -1;
     unsigned traces = 0;
     bool active_seen = false; /* commands before the migration ran say nothing about the window */
+    /* What holds a window open, as steps a fuzzer can climb: a status reached while a thread is held,
+     * and while the network is stalled (the writers block with data pending). */
+    bool held[THR_KIND_COUNT] = {false};
+    uint64_t stalled_until = 0; /* 0: not stalled; UINT64_MAX: to the end */
     for (size_t i = 0; i < n; i++) {
         const struct tl_entry *e = timeline_get(tl, i);
         switch (e->kind) {
@@ -89,6 +93,11 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
                 active_seen = true;
             if (s >= 0 && s < MIG_STATUS_COUNT && s != status) {
                 bump(&c, FB_TRANS + (unsigned)(status_slot(status) * NSTATUS + s));
+                for (unsigned k = 0; k < THR_KIND_COUNT; k++)
+                    if (held[k])
+                        bump(&c, FB_HELD_STATUS + k * NSTATUS + (unsigned)s);
+                if (stalled_until && e->t_us <= stalled_until)
+                    bump(&c, FB_STALLED_STATUS + (unsigned)s);
                 status = s;
             }
             break;
@@ -100,20 +109,29 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
                     if (e->t_us < open_us)
                         bump(&c, FB_BEFORE + (unsigned)(e->code * NBUCKET) + distance_bucket(open_us - e->t_us));
                     else if (e->t_us <= close_us)
-                        bump(&c, FB_INSIDE + (unsigned)e->code);
+                        bump(&c, FB_INSIDE + (unsigned)(e->code * 3 + e->arg));
                     else
                         bump(&c, FB_AFTER + (unsigned)(e->code * NBUCKET) + distance_bucket(e->t_us - close_us));
                 }
             }
             break;
         case TL_THREAD:
-            if (e->code >= 0 && e->code < THR_KIND_COUNT && e->arg == 1)
-                bump(&c, FB_HOLD + (unsigned)(e->code * NSTATUS + status_slot(status)));
+            if (e->code >= 0 && e->code < THR_KIND_COUNT) {
+                held[e->code] = e->arg == 1;
+                if (e->arg == 1)
+                    bump(&c, FB_HOLD + (unsigned)(e->code * NSTATUS + status_slot(status)));
+            }
             break;
         case TL_FAULT:
             if (e->code >= 0 && e->code < NACT &&
                 schedule_action_desc((enum sched_action_kind)e->code)->cls == SCHED_CLASS_FAULT)
                 bump(&c, FB_FAULT + (unsigned)(e->code * 4 + (e->arg > 3 ? 3 : e->arg)));
+            /* a stall on open channels holds the writers until the trial's end (or its own end, which
+             * the timeline does not say: taken as the end) */
+            if (e->code == ACT_STALL && e->arg > 0)
+                stalled_until = UINT64_MAX;
+            else if (e->code == ACT_RESET || e->code == ACT_CLOSE)
+                stalled_until = stalled_until ? e->t_us + 1000 : 0; /* a fault right after a stall counts */
             break;
         default:
             break;

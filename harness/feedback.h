@@ -22,8 +22,10 @@ enum {
     FB_TRANS = 0,                                          /* status a -> b */
     FB_OUTCOME = FB_TRANS + FB_NSTATUS * FB_NSTATUS,       /* action x status x (refused, accepted, no reply) */
     FB_HOLD = FB_OUTCOME + ACT_KIND_COUNT * FB_NSTATUS * 3, /* thread kind x status: a thread held */
-    FB_INSIDE = FB_HOLD + THR_KIND_COUNT * FB_NSTATUS,     /* action: a command answered inside the window */
-    FB_BEFORE = FB_INSIDE + ACT_KIND_COUNT,                /* action x distance: answered before it opened */
+    FB_INSIDE = FB_HOLD + THR_KIND_COUNT * FB_NSTATUS,     /* action x outcome: answered inside the window */
+    FB_HELD_STATUS = FB_INSIDE + ACT_KIND_COUNT * 3,       /* thread kind x status reached while it was held */
+    FB_STALLED_STATUS = FB_HELD_STATUS + THR_KIND_COUNT * FB_NSTATUS, /* status reached on a stalled network */
+    FB_BEFORE = FB_STALLED_STATUS + FB_NSTATUS,            /* action x distance: answered before it opened */
     FB_AFTER = FB_BEFORE + ACT_KIND_COUNT * FB_NBUCKET,    /* action x distance: after cleanup started */
     FB_TRACE = FB_AFTER + ACT_KIND_COUNT * FB_NBUCKET,     /* trace point hit (TRACE_COUNT: any other) */
     FB_VERDICT = FB_TRACE + TRACE_COUNT + 1,               /* verdict x (signal & 7) */

@@ -38,7 +38,7 @@ static void usage(FILE *f)
             "                        explore-DATE-TIME; must be new or empty)\n"
             "      --json FILE|-     one JSON object per cell (- for stdout; the table then goes to stderr)\n"
             "      --time DUR        an overall bound, minimization included (default 10m)\n"
-            "      --deadline DUR    one trial's deadline (default 10s)\n"
+            "      --deadline DUR    one trial's deadline (default 2s)\n"
             "      --ram SIZE        guest RAM of the target\n"
             "      --no-minimize     write the crashing cells' schedules as they are\n"
             "  -q, --quiet           no progress line\n"
@@ -277,6 +277,10 @@ int cmd_explore(int argc, char **argv)
     FILE *f = a.json_path && strcmp(a.json_path, "-") == 0 ? stderr : stdout;
     print_table(f, &r);
     print_crashes(f, &r);
+    if (r.hanging_windows)
+        fprintf(f, "note: %u window%s hung by %s on %s, whatever the command: %s other cells ran once each\n",
+                r.hanging_windows, r.hanging_windows == 1 ? "" : "s", r.hanging_windows == 1 ? "itself" : "themselves",
+                a.target_spec, r.hanging_windows == 1 ? "its" : "their");
     if (r.out_of_time)
         fprintf(f, "note: --time ran out after %zu of %zu cells\n", r.done, r.ncells);
     for (size_t i = 0; i < r.done && rc == EXIT_OK; i++)

@@ -59,7 +59,7 @@ int main(void)
 #define HELD "on failed: freeze live_migration 20ms; caps multifd=off\n"
     run(PRE HELD, &crash, &v);
     CHECK_INT(v, VERDICT_CRASH);
-    CHECK(crash.n[FB_INSIDE + ACT_CAPS]);
+    CHECK(crash.n[FB_INSIDE + ACT_CAPS * 3 + TL_ACCEPTED]);
     CHECK(crash.n[FB_OUTCOME + (ACT_CAPS * FB_NSTATUS + MIG_FAILED) * 3 + 1]); /* caps accepted in failed */
     CHECK(crash.n[FB_TRANS + MIG_ACTIVE * FB_NSTATUS + MIG_FAILED]);
     CHECK(crash.n[FB_VERDICT + VERDICT_CRASH * 8 + (SIGABRT & 7)]);
@@ -71,7 +71,7 @@ int main(void)
             uint64_t reply_us;
             unsigned key;
         } cases[] = {
-            {2000, FB_INSIDE + ACT_CAPS},                 /* inside the window */
+            {2000, FB_INSIDE + ACT_CAPS * 3 + TL_ACCEPTED}, /* inside the window */
             {3000 + 10000, FB_AFTER + ACT_CAPS * 24 + 8}, /* 10 ms after: the far bucket */
             {3000 + 1000, FB_AFTER + ACT_CAPS * 24 + 4},  /* 1 ms after: closer, a different bucket */
             {3000 + 100, FB_AFTER + ACT_CAPS * 24 + 1},   /* 100 us after */
@@ -105,6 +105,18 @@ int main(void)
     /* a held thread is a feature, with the status it was held in */
     run(PRE "on failed: freeze live_migration 20ms\n", &twice, &v);
     CHECK(twice.n[FB_HOLD + THR_LIVE_MIGRATION * FB_NSTATUS + MIG_FAILED]);
+
+    /* the steps toward a window held open: FAILED reached while live_migration is held and the network
+     * stalled, which a reaction-only schedule never reaches */
+    struct features held;
+    run("caps events=on multifd=on\nparams multifd-channels=2\nmigrate\n"
+        "after 4MiB on any: stall all; wait 10ms; freeze live_migration 20ms; reset all\n",
+        &held, &v);
+    CHECK_INT(v, VERDICT_PASS);
+    CHECK(held.n[FB_HELD_STATUS + THR_LIVE_MIGRATION * FB_NSTATUS + MIG_FAILED]);
+    CHECK(held.n[FB_STALLED_STATUS + MIG_FAILED]);
+    CHECK(!twice.n[FB_STALLED_STATUS + MIG_FAILED]);
+    CHECK(!active.n[FB_HELD_STATUS + THR_LIVE_MIGRATION * FB_NSTATUS + MIG_FAILED]);
 
     /* the same race twice gives the same state features (AFL++'s stability): transitions, outcomes,
      * inside the window, verdict */

@@ -48,7 +48,7 @@ struct explore_options {
     uint64_t time_us;       /* the whole sweep, minimization included (0: 10 minutes) */
     const char *out;        /* where reproducers go (NULL: none written) */
     bool minimize;
-    uint64_t deadline_us;   /* one trial's (0: the trial's default) */
+    uint64_t deadline_us;   /* one trial's (0: 2 s: a trial in a held window takes tens of ms) */
 };
 
 struct explore_hooks {
@@ -63,6 +63,7 @@ struct explore_result {
     size_t ncells;   /* planned */
     size_t done;     /* run */
     bool out_of_time, interrupted;
+    unsigned hanging_windows; /* windows that hung by themselves (their cells ran once each) */
     bool usage; /* explore_run failed for its input (no cell matched, a window the target cannot run), not
                  * for the target */
 };
