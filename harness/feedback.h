@@ -16,12 +16,12 @@
 /* The key ranges, for tests and for reading a feature back; sized by the vocabulary they count, so a new
  * action, status or trace point gets its keys without a renumbering by hand. */
 #define FB_NSTATUS (MIG_STATUS_COUNT + 1) /* status slots: every status and "none yet" */
-#define FB_NBUCKET 24  /* distance buckets per action (9 used) */
+#define FB_NBUCKET 4   /* distance buckets per action */
 enum {
     FB_STATUS_NONE = FB_NSTATUS - 1, /* "no status seen yet" in the status slot */
     FB_TRANS = 0,                                          /* status a -> b */
-    FB_OUTCOME = FB_TRANS + FB_NSTATUS * FB_NSTATUS,       /* action x status x (refused, accepted, no reply) */
-    FB_HOLD = FB_OUTCOME + ACT_KIND_COUNT * FB_NSTATUS * 3, /* thread kind x status: a thread held */
+    FB_OUTCOME = FB_TRANS + FB_NSTATUS * FB_NSTATUS,       /* action x phase x (refused, accepted, no reply) */
+    FB_HOLD = FB_OUTCOME + ACT_KIND_COUNT * FB_NSTATUS * 3, /* thread kind x phase: a thread held */
     FB_INSIDE = FB_HOLD + THR_KIND_COUNT * FB_NSTATUS,     /* action x outcome: answered inside the window */
     FB_HELD_STATUS = FB_INSIDE + ACT_KIND_COUNT * 3,       /* thread kind x status reached while it was held */
     FB_STALLED_STATUS = FB_HELD_STATUS + THR_KIND_COUNT * FB_NSTATUS, /* status reached on a stalled network */
@@ -35,7 +35,7 @@ enum {
 _Static_assert(MIG_STATUS_COUNT < FB_NSTATUS, "a status slot for every status and one for none");
 _Static_assert(FB_END <= FEEDBACK_KEYS, "the feature keys fit the map");
 
-/* Calls emit(arg, key, count) once per distinct feature; count (1..255) is how often it happened. */
+/* Calls emit(arg, key, 1) once per distinct feature (presence only: counts vary from run to run). */
 void feedback_features(const struct trial_result *r, void (*emit)(void *arg, unsigned key, unsigned count),
                        void *arg);
 

@@ -15,6 +15,7 @@
 struct learn {
     struct event_base *base;
     struct qmp *q;
+    struct target *t;
     struct vocab_target *vt;
     int pending;  /* replies still awaited */
     bool ended;   /* the connection ended (or never came up) */
@@ -50,13 +51,47 @@ static void on_version(void *arg, const struct qmp_reply *r)
     reply_in(l);
 }
 
+/* query-migrate-capabilities' [{"capability", "state"}] as migrate-set-capabilities' arguments. */
+static void on_caps(void *arg, const struct qmp_reply *r)
+{
+    struct learn *l = arg;
+    if (r->lost)
+        return;
+    if (!r->timed_out && !r->error_class && json_object_is_type(r->ret, json_type_array)) {
+        l->t->fresh_caps = json_object_new_object();
+        json_object_object_add(l->t->fresh_caps, "capabilities", json_object_get(r->ret));
+    }
+    reply_in(l);
+}
+
+/* query-migrate-parameters' object, as migrate-set-parameters takes it (a list-valued member it may not
+ * take back, such as block-bitmap-mapping, is left out). */
+static void on_params(void *arg, const struct qmp_reply *r)
+{
+    struct learn *l = arg;
+    if (r->lost)
+        return;
+    if (!r->timed_out && !r->error_class && json_object_is_type(r->ret, json_type_object)) {
+        json_object *p = json_object_new_object();
+        json_object_object_foreach(r->ret, key, val) {
+            if (!json_object_is_type(val, json_type_array))
+                json_object_object_add(p, key, json_object_get(val));
+        }
+        l->t->fresh_params = p;
+    }
+    reply_in(l);
+}
+
 static void on_ready(void *arg, json_object *greeting)
 {
     (void)greeting;
     struct learn *l = arg;
-    l->pending = 2;
+    bool reuses = l->t->ops->reused != NULL;
+    l->pending = reuses ? 4 : 2;
     if (!qmp_send(l->q, "query-qmp-schema", NULL, 0, on_schema, l) ||
-        !qmp_send(l->q, "query-version", NULL, 0, on_version, l)) {
+        !qmp_send(l->q, "query-version", NULL, 0, on_version, l) ||
+        (reuses && (!qmp_send(l->q, "query-migrate-capabilities", NULL, 0, on_caps, l) ||
+                    !qmp_send(l->q, "query-migrate-parameters", NULL, 0, on_params, l)))) {
         snprintf(l->error, sizeof l->error, "could not ask the target over QMP");
         l->ended = true;
         event_base_loopbreak(l->base);
@@ -93,7 +128,7 @@ int target_learn(struct target *t, struct event_base *base, struct err *e)
         t->learned = true; /* nothing learned: every name is allowed */
         return 0;
     }
-    struct learn l = {.base = base, .vt = &t->vocab, .pending = -1};
+    struct learn l = {.base = base, .t = t, .vt = &t->vocab, .pending = -1};
     struct qmp_hooks qh = {.ready = on_ready, .closed = on_closed, .arg = &l};
     l.q = qmp_new(base, &qh, NULL);
     if (!l.q)

@@ -21,6 +21,8 @@ struct target_ops {
     struct target_caps (*caps_of)(const struct target *t);
     const char *(*warning)(const struct target *t);  /* optional */
     const char *(*upstream)(const struct target *t); /* optional; NULL: the sink */
+    /* optional: whether this trial runs on a VMM an earlier trial used (else: never) */
+    bool (*reused)(const struct target *t);
     /* optional, for a kind with caps.trace: whether it can emit this trace point (else: any) */
     bool (*has_trace)(const struct target *t, const char *name);
     /* optional; NULL: the QMP check every QEMU answers (query-migrate, then query-yank: target_settle.c) */
@@ -33,6 +35,9 @@ struct target {
     void *impl;
     bool learned;             /* target_learn asked it */
     struct vocab_target vocab; /* what it said it knows */
+    /* what a fresh VMM of it has set, as migrate-set-capabilities' and migrate-set-parameters' arguments:
+     * a reused VMM is given them back before a trial, so no trial inherits the last one's settings */
+    json_object *fresh_caps, *fresh_params;
 };
 
 extern const struct target_ops target_sim_ops;

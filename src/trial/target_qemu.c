@@ -58,6 +58,7 @@ struct qemu_target {
     uint64_t since_mono; /* trace points stamped before the trial began belong to an earlier one */
     struct qemu_vm *src;
     bool reusable;
+    bool reused;  /* this trial runs on the QEMU an earlier one left */
     bool changed; /* this trial left the VM in another state than a fresh one (see note_change) */
     struct qemu_task_cache names;
     char fatal[512], last[512];
@@ -343,6 +344,7 @@ static int qemu_begin(struct target *t, struct event_base *base, const struct ta
     qt->base = base;
     qt->hooks = *hooks;
     qt->fatal[0] = qt->last[0] = '\0';
+    qt->reused = qt->src != NULL;
     qt->reusable = false;
     qt->changed = false;
     qt->migrating = false;
@@ -429,6 +431,12 @@ static const char *qemu_upstream(const struct target *t)
     return qt->dest ? qemu_dest_upstream(qt->dest) : NULL;
 }
 
+static bool qemu_reused(const struct target *t)
+{
+    const struct qemu_target *qt = t->impl;
+    return qt->reused;
+}
+
 static bool qemu_has_trace(const struct target *t, const char *name)
 {
     return binary_trace(t->impl, name) != NULL;
@@ -446,4 +454,5 @@ const struct target_ops target_qemu_ops = {
     .warning = qemu_warning,
     .upstream = qemu_upstream,
     .has_trace = qemu_has_trace,
+    .reused = qemu_reused,
 };

@@ -88,7 +88,7 @@ void trial_observe(struct trial *t, const struct obs *o)
 
 /* Hooks that may be called between trials (the target and the proxy live across them) observe only
  * while a trial runs. */
-static struct trial *current(void *env_arg)
+struct trial *trial_current(void *env_arg)
 {
     struct trial_env *env = env_arg;
     return env->cur && !env->cur->done ? env->cur : NULL;
@@ -111,6 +111,27 @@ static void settle_done(void *arg)
 
 /* ---- QMP hooks ---- */
 
+static void start_schedule(struct trial *t)
+{
+    t->ready = true;
+    lines_start(t);
+    settle_poke(t->settle);
+}
+
+static void on_restored(void *arg, const struct qmp_reply *r)
+{
+    struct trial *t = arg;
+    if (t->done || r->lost)
+        return;
+    if (r->timed_out || r->error_class)
+        timeline_add(t->tl, TL_NOTE, "could not give the reused QEMU a fresh one's settings: %s",
+                     r->error_desc ? r->error_desc : "no reply");
+    if (--t->restoring == 0) {
+        timeline_add(t->tl, TL_NOTE, "reused QEMU: capabilities and parameters set back to a fresh one's");
+        start_schedule(t);
+    }
+}
+
 static void on_ready(void *arg, json_object *greeting)
 {
     struct trial *t = arg;
@@ -119,9 +140,18 @@ static void on_ready(void *arg, json_object *greeting)
     vocab_greeting_version(greeting, &major, &minor, &micro, &pkg);
     timeline_add(t->tl, TL_NOTE, "QMP ready: QEMU %d.%d.%d%s%s", major, minor, micro, pkg && *pkg ? " " : "",
                  pkg ? pkg : "");
-    t->ready = true;
-    lines_start(t);
-    settle_poke(t->settle);
+    json_object *caps, *params;
+    if (target_restore(t->env->target, &caps, &params)) {
+        /* a reused QEMU keeps what the last trial set: give it a fresh one's settings first, so each
+         * trial starts where a new QEMU would (and a fuzzer sees the same input behave the same) */
+        t->restoring = 2;
+        if (!qmp_send(t->q, "migrate-set-capabilities", json_object_get(caps), 0, on_restored, t) ||
+            !qmp_send(t->q, "migrate-set-parameters", json_object_get(params), 0, on_restored, t))
+            t->restoring = 0;
+        else
+            return;
+    }
+    start_schedule(t);
 }
 
 static void on_event(void *arg, const char *name, json_object *data, json_object *msg)
@@ -172,7 +202,7 @@ static void on_closed(void *arg, enum qmp_close_reason why, const char *detail)
 
 static void on_trace(void *arg, uint64_t mono_us, const char *thread, const char *event, const char *args)
 {
-    struct trial *t = current(arg);
+    struct trial *t = trial_current(arg);
     if (t)
         trial_observe(t, &(struct obs){.kind = OBS_TRACE, .mono_us = mono_us, .thread = thread, .name = event,
                                        .text = args, .status = vocab_trace_status(event, args)});
@@ -180,14 +210,14 @@ static void on_trace(void *arg, uint64_t mono_us, const char *thread, const char
 
 static void on_output(void *arg, const char *line)
 {
-    struct trial *t = current(arg);
+    struct trial *t = trial_current(arg);
     if (t)
         trial_observe(t, &(struct obs){.kind = OBS_OUTPUT, .text = line});
 }
 
 static void on_died(void *arg, int signo, const char *message)
 {
-    struct trial *t = current(arg);
+    struct trial *t = trial_current(arg);
     if (!t)
         return;
     t->died = true;
@@ -210,90 +240,9 @@ static void on_died(void *arg, int signo, const char *message)
 
 static void on_thread(void *arg, const char *thread, bool held)
 {
-    struct trial *t = current(arg);
+    struct trial *t = trial_current(arg);
     if (t)
         trial_observe(t, &(struct obs){.kind = OBS_HOLD, .name = thread, .held = held});
-}
-
-/* ---- proxy hooks ---- */
-
-static void on_chan_opened(void *arg, unsigned index)
-{
-    struct trial *t = current(arg);
-    if (t)
-        trial_observe(t, &(struct obs){.kind = OBS_CHAN_OPENED, .chan_index = index});
-}
-
-static void on_chan_identified(void *arg, unsigned index, int chan)
-{
-    struct trial *t = current(arg);
-    if (t)
-        trial_observe(t, &(struct obs){.kind = OBS_CHAN_IDENTIFIED, .chan_index = index, .chan = chan});
-}
-
-static void on_chan_bytes(void *arg, unsigned index, uint64_t channel_total, uint64_t all_total)
-{
-    struct trial *t = current(arg);
-    if (t)
-        trial_observe(t, &(struct obs){.kind = OBS_CHAN_BYTES, .chan_index = index,
-                                       .chan = proxy_channel_id(t->env->proxy, index),
-                                       .chan_bytes = channel_total, .all_bytes = all_total});
-}
-
-static void on_chan_ended(void *arg, unsigned index, const char *why)
-{
-    struct trial *t = current(arg);
-    if (t)
-        trial_observe(t, &(struct obs){.kind = OBS_CHAN_ENDED, .chan_index = index, .text = why,
-                                       .chan_bytes = proxy_channel_bytes(t->env->proxy, index)});
-}
-
-/* ---- the environment ---- */
-
-struct trial_env *trial_env_new(struct event_base *base, struct target *target, struct err *e)
-{
-    struct trial_env *env = calloc(1, sizeof *env);
-    if (!env) {
-        err_set(e, "out of memory");
-        return NULL;
-    }
-    env->base = base;
-    env->target = target;
-    env->sink = sink_new(base, e);
-    if (!env->sink)
-        goto fail;
-    struct proxy_hooks ph = {on_chan_opened, on_chan_identified, on_chan_bytes, on_chan_ended, env};
-    env->proxy = proxy_new(base, sink_addr(env->sink), &ph, e);
-    if (!env->proxy)
-        goto fail;
-    return env;
-fail:
-    trial_env_free(env);
-    return NULL;
-}
-
-void trial_env_free(struct trial_env *env)
-{
-    if (!env)
-        return;
-    proxy_free(env->proxy);
-    sink_free(env->sink);
-    free(env);
-}
-
-void trial_env_interrupt(struct trial_env *env)
-{
-    env->interrupted = true;
-    if (env->cur && !env->cur->done) {
-        timeline_add(env->cur->tl, TL_NOTE, "interrupted");
-        env->cur->done = true;
-    }
-    event_base_loopbreak(env->base);
-}
-
-bool trial_env_interrupted(const struct trial_env *env)
-{
-    return env->interrupted;
 }
 
 /* ---- one trial ---- */

@@ -50,12 +50,16 @@ struct trial {
     struct settle *settle;
     size_t seq; /* the untriggered line running or next to run; nlines when all are done */
     bool ready, done, died;
+    int restoring; /* replies still awaited from setting a reused target back to a fresh one's settings */
     struct event *deadline, *grace;
     uint64_t deadline_us;
     int rc;
     struct err *e;
 };
 
+/* trial.c: the trial under way on the env a hook was given (its argument), or NULL between trials: the
+ * target and the proxy live across trials, and observe only while one runs. */
+struct trial *trial_current(void *env_arg);
 /* trial.c: an observation, written to the timeline once and offered to the trigger matcher once. */
 void trial_observe(struct trial *t, const struct obs *o);
 /* trial.c: line `ls` did not do what it says (see struct trial_miss): recorded in the result and noted in

@@ -72,17 +72,18 @@ int main(void)
             unsigned key;
         } cases[] = {
             {2000, FB_INSIDE + ACT_CAPS * 3 + TL_ACCEPTED}, /* inside the window */
-            {3000 + 10000, FB_AFTER + ACT_CAPS * 24 + 8}, /* 10 ms after: the far bucket */
-            {3000 + 1000, FB_AFTER + ACT_CAPS * 24 + 4},  /* 1 ms after: closer, a different bucket */
-            {3000 + 100, FB_AFTER + ACT_CAPS * 24 + 1},   /* 100 us after */
-            {1000 - 300, FB_BEFORE + ACT_CAPS * 24 + 3},  /* 300 us before FAILED */
+            {3000 + 10000, FB_AFTER + ACT_CAPS * FB_NBUCKET + 3}, /* 10 ms after: the far bucket */
+            {3000 + 4000, FB_AFTER + ACT_CAPS * FB_NBUCKET + 2},  /* 4 ms after: closer, a different bucket */
+            {3000 + 1000, FB_AFTER + ACT_CAPS * FB_NBUCKET + 1},  /* 1 ms after */
+            {3000 + 100, FB_AFTER + ACT_CAPS * FB_NBUCKET + 0},   /* 100 us after: just missed */
+            {1000 - 300, FB_BEFORE + ACT_CAPS * FB_NBUCKET + 1},  /* 300 us before FAILED */
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
             struct trial_result r = {.verdict = VERDICT_PASS};
             r.timeline = timeline_new(1000000, 0);
             timeline_add_coded(r.timeline, 1000000 + 100, TL_EVENT, MIG_ACTIVE, 0, "MIGRATION active");
-            timeline_add_coded(r.timeline, 1000000 + 1000, TL_TRACE, 0, MIG_FAILED, "migrate_set_state");
-            timeline_add_coded(r.timeline, 1000000 + 3000, TL_TRACE, 5, -1, "savevm_state_cleanup");
+            timeline_add_coded(r.timeline, 1000000 + 1000, TL_TRACE, TRACE_MIGRATE_SET_STATE, MIG_FAILED, "migrate_set_state");
+            timeline_add_coded(r.timeline, 1000000 + 3000, TL_TRACE, TRACE_SAVEVM_STATE_CLEANUP, -1, "savevm_state_cleanup");
             timeline_add_coded(r.timeline, 1000000 + cases[i].reply_us, TL_QMP_IN, ACT_CAPS, TL_ACCEPTED, "caps");
             struct features f;
             memset(&f, 0, sizeof f);

@@ -73,6 +73,11 @@ int target_learn(struct target *t, struct event_base *base, struct err *e);
 struct vocab_target;
 const struct vocab_target *target_vocab(const struct target *t);
 
+/* When this trial runs on a VMM an earlier trial used: the migration capabilities and parameters a fresh
+ * one has (migrate-set-capabilities' and migrate-set-parameters' arguments, borrowed), to be set back
+ * before the schedule runs; false (and NULLs) for a fresh VMM or when target_learn could not read them. */
+bool target_restore(const struct target *t, json_object **caps, json_object **params);
+
 /* Holds a thread of the target for `dur_us`. */
 int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);
 /* "Has the target settled?": no migration running and its cleanup finished. A trial passes only once its
