@@ -60,7 +60,7 @@ static bool is_failure(int s)
     return s == MIG_FAILED || s == MIG_FAILING;
 }
 
-void feedback_features(const struct trial_result *r, void (*emit)(void *arg, unsigned key, unsigned count),
+void feedback_features(const struct trial_result *r, bool timing, void (*emit)(void *arg, unsigned key, unsigned count),
                        void *arg)
 {
     struct counts c;
@@ -125,11 +125,11 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
             if (e->code >= 0 && e->code < NACT && e->arg >= 0 && e->arg <= 2) {
                 bump(&c, FB_OUTCOME + (unsigned)((e->code * NSTATUS + status_slot(phase_of(status))) * 3 + e->arg));
                 if (opened && active_seen) {
-                    if (e->t_us < open_us)
-                        bump(&c, FB_BEFORE + (unsigned)(e->code * NBUCKET) + distance_bucket(open_us - e->t_us));
-                    else if (e->t_us <= close_us)
+                    if (e->t_us >= open_us && e->t_us <= close_us)
                         bump(&c, FB_INSIDE + (unsigned)(e->code * 3 + e->arg));
-                    else
+                    else if (timing && e->t_us < open_us)
+                        bump(&c, FB_BEFORE + (unsigned)(e->code * NBUCKET) + distance_bucket(open_us - e->t_us));
+                    else if (timing)
                         bump(&c, FB_AFTER + (unsigned)(e->code * NBUCKET) + distance_bucket(e->t_us - close_us));
                 }
             }
@@ -144,7 +144,7 @@ void feedback_features(const struct trial_result *r, void (*emit)(void *arg, uns
         case TL_FAULT:
             if (e->code >= 0 && e->code < NACT &&
                 schedule_action_desc((enum sched_action_kind)e->code)->cls == SCHED_CLASS_FAULT)
-                bump(&c, FB_FAULT + (unsigned)(e->code * 4 + (e->arg > 3 ? 3 : e->arg)));
+                bump(&c, FB_FAULT + (unsigned)(e->code * 4 + (timing ? (e->arg > 3 ? 3 : e->arg) : e->arg > 0)));
             /* a stall on open channels holds the writers until the trial's end (or its own end, which
              * the timeline does not say: taken as the end) */
             if (e->code == ACT_STALL && e->arg > 0)

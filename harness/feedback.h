@@ -36,7 +36,10 @@ _Static_assert(MIG_STATUS_COUNT < FB_NSTATUS, "a status slot for every status an
 _Static_assert(FB_END <= FEEDBACK_KEYS, "the feature keys fit the map");
 
 /* Calls emit(arg, key, 1) once per distinct feature (presence only: counts vary from run to run). */
-void feedback_features(const struct trial_result *r, void (*emit)(void *arg, unsigned key, unsigned count),
+/* `timing`: also how far a command landed from the window and how many channels a fault found, which a
+ * deterministic target (the simulated VMM) repeats exactly and a real QEMU does not: there they would only
+ * make AFL++ see one input's coverage change from run to run. */
+void feedback_features(const struct trial_result *r, bool timing, void (*emit)(void *arg, unsigned key, unsigned count),
                        void *arg);
 
 /* Puts one feature into AFL++'s coverage map (a no-op outside an AFL++ build). */

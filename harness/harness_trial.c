@@ -26,6 +26,7 @@ struct harness {
     struct session *session; /* no signals: AFL++ stops the harness by signals of its own */
     struct trial_env *env;
     struct trial_options opt;
+    bool timing; /* the target repeats timings exactly: feedback may use them */
 };
 
 static struct harness h;
@@ -59,6 +60,7 @@ static void setup(void)
         exit(3);
     }
     h.env = session_env(h.session, &e);
+    h.timing = target_caps(session_target(h.session)).deterministic;
     h.opt.deadline_us = deadline;
     if (schedule_action_mask_parse(setting("QMPRACE_HARNESS_WITHOUT", ""), &h.without, &e) < 0) {
         fprintf(stderr, "qmprace-harness: QMPRACE_HARNESS_WITHOUT: %s\n", e.msg);
@@ -95,7 +97,7 @@ static int one(const uint8_t *buf, size_t len)
             exit(3);
         }
         if (rc == 0) {
-            feedback_features(&r, emit, NULL);
+            feedback_features(&r, h.timing, emit, NULL);
             found = r.verdict == VERDICT_CRASH;
 #ifndef __AFL_COMPILER
             fprintf(stderr, "qmprace-harness: %s%s%s\n", verdict_name(r.verdict), r.signature[0] ? ": " : "",

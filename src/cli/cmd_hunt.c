@@ -40,8 +40,8 @@ static void usage(FILE *f)
             "                          crash the target are left out\n"
             "      --dict FILE         schedule lines AFL++ may splice in (default fuzz/hunt-lines.sched)\n"
             "      --without ACTIONS   leave these actions out of every schedule tried, e.g. params\n"
-            "      --deadline DUR      one trial's deadline (default 200ms on sim:, 5s elsewhere)\n"
-            "      --ram SIZE          guest RAM (default 32MiB on sim:, the target's default elsewhere)\n"
+            "      --deadline DUR      one trial's deadline (default 200ms on sim:, 500ms on qemu, 5s on qmp:)\n"
+            "      --ram SIZE          guest RAM (default 32MiB on sim:, 64MiB on qemu)\n"
             "      --triage-trials N   replays per crash input (default 20)\n"
             "      --no-minimize       keep reproducers as AFL++ found them\n"
             "      --harness PATH      the AFL++ harness (default: the one built next to qmprace)\n"
@@ -228,11 +228,14 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
     }
     if (optind < argc)
         return cmd_usage_error("hunt", "unexpected argument '%s'", argv[optind]);
-    bool sim = strncmp(h->target_spec, "sim:", 4) == 0;
+    /* Trials as short as the race needs: a small guest (on a real QEMU 64 MiB streams in tens of
+     * milliseconds and still leaves room to stall and hold a window before it completes) and a deadline
+     * that makes a hang cost little; a qmp: target's VMM is not ours to size. */
+    bool sim = strncmp(h->target_spec, "sim:", 4) == 0, qemu = strncmp(h->target_spec, "qemu", 4) == 0;
     if (!o->deadline_us)
-        o->deadline_us = sim ? 200000 : 5000000;
-    if (!o->ram && sim)
-        o->ram = 32ull << 20;
+        o->deadline_us = sim ? 200000 : qemu ? 500000 : 5000000;
+    if (!o->ram && (sim || qemu))
+        o->ram = sim ? 32ull << 20 : 64ull << 20;
     return -1;
 }
 

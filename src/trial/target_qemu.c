@@ -431,10 +431,13 @@ static const char *qemu_upstream(const struct target *t)
     return qt->dest ? qemu_dest_upstream(qt->dest) : NULL;
 }
 
+/* With --dest qemu the destination learns the source's settings from the source's own trace points
+ * (qemu_dest.c); setting a fresh QEMU's back would be mirrored there too, so a destination run keeps the
+ * old behaviour: its schedules set what they rely on. */
 static bool qemu_reused(const struct target *t)
 {
     const struct qemu_target *qt = t->impl;
-    return qt->reused;
+    return qt->reused && !qt->dest_vmm;
 }
 
 static bool qemu_has_trace(const struct target *t, const char *name)

@@ -119,5 +119,5 @@ const struct target_ops target_sim_ops = {
     .freeze = sim_freeze,
     .end = sim_end,
     .destroy = sim_destroy,
-    .caps = {.freeze = true, .trace = true, .death = true},
+    .caps = {.freeze = true, .trace = true, .death = true, .deterministic = true},
 };

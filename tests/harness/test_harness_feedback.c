@@ -36,7 +36,7 @@ static void run(const char *text, struct features *f, enum verdict *v)
     struct trial_result r;
     CHECK_INT(trial_run(env, s, NULL, &r, &e), 0);
     *v = r.verdict;
-    feedback_features(&r, collect, f);
+    feedback_features(&r, true, collect, f);
     trial_result_clear(&r);
     schedule_free(s);
 }
@@ -87,7 +87,7 @@ int main(void)
             timeline_add_coded(r.timeline, 1000000 + cases[i].reply_us, TL_QMP_IN, ACT_CAPS, TL_ACCEPTED, "caps");
             struct features f;
             memset(&f, 0, sizeof f);
-            feedback_features(&r, collect, &f);
+            feedback_features(&r, true, collect, &f);
             CHECK_MSG(f.n[cases[i].key], "case %zu: reply at %llu us: feature %u missing", i,
                       (unsigned long long)cases[i].reply_us, cases[i].key);
             unsigned n = 0;

@@ -33,6 +33,7 @@ struct target_caps {
     bool freeze; /* `freeze THREAD DUR` */
     bool trace;  /* `on trace EVENT` and trace points in timelines */
     bool death;  /* reports how it died (signal and message) through `died` */
+    bool deterministic; /* the same schedule runs the same way every time (the simulated VMM) */
 };
 
 struct target_options {
