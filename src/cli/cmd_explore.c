@@ -104,10 +104,8 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
                 return cmd_usage_error("explore", "--time: at least 1s");
             break;
         case 'd':
-            if (!cmd_opt_duration("explore", "--deadline", optarg, &a->o.deadline_us))
+            if (!cmd_opt_deadline("explore", optarg, &a->o.deadline_us))
                 return EXIT_USAGE;
-            if (!a->o.deadline_us)
-                return cmd_usage_error("explore", "--deadline: must be more than 0");
             break;
         case 'r':
             if (!cmd_opt_size("explore", "--ram", optarg, &a->ram))

@@ -193,10 +193,8 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
             break;
         }
         case 'd':
-            if (!cmd_opt_duration("hunt", "--deadline", optarg, &o->deadline_us))
+            if (!cmd_opt_deadline("hunt", optarg, &o->deadline_us))
                 return EXIT_USAGE;
-            if (!o->deadline_us)
-                return cmd_usage_error("hunt", "--deadline: must be more than 0");
             break;
         case 'r':
             if (!cmd_opt_size("hunt", "--ram", optarg, &o->ram))

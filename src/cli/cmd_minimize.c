@@ -91,7 +91,7 @@ static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
                 return EXIT_USAGE;
             break;
         case 'd':
-            if (!cmd_opt_duration("minimize", "--deadline", optarg, &a->deadline))
+            if (!cmd_opt_deadline("minimize", optarg, &a->deadline))
                 return EXIT_USAGE;
             break;
         case 'r':

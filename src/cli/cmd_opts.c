@@ -52,3 +52,14 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     return EXIT_USAGE;
 }
+
+bool cmd_opt_deadline(const char *cmd, const char *arg, uint64_t *out)
+{
+    if (!cmd_opt_duration(cmd, "--deadline", arg, out))
+        return false;
+    if (*out == 0) {
+        cmd_usage_error(cmd, "--deadline: must be more than 0");
+        return false;
+    }
+    return true;
+}

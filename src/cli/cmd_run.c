@@ -157,10 +157,8 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
             a->timeline = true;
             break;
         case 'd':
-            if (!cmd_opt_duration("run", "--deadline", optarg, &a->deadline))
+            if (!cmd_opt_deadline("run", optarg, &a->deadline))
                 return EXIT_USAGE;
-            if (!a->deadline)
-                return cmd_usage_error("run", "--deadline: must be more than 0");
             break;
         case 'r':
             if (!cmd_opt_size("run", "--ram", optarg, &a->ram))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mono.h"
+#include "report.h"
 #include "target.h"
 
 #define DEFAULT_REPEAT 3
@@ -243,18 +244,6 @@ void explore_result_free(struct explore_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static json_object *counts(const struct verdict_count *v, size_t n, const char *key)
-{
-    json_object *arr = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, key, json_object_new_string(v[i].key));
-        json_object_object_add(o, "count", json_object_new_int64(v[i].count));
-        json_object_array_add(arr, o);
-    }
-    return arr;
-}
-
 json_object *explore_cell_json(const struct explore_cell *c)
 {
     const struct verdict_stats *s = &c->rep.stats;
@@ -266,7 +255,7 @@ json_object *explore_cell_json(const struct explore_cell *c)
     json_object_object_add(o, "refused", json_object_new_int64(c->refused));
     json_object_object_add(o, "hangs", json_object_new_int64(s->hangs));
     json_object_object_add(o, "unexercised", json_object_new_int64(s->unexercised));
-    json_object_object_add(o, "signatures", counts(s->sigs, s->nsigs, "signature"));
+    json_object_object_add(o, "signatures", report_counts_json(s->sigs, s->nsigs, "signature"));
     json_object_object_add(o, "reproducer", c->reproducer ? json_object_new_string(c->reproducer) : NULL);
     return o;
 }

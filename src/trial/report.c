@@ -30,7 +30,7 @@ void report_text(FILE *f, const struct report *r, bool with_timeline)
     }
 }
 
-static json_object *counts(const struct verdict_count *v, size_t n, const char *key)
+json_object *report_counts_json(const struct verdict_count *v, size_t n, const char *key)
 {
     json_object *arr = json_object_new_array();
     for (size_t i = 0; i < n; i++) {
@@ -58,11 +58,11 @@ json_object *report_json(const struct report *r, bool with_timeline)
     json_object_array_add(ci, json_object_new_double(lo));
     json_object_array_add(ci, json_object_new_double(hi));
     json_object_object_add(o, "ci95", ci);
-    json_object_object_add(o, "signatures", counts(s->sigs, s->nsigs, "signature"));
-    json_object_object_add(o, "hang_reasons", counts(s->hang_reasons, s->nhang, "reason"));
+    json_object_object_add(o, "signatures", report_counts_json(s->sigs, s->nsigs, "signature"));
+    json_object_object_add(o, "hang_reasons", report_counts_json(s->hang_reasons, s->nhang, "reason"));
     json_object_object_add(o, "unexercised", json_object_new_int64(s->unexercised));
-    json_object_object_add(o, "unexercised_reasons", counts(s->misses, s->nmisses, "reason"));
-    json_object_object_add(o, "never_fired", counts(s->never_fired, s->nnever, "line"));
+    json_object_object_add(o, "unexercised_reasons", report_counts_json(s->misses, s->nmisses, "reason"));
+    json_object_object_add(o, "never_fired", report_counts_json(s->never_fired, s->nnever, "line"));
     json_object_object_add(o, "trial_ms_median", json_object_new_double(verdict_stats_median_us(s) / 1000.0));
     json_object_object_add(o, "partial", json_object_new_boolean(r->partial));
     if (with_timeline && r->timeline) {

@@ -23,6 +23,8 @@ struct report {
 
 /* "SCHED on TARGET: 100/100 crashed (100.0%, 95% CI 96.3-100.0%), ..." and one line per signature. */
 void report_text(FILE *f, const struct report *r, bool with_timeline);
+/* [{KEY: text, "count": N}, ...] of counted texts (signatures, reasons), new reference. */
+json_object *report_counts_json(const struct verdict_count *v, size_t n, const char *key);
 /* The JSON object described in the README (new reference). */
 json_object *report_json(const struct report *r, bool with_timeline);
 
