@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Time to first crash of `qmprace hunt --until-crash` on the simulated QEMU 7.2, from the corpus seeds
-# that do not crash by themselves, over RUNS hunts (default 5), side by side in one run: the first crash
-# of any kind, and the first yank assertion (the original bug). Prints each run and the medians; the goal
-# is a median under 30 s. Hunts leave out `params` (--without params): its multifd-channels crashes are
-# found within seconds and would hide the rest.
+# that do not crash by themselves, over RUNS rounds (default 5), side by side in one run: each round runs
+# one hunt with the structure-aware mutator (the default) and one with AFL++'s byte mutations only
+# (--mutator none). Prints, per round, the first crash of any kind and the first yank assertion (the
+# original bug) of each, then the medians and how many hunts found the yank. The goal is a median under
+# 30 s. Hunts leave out `params` (--without params): its multifd-channels crashes are found within
+# seconds and would hide the rest.
 # Usage: bench/hunt-time-to-crash.sh [RUNS] [TIME_LIMIT_SECONDS]   (QMPRACE=path/to/qmprace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,25 +21,39 @@ trap 'rm -rf "$tmp"' EXIT
 crash_times() { ls "$1"/afl/*/crashes/ 2>/dev/null | grep -o 'time:[0-9]*' | cut -d: -f2 | sort -n; }
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print "none"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+secs() { [ -n "$1" ] && awk -v t="$1" 'BEGIN{printf "%.1f s", t/1000}' || true; }
 
-printf '%-4s %12s %14s\n' run "first crash" "first yank"
-: >"$tmp/any"; : >"$tmp/yank"
-for i in $(seq "$runs"); do
+# One hunt; appends its first-crash and first-yank times (ms; limit+1 s when none) to $tmp/MODE.any/.yank
+# and prints them as two columns.
+hunt() {
+  local mode=$1 dir=$2; shift 2
   set +e
   "$qmprace" hunt --target sim:qemu-7.2 --time "$limit" --until-crash=yank_unregister_instance --without params \
-    --no-minimize --triage-trials 3 --out "$tmp/h$i" -q >/dev/null 2>&1
+    --no-minimize --triage-trials 3 --out "$dir" -q "$@" >/dev/null 2>&1
   set -e
-  any=$(crash_times "$tmp/h$i" | head -1)
-  yank=""
-  grep -qF yank_unregister_instance "$tmp/h$i/signatures.txt" 2>/dev/null && yank=$(crash_times "$tmp/h$i" | tail -1)
-  printf '%-4s %12s %14s\n' "$i" "${any:+$(awk -v t="$any" 'BEGIN{printf "%.1f s", t/1000}')}" \
-    "${yank:+$(awk -v t="$yank" 'BEGIN{printf "%.1f s", t/1000}')}"
-  # a run that found nothing counts as longer than the limit, so the median stays honest
-  echo "${any:-$((limit * 1000 + 1))}" >>"$tmp/any"
-  echo "${yank:-$((limit * 1000 + 1))}" >>"$tmp/yank"
+  local any yank=""
+  any=$(crash_times "$dir" | head -1)
+  grep -qF yank_unregister_instance "$dir/signatures.txt" 2>/dev/null && yank=$(crash_times "$dir" | tail -1)
+  printf ' %12s %12s' "$(secs "$any")" "$(secs "$yank")"
+  # a hunt that found nothing counts as longer than the limit, so the median stays honest
+  echo "${any:-$((limit * 1000 + 1))}" >>"$tmp/$mode.any"
+  echo "${yank:-$((limit * 1000 + 1))}" >>"$tmp/$mode.yank"
+}
+
+printf '%-4s %25s %25s\n' "" "structure-aware mutator" "AFL++ bytes only"
+printf '%-4s %12s %12s %12s %12s\n' run "first crash" "first yank" "first crash" "first yank"
+for i in $(seq "$runs"); do
+  printf '%-4s' "$i"
+  hunt mutator "$tmp/m$i"
+  hunt bytes "$tmp/b$i" --mutator none
+  echo
 done
-a=$(median <"$tmp/any"); y=$(median <"$tmp/yank")
-fa=$(awk -v l="$limit" '$1 <= l * 1000' "$tmp/any" | wc -l); fy=$(awk -v l="$limit" '$1 <= l * 1000' "$tmp/yank" | wc -l)
 show() { awk -v t="$1" -v l="$limit" 'BEGIN { if (t > l * 1000) printf "over %d s", l; else printf "%.1f s", t / 1000 }'; }
-echo "median over $runs runs (a run that found nothing counts as over ${limit} s): first crash $(show "$a")" \
-  "($fa found), first yank $(show "$y") ($fy found); goal: under 30 s"
+found() { awk -v l="$limit" '$1 <= l * 1000' "$1" | wc -l; }
+for mode in mutator bytes; do
+  a=$(median <"$tmp/$mode.any"); y=$(median <"$tmp/$mode.yank")
+  echo "$mode: median over $runs hunts (one that found nothing counts as over ${limit} s): first crash $(show "$a")" \
+    "($(found "$tmp/$mode.any") found), first yank $(show "$y") ($(found "$tmp/$mode.yank") found)"
+done
+ym=$(median <"$tmp/mutator.yank"); yb=$(median <"$tmp/bytes.yank")
+awk -v m="$ym" -v b="$yb" 'BEGIN { printf "median time to the yank, bytes only / mutator: %.1fx (at least: a hunt that found nothing counts as the limit); goal: under 30 s\n", b / m }'

@@ -5,6 +5,7 @@
  * minimized reproducers with rates and reports under DIR/crashes/. Exit status: 0 nothing found, 1 crashes
  * found, 2 bad input or usage (also: AFL++ or the harness missing), 3 the target could not be started,
  * 130/143 interrupted (what was found so far is still triaged and written). */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ static void usage(FILE *f)
             "      --triage-trials N   replays per crash input (default 20)\n"
             "      --no-minimize       keep reproducers as AFL++ found them\n"
             "      --harness PATH      the AFL++ harness (default: the one built next to qmprace)\n"
+            "      --mutator PATH|none the structure-aware mutator AFL++ runs before its own (default: the\n"
+            "                          one built next to qmprace); none: AFL++'s byte mutations only\n"
             "  -q, --quiet             no progress line\n"
             "  -h, --help              this text\n"
             "\n"
@@ -58,7 +61,7 @@ static void usage(FILE *f)
 
 /* The arguments of `qmprace hunt`, and how it shows what the hunt says. */
 struct cmd_hunt_state {
-    const char *target_spec, *out, *harness_arg, *join;
+    const char *target_spec, *out, *harness_arg, *join, *mutator_arg;
     struct hunt_options o;
     bool quiet, tty;
     char outbuf[64];    /* the default --out, hunt-DATE-TIME */
@@ -88,7 +91,8 @@ static bool parse_time(const char *arg, uint64_t *us)
     return true;
 }
 
-static char *harness_path(const char *arg)
+/* A file built next to qmprace (build/...), or `arg` when given. */
+static char *built_path(const char *arg, const char *rel)
 {
     if (arg)
         return strdup(arg);
@@ -101,7 +105,7 @@ static char *harness_path(const char *arg)
     if (slash)
         *slash = '\0';
     char *p = NULL;
-    return asprintf(&p, "%s/afl/harness/qmprace-harness", exe) > 0 ? p : NULL;
+    return asprintf(&p, "%s/%s", exe, rel) > 0 ? p : NULL;
 }
 
 /* The progress line: on a terminal rewritten every tick, elsewhere a line every 10 s, and the last one. */
@@ -152,6 +156,7 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         {"triage-trials", required_argument, NULL, 'n'}, {"no-minimize", no_argument, NULL, 'M'},
         {"harness", required_argument, NULL, 'H'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},          {"join", required_argument, NULL, 'J'},
+        {"mutator", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     struct hunt_options *o = &h->o;
@@ -214,6 +219,9 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         case 'J':
             h->join = optarg;
             break;
+        case 'X':
+            h->mutator_arg = optarg;
+            break;
         case 'q':
             h->quiet = true;
             break;
@@ -262,10 +270,12 @@ static int cmd_hunt_where(struct cmd_hunt_state *h)
 
 /* AFL++ and the harness, each with how to get it when it is missing. Returns -1 to go on, else the exit
  * status. */
-static int cmd_hunt_tools(struct cmd_hunt_state *h, char **afl, char **harness)
+static int cmd_hunt_tools(struct cmd_hunt_state *h, char **afl, char **harness, char **mutator)
 {
     *afl = afl_fuzz_find();
-    *harness = harness_path(h->harness_arg);
+    *harness = built_path(h->harness_arg, "afl/harness/qmprace-harness");
+    bool no_mutator = h->mutator_arg && strcmp(h->mutator_arg, "none") == 0;
+    *mutator = no_mutator ? NULL : built_path(h->mutator_arg, "harness/qmprace-mutator.so");
     if (!*afl) {
         fprintf(stderr, "qmprace hunt: AFL++ is not installed (no afl-fuzz on PATH).\n"
                         "Install it with:  apt-get install afl++   then rebuild qmprace so its harness is built.\n");
@@ -278,8 +288,19 @@ static int cmd_hunt_tools(struct cmd_hunt_state *h, char **afl, char **harness)
                 *harness ? *harness : "(unknown)");
         return EXIT_USAGE;
     }
+    if (*mutator && access(*mutator, R_OK) != 0) {
+        if (h->mutator_arg) {
+            fprintf(stderr, "qmprace hunt: --mutator %s: %s\n", *mutator, strerror(errno));
+            return EXIT_USAGE;
+        }
+        fprintf(stderr, "qmprace hunt: warning: no structure-aware mutator at %s: AFL++'s byte mutations only\n",
+                *mutator);
+        free(*mutator);
+        *mutator = NULL;
+    }
     h->o.afl_fuzz = *afl;
     h->o.harness = *harness;
+    h->o.mutator = *mutator;
     return -1;
 }
 
@@ -354,8 +375,8 @@ int cmd_hunt(int argc, char **argv)
     struct session *s = session_new(h.target_spec, &topt, &e);
     if (!s)
         return cmd_usage_error("hunt", "%s", e.msg);
-    char *afl = NULL, *harness = NULL;
-    rc = cmd_hunt_tools(&h, &afl, &harness);
+    char *afl = NULL, *harness = NULL, *mutator = NULL;
+    rc = cmd_hunt_tools(&h, &afl, &harness, &mutator);
     if (rc < 0)
         rc = cmd_hunt_where(&h);
     if (rc < 0)
@@ -363,5 +384,6 @@ int cmd_hunt(int argc, char **argv)
     session_free(s);
     free(afl);
     free(harness);
+    free(mutator);
     return rc;
 }

@@ -77,6 +77,8 @@ static void exec_instance(const struct afl_job_options *o, unsigned i, const cha
     /* Instances that share a sync directory pick up each other's finds every minute, not AFL++'s
      * default half hour: hunts are minutes long. */
     setenv("AFL_SYNC_TIME", "1", 1);
+    if (o->mutator)
+        setenv("AFL_CUSTOM_MUTATOR_LIBRARY", o->mutator, 1);
     for (const char *const *kv = o->env; kv && *kv; kv++)
         putenv((char *)*kv);
     char seconds[32], timeout[32];

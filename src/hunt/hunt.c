@@ -45,7 +45,8 @@ static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_opti
     const char *env[] = {env_target, env_deadline, env_ram, env_without, NULL};
     struct afl_job_options ao = {
         .afl_fuzz = o->afl_fuzz, .harness = o->harness, .seeds_dir = d->seeds, .sync_dir = d->afl,
-        .log_dir = d->logs, .dict = dict, .jobs = o->jobs, .seconds = (unsigned)(o->time_us / 1000000),
+        .log_dir = d->logs, .dict = dict, .mutator = o->mutator,
+        .jobs = o->jobs, .seconds = (unsigned)(o->time_us / 1000000),
         .timeout_ms = (unsigned)(o->deadline_us / 1000) * 3 + 1000, .until_crash = o->until_crash && !o->until_text,
         .env = env, .join_name = o->join_name,
     };

@@ -45,6 +45,10 @@ fi
 # 3. no AFL++: a clear message and exit 2
 expect_status 2 env PATH=/nonexistent "$QMPRACE" hunt --time 5 --out "$tmp/h3"
 expect_grep "$tmp/err" "apt-get install afl++"
+# a mutator named but missing: said before anything starts
+expect_status 2 "$QMPRACE" hunt --time 5 --mutator "$tmp/no-such-mutator.so" --out "$tmp/h3m"
+expect_grep "$tmp/err" "no-such-mutator.so: No such file or directory"
+[ ! -e "$tmp/h3m" ] && pass || fail "a hunt refused for its --mutator left $tmp/h3m behind"
 
 # 4. Ctrl-C: exit 130, a summary marked interrupted, nothing of the hunt left running
 "$QMPRACE" hunt --time 120 --without params --out "$tmp/h4" -q >"$tmp/out" 2>"$tmp/err" &

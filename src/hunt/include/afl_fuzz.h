@@ -15,6 +15,7 @@ struct afl_job_options {
     const char *harness;
     const char *seeds_dir, *sync_dir, *log_dir;
     const char *dict;        /* may be NULL */
+    const char *mutator;     /* a custom mutator for AFL_CUSTOM_MUTATOR_LIBRARY; may be NULL */
     unsigned jobs;           /* instances, >= 1 */
     unsigned seconds;        /* afl-fuzz -V */
     unsigned timeout_ms;     /* afl-fuzz -t */

@@ -56,6 +56,7 @@ struct hunt_options {
     const char *dict;         /* a schedule whose lines become the dictionary; NULL or unreadable: none */
     const char *afl_fuzz;     /* the afl-fuzz binary */
     const char *harness;      /* the AFL++ schedule harness */
+    const char *mutator;      /* the structure-aware AFL++ custom mutator; NULL: AFL++'s own mutations only */
     const char *without_list; /* the actions left out of every schedule, as given ("" or NULL: none) */
     unsigned without;         /* the same as a mask (schedule_action_mask_parse) */
     uint64_t time_us;         /* how long afl-fuzz runs */

@@ -1,0 +1,97 @@
+/* mutator_afl: schedule_mutate() as an AFL++ custom mutator
+ * (AFL_CUSTOM_MUTATOR_LIBRARY), loaded by the afl-fuzz that `qmprace hunt`
+ * starts. AFL++ runs it before its own havoc stage, on the same inputs: the
+ * structural steps come from here, the byte-level ones still from AFL++. It
+ * reads the hunt's --without from the harness's environment
+ * (QMPRACE_HARNESS_WITHOUT), so it never adds an action the harness would drop.
+ * Never exits and never prints: an input it cannot change is handed back
+ * unchanged. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schedule_mutate.h"
+
+/* AFL++'s custom mutator interface (docs/custom_mutators.md); afl_state_t is
+ * opaque here. */
+void *afl_custom_init(void *afl, unsigned int seed);
+size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf, uint8_t *add_buf,
+                       size_t add_buf_size, size_t max_size);
+const char *afl_custom_describe(void *data, size_t max_description_len);
+void afl_custom_deinit(void *data);
+
+struct mutator {
+    struct sched_mutator m;
+    uint8_t *out;
+    int last; /* the last change made, for afl_custom_describe */
+};
+
+void *afl_custom_init(void *afl, unsigned int seed)
+{
+    (void)afl;
+    struct mutator *mu = calloc(1, sizeof *mu);
+    if (!mu)
+        return NULL;
+    mu->m.rng = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + 1;
+    const char *without = getenv("QMPRACE_HARNESS_WITHOUT");
+    struct err e = {{0}};
+    if (without && *without && schedule_action_mask_parse(without, &mu->m.without, &e) < 0)
+        mu->m.without = 0; /* the harness refuses the same setting loudly */
+    mu->last = -1;
+    return mu;
+}
+
+size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf, uint8_t *add_buf,
+                       size_t add_buf_size, size_t max_size)
+{
+    struct mutator *mu = data;
+    *out_buf = buf;
+    struct schedule *s = schedule_decode(buf, buf_size);
+    struct schedule *donor = add_buf && add_buf_size ? schedule_decode(add_buf, add_buf_size) : NULL;
+    size_t len = buf_size;
+    if (s) {
+        /* one to three changes stacked, as havoc stacks its own */
+        unsigned n = 1 + (unsigned)(mu->m.rng % 3);
+        for (unsigned i = 0; i < n; i++) {
+            int kind = schedule_mutate(s, donor, &mu->m);
+            if (kind < 0)
+                break;
+            mu->last = kind;
+        }
+        uint8_t *bin = NULL;
+        size_t blen = 0;
+        struct err e = {{0}};
+        if (schedule_encode(s, &bin, &blen, &e) == 0 && blen <= max_size) {
+            free(mu->out);
+            mu->out = bin;
+            *out_buf = bin;
+            len = blen;
+        } else {
+            free(bin);
+        }
+    }
+    schedule_free(donor);
+    schedule_free(s);
+    return len;
+}
+
+const char *afl_custom_describe(void *data, size_t max_description_len)
+{
+    struct mutator *mu = data;
+    static char buf[32];
+    const char *name = mu->last >= 0 ? schedule_mutation_name((enum sched_mutation)mu->last) : "none";
+    size_t n = strlen("sched-") + strlen(name);
+    if (n >= sizeof buf || n > max_description_len)
+        return "sched";
+    strcpy(buf, "sched-");
+    strcat(buf, name);
+    return buf;
+}
+
+void afl_custom_deinit(void *data)
+{
+    struct mutator *mu = data;
+    if (mu)
+        free(mu->out);
+    free(mu);
+}

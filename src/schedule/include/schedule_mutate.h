@@ -1,0 +1,46 @@
+/* schedule_mutate: one change to a schedule that keeps it a schedule, for the fuzzer.
+ *
+ * AFL++'s own mutations flip bits in the binary form. That form is total, so every result means
+ * something, but the steps a race needs are structural: make a reaction come sooner (+10ms -> +1ms),
+ * react to another status, change which capability a command sets, add a hold before a fault, take a
+ * line from another input. A byte flip reaches those only by luck (a delay's exponent is one byte in
+ * thirty); here each is one step. Nothing here knows which change crashes anything: every choice is
+ * drawn from the whole vocabulary, so the same steps serve every window (failure, completion, cancel,
+ * setup). The binary form's limits (64 lines, 4 actions a line, multifd 0..7, 12-bit mantissas) are
+ * kept, so every result encodes. */
+#ifndef QMPRACE_SCHEDULE_MUTATE_H
+#define QMPRACE_SCHEDULE_MUTATE_H
+
+#include <stdint.h>
+
+#include "schedule.h"
+
+struct sched_mutator {
+    uint64_t rng;     /* xorshift state; any value but 0 (0 is taken as 1) */
+    unsigned without; /* actions never added (1u << kind): a hunt's --without */
+};
+
+/* The kinds of change, for names (AFL++ shows the last one in a queue file's name). */
+enum sched_mutation {
+    MUT_DELAY,       /* a trigger's or a wait's or hold's time: 0, halved, doubled, or drawn anew */
+    MUT_SIZE,        /* an `after SIZE`: halved, doubled, or drawn anew */
+    MUT_STATUS,      /* an `on STATUS` reacts to another status */
+    MUT_TRIGGER,     /* a line gets a new trigger of any kind */
+    MUT_ITEM,        /* one capability of a `caps` flips, or becomes another capability */
+    MUT_ACTION,      /* an action is replaced by a new one of any kind */
+    MUT_ADD_ACTION,  /* a new action on a line */
+    MUT_DROP_ACTION, /* an action leaves a line that has more than one */
+    MUT_SWAP,        /* two actions of a line change places */
+    MUT_ADD_LINE,    /* a new line: any trigger, any action */
+    MUT_DROP_LINE,   /* a line goes */
+    MUT_COPY_LINE,   /* a line of the donor (another input), else of this schedule, is added */
+    MUT_COUNT
+};
+
+const char *schedule_mutation_name(enum sched_mutation m);
+
+/* Applies one change to `s`, using `donor` (may be NULL) for MUT_COPY_LINE. Returns the kind of change
+ * made, or -1 when memory ran out (`s` is then still a valid schedule). */
+int schedule_mutate(struct schedule *s, const struct schedule *donor, struct sched_mutator *m);
+
+#endif

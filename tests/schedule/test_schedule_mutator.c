@@ -1,0 +1,105 @@
+/* The structure-aware mutator a hunt gives AFL++: every change leaves a schedule the binary form carries
+ * exactly and the text form reads back, never adds an action the hunt left out, and can take each step a
+ * race needs in one go (a reaction sooner, another status, another capability). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "schedule.h"
+#include "schedule_mutate.h"
+
+static const char *const seeds[] = {
+    "caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 8MiB on any: reset all\n"
+    "on failed +10ms: caps multifd=off\n",
+    "caps events=on multifd=on\nmigrate\nafter 8MiB on any: stall all; wait 100ms; freeze live_migration 160ms; "
+    "reset all\non failing +1ms: query\n",
+    "migrate\non trace migrate_set_state #2 +1ms: cancel\nat +5ms: stall multifd1 2ms\n",
+};
+
+/* encode -> decode gives the same schedule, and so does print -> parse */
+static bool round_trips(const struct schedule *s, char *why, size_t n)
+{
+    uint8_t *bin = NULL;
+    size_t len = 0;
+    struct err e = {{0}};
+    if (schedule_encode(s, &bin, &len, &e) != 0) {
+        snprintf(why, n, "does not encode: %s", e.msg);
+        return false;
+    }
+    struct schedule *d = schedule_decode(bin, len);
+    free(bin);
+    char *text = schedule_print(s);
+    struct schedule *p = text ? schedule_parse(text, strlen(text), "mutated", &e) : NULL;
+    bool ok = d && p && schedule_equal(d, s) && schedule_equal(p, s);
+    if (!ok)
+        snprintf(why, n, "does not read back: %s%s", text ? text : "(no text)", p ? "" : e.msg);
+    schedule_free(d);
+    schedule_free(p);
+    free(text);
+    return ok;
+}
+
+static bool uses(const struct schedule *s, enum sched_action_kind k)
+{
+    int line, col;
+    return schedule_uses_action(s, k, &line, &col);
+}
+
+int main(void)
+{
+    struct sched_mutator m = {.rng = 12345, .without = 1u << ACT_PARAMS};
+    unsigned seen[MUT_COUNT] = {0};
+    bool sooner = false, other_status = false, other_cap = false;
+    struct err e = {{0}};
+    struct schedule *donor = schedule_parse(seeds[2], strlen(seeds[2]), "donor", &e);
+    CHECK(donor);
+    for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+        for (int chain = 0; chain < 300; chain++) {
+            struct schedule *s = schedule_parse(seeds[k], strlen(seeds[k]), "seed", &e);
+            CHECK_MSG(s, "%s", e.msg);
+            if (!s)
+                break;
+            bool had_params = uses(s, ACT_PARAMS);
+            for (int step = 0; step < 12; step++) {
+                int kind = schedule_mutate(s, donor, &m);
+                CHECK(kind >= 0 && kind < MUT_COUNT);
+                if (kind < 0)
+                    break;
+                seen[kind]++;
+                char why[1200];
+                CHECK_MSG(round_trips(s, why, sizeof why), "after %s: %s", schedule_mutation_name(kind), why);
+                CHECK(s->nlines >= 1 && s->nlines <= 64);
+                if (!had_params)
+                    CHECK_MSG(!uses(s, ACT_PARAMS), "a params action added although it is left out");
+                /* the first seed's reaction, taken one step from where it was */
+                if (k == 0 && step == 0 && s->nlines == 5 && s->lines[4].trig.kind == TRIG_STATUS &&
+                    s->lines[4].nacts == 1 && s->lines[4].acts[0].kind == ACT_CAPS) {
+                    const struct sched_line *l = &s->lines[4];
+                    sooner |= l->trig.status == MIG_FAILED && l->trig.delay_us < 2000;
+                    other_status |= l->trig.status != MIG_FAILED;
+                    other_cap |= l->acts[0].u.caps.items[0].cap != CAP_MULTIFD;
+                }
+            }
+            schedule_free(s);
+        }
+    }
+    for (int i = 0; i < MUT_COUNT; i++)
+        CHECK_MSG(seen[i] > 0, "the %s step never happened", schedule_mutation_name(i));
+    CHECK_MSG(sooner, "never made the reaction come sooner");
+    CHECK_MSG(other_status, "never made the reaction react to another status");
+    CHECK_MSG(other_cap, "never changed which capability the reaction sets");
+
+    /* at the binary form's line limit a schedule does not grow */
+    struct schedule *big = schedule_new("big");
+    for (int i = 0; i < 64; i++) {
+        struct sched_line *l = schedule_add_line(big);
+        CHECK(l && schedule_add_action(l, ACT_QUERY));
+    }
+    for (int i = 0; i < 200; i++) {
+        CHECK(schedule_mutate(big, big, &m) >= 0);
+        CHECK(big->nlines <= 64);
+    }
+    schedule_free(big);
+    schedule_free(donor);
+    return check_exit();
+}
