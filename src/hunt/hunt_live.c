@@ -44,7 +44,10 @@ static void hunt_live_replay(struct hunt_live *l, struct session *s, const struc
         if (!hit)
             break; /* not every time: no need to go on */
     }
-    if (runs)
+    if (runs && first[0] && !crashed) /* it crashed, but not as --until-crash=TEXT waits for */
+        hunt_say(hooks->crash, hooks->arg, "crash %zu: %s on replay, which does not contain \"%s\"", l->nseen,
+                 first, o->until_text);
+    else if (runs)
         hunt_say(hooks->crash, hooks->arg, "crash %zu: %s (%u of %u replays)", l->nseen,
                  first[0] ? first : "did not crash again on replay", crashed, runs);
     if (crashed == LIVE_REPLAYS)
