@@ -7,8 +7,8 @@
  * Never exits and never prints: an input it cannot change is handed back
  * unchanged. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "schedule_mutate.h"
 
@@ -80,12 +80,8 @@ const char *afl_custom_describe(void *data, size_t max_description_len)
     struct mutator *mu = data;
     static char buf[32];
     const char *name = mu->last >= 0 ? schedule_mutation_name((enum sched_mutation)mu->last) : "none";
-    size_t n = strlen("sched-") + strlen(name);
-    if (n >= sizeof buf || n > max_description_len)
-        return "sched";
-    strcpy(buf, "sched-");
-    strcat(buf, name);
-    return buf;
+    int n = snprintf(buf, sizeof buf, "sched-%s", name);
+    return n > 0 && (size_t)n < sizeof buf && (size_t)n <= max_description_len ? buf : "sched";
 }
 
 void afl_custom_deinit(void *data)

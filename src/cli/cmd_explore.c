@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "cmd_progress.h"
 #include "explore.h"
 #include "mono.h"
 #include "session.h"
@@ -57,7 +58,7 @@ struct explore_args {
     uint64_t ram;
     bool quiet, out_given;
     char outbuf[64];
-    uint64_t last_us;
+    struct cmd_progress when;
 };
 
 /* Parses the options into `a`. Returns -1 to go on, else the exit status. */
@@ -132,11 +133,9 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
 static void on_progress(void *arg, size_t done, size_t total, const struct explore_cell *c)
 {
     struct explore_args *a = arg;
-    uint64_t now = mono_now_us();
-    bool tty = isatty(STDERR_FILENO);
-    if (a->quiet || (!tty && done != total && now - a->last_us < 10000000) || (tty && done != total && now - a->last_us < 200000))
+    bool tty = a->when.tty;
+    if (a->quiet || !cmd_progress_due(&a->when, mono_now_us(), done == total))
         return;
-    a->last_us = now;
     fprintf(stderr, "%sexplore: cell %zu/%zu: [%s] x [%.40s]: %u/%u crashed%s", tty ? "\r" : "", done, total,
             c->window->name, c->command, c->rep.stats.crashes, c->rep.stats.trials,
             tty && done != total ? "          " : "\n");
@@ -250,6 +249,7 @@ static int cmd_explore_outdir(struct explore_args *a)
 int cmd_explore(int argc, char **argv)
 {
     struct explore_args a = {.target_spec = DEFAULT_TARGET, .o = {.minimize = true}};
+    cmd_progress_init(&a.when);
     int rc = cmd_explore_parse(argc, argv, &a);
     if (rc >= 0)
         return rc;

@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "cmd_progress.h"
 #include "hunt.h"
 
 #define DEFAULT_TARGET "sim:qemu-7.2"
@@ -63,11 +64,10 @@ static void usage(FILE *f)
 struct cmd_hunt_state {
     const char *target_spec, *out, *harness_arg, *join, *mutator_arg;
     struct hunt_options o;
-    bool quiet, tty;
+    bool quiet;
     char outbuf[64];    /* the default --out, hunt-DATE-TIME */
     char join_name[40]; /* with --join: this process's instances there, and the suffix of its files */
-    bool shown;         /* a progress line was printed ... */
-    uint64_t shown_us;  /* ... at this elapsed time */
+    struct cmd_progress when; /* timed by the hunt's elapsed time */
 };
 
 static bool parse_time(const char *arg, uint64_t *us)
@@ -112,15 +112,13 @@ static char *built_path(const char *arg, const char *rel)
 static void cmd_hunt_show(void *arg, const struct hunt_progress *p)
 {
     struct cmd_hunt_state *h = arg;
-    if (h->quiet || (!p->final && !h->tty && h->shown && p->elapsed_us - h->shown_us < 10000000))
+    if (h->quiet || !cmd_progress_due(&h->when, p->elapsed_us, p->final))
         return;
-    h->shown = true;
-    h->shown_us = p->elapsed_us;
     unsigned s = (unsigned)(p->elapsed_us / 1000000);
     const struct afl_progress *a = &p->afl;
-    fprintf(stderr, "%shunt: %u:%02u elapsed, %.0f execs/s, %llu execs, %u paths, %u crash%s%s", h->tty ? "\r" : "",
+    fprintf(stderr, "%shunt: %u:%02u elapsed, %.0f execs/s, %llu execs, %u paths, %u crash%s%s", h->when.tty ? "\r" : "",
             s / 60, s % 60, a->execs_per_sec, (unsigned long long)a->execs, a->paths, a->crashes,
-            a->crashes == 1 ? "" : "es", h->tty && !p->final ? "   " : "\n");
+            a->crashes == 1 ? "" : "es", h->when.tty && !p->final ? "   " : "\n");
 }
 
 /* A warning or an error: always said, even with -q. */
@@ -134,7 +132,7 @@ static void cmd_hunt_crash(void *arg, const char *text)
 {
     const struct cmd_hunt_state *h = arg;
     if (!h->quiet)
-        fprintf(stderr, "%shunt: %s\n", h->tty ? "\r" : "", text);
+        fprintf(stderr, "%shunt: %s\n", h->when.tty ? "\r" : "", text);
 }
 
 static void cmd_hunt_triage(void *arg, const char *text)
@@ -340,7 +338,7 @@ static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
         fprintf(stderr, "qmprace hunt: %s\n", e.msg);
         return EXIT_TARGET;
     }
-    h->tty = isatty(STDERR_FILENO);
+    cmd_progress_init(&h->when);
     struct hunt_hooks hooks = {.progress = cmd_hunt_show, .warning = cmd_hunt_warn, .error = cmd_hunt_warn,
                                .crash = cmd_hunt_crash, .triage = cmd_hunt_triage, .arg = h};
     struct hunt_result r;

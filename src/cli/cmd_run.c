@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "cmd_progress.h"
 #include "mono.h"
 #include "repeat.h"
 #include "report.h"
@@ -55,20 +56,18 @@ struct sched_run {
     struct repeat rep; /* its trials, and the one whose timeline is shown */
 };
 
-/* The progress line on a terminal, at most five times a second. */
+/* The progress line, on a terminal only. */
 struct progress {
     const char *name;
-    uint64_t last_us;
+    struct cmd_progress when;
 };
 
 static void progress(void *arg, unsigned done, unsigned total, const struct verdict_stats *s)
 {
     struct progress *p = arg;
-    uint64_t now = mono_now_us();
     bool final = done == total;
-    if (!final && now - p->last_us < 200000)
+    if (!cmd_progress_due(&p->when, mono_now_us(), final))
         return;
-    p->last_us = now;
     fprintf(stderr, "\r%s: trial %u/%u, %u crashed, %u hung%s", p->name, done, total, s->crashes, s->hangs,
             final ? "\n" : "");
 }
@@ -280,7 +279,8 @@ static int cmd_run_trials(const struct run_args *a, struct session *s, struct sc
     struct trial_options topts = {.deadline_us = a->deadline};
     for (size_t i = 0; i < a->nfiles && !session_signal(s); i++) {
         struct sched_run *sr = &runs[i];
-        struct progress pr = {sr->sched->name, 0};
+        struct progress pr = {.name = sr->sched->name};
+        cmd_progress_init(&pr.when);
         if (repeat_run(session_env(s, NULL), sr->sched, &topts, (unsigned)a->repeat, &sr->rep,
                        show_progress ? progress : NULL, &pr, &e) < 0) {
             if (show_progress)
