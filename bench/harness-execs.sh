@@ -20,7 +20,7 @@ for s in control-reset-only libvirt-reset-late caps-while-active cancel-in-windo
 done
 rate() { # HARNESS NAME
   AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-    QMPRACE_HARNESS_WITHOUT=params afl-fuzz -i "$tmp/seeds" -o "$tmp/$2" -t 1000 -V "$secs" -- "$1" >/dev/null 2>&1 || true
+    QMPRACE_HARNESS_PROFILE='{"without":"params"}' afl-fuzz -i "$tmp/seeds" -o "$tmp/$2" -t 1000 -V "$secs" -- "$1" >/dev/null 2>&1 || true
   awk -F: '/^execs_done/ {d=$2} /^run_time/ {t=$2} END {if (t > 0) printf "%.1f", d / t; else print 0}' \
     "$tmp/$2/default/fuzzer_stats"
 }

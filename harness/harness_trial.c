@@ -1,14 +1,12 @@
 /* harness_trial: the AFL++ harness for timing schedules. Each input is a binary schedule, decoded (every
  * byte string is a schedule) and run as one trial on the same path `qmprace run` uses, against the target
- * named by QMPRACE_HARNESS_TARGET (default sim:qemu-7.2: the simulated VMM in this process; `qemu` runs a
- * real QEMU, kept alive across inputs where safe). What happened inside the target becomes coverage
+ * and under the trial profile in QMPRACE_HARNESS_PROFILE (default: a hunt's on sim:qemu-7.2, the simulated
+ * VMM in this process; `qemu` runs a real QEMU, kept alive across inputs where safe). What happened inside the target becomes coverage
  * (feedback.c); a crash of the target becomes abort() of the harness, which AFL++ records.
  *
- * Settings (environment, because afl-fuzz passes the harness no per-run arguments of ours):
- *   QMPRACE_HARNESS_TARGET    target spec (sim:MODEL, qemu[:PATH], qmp:...)   default sim:qemu-7.2
- *   QMPRACE_HARNESS_DEADLINE  trial deadline (a hang is a feature, not a crash) default 200ms
- *   QMPRACE_HARNESS_RAM       guest RAM                                       default 32MiB
- *   QMPRACE_HARNESS_WITHOUT   actions left out of every schedule (e.g. params) default none
+ * The profile comes through the environment, because afl-fuzz passes the harness no per-run arguments of
+ * ours: QMPRACE_HARNESS_PROFILE is profile_print's JSON ({"target":"qemu","ram":"64MiB","deadline":"500ms",
+ * "without":"params"}); fields it leaves out take a hunt's defaults for the target (profile.h).
  * With a plain compiler it replays files and prints each verdict on stderr. */
 #include <signal.h>
 #include <stdio.h>
@@ -17,9 +15,9 @@
 
 #include "afl_main.h"
 #include "feedback.h"
+#include "profile.h"
 #include "schedule.h"
 #include "session.h"
-#include "units.h"
 
 struct harness {
     unsigned without;
@@ -31,26 +29,20 @@ struct harness {
 
 static struct harness h;
 
-static const char *setting(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
 /* Set up once, on the first input (after AFL++'s fork server has forked us). */
 static void setup(void)
 {
     struct err e = {{0}};
-    uint64_t ram = 0, deadline = 0;
-    const char *ram_s = setting("QMPRACE_HARNESS_RAM", "32MiB"); /* 0: the target's own default */
-    const char *dl_s = setting("QMPRACE_HARNESS_DEADLINE", "200ms");
-    if (units_parse_size(ram_s, strlen(ram_s), &ram, &e) < 0 ||
-        units_parse_duration(dl_s, strlen(dl_s), &deadline, &e) < 0 || !deadline) {
-        fprintf(stderr, "qmprace-harness: bad setting: %s\n", e.msg[0] ? e.msg : "deadline must be > 0");
+    struct trial_profile p;
+    profile_init(&p);
+    const char *text = getenv("QMPRACE_HARNESS_PROFILE");
+    if (text && *text && profile_parse(&p, text, &e) < 0) {
+        fprintf(stderr, "qmprace-harness: QMPRACE_HARNESS_PROFILE: %s\n", e.msg);
         exit(2);
     }
-    struct target_options topt = {.ram_bytes = ram};
-    h.session = session_new(setting("QMPRACE_HARNESS_TARGET", "sim:qemu-7.2"), &topt, &e);
+    profile_defaults(&p, PROFILE_FOR_HUNT);
+    struct target_options topt = profile_target_options(&p);
+    h.session = session_new(p.target, &topt, &e);
     if (!h.session) {
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(2);
@@ -61,11 +53,9 @@ static void setup(void)
     }
     h.env = session_env(h.session, &e);
     h.timing = target_caps(session_target(h.session)).deterministic;
-    h.opt.deadline_us = deadline;
-    if (schedule_action_mask_parse(setting("QMPRACE_HARNESS_WITHOUT", ""), &h.without, &e) < 0) {
-        fprintf(stderr, "qmprace-harness: QMPRACE_HARNESS_WITHOUT: %s\n", e.msg);
-        exit(2);
-    }
+    h.opt.deadline_us = p.deadline_us;
+    h.without = p.without;
+    profile_clear(&p); /* the target copied what it keeps */
 }
 
 static void emit(void *arg, unsigned key, unsigned count)

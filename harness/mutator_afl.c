@@ -2,14 +2,15 @@
  * (AFL_CUSTOM_MUTATOR_LIBRARY), loaded by the afl-fuzz that `qmprace hunt`
  * starts. AFL++ runs it before its own havoc stage, on the same inputs: the
  * structural steps come from here, the byte-level ones still from AFL++. It
- * reads the hunt's --without from the harness's environment
- * (QMPRACE_HARNESS_WITHOUT), so it never adds an action the harness would drop.
+ * reads the hunt's actions left out from the harness's trial profile
+ * (QMPRACE_HARNESS_PROFILE), so it never adds an action the harness would drop.
  * Never exits and never prints: an input it cannot change is handed back
  * unchanged. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "profile.h"
 #include "schedule_mutate.h"
 
 /* AFL++'s custom mutator interface (docs/custom_mutators.md); afl_state_t is
@@ -33,10 +34,12 @@ void *afl_custom_init(void *afl, unsigned int seed)
     if (!mu)
         return NULL;
     mu->m.rng = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + 1;
-    const char *without = getenv("QMPRACE_HARNESS_WITHOUT");
-    struct err e = {{0}};
-    if (without && *without && schedule_action_mask_parse(without, &mu->m.without, &e) < 0)
-        mu->m.without = 0; /* the harness refuses the same setting loudly */
+    const char *text = getenv("QMPRACE_HARNESS_PROFILE");
+    struct trial_profile p;
+    profile_init(&p);
+    if (text && *text && profile_parse(&p, text, &(struct err){{0}}) == 0) /* else the harness refuses it loudly */
+        mu->m.without = p.without;
+    profile_clear(&p);
     mu->last = -1;
     return mu;
 }

@@ -18,7 +18,6 @@
 #include "mono.h"
 #include "session.h"
 
-#define DEFAULT_TARGET "sim:qemu-7.2"
 
 static void usage(FILE *f)
 {
@@ -31,7 +30,7 @@ static void usage(FILE *f)
             "how to open, N times, and print the matrix: window x command -> crashes, refusals, hangs.\n"
             "\n"
             "Options:\n"
-            "  -t, --target SPEC     where to explore (default " DEFAULT_TARGET ")\n"
+            "  -t, --target SPEC     where to explore (default " PROFILE_DEFAULT_TARGET ")\n"
             "  -n, --repeat N        trials per cell (default 3)\n"
             "      --windows LIST    only the windows whose names contain one of these comma-separated parts\n"
             "      --commands LIST   only the commands that contain one of these parts (e.g. multifd,query)\n"
@@ -53,9 +52,9 @@ static void usage(FILE *f)
 }
 
 struct explore_args {
-    const char *target_spec, *json_path, *out;
+    const char *json_path, *out;
     struct explore_options o;
-    uint64_t ram;
+    struct trial_profile prof;
     bool quiet, out_given;
     char outbuf[64];
     struct cmd_progress when;
@@ -79,7 +78,8 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
     while ((c = getopt_long(argc, argv, "t:n:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            a->target_spec = optarg;
+            if (!cmd_opt_profile("explore", "--target", "target", optarg, &a->prof))
+                return EXIT_USAGE;
             break;
         case 'n':
             if (!cmd_opt_count("explore", "--repeat", optarg, 1, 1000, &v))
@@ -105,11 +105,11 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
                 return cmd_usage_error("explore", "--time: at least 1s");
             break;
         case 'd':
-            if (!cmd_opt_deadline("explore", optarg, &a->o.deadline_us))
+            if (!cmd_opt_profile("explore", "--deadline", "deadline", optarg, &a->prof))
                 return EXIT_USAGE;
             break;
         case 'r':
-            if (!cmd_opt_size("explore", "--ram", optarg, &a->ram))
+            if (!cmd_opt_profile("explore", "--ram", "ram", optarg, &a->prof))
                 return EXIT_USAGE;
             break;
         case 'M':
@@ -127,6 +127,7 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
     }
     if (optind < argc)
         return cmd_usage_error("explore", "unexpected argument '%s'", argv[optind]);
+    profile_defaults(&a->prof, PROFILE_FOR_EXPLORE);
     return -1;
 }
 
@@ -248,14 +249,14 @@ static int cmd_explore_outdir(struct explore_args *a)
 
 int cmd_explore(int argc, char **argv)
 {
-    struct explore_args a = {.target_spec = DEFAULT_TARGET, .o = {.minimize = true}};
+    struct explore_args a = {.o = {.minimize = true, .profile = &a.prof}};
     cmd_progress_init(&a.when);
     int rc = cmd_explore_parse(argc, argv, &a);
     if (rc >= 0)
         return rc;
     struct err e = {{0}};
-    struct target_options topt = {.ram_bytes = a.ram};
-    struct session *s = session_new(a.target_spec, &topt, &e);
+    struct target_options topt = profile_target_options(&a.prof);
+    struct session *s = session_new(a.prof.target, &topt, &e);
     if (!s)
         return cmd_usage_error("explore", "%s", e.msg);
     struct explore_result r = {0};
@@ -278,7 +279,7 @@ int cmd_explore(int argc, char **argv)
     if (r.hanging_windows)
         fprintf(f, "note: %u window%s hung by %s on %s, whatever the command: %s other cells ran once each\n",
                 r.hanging_windows, r.hanging_windows == 1 ? "" : "s", r.hanging_windows == 1 ? "itself" : "themselves",
-                a.target_spec, r.hanging_windows == 1 ? "its" : "their");
+                a.prof.target, r.hanging_windows == 1 ? "its" : "their");
     if (r.out_of_time)
         fprintf(f, "note: --time ran out after %zu of %zu cells\n", r.done, r.ncells);
     for (size_t i = 0; i < r.done && rc == EXIT_OK; i++)

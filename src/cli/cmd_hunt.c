@@ -19,8 +19,6 @@
 #include "cmd_progress.h"
 #include "hunt.h"
 
-#define DEFAULT_TARGET "sim:qemu-7.2"
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -29,7 +27,7 @@ static void usage(FILE *f)
             "each crash into a minimized reproducer with its crash rate.\n"
             "\n"
             "Options:\n"
-            "  -t, --target SPEC       where to hunt (default " DEFAULT_TARGET ")\n"
+            "  -t, --target SPEC       where to hunt (default " PROFILE_DEFAULT_TARGET ")\n"
             "      --time DUR          how long AFL++ runs (default 10m; a bare number is seconds)\n"
             "      --until-crash[=TEXT] stop at the first crash (whose signature contains TEXT, if given;\n"
             "                          e.g. --until-crash=yank_unregister_instance)\n"
@@ -62,7 +60,7 @@ static void usage(FILE *f)
 
 /* The arguments of `qmprace hunt`, and how it shows what the hunt says. */
 struct cmd_hunt_state {
-    const char *target_spec, *out, *harness_arg, *join, *mutator_arg;
+    const char *out, *harness_arg, *join, *mutator_arg;
     struct hunt_options o;
     bool quiet;
     char outbuf[64];    /* the default --out, hunt-DATE-TIME */
@@ -164,7 +162,8 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
     while ((c = getopt_long(argc, argv, "t:j:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            h->target_spec = optarg;
+            if (!cmd_opt_profile("hunt", "--target", "target", optarg, &o->profile))
+                return EXIT_USAGE;
             break;
         case 'T':
             if (!parse_time(optarg, &o->time_us))
@@ -188,19 +187,16 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         case 'D':
             o->dict = optarg;
             break;
-        case 'W': {
-            struct err e;
-            if (schedule_action_mask_parse(optarg, &o->without, &e) < 0)
-                return cmd_usage_error("hunt", "--without: %s", e.msg);
-            o->without_list = optarg;
+        case 'W':
+            if (!cmd_opt_profile("hunt", "--without", "without", optarg, &o->profile))
+                return EXIT_USAGE;
             break;
-        }
         case 'd':
-            if (!cmd_opt_deadline("hunt", optarg, &o->deadline_us))
+            if (!cmd_opt_profile("hunt", "--deadline", "deadline", optarg, &o->profile))
                 return EXIT_USAGE;
             break;
         case 'r':
-            if (!cmd_opt_size("hunt", "--ram", optarg, &o->ram))
+            if (!cmd_opt_profile("hunt", "--ram", "ram", optarg, &o->profile))
                 return EXIT_USAGE;
             break;
         case 'n':
@@ -232,14 +228,8 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
     }
     if (optind < argc)
         return cmd_usage_error("hunt", "unexpected argument '%s'", argv[optind]);
-    /* Trials as short as the race needs: a small guest (on a real QEMU 64 MiB streams in tens of
-     * milliseconds and still leaves room to stall and hold a window before it completes) and a deadline
-     * that makes a hang cost little; a qmp: target's VMM is not ours to size. */
-    bool sim = strncmp(h->target_spec, "sim:", 4) == 0, qemu = strncmp(h->target_spec, "qemu", 4) == 0;
-    if (!o->deadline_us)
-        o->deadline_us = sim ? 200000 : qemu ? 500000 : 5000000;
-    if (!o->ram && (sim || qemu))
-        o->ram = sim ? 32ull << 20 : 64ull << 20;
+    /* Trials as short as the race needs: the target kind's small guest and short deadline */
+    profile_defaults(&o->profile, PROFILE_FOR_HUNT);
     return -1;
 }
 
@@ -362,15 +352,14 @@ static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
 
 int cmd_hunt(int argc, char **argv)
 {
-    struct cmd_hunt_state h = {.target_spec = DEFAULT_TARGET,
-                               .o = {.seeds = "corpus", .dict = "fuzz/hunt-lines.sched", .time_us = 600ull * 1000000,
+    struct cmd_hunt_state h = {.o = {.seeds = "corpus", .dict = "fuzz/hunt-lines.sched", .time_us = 600ull * 1000000,
                                      .jobs = 1, .triage_trials = 20, .minimize = true}};
     int rc = cmd_hunt_parse(argc, argv, &h);
     if (rc >= 0)
         return rc;
     struct err e = {{0}};
-    struct target_options topt = {.ram_bytes = h.o.ram};
-    struct session *s = session_new(h.target_spec, &topt, &e);
+    struct target_options topt = profile_target_options(&h.o.profile);
+    struct session *s = session_new(h.o.profile.target, &topt, &e);
     if (!s)
         return cmd_usage_error("hunt", "%s", e.msg);
     char *afl = NULL, *harness = NULL, *mutator = NULL;

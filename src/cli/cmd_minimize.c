@@ -15,7 +15,6 @@
 #include "repeat.h"
 #include "session.h"
 
-#define DEFAULT_TARGET "sim:qemu-7.2"
 
 static void usage(FILE *f)
 {
@@ -23,23 +22,28 @@ static void usage(FILE *f)
             "Usage: qmprace minimize SCHEDULE [options]\n"
             "Shrink a crashing schedule while it keeps crashing with the same signature at a similar rate.\n"
             "\n"
-            "  -t, --target SPEC      where it crashes (default " DEFAULT_TARGET ")\n"
+            "  -t, --target SPEC      where it crashes (default " PROFILE_DEFAULT_TARGET ")\n"
             "  -n, --trials N         trials per candidate (default 10) and for the rates (x2)\n"
             "      --keep RATIO       a candidate must keep this share of the original rate (default 0.8)\n"
             "      --max-candidates N give up after N candidates (default 150)\n"
             "      --time DUR         give up after DUR (default 5m)\n"
             "      --deadline DUR     one trial's deadline (default 10s)\n"
             "      --ram SIZE         guest RAM of the target\n"
+            "      --without ACTIONS  leave these actions out of the schedule, e.g. params\n"
             "  -o, --output FILE      write the result there instead of stdout\n"
             "  -q, --quiet            no progress on stderr\n"
-            "  -h, --help             this text\n");
+            "  -h, --help             this text\n"
+            "\n"
+            "A reproducer's `" PROFILE_HEADER "{...}` header gives the target, RAM, deadline, ... unless an\n"
+            "option here does; the result carries the profile it was measured under.\n");
 }
 
 /* The arguments of `qmprace minimize`. */
 struct mini_args {
-    const char *spec, *output, *file;
+    const char *output;
+    char *file;
     struct minimize_options mo;
-    uint64_t deadline, ram;
+    struct trial_profile cli, prof; /* the options'; what the trials run under */
     bool quiet;
 };
 
@@ -59,6 +63,7 @@ static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
         {"time", required_argument, NULL, 'T'},   {"deadline", required_argument, NULL, 'd'},
         {"ram", required_argument, NULL, 'r'},    {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"without", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     uint64_t v;
@@ -67,7 +72,8 @@ static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
     while ((c = getopt_long(argc, argv, "t:n:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            a->spec = optarg;
+            if (!cmd_opt_profile("minimize", "--target", "target", optarg, &a->cli))
+                return EXIT_USAGE;
             break;
         case 'n':
             if (!cmd_opt_count("minimize", "--trials", optarg, 1, 10000, &v))
@@ -91,11 +97,15 @@ static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
                 return EXIT_USAGE;
             break;
         case 'd':
-            if (!cmd_opt_deadline("minimize", optarg, &a->deadline))
+            if (!cmd_opt_profile("minimize", "--deadline", "deadline", optarg, &a->cli))
                 return EXIT_USAGE;
             break;
         case 'r':
-            if (!cmd_opt_size("minimize", "--ram", optarg, &a->ram))
+            if (!cmd_opt_profile("minimize", "--ram", "ram", optarg, &a->cli))
+                return EXIT_USAGE;
+            break;
+        case 'W':
+            if (!cmd_opt_profile("minimize", "--without", "without", optarg, &a->cli))
                 return EXIT_USAGE;
             break;
         case 'o':
@@ -114,7 +124,7 @@ static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
     if (optind != argc - 1)
         return cmd_usage_error("minimize", optind >= argc ? "no schedule given" : "one schedule at a time");
     a->file = argv[optind];
-    return -1;
+    return cmd_profile_resolve("minimize", &a->file, 1, &a->cli, PROFILE_FOR_RUN, &a->prof);
 }
 
 /* Prints (or writes to -o) the minimized schedule with what it keeps and the rates before and after.
@@ -123,19 +133,21 @@ static int cmd_minimize_write(const struct mini_args *a, const struct schedule *
                               const struct minimize_stats *st, const struct repeat *before,
                               const struct repeat *after)
 {
-    char *text = schedule_print(small);
-    FILE *f = a->output ? fopen(a->output, "w") : stdout;
-    if (!f || !text) {
+    char *text = schedule_print(small), *prof = profile_print(&a->prof);
+    FILE *f = text && prof ? a->output ? fopen(a->output, "w") : stdout : NULL;
+    if (!f) {
         fprintf(stderr, "qmprace minimize: cannot write %s\n", a->output ? a->output : "the result");
         free(text);
+        free(prof);
         return EXIT_USAGE;
     }
     fprintf(f, "# minimized by qmprace minimize from %s: %u of %u candidates kept%s\n", a->file, st->accepted,
             st->candidates, st->out_of_budget ? " (stopped by its budget)" : "");
-    fprintf(f, "# signature: %s\n# crashed %u/%u on %s (the original: %u/%u)\n%s", sig,
-            repeat_signature_count(after, sig), after->stats.trials, a->spec,
-            repeat_signature_count(before, sig), before->stats.trials, text);
+    fprintf(f, "# signature: %s\n# crashed %u/%u on %s (the original: %u/%u)\n" PROFILE_HEADER "%s\n%s", sig,
+            repeat_signature_count(after, sig), after->stats.trials, a->prof.target,
+            repeat_signature_count(before, sig), before->stats.trials, prof, text);
     free(text);
+    free(prof);
     if (f != stdout && fclose(f) != 0) {
         fprintf(stderr, "qmprace minimize: cannot write %s\n", a->output);
         return EXIT_USAGE;
@@ -149,7 +161,7 @@ static int cmd_minimize_run(const struct mini_args *a, struct session *ses, cons
 {
     struct err e = {{0}};
     struct trial_env *env = session_env(ses, &e);
-    struct trial_options trial = {.deadline_us = a->deadline};
+    struct trial_options trial = {.deadline_us = a->prof.deadline_us};
     unsigned rate_trials = 2 * (a->mo.trials ? a->mo.trials : 10);
     struct schedule *small = NULL;
     struct minimize_stats st;
@@ -164,7 +176,7 @@ static int cmd_minimize_run(const struct mini_args *a, struct session *ses, cons
     if (!(sig = repeat_top_signature(&before))) {
         if (!signo)
             fprintf(stderr, "qmprace minimize: %s did not crash %s in %u trials: nothing to keep\n", a->file,
-                    a->spec, before.stats.trials);
+                    a->prof.target, before.stats.trials);
         rc = signo ? 128 + signo : EXIT_CRASH;
         goto out;
     }
@@ -181,7 +193,7 @@ static int cmd_minimize_run(const struct mini_args *a, struct session *ses, cons
         rc = 128 + session_signal(ses);
     goto out;
 failed:
-    fprintf(stderr, "qmprace minimize: %s: %s\n", a->spec, e.msg);
+    fprintf(stderr, "qmprace minimize: %s: %s\n", a->prof.target, e.msg);
 out:
     repeat_clear(&before);
     repeat_clear(&after);
@@ -191,18 +203,24 @@ out:
 
 int cmd_minimize(int argc, char **argv)
 {
-    struct mini_args a = {.spec = DEFAULT_TARGET};
+    struct mini_args a = {0};
     int rc = cmd_minimize_parse(argc, argv, &a);
-    if (rc >= 0)
+    if (rc >= 0) {
+        profile_clear(&a.cli);
+        profile_clear(&a.prof);
         return rc;
+    }
     struct err e = {{0}};
     struct schedule *s = schedule_load(a.file, &e);
     if (!s) {
         fprintf(stderr, "%s\n", e.msg);
+        profile_clear(&a.cli);
+        profile_clear(&a.prof);
         return EXIT_USAGE;
     }
-    struct target_options topt = {.ram_bytes = a.ram};
-    struct session *ses = session_new(a.spec, &topt, &e);
+    schedule_without(s, a.prof.without);
+    struct target_options topt = profile_target_options(&a.prof);
+    struct session *ses = session_new(a.prof.target, &topt, &e);
     if (!ses) {
         rc = cmd_usage_error("minimize", "%s", e.msg);
     } else if (trial_check(s, session_target(ses), &e) < 0) {
@@ -216,5 +234,7 @@ int cmd_minimize(int argc, char **argv)
     }
     session_free(ses);
     schedule_free(s);
+    profile_clear(&a.cli);
+    profile_clear(&a.prof);
     return rc;
 }

@@ -42,6 +42,44 @@ bool cmd_opt_count(const char *cmd, const char *opt, const char *arg, uint64_t m
     return true;
 }
 
+bool cmd_opt_profile(const char *cmd, const char *opt, const char *key, const char *arg, struct trial_profile *p)
+{
+    struct err e;
+    if (profile_set(p, key, arg, &e) == 0)
+        return true;
+    fprintf(stderr, "qmprace %s: %s: %s\n", cmd, opt, e.msg);
+    return false;
+}
+
+int cmd_profile_resolve(const char *cmd, char *const *files, size_t n, const struct trial_profile *cli,
+                        enum profile_use use, struct trial_profile *out)
+{
+    struct err e = {{0}};
+    const char *from = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct trial_profile h;
+        bool found;
+        profile_init(&h);
+        if (profile_read_file(files[i], &h, &found, &e) < 0) {
+            fprintf(stderr, "qmprace %s: %s\n", cmd, e.msg);
+            profile_clear(&h);
+            return EXIT_USAGE;
+        }
+        h.set &= ~cli->set; /* only the fields the options leave to the headers */
+        bool differs = found && from && !profile_same(out, &h);
+        if (found && !from && profile_merge(out, &h, &e) == 0)
+            from = files[i];
+        profile_clear(&h);
+        if (differs)
+            return cmd_usage_error(cmd, "%s and %s carry different profiles: give them one at a time, or the "
+                                        "fields in which they differ as options", from, files[i]);
+    }
+    if (profile_merge(out, cli, &e) < 0)
+        return cmd_usage_error(cmd, "%s", e.msg);
+    profile_defaults(out, use);
+    return -1;
+}
+
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

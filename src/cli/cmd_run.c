@@ -17,8 +17,6 @@
 #include "schedule.h"
 #include "session.h"
 
-#define DEFAULT_TARGET "sim:qemu-7.2"
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -26,7 +24,7 @@ static void usage(FILE *f)
             "Run each schedule against a target, N times, and report how often the target crashed.\n"
             "\n"
             "Options:\n"
-            "  -t, --target SPEC    where to run (default " DEFAULT_TARGET ")\n"
+            "  -t, --target SPEC    where to run (default " PROFILE_DEFAULT_TARGET ")\n"
             "  -n, --repeat N       trials per schedule (default 1, at most 1000000)\n"
             "      --json FILE|-    write one JSON object per schedule to FILE (- for stdout;\n"
             "                       the text report then goes to stderr)\n"
@@ -34,6 +32,7 @@ static void usage(FILE *f)
             "                       (else the first hang, else the first trial)\n"
             "      --deadline DUR   a trial that takes longer is a hang (default 10s)\n"
             "      --ram SIZE       guest RAM of the target (default: the target's; sim and qemu: 256MiB)\n"
+            "      --without ACTIONS leave these actions out of every schedule, e.g. params\n"
             "      --qemu-arg ARG   qemu: one more argument for the QEMUs it starts (repeatable; after\n"
             "                       qmprace's own, e.g. --qemu-arg=-cpu --qemu-arg=max)\n"
             "      --fresh          qemu: a new QEMU for every trial (default: reuse one after each pass)\n"
@@ -41,6 +40,10 @@ static void usage(FILE *f)
             "                       started for each trial\n"
             "  -q, --quiet          no progress line\n"
             "  -h, --help           this text\n"
+            "\n"
+            "A reproducer written by qmprace carries the conditions it was measured under in a header line\n"
+            "`" PROFILE_HEADER "{...}` (target, RAM, deadline, actions left out, ...): run uses them, so\n"
+            "it replays at the stated rate; an option given here overrides its field.\n"
             "\n"
             "%s"
             "\n"
@@ -72,14 +75,16 @@ static void progress(void *arg, unsigned done, unsigned total, const struct verd
             final ? "\n" : "");
 }
 
-static struct report run_report(const struct sched_run *sr, const char *target)
+static struct report run_report(const struct sched_run *sr, const struct trial_profile *prof)
 {
-    struct report r = {sr->sched->name, target, (struct verdict_stats *)&sr->rep.stats, sr->rep.shown.timeline,
-                       sr->rep.shown_trial, verdict_name(sr->rep.shown.verdict), sr->rep.interrupted};
+    struct report r = {sr->sched->name, prof->target, (struct verdict_stats *)&sr->rep.stats,
+                       sr->rep.shown.timeline, sr->rep.shown_trial, verdict_name(sr->rep.shown.verdict),
+                       sr->rep.interrupted, prof};
     return r;
 }
 
-static int write_json(const char *path, struct sched_run *runs, size_t n, const char *target, bool timeline)
+static int write_json(const char *path, struct sched_run *runs, size_t n, const struct trial_profile *prof,
+                      bool timeline)
 {
     FILE *f = stdout;
     char *tmp = NULL;
@@ -96,7 +101,7 @@ static int write_json(const char *path, struct sched_run *runs, size_t n, const 
     for (size_t i = 0; i < n; i++) {
         if (!runs[i].rep.stats.trials)
             continue;
-        struct report rep = run_report(&runs[i], target);
+        struct report rep = run_report(&runs[i], prof);
         json_object *o = report_json(&rep, timeline);
         fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
@@ -115,14 +120,14 @@ static int write_json(const char *path, struct sched_run *runs, size_t n, const 
     return rc;
 }
 
-/* The arguments of `qmprace run`. --qemu-arg values point into argv; only the array is freed. */
+/* The arguments of `qmprace run`. */
 struct run_args {
-    const char *target_spec, *json_path;
-    uint64_t repeat, deadline, ram;
-    bool timeline, quiet, fresh, dest_vmm;
-    const char **vmm_args;
-    size_t nvmm_args;
-    char **files; /* the schedules */
+    const char *json_path;
+    uint64_t repeat;
+    bool timeline, quiet;
+    struct trial_profile cli;  /* what the options say */
+    struct trial_profile prof; /* what the trials run under: the schedules' header, then cli, then defaults */
+    char **files;              /* the schedules */
     size_t nfiles;
 };
 
@@ -135,7 +140,7 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
         {"deadline", required_argument, NULL, 'd'}, {"ram", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"qemu-arg", required_argument, NULL, 'A'}, {"fresh", no_argument, NULL, 'F'},
-        {"dest", required_argument, NULL, 'D'},
+        {"dest", required_argument, NULL, 'D'}, {"without", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -143,7 +148,8 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
     while ((c = getopt_long(argc, argv, "t:n:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            a->target_spec = optarg;
+            if (!cmd_opt_profile("run", "--target", "target", optarg, &a->cli))
+                return EXIT_USAGE;
             break;
         case 'n':
             if (!cmd_opt_count("run", "--repeat", optarg, 1, 1000000, &a->repeat))
@@ -156,34 +162,31 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
             a->timeline = true;
             break;
         case 'd':
-            if (!cmd_opt_deadline("run", optarg, &a->deadline))
+            if (!cmd_opt_profile("run", "--deadline", "deadline", optarg, &a->cli))
                 return EXIT_USAGE;
             break;
         case 'r':
-            if (!cmd_opt_size("run", "--ram", optarg, &a->ram))
+            if (!cmd_opt_profile("run", "--ram", "ram", optarg, &a->cli))
+                return EXIT_USAGE;
+            break;
+        case 'W':
+            if (!cmd_opt_profile("run", "--without", "without", optarg, &a->cli))
                 return EXIT_USAGE;
             break;
         case 'q':
             a->quiet = true;
             break;
-        case 'A': {
-            const char **v = realloc(a->vmm_args, (a->nvmm_args + 1) * sizeof *v);
-            if (!v)
+        case 'A':
+            if (!cmd_opt_profile("run", "--qemu-arg", "arg", optarg, &a->cli))
                 return EXIT_USAGE;
-            a->vmm_args = v;
-            a->vmm_args[a->nvmm_args++] = optarg;
             break;
-        }
         case 'F':
-            a->fresh = true;
+            if (!cmd_opt_profile("run", "--fresh", "fresh", "yes", &a->cli))
+                return EXIT_USAGE;
             break;
         case 'D':
-            if (strcmp(optarg, "qemu") == 0)
-                a->dest_vmm = true;
-            else if (strcmp(optarg, "sink") == 0)
-                a->dest_vmm = false;
-            else
-                return cmd_usage_error("run", "--dest: expected sink or qemu, got '%s'", optarg);
+            if (!cmd_opt_profile("run", "--dest", "dest", optarg, &a->cli))
+                return EXIT_USAGE;
             break;
         case 'h':
             usage(stdout);
@@ -194,8 +197,6 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
     }
     if (optind >= argc)
         return cmd_usage_error("run", "no schedule given");
-    if ((a->nvmm_args || a->fresh || a->dest_vmm) && strncmp(a->target_spec, "qemu", 4) != 0)
-        return cmd_usage_error("run", "--qemu-arg, --fresh and --dest are for --target qemu[:PATH]");
     a->files = argv + optind;
     a->nfiles = (size_t)(argc - optind);
     return -1;
@@ -227,6 +228,20 @@ static int cmd_run_load(const struct run_args *a, struct sched_run *runs, const 
     return -1;
 }
 
+/* The profile the trials run under (cmd_profile_resolve), and each schedule with its actions left out.
+ * Returns -1 to go on, else the exit status. */
+static int cmd_run_profile(struct run_args *a, struct sched_run *runs)
+{
+    int rc = cmd_profile_resolve("run", a->files, a->nfiles, &a->cli, PROFILE_FOR_RUN, &a->prof);
+    if (rc >= 0)
+        return rc;
+    if ((a->prof.nargs || a->prof.fresh || a->prof.dest_vmm) && strncmp(a->prof.target, "qemu", 4) != 0)
+        return cmd_usage_error("run", "--qemu-arg, --fresh and --dest are for --target qemu[:PATH]");
+    for (size_t i = 0; i < a->nfiles; i++)
+        schedule_without(runs[i].sched, a->prof.without);
+    return -1;
+}
+
 /* Every schedule against the target (trial_check); -1 after saying why one cannot run there. */
 static int cmd_run_check(const struct run_args *a, const struct sched_run *runs, const struct target *target)
 {
@@ -245,14 +260,10 @@ static int cmd_run_open(const struct run_args *a, const struct sched_run *runs,
                         const char *const *trace_events, size_t ntrace_events, struct session **sp)
 {
     struct err e = {{0}};
-    struct target_options topt = {.ram_bytes = a->ram,
-                                  .vmm_args = a->vmm_args,
-                                  .nvmm_args = a->nvmm_args,
-                                  .trace_events = trace_events,
-                                  .ntrace_events = ntrace_events,
-                                  .fresh = a->fresh,
-                                  .dest_vmm = a->dest_vmm};
-    struct session *s = *sp = session_new(a->target_spec, &topt, &e);
+    struct target_options topt = profile_target_options(&a->prof);
+    topt.trace_events = trace_events;
+    topt.ntrace_events = ntrace_events;
+    struct session *s = *sp = session_new(a->prof.target, &topt, &e);
     if (!s)
         return cmd_usage_error("run", "%s", e.msg);
     struct target *target = session_target(s);
@@ -276,7 +287,7 @@ static int cmd_run_trials(const struct run_args *a, struct session *s, struct sc
 {
     struct err e = {{0}};
     bool show_progress = !a->quiet && a->repeat > 1 && isatty(STDERR_FILENO);
-    struct trial_options topts = {.deadline_us = a->deadline};
+    struct trial_options topts = {.deadline_us = a->prof.deadline_us};
     for (size_t i = 0; i < a->nfiles && !session_signal(s); i++) {
         struct sched_run *sr = &runs[i];
         struct progress pr = {.name = sr->sched->name};
@@ -305,7 +316,7 @@ static int cmd_run_report_all(const struct run_args *a, const struct target *tar
         if (!sr->rep.stats.trials)
             continue;
         verdict_stats_sort(&sr->rep.stats);
-        struct report rep = run_report(sr, target_spec(target));
+        struct report rep = run_report(sr, &a->prof);
         report_text(out, &rep, a->timeline);
         if (sr->rep.stats.crashes && (rc == EXIT_OK || rc == EXIT_UNEXERCISED))
             rc = EXIT_CRASH;
@@ -319,7 +330,7 @@ static int cmd_run_report_all(const struct run_args *a, const struct target *tar
                              "signal or message there\n", target_spec(target));
                 break;
             }
-    if (a->json_path && write_json(a->json_path, runs, a->nfiles, target_spec(target), a->timeline) < 0 &&
+    if (a->json_path && write_json(a->json_path, runs, a->nfiles, &a->prof, a->timeline) < 0 &&
         (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED))
         rc = EXIT_USAGE;
     return rc;
@@ -327,10 +338,12 @@ static int cmd_run_report_all(const struct run_args *a, const struct target *tar
 
 int cmd_run(int argc, char **argv)
 {
-    struct run_args a = {.target_spec = DEFAULT_TARGET, .repeat = 1};
+    struct run_args a = {.repeat = 1};
+    profile_init(&a.cli);
+    profile_init(&a.prof);
     int rc = cmd_run_parse(argc, argv, &a);
     if (rc >= 0) {
-        free(a.vmm_args);
+        profile_clear(&a.cli);
         return rc;
     }
     /* Everything that can be wrong with the input is found before the first trial runs. */
@@ -342,6 +355,8 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_USAGE;
     if (rc < 0)
         rc = cmd_run_load(&a, runs, &trace_events, &ntrace_events);
+    if (rc < 0)
+        rc = cmd_run_profile(&a, runs);
     if (rc < 0)
         rc = cmd_run_open(&a, runs, trace_events, ntrace_events, &s);
     if (rc < 0) {
@@ -355,7 +370,8 @@ int cmd_run(int argc, char **argv)
         repeat_clear(&runs[i].rep);
     }
     free(runs);
-    free(a.vmm_args);
+    profile_clear(&a.cli);
+    profile_clear(&a.prof);
     free(trace_events);
     return rc;
 }

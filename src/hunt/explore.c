@@ -15,7 +15,6 @@
 #define MIN_CANDIDATES 10
 #define MIN_TIME_US (12ull * 1000000)
 /* A trial in a held window takes tens of milliseconds: a hang costs this, not the trial's 10 s default. */
-#define DEFAULT_DEADLINE_US (2ull * 1000000)
 
 /* True when `list` (comma-separated parts; NULL: everything) has a part that is in `text`. */
 static bool wanted(const char *list, const char *text)
@@ -137,8 +136,7 @@ static int run_cell(struct trial_env *env, const struct target *target, struct e
 /* A crashing cell's reproducer: its schedule replayed for a rate of its own, minimized, written as a hunt
  * writes them. */
 static int reproduce(struct trial_env *env, struct explore_cell *c, const struct explore_options *o,
-                     const struct trial_options *topt, const struct explore_hooks *h, const char *target,
-                     uint64_t left_us, bool *interrupted, struct err *e)
+                     const struct trial_options *topt, const struct explore_hooks *h, uint64_t left_us, bool *interrupted, struct err *e)
 {
     struct triage t = {.origin = "explore"};
     struct triage_case tc = {0};
@@ -165,7 +163,7 @@ static int reproduce(struct trial_env *env, struct explore_cell *c, const struct
                                             .max_time_us = left_us < MIN_TIME_US ? left_us : MIN_TIME_US}};
         if (o->minimize)
             rc = triage_minimize_case(env, &tc, &to, h ? h->say : NULL, h ? h->arg : NULL, interrupted, e);
-        if (rc == 0 && o->out && triage_write(&t, o->out, target, e) == 0 && tc.file)
+        if (rc == 0 && o->out && triage_write(&t, o->out, o->profile, e) == 0 && tc.file)
             c->reproducer = strdup(tc.file);
         else if (rc == 0 && o->out)
             rc = -1;
@@ -191,7 +189,7 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
         return -1;
     }
     uint64_t start = mono_now_us(), limit = o->time_us ? o->time_us : DEFAULT_TIME_US;
-    struct trial_options topt = {.deadline_us = o->deadline_us ? o->deadline_us : DEFAULT_DEADLINE_US};
+    struct trial_options topt = {.deadline_us = o->profile->deadline_us};
     const struct explore_window *hanging = NULL;
     for (size_t i = 0; i < r->ncells && !r->interrupted; i++) {
         if (mono_now_us() - start > limit) {
@@ -227,7 +225,7 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
             r->out_of_time = true;
             break;
         }
-        if (reproduce(env, c, o, &topt, h, target_spec(target), limit - used, &r->interrupted, e) < 0)
+        if (reproduce(env, c, o, &topt, h, limit - used, &r->interrupted, e) < 0)
             return -1;
     }
     return 0;

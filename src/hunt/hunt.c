@@ -30,27 +30,28 @@ static void hunt_on_tick(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(arg);
 }
 
-/* afl-fuzz runs the harness in its own processes, which learn the target from their environment. */
+/* afl-fuzz runs the harness in its own processes, which learn the trial profile from their environment. */
 static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_options *o, const struct hunt_dirs *d,
                                        const char *dict, struct err *e)
 {
-    char env_target[512], env_deadline[64], env_ram[64], env_without[128];
-    char dl[32], ram[32];
-    units_format_duration(o->deadline_us, dl, sizeof dl);
-    units_format_size(o->ram, ram, sizeof ram);
-    snprintf(env_target, sizeof env_target, "QMPRACE_HARNESS_TARGET=%s", target_spec(session_target(s)));
-    snprintf(env_deadline, sizeof env_deadline, "QMPRACE_HARNESS_DEADLINE=%s", dl);
-    snprintf(env_ram, sizeof env_ram, "QMPRACE_HARNESS_RAM=%s", o->ram ? ram : "0"); /* 0: the target's default */
-    snprintf(env_without, sizeof env_without, "QMPRACE_HARNESS_WITHOUT=%s", o->without_list ? o->without_list : "");
-    const char *env[] = {env_target, env_deadline, env_ram, env_without, NULL};
+    (void)s;
+    char *prof = profile_print(&o->profile), *env_profile = NULL;
+    if (!prof || asprintf(&env_profile, "QMPRACE_HARNESS_PROFILE=%s", prof) < 0) {
+        free(prof);
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    free(prof);
+    const char *env[] = {env_profile, NULL};
     struct afl_job_options ao = {
         .afl_fuzz = o->afl_fuzz, .harness = o->harness, .seeds_dir = d->seeds, .sync_dir = d->afl,
         .log_dir = d->logs, .dict = dict, .mutator = o->mutator,
         .jobs = o->jobs, .seconds = (unsigned)(o->time_us / 1000000),
-        .timeout_ms = (unsigned)(o->deadline_us / 1000) * 3 + 1000, .until_crash = o->until_crash && !o->until_text,
+        .timeout_ms = (unsigned)(o->profile.deadline_us / 1000) * 3 + 1000, .until_crash = o->until_crash && !o->until_text,
         .env = env, .join_name = o->join_name,
     };
     struct afl_jobs *j = afl_jobs_start(&ao, e);
+    free(env_profile);
     if (!j)
         err_prefix(e, "cannot start afl-fuzz");
     return j;
@@ -66,7 +67,7 @@ static int hunt_fuzz(struct session *s, const struct hunt_options *o, const stru
     if (o->join_name) {
         dict = access(d->dict, R_OK) == 0 ? d->dict : NULL; /* the joined hunt's own */
     } else {
-        int tokens = hunt_dict_write(o->dict, o->without, d->dict, &de);
+        int tokens = hunt_dict_write(o->dict, o->profile.without, d->dict, &de);
         if (tokens < 0)
             hunt_say(hooks->warning, hooks->arg, "dictionary left out: %s", de.msg);
         dict = tokens > 0 ? d->dict : NULL;
@@ -130,14 +131,14 @@ static void hunt_triage(struct session *s, const struct hunt_options *o, const s
     if (n && !env) {
         hunt_failed(hooks, r, HUNT_TARGET, e.msg);
     } else if (n) {
-        struct trial_options trial = {.deadline_us = o->deadline_us};
-        struct triage_options to = {.trials = o->triage_trials, .without = o->without, .minimize = o->minimize,
+        struct trial_options trial = {.deadline_us = o->profile.deadline_us};
+        struct triage_options to = {.trials = o->triage_trials, .without = o->profile.without, .minimize = o->minimize,
                                     .trial = &trial};
         if (triage_run(env, crashes, n, &to, hooks->triage, hooks->arg, &r->triage, &e) < 0) {
             err_prefix(&e, "triage: %s", spec);
             hunt_failed(hooks, r, HUNT_TARGET, e.msg);
         }
-        if (triage_write(&r->triage, d->crashes, spec, &e) < 0)
+        if (triage_write(&r->triage, d->crashes, &o->profile, &e) < 0)
             hunt_failed(hooks, r, HUNT_BAD_INPUT, e.msg);
     }
     for (size_t i = 0; i < n; i++)

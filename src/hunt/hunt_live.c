@@ -24,10 +24,10 @@ static void hunt_live_replay(struct hunt_live *l, struct session *s, const struc
 {
     struct err e = {{0}};
     struct trial_env *env = session_env(s, &e);
-    struct schedule *sched = env ? triage_load_input(file, o->without) : NULL;
+    struct schedule *sched = env ? triage_load_input(file, o->profile.without) : NULL;
     if (!sched)
         return;
-    struct trial_options topt = {.deadline_us = o->deadline_us};
+    struct trial_options topt = {.deadline_us = o->profile.deadline_us};
     char first[512] = "";
     unsigned crashed = 0, runs = 0;
     for (unsigned k = 0; k < LIVE_REPLAYS; k++) {

@@ -65,7 +65,7 @@ static int hunt_seeds_one(struct session *s, struct trial_env *env, const struct
         *why = HUNT_BAD_SCHEDULE;
         return -1;
     }
-    schedule_without(sched, o->without);
+    schedule_without(sched, o->profile.without);
     struct target *target = session_target(s);
     uint8_t *bin = NULL;
     size_t len = 0;
@@ -74,7 +74,7 @@ static int hunt_seeds_one(struct session *s, struct trial_env *env, const struct
         schedule_free(sched);
         return 0;
     }
-    struct trial_options topt = {.deadline_us = o->deadline_us};
+    struct trial_options topt = {.deadline_us = o->profile.deadline_us};
     struct trial_result r;
     int kept = 0, trc = trial_run(env, sched, &topt, &r, e);
     if (trc < 0) {

@@ -9,7 +9,11 @@ int hunt_summary_write(const char *path, const char *target, const struct hunt_o
     json_object *sum = json_object_new_object();
     json_object_object_add(sum, "target", json_object_new_string(target));
     json_object_object_add(sum, "jobs", json_object_new_int64(o->jobs));
-    json_object_object_add(sum, "without", json_object_new_string(o->without_list ? o->without_list : ""));
+    json_object *prof = profile_json(&o->profile);
+    json_object *without = NULL;
+    json_object_object_get_ex(prof, "without", &without);
+    json_object_object_add(sum, "without", json_object_get(without)); /* kept for scripts that read it */
+    json_object_object_add(sum, "profile", prof);
     json_object_object_add(sum, "execs", json_object_new_int64((int64_t)p->execs));
     json_object_object_add(sum, "paths", json_object_new_int64(p->paths));
     json_object_object_add(sum, "afl_crashes", json_object_new_int64(p->crashes));

@@ -212,7 +212,7 @@ static int write_text(const char *path, const char *text, struct err *e)
     return 0;
 }
 
-int triage_write(struct triage *t, const char *dir, const char *target, struct err *e)
+int triage_write(struct triage *t, const char *dir, const struct trial_profile *prof, struct err *e)
 {
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return err_set(e, "%s: %s", dir, strerror(errno));
@@ -242,25 +242,29 @@ int triage_write(struct triage *t, const char *dir, const char *target, struct e
         verdict_wilson(crashes, trials, &lo, &hi);
         char inputs[32];
         snprintf(inputs, sizeof inputs, " (%u", c->inputs);
-        char *body = schedule_print(c->sched);
+        char *body = schedule_print(c->sched), *profile = profile_print(prof);
+        const char *target = prof->target;
         char *text = NULL;
-        if (!body || asprintf(&text,
+        if (!body || !profile || asprintf(&text,
                               "# reproducer written by qmprace %s\n"
                               "# signature: %s\n"
                               "# the migration was %s when it crashed\n"
                               "# crashed %u/%u on %s (%.0f%%, 95%% CI %.0f-%.0f%%)\n"
                               "# from %s%s%s%s%s%s\n"
-                              "# run it: qmprace run THIS_FILE --target %s --repeat %u --timeline\n"
+                              PROFILE_HEADER "%s\n"
+                              "# run it: qmprace run THIS_FILE --repeat %u --timeline  (under the profile above)\n"
                               "%s",
                               t->origin ? t->origin : "hunt", c->signature, c->phase, crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
                               100 * lo, 100 * hi, t->origin ? "" : "the AFL++ input ", c->source,
                               t->origin ? "" : inputs, t->origin ? "" : c->inputs == 1 ? " input" : " inputs",
                               t->origin ? "" : " with this signature)",
-                              c->min.accepted ? ", minimized" : "", target, trials, body) < 0) {
+                              c->min.accepted ? ", minimized" : "", profile, trials, body) < 0) {
             free(body);
+            free(profile);
             return err_set(e, "out of memory");
         }
         free(body);
+        free(profile);
         int rc = write_text(path, text, e);
         free(text);
         if (rc < 0)
@@ -277,7 +281,7 @@ int triage_write(struct triage *t, const char *dir, const char *target, struct e
         if (!mf)
             return err_set(e, "out of memory");
         struct report r = {path, target, &c->rate.stats, c->rate.shown.timeline, c->rate.shown_trial,
-                           verdict_name(c->rate.shown.verdict), false};
+                           verdict_name(c->rate.shown.verdict), false, prof};
         report_text(mf, &r, true);
         fclose(mf);
         rc = write_text(rpath, rep ? rep : "", e);

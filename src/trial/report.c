@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 void report_text(FILE *f, const struct report *r, bool with_timeline)
 {
@@ -15,6 +16,10 @@ void report_text(FILE *f, const struct report *r, bool with_timeline)
             r->schedule, r->target, s->crashes, s->trials, s->trials ? 100.0 * s->crashes / s->trials : 0.0,
             100 * lo, 100 * hi, s->hangs, not_run, verdict_stats_median_us(s) / 1000.0,
             r->partial ? " (interrupted: partial)" : "");
+    char *prof = r->profile ? profile_print(r->profile) : NULL;
+    if (prof)
+        fprintf(f, "  profile: %s\n", prof);
+    free(prof);
     for (size_t i = 0; i < s->nsigs; i++)
         fprintf(f, "  %5u  crash: %s\n", s->sigs[i].count, s->sigs[i].key);
     for (size_t i = 0; i < s->nhang; i++)
@@ -50,6 +55,8 @@ json_object *report_json(const struct report *r, bool with_timeline)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "schedule", json_object_new_string(r->schedule));
     json_object_object_add(o, "target", json_object_new_string(r->target));
+    if (r->profile)
+        json_object_object_add(o, "profile", profile_json(r->profile));
     json_object_object_add(o, "trials", json_object_new_int64(s->trials));
     json_object_object_add(o, "crashes", json_object_new_int64(s->crashes));
     json_object_object_add(o, "hangs", json_object_new_int64(s->hangs));

@@ -36,6 +36,17 @@ struct target *target_new(const char *spec, const struct target_options *opt, st
     return NULL;
 }
 
+int target_short_trial(const char *spec, uint64_t *ram, uint64_t *deadline_us)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strncmp(spec, kinds[i]->prefix, strlen(kinds[i]->prefix)) == 0) {
+            *ram = kinds[i]->short_ram;
+            *deadline_us = kinds[i]->short_deadline_us;
+            return 0;
+        }
+    return -1;
+}
+
 void target_free(struct target *t)
 {
     if (!t)

@@ -8,6 +8,10 @@
 
 struct target_ops {
     const char *prefix; /* "sim:", "qmp:" */
+    /* A hunt's short trials on this kind: a guest small enough to stream in tens of milliseconds and still
+     * leave room to hold a window open before it completes (0: the VMM's own), and a deadline that makes a
+     * hang cost little. */
+    uint64_t short_ram, short_deadline_us;
     /* Parses what follows the prefix; sets t->impl. */
     int (*init)(struct target *t, const char *rest, const struct target_options *opt, struct err *e);
     int (*begin)(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,

@@ -447,6 +447,8 @@ static bool qemu_has_trace(const struct target *t, const char *name)
 
 const struct target_ops target_qemu_ops = {
     .prefix = "qemu",
+    .short_ram = 64ull << 20,
+    .short_deadline_us = 500000,
     .init = qemu_init,
     .begin = qemu_begin,
     .freeze = qemu_freeze,

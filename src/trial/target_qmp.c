@@ -37,6 +37,8 @@ static void qmpt_destroy(struct target *t)
 
 const struct target_ops target_qmp_ops = {
     .prefix = "qmp:",
+    .short_ram = 0,
+    .short_deadline_us = 5000000,
     .init = qmpt_init,
     .begin = qmpt_begin,
     .freeze = NULL,

@@ -114,6 +114,8 @@ static void sim_destroy(struct target *t)
 
 const struct target_ops target_sim_ops = {
     .prefix = "sim:",
+    .short_ram = 32ull << 20,
+    .short_deadline_us = 200000,
     .init = sim_init,
     .begin = sim_begin,
     .freeze = sim_freeze,

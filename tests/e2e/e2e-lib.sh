@@ -37,6 +37,29 @@ expect_no_grep() {
   if grep -qF -- "$2" "$1"; then fail "${3:-$1} should not contain: $2"; else pass; fi
 }
 
+# expect_replays_as_stated REPRO: `qmprace run REPRO --repeat 20` with no other option (the reproducer's
+# `# profile:` header says where and how) crashes with the signature its header names, at a rate inside
+# the 95% interval the header states ("# crashed K/N on T (P%, 95% CI LO-HI%)")
+expect_replays_as_stated() {
+  local repro=$1 sig lo hi esc k
+  sig=$(sed -n 's/^# signature: //p' "$repro" | head -1)
+  read -r lo hi < <(sed -n 's/^# crashed .*95% CI \([0-9]*\)-\([0-9]*\)%).*/\1 \2/p' "$repro" | head -1)
+  if [ -z "$sig" ] || [ -z "$lo" ]; then fail "$repro states no signature or rate"; return; fi
+  set +e
+  "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/replay.json" -q >"$tmp/out" 2>"$tmp/err"
+  set -e
+  esc=$(printf '%s' "$sig" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  k=$(awk -v pat="\"signature\":\"$esc\",\"count\":" '{ i = index($0, pat); if (i) print substr($0, i + length(pat)) + 0 }' \
+    "$tmp/replay.json" | head -1)
+  k=${k:-0}
+  if [ $((k * 100)) -ge $((lo * 20)) ] && [ $((k * 100)) -le $((hi * 20)) ]; then
+    pass
+  else
+    fail "$repro: replayed $k/20 under its own profile, its header states $lo-$hi%"
+    sed 's/^/  /' "$tmp/err" | head -5 >&2
+  fi
+}
+
 e2e_done() {
   echo "$checks checks passed, $failures failed"
   [ "$failures" -eq 0 ]

@@ -30,12 +30,14 @@ expect_grep "$tmp/out" "crash: [failed: reset all] x [caps multifd=off]: 3/3 $ya
 # the table has a row per command and the cell's mark
 expect_grep "$tmp/out" "caps multifd=off"
 expect_grep "$tmp/out" "3/3 X"
-# the reproducer of the seed race crashes again, as written
+# the reproducer of the seed race crashes again, as written, under the profile it carries
 repro=$(cell "$tmp/e1.json" "caps multifd=off" | grep -o '"reproducer":"[^"]*"' | cut -d'"' -f4)
 [ -f "$repro" ] && pass || fail "no reproducer for the multifd=off cell ('$repro')"
-expect_status 1 "$QMPRACE" run "$repro" --target sim:qemu-7.2 --repeat 5 --json "$tmp/r.json" -q
+expect_grep "$repro" '# profile: {"target":"sim:qemu-7.2","ram":"0","deadline":"2s","without":""}'
+expect_status 1 "$QMPRACE" run "$repro" --repeat 5 --json "$tmp/r.json" -q
 expect_grep "$tmp/r.json" "{\"signature\":\"$yank\",\"count\":5}" "the multifd=off reproducer"
 expect_grep "$repro" "# reproducer written by qmprace explore"
+expect_replays_as_stated "$repro"
 
 # the fix: the capability change is refused in the window; the parameter change still crashes
 expect_status 1 "$QMPRACE" explore --target sim:failing --windows "reset all" --commands "$cells" \

@@ -23,10 +23,13 @@ expect_grep "$tmp/h1/signatures.txt" "$yank"
 repro=$(grep -F "$yank" "$tmp/h1/signatures.txt" | head -1 | cut -f3)
 [ -f "$repro" ] && pass || fail "no reproducer file for the yank signature ('$repro')"
 expect_grep "$tmp/h1/summary.json" '"interrupted":false'
-# the reproducer is a text schedule a person can read and rerun
-expect_status 1 "$QMPRACE" run "$repro" --target sim:qemu-7.2 --repeat 20 --json "$tmp/repro.json" -q
+# the reproducer is a text schedule a person can read and rerun: `qmprace run` with no other option
+# replays it under the profile it carries (the hunt's small guest and short deadline) as the header says
+expect_grep "$repro" '# profile: {"target":"sim:qemu-7.2","ram":"32MiB","deadline":"200ms","without":"params"}'
+expect_status 1 "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/repro.json" -q
 expect_grep "$tmp/repro.json" "{\"signature\":\"$yank\",\"count\":20}" "the hunt's reproducer"
 expect_grep "${repro%.sched}.txt" "timeline of trial"
+while IFS=$'\t' read -r _ _ file _; do expect_replays_as_stated "$file"; done <"$tmp/h1/signatures.txt"
 
 # 2. the fix: no crash after a failure. (The model also has 7.2's completion race, which the fix does
 #    not cover: a capability change between `completed` and the cleanup; a hunt may find it, tagged

@@ -27,6 +27,22 @@ expect_grep "$tmp/err" "typo.sched:3:17: unknown capability 'mutlifd' (did you m
 expect_status 2 "$QMPRACE" run "$corpus/libvirt-reset.sched" "$tmp/typo.sched"
 expect_no_grep "$tmp/out" "crashed"
 
+# a reproducer's profile header decides where and how it runs; an option overrides its field; schedules
+# with different profiles are not run together; a damaged header is an error at its place
+{ printf '# profile: {"target":"sim:qemu-9.9","deadline":"2s"}\n'; cat "$corpus/libvirt-reset.sched"; } >"$tmp/p99.sched"
+expect_status 2 "$QMPRACE" run "$tmp/p99.sched"
+expect_grep "$tmp/err" "unknown sim model 'qemu-9.9'"
+expect_status 1 "$QMPRACE" run "$tmp/p99.sched" --target sim:qemu-7.2 --json "$tmp/p.json"
+expect_grep "$tmp/p.json" '"profile":{"target":"sim:qemu-7.2","ram":"0","deadline":"2s","without":""}'
+expect_grep "$tmp/out" '  profile: {"target":"sim:qemu-7.2","ram":"0","deadline":"2s","without":""}'
+{ printf '# profile: {"target":"sim:qemu-7.2","deadline":"3s"}\n'; cat "$corpus/libvirt-reset.sched"; } >"$tmp/p3.sched"
+expect_status 2 "$QMPRACE" run "$tmp/p99.sched" "$tmp/p3.sched" --target sim:qemu-7.2
+expect_grep "$tmp/err" "p99.sched and $tmp/p3.sched carry different profiles"
+expect_status 1 "$QMPRACE" run "$tmp/p99.sched" "$tmp/p3.sched" --target sim:qemu-7.2 --deadline 1s
+printf '# profile: {"target":"sim:qemu-7.2","ram":"lots"}\nmigrate\n' >"$tmp/pbad.sched"
+expect_status 2 "$QMPRACE" run "$tmp/pbad.sched"
+expect_grep "$tmp/err" "pbad.sched:1:12: profile: ram: "
+
 # a schedule that did not run as written is not a pass: a hold of a thread that does not exist and a line
 # whose trigger never came show in the summary, in the JSON and in exit status 4
 printf 'caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 1MiB on any: freeze multifdsend_5 10ms; reset all\non cancelled: query\n' >"$tmp/unheld.sched"

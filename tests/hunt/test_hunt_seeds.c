@@ -87,8 +87,8 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
     CHECK(hunt_files_write(seeds, "far.sched", unencodable_text, NULL, 0) == 0);
     CHECK(hunt_files_write(seeds, "README", "not a seed\n", NULL, 0) == 0);
 
-    struct hunt_options o = {.seeds = seeds, .deadline_us = 5000000};
-    CHECK(schedule_action_mask_parse("params", &o.without, &(struct err){{0}}) == 0);
+    struct hunt_options o = {.seeds = seeds, .profile = {.deadline_us = 5000000}};
+    CHECK(schedule_action_mask_parse("params", &o.profile.without, &(struct err){{0}}) == 0);
     struct notes n = {{0}, 0, 0};
     struct hunt_hooks hooks = {.warning = on_warning, .error = on_other, .crash = on_other, .triage = on_other,
                                .arg = &n};
@@ -122,7 +122,7 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
     struct schedule *want_s = schedule_load(control, &e);
     CHECK(got && want_s);
     if (got && want_s) {
-        schedule_without(want_s, o.without);
+        schedule_without(want_s, o.profile.without);
         CHECK_INT(want_s->nlines, 3);
         CHECK_MSG(schedule_equal(got, want_s), "decoded:\n%s", schedule_print(got));
     }
@@ -134,7 +134,7 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
 static void check_refused(struct session *s, const char *seeds, const char *out, enum hunt_failure why,
                           const char *want)
 {
-    struct hunt_options o = {.seeds = seeds, .deadline_us = 5000000};
+    struct hunt_options o = {.seeds = seeds, .profile = {.deadline_us = 5000000}};
     enum hunt_failure got = HUNT_OK;
     struct err e = {{0}};
     CHECK_INT(hunt_seeds_prepare(s, &o, out, NULL, &got, &e), -1);

@@ -63,7 +63,8 @@ static void test_summary(const char *tmp, const struct triage *t)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", tmp);
-    struct hunt_options o = {.jobs = 2, .without_list = "params"};
+    struct hunt_options o = {.jobs = 2};
+    CHECK_INT(profile_set(&o.profile, "without", "params", &(struct err){{0}}), 0);
     struct afl_progress p = {.execs = 123456, .paths = 42, .crashes = 7};
     struct err e = {{0}};
     CHECK_INT(hunt_summary_write(path, "sim:qemu-7.2", &o, &p, t, true, &e), 0);

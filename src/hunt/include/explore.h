@@ -48,7 +48,8 @@ struct explore_options {
     uint64_t time_us;       /* the whole sweep, minimization included (0: 10 minutes) */
     const char *out;        /* where reproducers go (NULL: none written) */
     bool minimize;
-    uint64_t deadline_us;   /* one trial's (0: 2 s: a trial in a held window takes tens of ms) */
+    const struct trial_profile *profile; /* what the session runs on (its deadline is each trial's), for
+                                          * the reproducers' headers */
 };
 
 struct explore_hooks {

@@ -12,6 +12,7 @@
 
 #include "afl_fuzz.h"
 #include "err.h"
+#include "profile.h"
 #include "session.h"
 #include "triage.h"
 
@@ -57,11 +58,10 @@ struct hunt_options {
     const char *afl_fuzz;     /* the afl-fuzz binary */
     const char *harness;      /* the AFL++ schedule harness */
     const char *mutator;      /* the structure-aware AFL++ custom mutator; NULL: AFL++'s own mutations only */
-    const char *without_list; /* the actions left out of every schedule, as given ("" or NULL: none) */
-    unsigned without;         /* the same as a mask (schedule_action_mask_parse) */
+    /* the conditions of every trial (target, RAM, deadline, actions left out), here, in the harness and
+     * in every reproducer's header; the session runs on the same */
+    struct trial_profile profile;
     uint64_t time_us;         /* how long afl-fuzz runs */
-    uint64_t deadline_us;     /* one trial's deadline, here and in the harness */
-    uint64_t ram;             /* the harness's guest RAM; 0: the target's default */
     unsigned jobs;            /* afl-fuzz instances, >= 1 */
     unsigned triage_trials;   /* replays per crash input; 0: 20 */
     bool until_crash;         /* stop at the first crash ... */
@@ -101,7 +101,7 @@ void hunt_dirs_init(struct hunt_dirs *d, const char *out, const char *join_name)
 int hunt_dirs_make(const struct hunt_dirs *d, bool join, enum hunt_failure *why, struct err *e);
 
 /* Encodes each text schedule of o->seeds (*.sched, in name order, at most 256) into SEED_DIR/NAME.bin,
- * with o->without left out as the harness leaves it out, after one trial on the session's target: a seed
+ * with o->profile.without left out as the harness leaves it out, after one trial on the session's target: a seed
  * that already crashes the target (a known crash, not a starting point), or that the target cannot run,
  * is left out, said through the warning hook (`hooks` may be NULL). Returns how many were kept (0 only
  * when a signal came), or -1: no seed, or none usable (HUNT_BAD_INPUT); a seed that does not parse

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "minimize.h"
+#include "profile.h"
 #include "repeat.h"
 
 struct triage_case {
@@ -54,8 +55,9 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
  * *interrupted set when a signal stopped it. */
 int triage_minimize_case(struct trial_env *env, struct triage_case *c, const struct triage_options *o,
                          triage_progress_fn progress, void *arg, bool *interrupted, struct err *e);
-/* Writes DIR/SLUG.sched and DIR/SLUG.txt per case (DIR is created). */
-int triage_write(struct triage *t, const char *dir, const char *target, struct err *e);
+/* Writes DIR/SLUG.sched and DIR/SLUG.txt per case (DIR is created). Each reproducer's header carries the
+ * profile its rate was measured under, which `qmprace run` reads back. */
+int triage_write(struct triage *t, const char *dir, const struct trial_profile *prof, struct err *e);
 /* [{"signature", "phase", "crashes", "trials", "rate", "ci95", "inputs", "reproducer", "source"}] */
 json_object *triage_json(const struct triage *t);
 void triage_free(struct triage *t);

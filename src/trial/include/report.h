@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "profile.h"
 #include "timeline.h"
 #include "verdict.h"
 
@@ -19,9 +20,11 @@ struct report {
     unsigned timeline_trial;         /* its number, 1-based */
     const char *timeline_verdict;    /* "crash", "hang", "pass" */
     bool partial;                    /* interrupted before all trials ran */
+    const struct trial_profile *profile; /* the conditions the trials ran under, or NULL */
 };
 
-/* "SCHED on TARGET: 100/100 crashed (100.0%, 95% CI 96.3-100.0%), ..." and one line per signature. */
+/* "SCHED on TARGET: 100/100 crashed (100.0%, 95% CI 96.3-100.0%), ...", the profile, and one line per
+ * signature. */
 void report_text(FILE *f, const struct report *r, bool with_timeline);
 /* [{KEY: text, "count": N}, ...] of counted texts (signatures, reasons), new reference. */
 json_object *report_counts_json(const struct verdict_count *v, size_t n, const char *key);

@@ -50,6 +50,9 @@ struct target_options {
 /* Parses a target spec. Errors here are usage errors (exit 2): unknown kind, unknown model. */
 struct target *target_new(const char *spec, const struct target_options *opt, struct err *e);
 void target_free(struct target *t);
+/* A hunt's short-trial guest RAM (0: the VMM's own) and deadline for the kind `spec` names; -1 (and
+ * nothing set) for no known kind. */
+int target_short_trial(const char *spec, uint64_t *ram, uint64_t *deadline_us);
 
 const char *target_spec(const struct target *t);
 struct target_caps target_caps(const struct target *t);

@@ -1,0 +1,281 @@
+/* profile: one value for a trial's conditions, its parser and its printer (see profile.h). */
+#include "profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schedule.h"
+#include "units.h"
+
+#define RUN_DEADLINE_US 10000000ull    /* run, minimize: a trial is a hang only when it is clearly stuck */
+#define EXPLORE_DEADLINE_US 2000000ull /* explore: a trial in a held window takes tens of ms */
+
+void profile_init(struct trial_profile *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void profile_clear(struct trial_profile *p)
+{
+    for (size_t i = 0; i < p->nargs; i++)
+        free(p->args[i]);
+    profile_init(p);
+}
+
+static int profile_bool(const char *value, bool *out, const char *yes, const char *no, struct err *e)
+{
+    if (strcmp(value, yes) == 0)
+        *out = true;
+    else if (strcmp(value, no) == 0)
+        *out = false;
+    else
+        return err_set(e, "expected %s or %s, got '%s'", yes, no, value);
+    return 0;
+}
+
+int profile_set(struct trial_profile *p, const char *key, const char *value, struct err *e)
+{
+    unsigned bit;
+    if (strcmp(key, "target") == 0) {
+        if (!*value || strlen(value) >= sizeof p->target)
+            return err_set(e, "a target spec of 1 to %zu characters", sizeof p->target - 1);
+        snprintf(p->target, sizeof p->target, "%s", value);
+        bit = PROFILE_TARGET;
+    } else if (strcmp(key, "ram") == 0) {
+        if (units_parse_size(value, strlen(value), &p->ram, e) < 0)
+            return -1;
+        bit = PROFILE_RAM;
+    } else if (strcmp(key, "deadline") == 0) {
+        if (units_parse_duration(value, strlen(value), &p->deadline_us, e) < 0)
+            return -1;
+        if (!p->deadline_us)
+            return err_set(e, "must be above 0");
+        bit = PROFILE_DEADLINE;
+    } else if (strcmp(key, "without") == 0) {
+        if (schedule_action_mask_parse(value, &p->without, e) < 0)
+            return -1;
+        bit = PROFILE_WITHOUT;
+    } else if (strcmp(key, "fresh") == 0) {
+        if (profile_bool(value, &p->fresh, "yes", "no", e) < 0)
+            return -1;
+        bit = PROFILE_FRESH;
+    } else if (strcmp(key, "dest") == 0) {
+        if (profile_bool(value, &p->dest_vmm, "qemu", "sink", e) < 0)
+            return -1;
+        bit = PROFILE_DEST;
+    } else if (strcmp(key, "arg") == 0) {
+        if (p->nargs >= PROFILE_MAX_ARGS)
+            return err_set(e, "at most %d QEMU arguments", PROFILE_MAX_ARGS);
+        if (!(p->args[p->nargs] = strdup(value)))
+            return err_set(e, "out of memory");
+        p->nargs++;
+        bit = PROFILE_ARGS;
+    } else {
+        return err_set(e, "unknown field '%s' (fields: target, ram, deadline, without, fresh, dest, args)", key);
+    }
+    p->set |= bit;
+    return 0;
+}
+
+void profile_defaults(struct trial_profile *p, enum profile_use use)
+{
+    if (!p->target[0])
+        snprintf(p->target, sizeof p->target, "%s", PROFILE_DEFAULT_TARGET);
+    uint64_t ram = 0, deadline = use == PROFILE_FOR_EXPLORE ? EXPLORE_DEADLINE_US : RUN_DEADLINE_US;
+    if (use == PROFILE_FOR_HUNT)
+        target_short_trial(p->target, &ram, &deadline);
+    if (!(p->set & PROFILE_RAM))
+        p->ram = ram;
+    if (!(p->set & PROFILE_DEADLINE))
+        p->deadline_us = deadline;
+}
+
+int profile_merge(struct trial_profile *p, const struct trial_profile *over, struct err *e)
+{
+    if (over->set & PROFILE_TARGET)
+        snprintf(p->target, sizeof p->target, "%s", over->target);
+    if (over->set & PROFILE_RAM)
+        p->ram = over->ram;
+    if (over->set & PROFILE_DEADLINE)
+        p->deadline_us = over->deadline_us;
+    if (over->set & PROFILE_WITHOUT)
+        p->without = over->without;
+    if (over->set & PROFILE_FRESH)
+        p->fresh = over->fresh;
+    if (over->set & PROFILE_DEST)
+        p->dest_vmm = over->dest_vmm;
+    if (over->set & PROFILE_ARGS) {
+        for (size_t i = 0; i < p->nargs; i++)
+            free(p->args[i]);
+        p->nargs = 0;
+        for (size_t i = 0; i < over->nargs; i++)
+            if (profile_set(p, "arg", over->args[i], e) < 0)
+                return -1;
+    }
+    p->set |= over->set;
+    return 0;
+}
+
+bool profile_same(const struct trial_profile *a, const struct trial_profile *b)
+{
+    unsigned both = a->set & b->set;
+    if ((both & PROFILE_TARGET) && strcmp(a->target, b->target) != 0)
+        return false;
+    if ((both & PROFILE_RAM) && a->ram != b->ram)
+        return false;
+    if ((both & PROFILE_DEADLINE) && a->deadline_us != b->deadline_us)
+        return false;
+    if ((both & PROFILE_WITHOUT) && a->without != b->without)
+        return false;
+    if ((both & PROFILE_FRESH) && a->fresh != b->fresh)
+        return false;
+    if ((both & PROFILE_DEST) && a->dest_vmm != b->dest_vmm)
+        return false;
+    if (both & PROFILE_ARGS) {
+        if (a->nargs != b->nargs)
+            return false;
+        for (size_t i = 0; i < a->nargs; i++)
+            if (strcmp(a->args[i], b->args[i]) != 0)
+                return false;
+    }
+    return true;
+}
+
+/* "params,qmp": the names of the actions in the mask, as schedule_action_mask_parse reads them. */
+static void profile_without_text(unsigned mask, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < ACT_KIND_COUNT && len < n; k++)
+        if (mask & (1u << k))
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "", schedule_action_name(k));
+}
+
+json_object *profile_json(const struct trial_profile *p)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    char ram[32] = "0", dl[32], without[256];
+    if (p->ram)
+        units_format_size(p->ram, ram, sizeof ram);
+    units_format_duration(p->deadline_us, dl, sizeof dl);
+    profile_without_text(p->without, without, sizeof without);
+    json_object_object_add(o, "target", json_object_new_string(p->target));
+    json_object_object_add(o, "ram", json_object_new_string(ram));
+    json_object_object_add(o, "deadline", json_object_new_string(dl));
+    json_object_object_add(o, "without", json_object_new_string(without));
+    /* a QEMU's own fields only where they mean something, so a sim: profile stays short */
+    if (strncmp(p->target, "qemu", 4) == 0) {
+        json_object_object_add(o, "fresh", json_object_new_string(p->fresh ? "yes" : "no"));
+        json_object_object_add(o, "dest", json_object_new_string(p->dest_vmm ? "qemu" : "sink"));
+        json_object *args = json_object_new_array();
+        for (size_t i = 0; i < p->nargs; i++)
+            json_object_array_add(args, json_object_new_string(p->args[i]));
+        json_object_object_add(o, "args", args);
+    }
+    return o;
+}
+
+char *profile_print(const struct trial_profile *p)
+{
+    json_object *o = profile_json(p);
+    if (!o)
+        return NULL;
+    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
+/* One field of the printed form. */
+static int profile_parse_field(struct trial_profile *p, const char *key, json_object *v, struct err *e)
+{
+    if (strcmp(key, "args") == 0) {
+        if (!json_object_is_type(v, json_type_array))
+            return err_set(e, "args: expected a list of strings");
+        for (size_t i = 0; i < p->nargs; i++)
+            free(p->args[i]);
+        p->nargs = 0;
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            json_object *a = json_object_array_get_idx(v, i);
+            if (!json_object_is_type(a, json_type_string))
+                return err_set(e, "args: expected a list of strings");
+            if (profile_set(p, "arg", json_object_get_string(a), e) < 0)
+                return err_prefix(e, "args");
+        }
+        p->set |= PROFILE_ARGS;
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_string))
+        return err_set(e, "%s: expected a string", key);
+    if (profile_set(p, key, json_object_get_string(v), e) < 0)
+        return err_prefix(e, "%s", key);
+    return 0;
+}
+
+int profile_parse(struct trial_profile *p, const char *text, struct err *e)
+{
+    struct json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return err_set(e, "out of memory");
+    json_object *o = json_tokener_parse_ex(tok, text, (int)strlen(text));
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t used = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    int rc = 0;
+    if (!o || jerr != json_tokener_success)
+        rc = err_set(e, "not a JSON object: %s", o ? "trailing text" : json_tokener_error_desc(jerr));
+    else if (!json_object_is_type(o, json_type_object))
+        rc = err_set(e, "not a JSON object");
+    else if (text[used + strspn(text + used, " \t\r\n")] != '\0')
+        rc = err_set(e, "text after the JSON object");
+    else {
+        json_object_object_foreach(o, key, v)
+        {
+            if ((rc = profile_parse_field(p, key, v, e)) < 0)
+                break;
+        }
+    }
+    json_object_put(o);
+    return rc;
+}
+
+int profile_read_file(const char *path, struct trial_profile *p, bool *found, struct err *e)
+{
+    *found = false;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return err_set(e, "%s: cannot read: %m", path);
+    char line[8192];
+    int rc = 0;
+    /* only the comments before the first schedule line: a header, not a comment somewhere in the body */
+    for (int no = 1; fgets(line, sizeof line, f); no++) {
+        const char *s = line + strspn(line, " \t");
+        if (*s == '\n' || *s == '\0')
+            continue;
+        if (*s != '#')
+            break;
+        if (strncmp(s, PROFILE_HEADER, strlen(PROFILE_HEADER)) != 0)
+            continue;
+        const char *text = s + strlen(PROFILE_HEADER);
+        if (profile_parse(p, text, e) < 0) {
+            rc = err_prefix(e, "%s:%d:%d: profile", path, no, (int)(text - line) + 1);
+            break;
+        }
+        *found = true;
+        break;
+    }
+    fclose(f);
+    return rc;
+}
+
+struct target_options profile_target_options(const struct trial_profile *p)
+{
+    struct target_options o = {.ram_bytes = p->ram,
+                               .vmm_args = (const char *const *)p->args,
+                               .nvmm_args = p->nargs,
+                               .fresh = p->fresh,
+                               .dest_vmm = p->dest_vmm};
+    return o;
+}
