@@ -290,6 +290,9 @@ int cmd_explore(int argc, char **argv)
     if (session_signal(s))
         rc = 128 + session_signal(s);
 out:
+    /* a directory of its own naming that got no reproducer is not left behind (rmdir keeps a full one) */
+    if (a.o.out && a.o.out == a.outbuf)
+        rmdir(a.outbuf);
     explore_result_free(&r);
     session_free(s);
     return rc;

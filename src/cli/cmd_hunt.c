@@ -17,7 +17,10 @@
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
+#include "allow.h"
+#include "ci_report.h"
 #include "hunt.h"
+#include "mono.h"
 
 static void usage(FILE *f)
 {
@@ -47,6 +50,11 @@ static void usage(FILE *f)
             "      --harness PATH      the AFL++ harness (default: the one built next to qmprace)\n"
             "      --mutator PATH|none the structure-aware mutator AFL++ runs before its own (default: the\n"
             "                          one built next to qmprace); none: AFL++'s byte mutations only\n"
+            "      --allow FILE        known crashes, one per line (# comments): SIGNATURE, or STATUS: SIGNATURE\n"
+            "                          (only after that migration status); they are reported but do not make\n"
+            "                          the exit status 1\n"
+            "      --junit FILE        write a JUnit XML report (a test case per crash, failed if not allowed)\n"
+            "      --sarif FILE        write a SARIF 2.1.0 log (a result per crash, reproducer attached)\n"
             "  -q, --quiet             no progress line\n"
             "  -h, --help              this text\n"
             "\n"
@@ -54,13 +62,15 @@ static void usage(FILE *f)
             "DIR/summary.json and DIR/signatures.txt (a \"SIGNATURE<tab>K/N<tab>REPRODUCER<tab>PHASE\" line\n"
             "per crash; PHASE: the migration status before it), DIR/afl (AFL++'s own), DIR/seeds, DIR/logs.\n"
             "\n"
-            "Exit status: 0 nothing found, 1 crashes found, 2 bad input or usage, 3 the target could not be\n"
-            "started, 130/143 interrupted.\n");
+            "Exit status: 0 nothing found (with --allow: nothing outside the allow-list), 1 crashes found, 2 bad\n"
+            "input or usage, 3 the target could not be started, 130/143 interrupted.\n");
 }
 
 /* The arguments of `qmprace hunt`, and how it shows what the hunt says. */
 struct cmd_hunt_state {
     const char *out, *harness_arg, *join, *mutator_arg;
+    const char *allow_path, *junit_path, *sarif_path, *time_arg;
+    struct allow_list allow;
     struct hunt_options o;
     bool quiet;
     char outbuf[64];    /* the default --out, hunt-DATE-TIME */
@@ -152,7 +162,8 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         {"triage-trials", required_argument, NULL, 'n'}, {"no-minimize", no_argument, NULL, 'M'},
         {"harness", required_argument, NULL, 'H'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},          {"join", required_argument, NULL, 'J'},
-        {"mutator", required_argument, NULL, 'X'},
+        {"mutator", required_argument, NULL, 'X'}, {"allow", required_argument, NULL, 'a'},
+        {"junit", required_argument, NULL, 'u'},   {"sarif", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     struct hunt_options *o = &h->o;
@@ -168,6 +179,16 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         case 'T':
             if (!parse_time(optarg, &o->time_us))
                 return EXIT_USAGE;
+            h->time_arg = optarg;
+            break;
+        case 'a':
+            h->allow_path = optarg;
+            break;
+        case 'u':
+            h->junit_path = optarg;
+            break;
+        case 's':
+            h->sarif_path = optarg;
             break;
         case 'U':
             o->until_crash = true;
@@ -230,6 +251,9 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         return cmd_usage_error("hunt", "unexpected argument '%s'", argv[optind]);
     /* Trials as short as the race needs: the target kind's small guest and short deadline */
     profile_defaults(&o->profile, PROFILE_FOR_HUNT);
+    struct err e = {{0}};
+    if (h->allow_path && allow_load(h->allow_path, &h->allow, &e) < 0)
+        return cmd_usage_error("hunt", "--allow: %s", e.msg);
     return -1;
 }
 
@@ -292,25 +316,62 @@ static int cmd_hunt_tools(struct cmd_hunt_state *h, char **afl, char **harness, 
     return -1;
 }
 
-/* What the hunt found, on stdout. Returns the exit status, from the one so far. */
-static int cmd_hunt_print(const struct hunt_result *r, const char *spec, int rc)
+/* What the hunt found, on stdout. Returns the exit status, from the one so far: 1 for a crash, unless
+ * every crash is in the --allow list. */
+static int cmd_hunt_print(const struct cmd_hunt_state *h, const struct hunt_result *r, const char *spec, int rc)
 {
     const struct triage *t = &r->triage;
     if (t->n) {
         printf("%zu crash%s found on %s:\n", t->n, t->n == 1 ? "" : "es", spec);
+        bool fresh = false;
         for (size_t i = 0; i < t->n; i++) {
-            unsigned k = repeat_signature_count(&t->cases[i].rate, t->cases[i].signature);
-            printf("  %s\n    after `%s`; %u/%u replays crashed; reproducer %s\n", t->cases[i].signature,
-                   t->cases[i].phase, k, t->cases[i].rate.stats.trials,
-                   t->cases[i].file ? t->cases[i].file : "(not written)");
+            const struct triage_case *c = &t->cases[i];
+            unsigned k = repeat_signature_count(&c->rate, c->signature);
+            bool known = allow_match(&h->allow, c->signature, c->phase);
+            fresh |= !known;
+            printf("  %s%s\n    after `%s`; %u/%u replays crashed; reproducer %s\n", c->signature,
+                   known ? "  (known: in the allow-list)" : "", c->phase, k, c->rate.stats.trials,
+                   c->file ? c->file : "(not written)");
         }
-        if (rc == EXIT_OK)
+        if (rc == EXIT_OK && fresh)
             rc = EXIT_CRASH;
     } else if (rc == EXIT_OK) {
         printf("no crash found on %s (%llu execs)%s\n", spec, (unsigned long long)r->afl.execs,
                t->unreproduced ? "; AFL++ saved inputs that did not crash again in their replays" : "");
     }
     printf("summary: %s\n", r->dirs.summary);
+    return rc;
+}
+
+/* --junit and --sarif. Returns the exit status, raised to EXIT_USAGE when one cannot be written. */
+static int cmd_hunt_ci(const struct cmd_hunt_state *h, const struct hunt_result *r, uint64_t elapsed_us,
+                       bool interrupted, int rc)
+{
+    if (!h->junit_path && !h->sarif_path)
+        return rc;
+    const struct triage *t = &r->triage;
+    struct ci_finding *f = calloc(t->n + 1, sizeof *f);
+    if (!f) {
+        fprintf(stderr, "qmprace hunt: out of memory for the CI reports\n");
+        return rc == EXIT_OK || rc == EXIT_CRASH ? EXIT_USAGE : rc;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const struct triage_case *c = &t->cases[i];
+        f[i] = (struct ci_finding){c->signature, c->phase, c->file, repeat_signature_count(&c->rate, c->signature),
+                                   c->rate.stats.trials, allow_match(&h->allow, c->signature, c->phase)};
+    }
+    struct ci_run run = {"hunt", QMPRACE_VERSION, &h->o.profile, h->time_arg ? h->time_arg : "10m", elapsed_us,
+                         interrupted, f, t->n};
+    struct err e = {{0}};
+    if (h->junit_path && ci_junit_write(h->junit_path, &run, &e) < 0) {
+        fprintf(stderr, "qmprace hunt: --junit: %s\n", e.msg);
+        rc = rc == EXIT_OK || rc == EXIT_CRASH ? EXIT_USAGE : rc;
+    }
+    if (h->sarif_path && ci_sarif_write(h->sarif_path, &run, &e) < 0) {
+        fprintf(stderr, "qmprace hunt: --sarif: %s\n", e.msg);
+        rc = rc == EXIT_OK || rc == EXIT_CRASH ? EXIT_USAGE : rc;
+    }
+    free(f);
     return rc;
 }
 
@@ -329,6 +390,7 @@ static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
         return EXIT_TARGET;
     }
     cmd_progress_init(&h->when);
+    uint64_t start = mono_now_us();
     struct hunt_hooks hooks = {.progress = cmd_hunt_show, .warning = cmd_hunt_warn, .error = cmd_hunt_warn,
                                .crash = cmd_hunt_crash, .triage = cmd_hunt_triage, .arg = h};
     struct hunt_result r;
@@ -342,7 +404,8 @@ static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
             fprintf(stderr, "qmprace hunt: %s\n", e.msg);
         rc = cmd_hunt_status(r.failure);
     } else {
-        rc = cmd_hunt_print(&r, target_spec(session_target(s)), cmd_hunt_status(r.failure));
+        rc = cmd_hunt_print(h, &r, target_spec(session_target(s)), cmd_hunt_status(r.failure));
+        rc = cmd_hunt_ci(h, &r, mono_now_us() - start, session_signal(s) != 0, rc);
         if (session_signal(s))
             rc = 128 + session_signal(s);
     }
@@ -355,13 +418,16 @@ int cmd_hunt(int argc, char **argv)
     struct cmd_hunt_state h = {.o = {.seeds = "corpus", .dict = "fuzz/hunt-lines.sched", .time_us = 600ull * 1000000,
                                      .jobs = 1, .triage_trials = 20, .minimize = true}};
     int rc = cmd_hunt_parse(argc, argv, &h);
-    if (rc >= 0)
-        return rc;
     struct err e = {{0}};
     struct target_options topt = profile_target_options(&h.o.profile);
-    struct session *s = session_new(h.o.profile.target, &topt, &e);
-    if (!s)
-        return cmd_usage_error("hunt", "%s", e.msg);
+    struct session *s = rc < 0 ? session_new(h.o.profile.target, &topt, &e) : NULL;
+    if (rc < 0 && !s)
+        rc = cmd_usage_error("hunt", "%s", e.msg);
+    if (rc >= 0) {
+        allow_free(&h.allow);
+        profile_clear(&h.o.profile);
+        return rc;
+    }
     char *afl = NULL, *harness = NULL, *mutator = NULL;
     rc = cmd_hunt_tools(&h, &afl, &harness, &mutator);
     if (rc < 0)
@@ -372,5 +438,7 @@ int cmd_hunt(int argc, char **argv)
     free(afl);
     free(harness);
     free(mutator);
+    allow_free(&h.allow);
+    profile_clear(&h.o.profile);
     return rc;
 }

@@ -52,6 +52,12 @@ expect_status 2 "$QMPRACE" explore --windows "no such window" --out "$tmp/e3"
 expect_grep "$tmp/err" "no window matches 'no such window'"
 expect_status 2 "$QMPRACE" explore --out "$tmp/e1"
 expect_grep "$tmp/err" "exists and is not empty"
+# a sweep that found nothing leaves no empty explore-DATE directory of its own naming behind
+mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && "$QMPRACE" explore --windows "reset all" --commands query -q >/dev/null 2>&1) && pass ||
+  fail "explore of the query cell did not exit 0"
+[ -z "$(ls -A "$tmp/cwd")" ] && pass || fail "explore left $(ls "$tmp/cwd") behind"
+
 expect_status 2 "$QMPRACE" explore --repeat 0
 expect_status 2 "$QMPRACE" explore --target sim:qemu-9.9
 e2e_done

@@ -89,7 +89,19 @@ printf '# known\n%s\nSIGSEGV\ncompleted: %s\n' "$yank" "$yank" >"$tmp/allow"
 expect_status 0 env QMPRACE="$QMPRACE" "$QMPRACE_SOURCE_DIR/fuzz/ci-job" --time 15 --allow "$tmp/allow" \
   --out "$tmp/ci" --without params -- --no-minimize --triage-trials 3 -q
 expect_grep "$tmp/ci/junit.xml" "<testsuite"
-expect_grep "$tmp/ci/ci-summary.json" '"target":"sim:qemu-7.2"'
+expect_grep "$tmp/ci/results.sarif" '"version":"2.1.0"'
+expect_grep "$tmp/ci/junit.xml" 'name="qmprace hunt on sim:qemu-7.2"'
+# a real hunt's reports read by real parsers, when they are installed (tests/e2e/e2e_ci_formats.sh)
+py=$(command -v /usr/bin/python3 || true)
+schema=${QMPRACE_SARIF_SCHEMA:-$HOME/.cache/qmprace/sarif-2.1.0-rtm.4.json}
+if [ -n "$py" ] && "$py" -c 'import jsonschema' 2>/dev/null && [ -r "$schema" ]; then
+  expect_status 0 "$py" "$QMPRACE_SOURCE_DIR/tests/e2e/ci_formats.py" junit "$tmp/ci/junit.xml"
+  expect_status 0 "$py" "$QMPRACE_SOURCE_DIR/tests/e2e/ci_formats.py" sarif "$tmp/ci/results.sarif" "$schema"
+fi
+# a missing allow-list is refused before the hunt starts
+expect_status 2 "$QMPRACE" hunt --time 5 --allow "$tmp/no-such-allow" --out "$tmp/h6"
+expect_grep "$tmp/err" "--allow: $tmp/no-such-allow: No such file or directory"
+[ ! -e "$tmp/h6" ] && pass || fail "a hunt refused for its --allow left $tmp/h6 behind"
 printf '# nothing is known\n' >"$tmp/allow-none"
 set +e
 env QMPRACE="$QMPRACE" "$QMPRACE_SOURCE_DIR/fuzz/ci-job" --time 15 --allow "$tmp/allow-none" --out "$tmp/ci2" \
@@ -98,7 +110,7 @@ rc=$?
 set -e
 if [ -s "$tmp/ci2/hunt/signatures.txt" ]; then
   [ $rc -eq 1 ] && pass || fail "ci-job found crashes outside an empty allow-list but exited $rc"
-  expect_grep "$tmp/ci2/junit.xml" "<failure message=\"new crash: "
+  expect_grep "$tmp/ci2/junit.xml" "message=\"new crash: "
 else
   [ $rc -eq 0 ] && pass || fail "ci-job found nothing but exited $rc"
 fi
