@@ -23,8 +23,9 @@ packages=(build-essential cmake pkg-config libjson-c-dev libevent-dev)
 packages+=(afl++) # AFL++ builds and short runs of the fuzz targets (fuzz/); ctest skips them without it
 packages+=(qemu-system-x86) # the real-QEMU target (--target qemu) and its end-to-end tests
 if [ "$mode" = test ]; then
-  # the CI reports read by real parsers (tests/e2e/e2e_ci_formats.sh), and curl for the SARIF schema
-  packages+=(python3 python3-jsonschema curl ca-certificates)
+  # the CI reports read by real parsers (tests/e2e/e2e_ci_formats.sh), and curl for the SARIF schema;
+  # the HTML report rendered by a real browser (tests/e2e/e2e_report_html.sh)
+  packages+=(python3 python3-jsonschema curl ca-certificates chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do

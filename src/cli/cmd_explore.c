@@ -11,12 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "html_report.h"
+#include "vocab_target.h"
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
 #include "explore.h"
+#include "html_report.h"
 #include "mono.h"
 #include "session.h"
+#include "vocab_target.h"
 
 
 static void usage(FILE *f)
@@ -37,6 +41,8 @@ static void usage(FILE *f)
             "  -o, --out DIR         write a minimized reproducer for each crashing cell there (default\n"
             "                        explore-DATE-TIME; must be new or empty)\n"
             "      --json FILE|-     one JSON object per cell (- for stdout; the table then goes to stderr)\n"
+            "      --report FILE.html a self-contained page: the matrix as a coloured grid, each crashing\n"
+            "                        cell with its reproducer and a crashing trial as a sequence diagram\n"
             "      --time DUR        an overall bound, minimization included (default 10m)\n"
             "      --deadline DUR    one trial's deadline (default 2s)\n"
             "      --ram SIZE        guest RAM of the target\n"
@@ -52,7 +58,7 @@ static void usage(FILE *f)
 }
 
 struct explore_args {
-    const char *json_path, *out;
+    const char *json_path, *out, *report_path;
     struct explore_options o;
     struct trial_profile prof;
     bool quiet, out_given;
@@ -67,6 +73,7 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
         {"target", required_argument, NULL, 't'},   {"repeat", required_argument, NULL, 'n'},
         {"windows", required_argument, NULL, 'W'},  {"commands", required_argument, NULL, 'C'},
         {"out", required_argument, NULL, 'o'},      {"json", required_argument, NULL, 'j'},
+        {"report", required_argument, NULL, 'R'},
         {"time", required_argument, NULL, 'T'},     {"deadline", required_argument, NULL, 'd'},
         {"ram", required_argument, NULL, 'r'},      {"no-minimize", no_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
@@ -94,6 +101,9 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
             break;
         case 'o':
             a->out = optarg;
+            break;
+        case 'R':
+            a->report_path = optarg;
             break;
         case 'j':
             a->json_path = optarg;
@@ -287,6 +297,14 @@ int cmd_explore(int argc, char **argv)
             rc = EXIT_CRASH;
     if (a.json_path && write_json(a.json_path, &r) < 0 && rc < EXIT_USAGE)
         rc = EXIT_USAGE;
+    if (a.report_path) {
+        struct html_target t = {a.prof.target, target_vocab(session_target(s))->version, QMPRACE_VERSION};
+        if (html_report_explore(a.report_path, &t, &a.prof, &r, &e) < 0) {
+            fprintf(stderr, "qmprace explore: --report: %s\n", e.msg);
+            if (rc < EXIT_USAGE)
+                rc = EXIT_USAGE;
+        }
+    }
     if (session_signal(s))
         rc = 128 + session_signal(s);
 out:

@@ -19,8 +19,10 @@
 #include "cmd_progress.h"
 #include "allow.h"
 #include "ci_report.h"
+#include "html_report.h"
 #include "hunt.h"
 #include "mono.h"
+#include "vocab_target.h"
 
 static void usage(FILE *f)
 {
@@ -55,6 +57,8 @@ static void usage(FILE *f)
             "                          the exit status 1\n"
             "      --junit FILE        write a JUnit XML report (a test case per crash, failed if not allowed)\n"
             "      --sarif FILE        write a SARIF 2.1.0 log (a result per crash, reproducer attached)\n"
+            "      --report FILE.html  write a self-contained page: each crash with its rate, reproducer and a\n"
+            "                          crashing replay as a sequence diagram\n"
             "  -q, --quiet             no progress line\n"
             "  -h, --help              this text\n"
             "\n"
@@ -69,7 +73,7 @@ static void usage(FILE *f)
 /* The arguments of `qmprace hunt`, and how it shows what the hunt says. */
 struct cmd_hunt_state {
     const char *out, *harness_arg, *join, *mutator_arg;
-    const char *allow_path, *junit_path, *sarif_path, *time_arg;
+    const char *allow_path, *junit_path, *sarif_path, *report_path, *time_arg;
     struct allow_list allow;
     struct hunt_options o;
     bool quiet;
@@ -164,6 +168,7 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         {"help", no_argument, NULL, 'h'},          {"join", required_argument, NULL, 'J'},
         {"mutator", required_argument, NULL, 'X'}, {"allow", required_argument, NULL, 'a'},
         {"junit", required_argument, NULL, 'u'},   {"sarif", required_argument, NULL, 's'},
+        {"report", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     struct hunt_options *o = &h->o;
@@ -189,6 +194,9 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
             break;
         case 's':
             h->sarif_path = optarg;
+            break;
+        case 'R':
+            h->report_path = optarg;
             break;
         case 'U':
             o->until_crash = true;
@@ -343,6 +351,21 @@ static int cmd_hunt_print(const struct cmd_hunt_state *h, const struct hunt_resu
     return rc;
 }
 
+/* --report. Returns the exit status, raised to EXIT_USAGE when the page cannot be written. */
+static int cmd_hunt_html(const struct cmd_hunt_state *h, const struct hunt_result *r, const struct target *target,
+                         int rc)
+{
+    if (!h->report_path)
+        return rc;
+    struct html_target t = {h->o.profile.target, target_vocab(target)->version, QMPRACE_VERSION};
+    struct err e = {{0}};
+    if (html_report_hunt(h->report_path, &t, &h->o.profile, &r->triage, &r->afl, &e) < 0) {
+        fprintf(stderr, "qmprace hunt: --report: %s\n", e.msg);
+        rc = rc == EXIT_OK || rc == EXIT_CRASH ? EXIT_USAGE : rc;
+    }
+    return rc;
+}
+
 /* --junit and --sarif. Returns the exit status, raised to EXIT_USAGE when one cannot be written. */
 static int cmd_hunt_ci(const struct cmd_hunt_state *h, const struct hunt_result *r, uint64_t elapsed_us,
                        bool interrupted, int rc)
@@ -406,6 +429,7 @@ static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
     } else {
         rc = cmd_hunt_print(h, &r, target_spec(session_target(s)), cmd_hunt_status(r.failure));
         rc = cmd_hunt_ci(h, &r, mono_now_us() - start, session_signal(s) != 0, rc);
+        rc = cmd_hunt_html(h, &r, session_target(s), rc);
         if (session_signal(s))
             rc = 128 + session_signal(s);
     }

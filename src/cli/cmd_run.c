@@ -11,6 +11,8 @@
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
+#include "html_report.h"
+#include "vocab_target.h"
 #include "mono.h"
 #include "repeat.h"
 #include "report.h"
@@ -28,6 +30,8 @@ static void usage(FILE *f)
             "  -n, --repeat N       trials per schedule (default 1, at most 1000000)\n"
             "      --json FILE|-    write one JSON object per schedule to FILE (- for stdout;\n"
             "                       the text report then goes to stderr)\n"
+            "      --report FILE.html  write a self-contained page for a bug report: the target, the\n"
+            "                       profile, the rates, each schedule and its trial as a sequence diagram\n"
             "      --timeline       show the timeline of the first crashing trial\n"
             "                       (else the first hang, else the first trial)\n"
             "      --deadline DUR   a trial that takes longer is a hang (default 10s)\n"
@@ -122,7 +126,7 @@ static int write_json(const char *path, struct sched_run *runs, size_t n, const 
 
 /* The arguments of `qmprace run`. */
 struct run_args {
-    const char *json_path;
+    const char *json_path, *report_path;
     uint64_t repeat;
     bool timeline, quiet;
     struct trial_profile cli;  /* what the options say */
@@ -141,6 +145,7 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"qemu-arg", required_argument, NULL, 'A'}, {"fresh", no_argument, NULL, 'F'},
         {"dest", required_argument, NULL, 'D'}, {"without", required_argument, NULL, 'W'},
+        {"report", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -157,6 +162,9 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
             break;
         case 'j':
             a->json_path = optarg;
+            break;
+        case 'R':
+            a->report_path = optarg;
             break;
         case 'T':
             a->timeline = true;
@@ -306,6 +314,25 @@ static int cmd_run_trials(const struct run_args *a, struct session *s, struct sc
     return EXIT_OK;
 }
 
+/* --report: the page, with each schedule that ran. */
+static int cmd_run_html(const struct run_args *a, const struct target *target, const struct sched_run *runs)
+{
+    struct report *items = calloc(a->nfiles, sizeof *items);
+    if (!items)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nfiles; i++)
+        if (runs[i].rep.stats.trials)
+            items[n++] = run_report(&runs[i], &a->prof);
+    struct html_target t = {a->prof.target, target_vocab(target)->version, QMPRACE_VERSION};
+    struct err e = {{0}};
+    int rc = html_report_run(a->report_path, &t, &a->prof, items, n, &e);
+    if (rc < 0)
+        fprintf(stderr, "qmprace run: --report: %s\n", e.msg);
+    free(items);
+    return rc;
+}
+
 /* Prints each schedule's report (and writes the JSON); returns the exit status so far, raised to
  * EXIT_CRASH by a crash and to EXIT_USAGE by JSON that could not be written. */
 static int cmd_run_report_all(const struct run_args *a, const struct target *target, struct sched_run *runs, int rc)
@@ -332,6 +359,8 @@ static int cmd_run_report_all(const struct run_args *a, const struct target *tar
             }
     if (a->json_path && write_json(a->json_path, runs, a->nfiles, &a->prof, a->timeline) < 0 &&
         (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED))
+        rc = EXIT_USAGE;
+    if (a->report_path && cmd_run_html(a, target, runs) < 0 && (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED))
         rc = EXIT_USAGE;
     return rc;
 }

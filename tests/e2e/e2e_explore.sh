@@ -16,7 +16,12 @@ expect_grep "$tmp/out" "failed: reset all"
 expect_grep "$tmp/out" "--windows LIST"
 
 expect_status 1 "$QMPRACE" explore --target sim:qemu-7.2 --windows "reset all" --commands "$cells" \
-  --out "$tmp/e1" --json "$tmp/e1.json" -q
+  --out "$tmp/e1" --json "$tmp/e1.json" --report "$tmp/e1.html" -q
+# the page: the matrix as a grid, the crashing cell red and linked to its section with the reproducer
+expect_grep "$tmp/e1.html" '<table class="matrix">'
+expect_grep "$tmp/e1.html" '<td class="c-crash"><a href="#cell-'
+expect_grep "$tmp/e1.html" '[failed: reset all] x [caps multifd=off]</h2>'
+expect_grep "$tmp/e1.html" 'id="race-window"'
 cell "$tmp/e1.json" "caps multifd=off" >"$tmp/c"
 expect_grep "$tmp/c" '"trials":3,"crashes":3'
 expect_grep "$tmp/c" "{\"signature\":\"$yank\",\"count\":3}"

@@ -17,7 +17,7 @@ yank='SIGABRT yank_unregister_instance: Assertion `QLIST_EMPTY(&entry->yankfns)'
 
 # 1. sim:qemu-7.2 finds the yank assertion; crashing seeds are left out and said to be
 expect_status 1 "$QMPRACE" hunt --target sim:qemu-7.2 --time 150 --until-crash=yank_unregister_instance \
-  --without params --out "$tmp/h1" -q
+  --without params --out "$tmp/h1" --report "$tmp/h1.html" -q
 expect_grep "$tmp/err" "libvirt-reset.sched already crashes the target"
 expect_grep "$tmp/h1/signatures.txt" "$yank"
 repro=$(grep -F "$yank" "$tmp/h1/signatures.txt" | head -1 | cut -f3)
@@ -29,6 +29,10 @@ expect_grep "$repro" '# profile: {"target":"sim:qemu-7.2","ram":"32MiB","deadlin
 expect_status 1 "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/repro.json" -q
 expect_grep "$tmp/repro.json" "{\"signature\":\"$yank\",\"count\":20}" "the hunt's reproducer"
 expect_grep "${repro%.sched}.txt" "timeline of trial"
+# the hunt's page: each crash with its reproducer and a crashing replay as a diagram
+expect_grep "$tmp/h1.html" "<title>qmprace hunt on sim:qemu-7.2:"
+expect_grep "$tmp/h1.html" "$repro"
+expect_grep "$tmp/h1.html" 'id="race-window"'
 while IFS=$'\t' read -r _ _ file _; do expect_replays_as_stated "$file"; done <"$tmp/h1/signatures.txt"
 
 # 2. the fix: no crash after a failure. (The model also has 7.2's completion race, which the fix does

@@ -1,0 +1,324 @@
+/* html: the self-contained report pages (see html_report.h). Every text that came from outside (schedule
+ * files, signatures, target output) goes through diagram_text, which escapes it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "ci_internal.h"
+#include "diagram.h"
+#include "html_report.h"
+
+static const char html_style[] =
+    "<style>"
+    "body{font:14px/1.45 sans-serif;margin:24px;color:#222;max-width:1800px}"
+    "h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ccc}h3{font-size:15px}"
+    "table.kv td{padding:2px 12px 2px 0;vertical-align:top}table.kv td:first-child{color:#666}"
+    "pre{background:#f6f8fa;padding:10px;overflow-x:auto;border:1px solid #e1e4e8}"
+    ".rate{font-size:16px;font-weight:bold}.crash{color:#b00}.pass{color:#2e7d32}"
+    "table.sigs td{padding:2px 10px 2px 0}.diagram-box{overflow-x:auto;border:1px solid #ddd;margin:8px 0}"
+    "table.matrix{border-collapse:collapse}table.matrix td,table.matrix th{border:1px solid #ccc;padding:3px 6px;"
+    "font-size:12px}table.matrix th{background:#eef}td.c-crash{background:#f4a3a3}td.c-some{background:#fbd3c4}"
+    "td.c-refused{background:#d6e4f0}td.c-pass{background:#d7f0d7}td.c-hang{background:#ffe0a0}"
+    "td.c-miss{background:#eee}td.c-none{background:#fff}"
+    "</style>\n";
+
+/* Opens the page on `f`: head, title, and the target and profile table. */
+static void html_begin(FILE *f, const char *title, const struct html_target *t, const struct trial_profile *p)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
+    diagram_text(f, title, 0);
+    fputs("</title>\n", f);
+    fputs(html_style, f);
+    fputs("</head><body>\n<h1>", f);
+    diagram_text(f, title, 0);
+    fputs("</h1>\n<table class=\"kv\">\n<tr><td>target</td><td><code>", f);
+    diagram_text(f, t->spec, 0);
+    fputs("</code></td></tr>\n", f);
+    if (t->version && *t->version) {
+        fputs("<tr><td>VMM version</td><td>", f);
+        diagram_text(f, t->version, 0);
+        fputs("</td></tr>\n", f);
+    }
+    struct utsname u;
+    if (uname(&u) == 0) {
+        char host[400];
+        snprintf(host, sizeof host, "%s (%s %s, %s)", u.nodename, u.sysname, u.release, u.machine);
+        fputs("<tr><td>host</td><td>", f);
+        diagram_text(f, host, 0);
+        fputs("</td></tr>\n", f);
+    }
+    char *prof = profile_print(p);
+    fputs("<tr><td>trial profile</td><td><code>", f);
+    diagram_text(f, prof ? prof : "", 0);
+    fputs("</code></td></tr>\n", f);
+    free(prof);
+    char when[64];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", localtime(&now));
+    fprintf(f, "<tr><td>written</td><td>%s by qmprace ", when);
+    diagram_text(f, t->qmprace ? t->qmprace : "", 0);
+    fputs("</td></tr>\n</table>\n", f);
+}
+
+static void html_end(FILE *f)
+{
+    fputs("</body></html>\n", f);
+}
+
+/* A file's text in a <pre> (at most 64 KiB of it), or a note that it cannot be read. */
+static void html_file(FILE *f, const char *path)
+{
+    FILE *in = path ? fopen(path, "r") : NULL;
+    if (!in) {
+        fputs("<p>(the file cannot be read)</p>\n", f);
+        return;
+    }
+    char *buf = calloc(1, 65537);
+    size_t n = buf ? fread(buf, 1, 65536, in) : 0;
+    fclose(in);
+    fputs("<pre>", f);
+    diagram_text(f, buf ? buf : "", 0);
+    fputs("</pre>\n", f);
+    if (n == 65536)
+        fputs("<p>(cut at 64 KiB)</p>\n", f);
+    free(buf);
+}
+
+/* The rate with its interval, hangs, trials not run as written, and the signatures. */
+static void html_stats(FILE *f, const struct verdict_stats *s, const char *rate_of)
+{
+    double lo, hi;
+    verdict_wilson(s->crashes, s->trials, &lo, &hi);
+    fprintf(f, "<p class=\"rate %s\">%s%u/%u crashed (%.1f%%, 95%% CI %.1f-%.1f%%)</p>\n",
+            s->crashes ? "crash" : "pass", rate_of ? rate_of : "", s->crashes, s->trials,
+            s->trials ? 100.0 * s->crashes / s->trials : 0.0, 100 * lo, 100 * hi);
+    fprintf(f, "<p>%u hung; %u did not run as written; median trial %.2f ms</p>\n", s->hangs, s->unexercised,
+            verdict_stats_median_us(s) / 1000.0);
+    if (!s->nsigs && !s->nhang && !s->nmisses)
+        return;
+    fputs("<table class=\"sigs\">\n", f);
+    for (size_t i = 0; i < s->nsigs; i++) {
+        fprintf(f, "<tr><td>%u</td><td>crash</td><td><code>", s->sigs[i].count);
+        diagram_text(f, s->sigs[i].key, 0);
+        fputs("</code></td></tr>\n", f);
+    }
+    for (size_t i = 0; i < s->nhang; i++) {
+        fprintf(f, "<tr><td>%u</td><td>hang</td><td>", s->hang_reasons[i].count);
+        diagram_text(f, s->hang_reasons[i].key, 0);
+        fputs("</td></tr>\n", f);
+    }
+    for (size_t i = 0; i < s->nmisses; i++) {
+        fprintf(f, "<tr><td>%u</td><td>not as written</td><td>", s->misses[i].count);
+        diagram_text(f, s->misses[i].key, 0);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+/* The diagram of one trial, then its text timeline folded away. */
+static int html_timeline(FILE *f, const struct timeline *tl, unsigned trial, const char *verdict)
+{
+    if (!tl)
+        return 0;
+    fprintf(f, "<h3>Trial %u (%s) as a sequence diagram</h3>\n<div class=\"diagram-box\">\n", trial,
+            verdict ? verdict : "?");
+    if (diagram_svg(f, tl, NULL) < 0)
+        return -1;
+    fputs("</div>\n<details><summary>the same trial as a text timeline</summary><pre>", f);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (m) {
+        timeline_write_text(tl, m);
+        fclose(m);
+        diagram_text(f, text ? text : "", 0);
+    }
+    free(text);
+    fputs("</pre></details>\n", f);
+    return 0;
+}
+
+/* Builds the page in memory and writes it whole. */
+static int html_finish(const char *path, FILE *f, char **text, int rc, struct err *e)
+{
+    html_end(f);
+    if (fclose(f) != 0 || rc < 0 || !*text) { /* the stream sets *text when it is closed */
+        free(*text);
+        return err_set(e, "out of memory");
+    }
+    rc = ci_write_file(path, *text, e);
+    free(*text);
+    return rc;
+}
+
+int html_report_run(const char *path, const struct html_target *t, const struct trial_profile *p,
+                    const struct report *items, size_t n, struct err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return err_set(e, "out of memory");
+    char title[600];
+    snprintf(title, sizeof title, "qmprace run: %s%s", n ? items[0].schedule : "", n > 1 ? " and more" : "");
+    html_begin(f, title, t, p);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct report *r = &items[i];
+        fputs("<h2>", f);
+        diagram_text(f, r->schedule, 0);
+        fputs("</h2>\n", f);
+        html_stats(f, r->stats, NULL);
+        if (r->partial)
+            fputs("<p>(interrupted: partial)</p>\n", f);
+        fputs("<h3>The schedule</h3>\n", f);
+        html_file(f, r->schedule);
+        rc = html_timeline(f, r->timeline, r->timeline_trial, r->timeline_verdict);
+    }
+    return html_finish(path, f, &text, rc, e);
+}
+
+int html_report_hunt(const char *path, const struct html_target *t, const struct trial_profile *p,
+                     const struct triage *tr, const struct afl_progress *afl, struct err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return err_set(e, "out of memory");
+    char title[600];
+    snprintf(title, sizeof title, "qmprace hunt on %s: %zu crash%s", t->spec, tr->n, tr->n == 1 ? "" : "es");
+    html_begin(f, title, t, p);
+    fprintf(f, "<p>AFL++: %llu executions (%.1f/s), %u paths, %u crash inputs; %u looked at, %u did not crash "
+               "again%s</p>\n",
+            (unsigned long long)afl->execs, afl->execs_per_sec, afl->paths, afl->crashes, tr->inputs,
+            tr->unreproduced, tr->interrupted ? "; interrupted" : "");
+    int rc = 0;
+    for (size_t i = 0; i < tr->n && rc == 0; i++) {
+        const struct triage_case *c = &tr->cases[i];
+        fputs("<h2>", f);
+        diagram_text(f, c->signature, 0);
+        fputs("</h2>\n<p>after <code>", f);
+        diagram_text(f, c->phase, 0);
+        fprintf(f, "</code>; %u crash input%s with this signature</p>\n", c->inputs, c->inputs == 1 ? "" : "s");
+        html_stats(f, &c->rate.stats, "its reproducer: ");
+        fputs("<h3>The reproducer <code>", f);
+        diagram_text(f, c->file ? c->file : "(not written)", 0);
+        fputs("</code></h3>\n", f);
+        html_file(f, c->file);
+        rc = html_timeline(f, c->rate.shown.timeline, c->rate.shown_trial, verdict_name(c->rate.shown.verdict));
+    }
+    if (!tr->n)
+        fputs("<p class=\"rate pass\">No crash found.</p>\n", f);
+    return html_finish(path, f, &text, rc, e);
+}
+
+/* The class and text of a matrix cell. */
+static const char *html_cell(const struct explore_cell *c, char *buf, size_t n)
+{
+    const struct verdict_stats *s = &c->rep.stats;
+    snprintf(buf, n, "%u/%u", s->crashes, s->trials);
+    if (!s->trials)
+        return "c-none";
+    if (s->crashes)
+        return s->crashes == s->trials ? "c-crash" : "c-some";
+    if (s->hangs)
+        return "c-hang";
+    if (c->refused) {
+        snprintf(buf, n, "refused %u/%u", c->refused, s->trials);
+        return "c-refused";
+    }
+    if (s->unexercised)
+        return "c-miss";
+    return "c-pass";
+}
+
+/* The matrix: a row per command, a column per window. */
+static void html_matrix(FILE *f, const struct explore_result *r)
+{
+    const struct explore_window *cols[16];
+    size_t ncols = 0;
+    for (size_t i = 0; i < r->ncells; i++) {
+        size_t k = 0;
+        while (k < ncols && cols[k] != r->cells[i].window)
+            k++;
+        if (k == ncols && ncols < 16)
+            cols[ncols++] = r->cells[i].window;
+    }
+    fputs("<table class=\"matrix\">\n<tr><th>command</th>", f);
+    for (size_t k = 0; k < ncols; k++) {
+        fputs("<th>", f);
+        diagram_text(f, cols[k]->name, 0);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < r->done; i++) {
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(r->cells[j].command, r->cells[i].command) != 0;
+        if (!first)
+            continue;
+        fputs("<tr><td><code>", f);
+        diagram_text(f, r->cells[i].command, 0);
+        fputs("</code></td>", f);
+        for (size_t k = 0; k < ncols; k++) {
+            const struct explore_cell *c = NULL;
+            for (size_t j = 0; j < r->done && !c; j++)
+                if (r->cells[j].window == cols[k] && strcmp(r->cells[j].command, r->cells[i].command) == 0)
+                    c = &r->cells[j];
+            char text[48] = "";
+            const char *cls = c ? html_cell(c, text, sizeof text) : "c-none";
+            fprintf(f, "<td class=\"%s\">", cls);
+            if (c && c->reproducer) {
+                fputs("<a href=\"#cell-", f);
+                fprintf(f, "%zu\">%s</a>", (size_t)(c - r->cells), text);
+            } else {
+                fputs(text, f);
+            }
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p>K/N: K of N trials crashed (red: all, pink: some); blue: the target refused the command; "
+          "green: no crash; orange: a hang; grey: did not run as written. A crashing cell links to its "
+          "reproducer.</p>\n",
+          f);
+}
+
+int html_report_explore(const char *path, const struct html_target *t, const struct trial_profile *p,
+                        const struct explore_result *r, struct err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return err_set(e, "out of memory");
+    char title[600];
+    snprintf(title, sizeof title, "qmprace explore on %s", t->spec);
+    html_begin(f, title, t, p);
+    fprintf(f, "<p>%zu of %zu cells ran%s%s.</p>\n", r->done, r->ncells, r->out_of_time ? "; --time ran out" : "",
+            r->interrupted ? "; interrupted" : "");
+    html_matrix(f, r);
+    int rc = 0;
+    for (size_t i = 0; i < r->done && rc == 0; i++) {
+        const struct explore_cell *c = &r->cells[i];
+        if (!c->rep.stats.crashes)
+            continue;
+        fprintf(f, "<h2 id=\"cell-%zu\">[", i);
+        diagram_text(f, c->window->name, 0);
+        fputs("] x [", f);
+        diagram_text(f, c->command, 0);
+        fputs("]</h2>\n", f);
+        html_stats(f, &c->rep.stats, NULL);
+        if (c->reproducer) {
+            fputs("<h3>The reproducer <code>", f);
+            diagram_text(f, c->reproducer, 0);
+            fputs("</code></h3>\n", f);
+            html_file(f, c->reproducer);
+        }
+        rc = html_timeline(f, c->rep.shown.timeline, c->rep.shown_trial, verdict_name(c->rep.shown.verdict));
+    }
+    return html_finish(path, f, &text, rc, e);
+}
