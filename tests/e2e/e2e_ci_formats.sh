@@ -7,6 +7,14 @@
 # to ~/.cache/qmprace (or name one with QMPRACE_SARIF_SCHEMA).
 source "$(dirname "$0")/e2e-lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
+
+# the workflow the README shows is the example's own (every line of its block is in the file)
+sed -n '/^```yaml$/,/^```$/p' "$QMPRACE_SOURCE_DIR/README.md" | sed '1d;$d' >"$tmp/readme.yml"
+[ -s "$tmp/readme.yml" ] && pass || fail "the README shows no workflow"
+while IFS= read -r line; do
+  grep -qxF -- "$line" "$QMPRACE_SOURCE_DIR/examples/qmprace-hunt.yml" || fail "README's workflow line not in the example: $line"
+done <"$tmp/readme.yml"
+
 py=$(command -v /usr/bin/python3 || command -v python3 || true)
 schema=${QMPRACE_SARIF_SCHEMA:-$HOME/.cache/qmprace/sarif-2.1.0-rtm.4.json}
 sample=$(dirname "$QMPRACE")/tests/test_report_ci
