@@ -55,6 +55,27 @@ static void hunt_seeds_bin_path(const char *seed_dir, const char *file, char *ou
     snprintf(out, n, "%s/%.*s.bin", seed_dir, (int)(strlen(name) - 6), name);
 }
 
+/* Whether `file` says, in its leading comments, that it is a known case and not a seed: a schedule that
+ * carries a reaction a hunt is meant to find by itself (libvirt's capability reset, its near misses) would
+ * hand the fuzzer the answer, whether or not it crashes the target on its first trial. */
+static bool hunt_seed_known_case(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    char line[512];
+    bool known = false;
+    while (f && !known && fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " \t");
+        if (*p == '\n' || !*p)
+            continue;
+        if (*p != '#')
+            break;
+        known = strncmp(p, HUNT_NOT_A_SEED, strlen(HUNT_NOT_A_SEED)) == 0;
+    }
+    if (f)
+        fclose(f);
+    return known;
+}
+
 /* One seed: 1 kept, 0 left out (or interrupted), -1 failed (*why, e). */
 static int hunt_seeds_one(struct session *s, struct trial_env *env, const struct hunt_options *o, const char *file,
                           const char *seed_dir, const struct hunt_hooks *hooks, enum hunt_failure *why,
@@ -112,7 +133,15 @@ int hunt_seeds_prepare(struct session *s, const struct hunt_options *o, const ch
         *why = HUNT_TARGET;
         kept = -1;
     }
+    char known[1024] = "";
+    unsigned nknown = 0;
     for (size_t i = 0; env && i < n && !session_signal(s); i++) {
+        if (hunt_seed_known_case(files[i])) {
+            const char *base = strrchr(files[i], '/');
+            size_t used = strlen(known);
+            snprintf(known + used, sizeof known - used, "%s%s", nknown++ ? ", " : "", base ? base + 1 : files[i]);
+            continue;
+        }
         int one = hunt_seeds_one(s, env, o, files[i], seed_dir, hooks, why, e);
         if (one < 0) {
             kept = -1;
@@ -120,6 +149,9 @@ int hunt_seeds_prepare(struct session *s, const struct hunt_options *o, const ch
         }
         kept += one;
     }
+    if (nknown)
+        hunt_say(hooks->warning, hooks->arg, "%u known case%s left out of the seeds (marked \"%s\"): %s", nknown,
+                 nknown == 1 ? "" : "s", HUNT_NOT_A_SEED, known);
     /* the seeds' trials are over: the trials after afl-fuzz get a fresh env, even after a signal */
     session_env_close(s);
     for (size_t i = 0; i < n; i++)

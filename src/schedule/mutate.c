@@ -26,6 +26,7 @@ static const char *const names[MUT_COUNT] = {
     [MUT_ADD_LINE] = "add-line",
     [MUT_DROP_LINE] = "drop-line",
     [MUT_COPY_LINE] = "copy-line",
+    [MUT_REVERT] = "revert",
 };
 
 const char *schedule_mutation_name(enum sched_mutation m)
@@ -244,6 +245,47 @@ static long line_with(struct sched_mutator *m, const struct schedule *s, enum sc
     return -1;
 }
 
+/* MUT_REVERT: one capability a `caps` sets, set back the other way by a new
+ * action on a later line (else on another line), at a random place in it. */
+static int revert(struct schedule *s, struct sched_mutator *m)
+{
+    if (m->without & (1u << ACT_CAPS))
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; j < s->lines[i].nacts; j++)
+            n += s->lines[i].acts[j].kind == ACT_CAPS ? s->lines[i].acts[j].u.caps.n : 0;
+    if (!n || s->nlines < 2)
+        return 0;
+    size_t pick = below(m, n), from = 0;
+    struct sched_cap cap = {0};
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; j < s->lines[i].nacts; j++) {
+            const struct sched_action *a = &s->lines[i].acts[j];
+            if (a->kind != ACT_CAPS)
+                continue;
+            if (pick < a->u.caps.n && !cap.col) {
+                cap = a->u.caps.items[pick];
+                cap.col = 1; /* found */
+                from = i;
+            }
+            pick = pick >= a->u.caps.n ? pick - a->u.caps.n : pick;
+        }
+    size_t later = s->nlines - 1 - from;
+    size_t to = later ? from + 1 + below(m, later) : below(m, from); /* the last line: an earlier one */
+    struct sched_line *l = &s->lines[to];
+    if (l->nacts >= BIN_MAX_ACTIONS)
+        schedule_remove_action(l, below(m, l->nacts));
+    struct sched_action *a = schedule_add_action(l, ACT_CAPS);
+    if (!a || schedule_add_cap(a, cap.cap, !cap.on) != 0)
+        return -1;
+    size_t at = below(m, l->nacts);
+    struct sched_action added = l->acts[l->nacts - 1];
+    memmove(&l->acts[at + 1], &l->acts[at], (l->nacts - 1 - at) * sizeof l->acts[0]);
+    l->acts[at] = added;
+    return 1;
+}
+
 /* One change of kind `kind`: 1 made, 0 not applicable to this schedule, -1 out
  * of memory. */
 static int apply(struct schedule *s, const struct schedule *donor, struct sched_mutator *m, int kind)
@@ -368,6 +410,8 @@ static int apply(struct schedule *s, const struct schedule *donor, struct sched_
         schedule_free(c);
         return 1;
     }
+    case MUT_REVERT:
+        return revert(s, m);
     case MUT_COUNT:
         break;
     }

@@ -75,7 +75,7 @@ expect_grep "$tmp/out" "shows a crash only as its QMP connection dying"
 expect_status 0 "$QMPRACE" run "$corpus/control-reset-only.sched" --target "qmp:unix:$sock" --repeat 5
 expect_grep "$tmp/out" "0/5 crashed"
 expect_status 2 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target "qmp:unix:$sock"
-expect_grep "$tmp/err" "libvirt-reset-held.sched:6:31: "
+expect_grep "$tmp/err" "libvirt-reset-held.sched:7:31: "
 expect_grep "$tmp/err" "'freeze' needs a target that can hold its threads"
 kill -TERM "$sim_pid"
 set +e; wait "$sim_pid"; sim_rc=$?; set -e

@@ -1,6 +1,7 @@
 /* The seeds a hunt starts from, on sim:qemu-7.2 and without AFL++: a seed that already crashes the target is
  * left out and said to be (a known crash is no starting point), one that survives is encoded into the seed
- * directory exactly as the harness will run it, one that cannot be encoded is left out with the reason, an
+ * directory exactly as the harness will run it, one that cannot be encoded is left out with the reason, a
+ * known case (marked "# hunt: not a seed") is left out even though it survives, an
  * unparsable seed stops the hunt with the schedule error at FILE:LINE:COL, and a directory with no seed or
  * no usable seed is refused. */
 #include <dirent.h>
@@ -86,6 +87,10 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
     CHECK(hunt_files_write(seeds, "crash.sched", crash_text, crash, sizeof crash) == 0);
     CHECK(hunt_files_write(seeds, "far.sched", unencodable_text, NULL, 0) == 0);
     CHECK(hunt_files_write(seeds, "README", "not a seed\n", NULL, 0) == 0);
+    char known_text[512];
+    snprintf(known_text, sizeof known_text, "# a known case\n" HUNT_NOT_A_SEED " (it has the reaction)\n%s",
+             survive_text);
+    CHECK(hunt_files_write(seeds, "known.sched", known_text, NULL, 0) == 0);
 
     struct hunt_options o = {.seeds = seeds, .profile = {.deadline_us = 5000000}};
     CHECK(schedule_action_mask_parse("params", &o.profile.without, &(struct err){{0}}) == 0);
@@ -106,7 +111,9 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
     CHECK_MSG(strstr(n.text, want) != NULL, "notes:\n%s", n.text);
     CHECK_MSG(strstr(n.text, "far.sched:3:1: cannot be encoded: '#7': only #1 to #4 fit") != NULL, "notes:\n%s",
               n.text);
-    CHECK_INT(n.warnings, 2);
+    CHECK_MSG(strstr(n.text, "1 known case left out of the seeds (marked \"" HUNT_NOT_A_SEED "\"): known.sched"),
+              "notes:\n%s", n.text);
+    CHECK_INT(n.warnings, 3);
     CHECK_INT(n.others, 0);
 
     /* the kept seed is the surviving one, encoded as the harness will decode it: without `params` */

@@ -1,6 +1,7 @@
 /* The structure-aware mutator a hunt gives AFL++: every change leaves a schedule the binary form carries
  * exactly and the text form reads back, never adds an action the hunt left out, and can take each step a
- * race needs in one go (a reaction sooner, another status, another capability). */
+ * race needs in one go (a reaction sooner, another status, another capability, a setting put back the
+ * way it was on a later line, as libvirt does after a failure). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,7 @@ int main(void)
 {
     struct sched_mutator m = {.rng = 12345, .without = 1u << ACT_PARAMS};
     unsigned seen[MUT_COUNT] = {0};
-    bool sooner = false, other_status = false, other_cap = false;
+    bool sooner = false, other_status = false, other_cap = false, reverted = false;
     struct err e = {{0}};
     struct schedule *donor = schedule_parse(seeds[2], strlen(seeds[2]), "donor", &e);
     CHECK(donor);
@@ -66,6 +67,15 @@ int main(void)
                 if (kind < 0)
                     break;
                 seen[kind]++;
+                /* the held seed: a capability its first line set, set back on a later line */
+                if (k == 1 && step == 0 && kind == MUT_REVERT)
+                    for (size_t i = 1; i < s->nlines; i++)
+                        for (size_t j = 0; j < s->lines[i].nacts; j++) {
+                            const struct sched_action *a = &s->lines[i].acts[j];
+                            if (a->kind == ACT_CAPS && a->u.caps.n == 1 && !a->u.caps.items[0].on &&
+                                (a->u.caps.items[0].cap == CAP_MULTIFD || a->u.caps.items[0].cap == CAP_EVENTS))
+                                reverted = true;
+                        }
                 char why[1200];
                 CHECK_MSG(round_trips(s, why, sizeof why), "after %s: %s", schedule_mutation_name(kind), why);
                 CHECK(s->nlines >= 1 && s->nlines <= 64);
@@ -88,6 +98,18 @@ int main(void)
     CHECK_MSG(sooner, "never made the reaction come sooner");
     CHECK_MSG(other_status, "never made the reaction react to another status");
     CHECK_MSG(other_cap, "never changed which capability the reaction sets");
+    CHECK_MSG(reverted, "never set a capability back on a later line");
+
+    /* with caps left out, nothing is reverted (the revert adds a caps action) */
+    struct sched_mutator nocaps = {.rng = 99, .without = 1u << ACT_CAPS};
+    for (int i = 0; i < 500; i++) {
+        struct schedule *s = schedule_parse(seeds[1], strlen(seeds[1]), "seed", &e);
+        CHECK(s != NULL);
+        if (!s)
+            break;
+        CHECK(schedule_mutate(s, NULL, &nocaps) != MUT_REVERT);
+        schedule_free(s);
+    }
 
     /* at the binary form's line limit a schedule does not grow */
     struct schedule *big = schedule_new("big");

@@ -100,10 +100,15 @@ void hunt_dirs_init(struct hunt_dirs *d, const char *out, const char *join_name)
 /* Checks that `out` is new or empty (or, joining, a hunt's directory) and makes it, seeds/ and logs/. */
 int hunt_dirs_make(const struct hunt_dirs *d, bool join, enum hunt_failure *why, struct err *e);
 
+/* A schedule whose leading comments hold this line is a known case, never a seed: it carries a reaction
+ * a hunt is meant to find by itself (e.g. corpus/libvirt-reset.sched). */
+#define HUNT_NOT_A_SEED "# hunt: not a seed"
+
 /* Encodes each text schedule of o->seeds (*.sched, in name order, at most 256) into SEED_DIR/NAME.bin,
  * with o->profile.without left out as the harness leaves it out, after one trial on the session's target: a seed
  * that already crashes the target (a known crash, not a starting point), or that the target cannot run,
- * is left out, said through the warning hook (`hooks` may be NULL). Returns how many were kept (0 only
+ * is left out, said through the warning hook (`hooks` may be NULL); known cases (HUNT_NOT_A_SEED) are
+ * left out without a trial, said in one line. Returns how many were kept (0 only
  * when a signal came), or -1: no seed, or none usable (HUNT_BAD_INPUT); a seed that does not parse
  * (HUNT_BAD_SCHEDULE); the target failed (HUNT_TARGET). */
 int hunt_seeds_prepare(struct session *s, const struct hunt_options *o, const char *seed_dir,

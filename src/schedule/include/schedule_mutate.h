@@ -6,7 +6,8 @@
  * line from another input. A byte flip reaches those only by luck (a delay's exponent is one byte in
  * thirty); here each is one step. Nothing here knows which change crashes anything: every choice is
  * drawn from the whole vocabulary, so the same steps serve every window (failure, completion, cancel,
- * setup). The binary form's limits (64 lines, 4 actions a line, multifd 0..7, 12-bit mantissas) are
+ * setup). One step is shaped like what a management application does (libvirt after a failed
+ * migration): put back a setting the schedule made earlier; which one, on which line, is drawn. The binary form's limits (64 lines, 4 actions a line, multifd 0..7, 12-bit mantissas) are
  * kept, so every result encodes. */
 #ifndef QMPRACE_SCHEDULE_MUTATE_H
 #define QMPRACE_SCHEDULE_MUTATE_H
@@ -34,6 +35,7 @@ enum sched_mutation {
     MUT_ADD_LINE,    /* a new line: any trigger, any action */
     MUT_DROP_LINE,   /* a line goes */
     MUT_COPY_LINE,   /* a line of the donor (another input), else of this schedule, is added */
+    MUT_REVERT,      /* a capability set on one line is set back the other way on a later line */
     MUT_COUNT
 };
 
