@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Time to first crash of `qmprace hunt --until-crash` on the simulated QEMU 7.2, from the corpus seeds
-# that do not crash by themselves, over RUNS rounds (default 5), side by side in one run: each round runs
-# one hunt with the structure-aware mutator (the default) and one with AFL++'s byte mutations only
-# (--mutator none). Prints, per round, the first crash of any kind and the first yank assertion (the
-# original bug) of each, then the medians and how many hunts found the yank. The goal is a median under
-# 30 s. Hunts leave out `params` (--without params): its multifd-channels crashes are found within
-# seconds and would hide the rest.
-# Usage: bench/hunt-time-to-crash.sh [RUNS] [TIME_LIMIT_SECONDS]   (QMPRACE=path/to/qmprace)
+# Time to first crash of `qmprace hunt --until-crash=yank_unregister_instance` on TARGET (default the
+# simulated QEMU 7.2; `qemu` for Debian's), from the corpus's seeds (its known cases are not seeds), over
+# RUNS rounds (default 5), side by side in one run: each round runs one hunt with the structure-aware
+# mutator (the default) and one with AFL++'s byte mutations only (--mutator none). Prints, per round, the
+# first crash of any kind and the yank assertion (the original bug) that stopped the hunt (its crash
+# input replayed 3 of 3 times), then the medians and how many hunts found it. Goals: a median under 30 s
+# on sim:qemu-7.2, under 10 minutes on Debian's QEMU 7.2. Hunts leave out `params` (--without params):
+# its multifd-channels crashes are found within seconds and would hide the rest.
+# Usage: bench/hunt-time-to-crash.sh [RUNS] [TIME_LIMIT_SECONDS] [TARGET]   (QMPRACE=path/to/qmprace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 qmprace=${QMPRACE:-build/qmprace}
 runs=${1:-5}
 limit=${2:-120}
+target=${3:-sim:qemu-7.2}
 [ -x "$qmprace" ] || { echo "no $qmprace: build first" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -28,18 +30,25 @@ secs() { [ -n "$1" ] && awk -v t="$1" 'BEGIN{printf "%.1f s", t/1000}' || true; 
 hunt() {
   local mode=$1 dir=$2; shift 2
   set +e
-  "$qmprace" hunt --target sim:qemu-7.2 --time "$limit" --until-crash=yank_unregister_instance --without params \
+  "$qmprace" hunt --target "$target" --time "$limit" --until-crash=yank_unregister_instance --without params \
     --no-minimize --triage-trials 3 --out "$dir" -q "$@" >/dev/null 2>&1
   set -e
   local any yank=""
   any=$(crash_times "$dir" | head -1)
-  grep -qF yank_unregister_instance "$dir/signatures.txt" 2>/dev/null && yank=$(crash_times "$dir" | tail -1)
+  # found: the hunt stopped before its time was up, which --until-crash does only for a yank whose
+  # input crashed again in 3 of 3 replays (a natural window that crashes now and then does not count)
+  local ran
+  ran=$(awk -F: '/^run_time/ {print $2 + 0}' "$dir"/afl/*/fuzzer_stats 2>/dev/null | sort -n | tail -1)
+  if grep -qF yank_unregister_instance "$dir/signatures.txt" 2>/dev/null && [ "${ran:-$limit}" -lt $((limit - 2)) ]; then
+    yank=$(crash_times "$dir" | tail -1)
+  fi
   printf ' %12s %12s' "$(secs "$any")" "$(secs "$yank")"
   # a hunt that found nothing counts as longer than the limit, so the median stays honest
   echo "${any:-$((limit * 1000 + 1))}" >>"$tmp/$mode.any"
   echo "${yank:-$((limit * 1000 + 1))}" >>"$tmp/$mode.yank"
 }
 
+echo "hunts on $target, at most ${limit} s each"
 printf '%-4s %25s %25s\n' "" "structure-aware mutator" "AFL++ bytes only"
 printf '%-4s %12s %12s %12s %12s\n' run "first crash" "first yank" "first crash" "first yank"
 for i in $(seq "$runs"); do
@@ -56,4 +65,4 @@ for mode in mutator bytes; do
     "($(found "$tmp/$mode.any") found), first yank $(show "$y") ($(found "$tmp/$mode.yank") found)"
 done
 ym=$(median <"$tmp/mutator.yank"); yb=$(median <"$tmp/bytes.yank")
-awk -v m="$ym" -v b="$yb" 'BEGIN { printf "median time to the yank, bytes only / mutator: %.1fx (at least: a hunt that found nothing counts as the limit); goal: under 30 s\n", b / m }'
+awk -v m="$ym" -v b="$yb" 'BEGIN { printf "median time to the yank, bytes only / mutator: %.1fx (at least: a hunt that found nothing counts as the limit)\n", b / m }'

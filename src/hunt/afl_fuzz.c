@@ -236,17 +236,21 @@ void afl_jobs_stop(struct afl_jobs *j, unsigned grace_ms)
         struct afl_progress p;
         afl_jobs_poll(j, &p);
         if (!p.running)
-            return;
+            break;
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    for (unsigned i = 0; i < j->n; i++)
+    /* Its group too, even after afl-fuzz ended by itself: a persistent-mode harness stops itself
+     * (SIGSTOP) between inputs, and one caught stopped when afl-fuzz exits stays so for good, with the
+     * QEMU it reuses. The group is ours: afl-fuzz was made its leader (setpgid) when it started. */
+    for (unsigned i = 0; i < j->n; i++) {
+        kill(-j->pid[i], SIGKILL);
         if (j->alive[i]) {
-            kill(-j->pid[i], SIGKILL); /* its group: afl-fuzz and the harness it forked */
             int st;
             waitpid(j->pid[i], &st, 0);
             j->alive[i] = false;
         }
+    }
 }
 
 void afl_jobs_free(struct afl_jobs *j)

@@ -35,14 +35,18 @@ static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_opti
                                        const char *dict, struct err *e)
 {
     (void)s;
-    char *prof = profile_print(&o->profile), *env_profile = NULL;
-    if (!prof || asprintf(&env_profile, "QMPRACE_HARNESS_PROFILE=%s", prof) < 0) {
+    char *prof = profile_print(&o->profile), *env_profile = NULL, *env_dir = NULL;
+    /* QMPRACE_HUNT_DIR names the hunt every process it started belongs to (afl-fuzz, the harness, its
+     * QEMU), so what is left of a hunt can be found by it */
+    if (!prof || asprintf(&env_profile, "QMPRACE_HARNESS_PROFILE=%s", prof) < 0 ||
+        asprintf(&env_dir, "QMPRACE_HUNT_DIR=%s", d->out) < 0) {
         free(prof);
+        free(env_profile);
         err_set(e, "out of memory");
         return NULL;
     }
     free(prof);
-    const char *env[] = {env_profile, NULL};
+    const char *env[] = {env_profile, env_dir, NULL};
     struct afl_job_options ao = {
         .afl_fuzz = o->afl_fuzz, .harness = o->harness, .seeds_dir = d->seeds, .sync_dir = d->afl,
         .log_dir = d->logs, .dict = dict, .mutator = o->mutator,
@@ -52,6 +56,7 @@ static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_opti
     };
     struct afl_jobs *j = afl_jobs_start(&ao, e);
     free(env_profile);
+    free(env_dir);
     if (!j)
         err_prefix(e, "cannot start afl-fuzz");
     return j;

@@ -60,6 +60,23 @@ expect_replays_as_stated() {
   fi
 }
 
+# hunt_leftovers DIR: pids of processes a hunt with --out DIR started (afl-fuzz, the harness, its QEMU:
+# they carry QMPRACE_HUNT_DIR=DIR in their environment) that still run
+hunt_leftovers() {
+  local want="QMPRACE_HUNT_DIR=$1" p
+  for p in /proc/[0-9]*; do
+    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF -- "$want" && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+# expect_no_leftovers DIR WHAT
+expect_no_leftovers() {
+  local left
+  left=$(hunt_leftovers "$1" | tr '\n' ' ')
+  if [ -z "$left" ]; then pass; else fail "$2: processes of the hunt still run: $left"; ps -o pid,stat,cmd -p "$(echo $left | tr ' ' ',')" >&2 || true; fi
+}
+
 e2e_done() {
   echo "$checks checks passed, $failures failed"
   [ "$failures" -eq 0 ]

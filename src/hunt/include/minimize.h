@@ -1,7 +1,7 @@
 /* minimize: makes a crashing schedule as small as it can be while it keeps crashing the same way: drops
  * lines, actions and capability/parameter items, removes delays and `#N`, halves sizes and durations,
  * keeping each change only while the same signature still crashes at a similar rate (at least `keep`
- * times the original rate). Greedy and bounded in candidates and time; every candidate runs through
+ * times the original rate; every time, when the original crashed every time). Greedy and bounded in candidates and time; every candidate runs through
  * repeat_run, so it is judged exactly as `run` judges. What a bug report wants: the shortest reproducer. */
 #ifndef QMPRACE_MINIMIZE_H
 #define QMPRACE_MINIMIZE_H

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `qmprace explore` and a short `qmprace hunt` on a real QEMU (Debian's 7.2 where installed), as a QEMU
+# developer runs them: explore, narrowed to the failure window by a reset of every channel, shows the seed
+# race (caps multifd=off crashes with the yank assertion, every trial) and no crash where nothing changes
+# (query-migrate, xbzrle off), and writes a reproducer that `qmprace run` replays as its header states; a
+# one-minute hunt runs AFL++ on the reused QEMU (executions counted, its reproducers, if any, replayable)
+# and leaves nothing running. The full sweep and the 10-minute hunts are measured in bench/, not here.
+source "$(dirname "$0")/e2e-lib.sh"
+source "$(dirname "$0")/e2e-qemu-lib.sh"
+harness=$(dirname "$QMPRACE")/afl/harness/qmprace-harness
+yank='SIGABRT yank_unregister_instance: Assertion `QLIST_EMPTY(&entry->yankfns)'"'"' failed'
+cell() { grep -F "\"command\":\"$2\"" "$1" | head -1; }
+
+expect_status 1 "$QMPRACE" explore --target "$qemu" --windows "failed: reset all" \
+  --commands "caps multifd=off,caps xbzrle=off,query" --out "$tmp/e" --json "$tmp/e.json" -q
+cell "$tmp/e.json" "caps multifd=off" >"$tmp/c"
+expect_grep "$tmp/c" '"trials":3,"crashes":3'
+expect_grep "$tmp/c" "{\"signature\":\"$yank\",\"count\":3}"
+cell "$tmp/e.json" "caps xbzrle=off" >"$tmp/c"
+expect_grep "$tmp/c" '"crashes":0'
+cell "$tmp/e.json" "query" >"$tmp/c"
+expect_grep "$tmp/c" '"crashes":0'
+repro=$(cell "$tmp/e.json" "caps multifd=off" | grep -o '"reproducer":"[^"]*"' | cut -d'"' -f4)
+[ -f "$repro" ] && pass || fail "no reproducer for the multifd=off cell ('$repro')"
+[ -f "$repro" ] && expect_replays_as_stated "$repro"
+
+if ! command -v afl-fuzz >/dev/null || [ ! -x "$harness" ]; then
+  echo "$checks checks passed, $failures failed"
+  echo "SKIP: the hunt part needs AFL++ (afl-fuzz, afl-clang-fast)"
+  [ "$failures" -eq 0 ] && exit 77 || exit 1
+fi
+cd "$QMPRACE_SOURCE_DIR" # the default seeds and dictionary
+set +e
+"$QMPRACE" hunt --target "$qemu" --time 60 --without params --out "$tmp/h" --triage-trials 3 --no-minimize -q \
+  >"$tmp/out" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -le 1 ] && pass || { fail "hunt on $qemu: exit status $rc"; sed 's/^/  /' "$tmp/err" | head >&2; }
+execs=$(grep -o '"execs":[0-9]*' "$tmp/h/summary.json" | cut -d: -f2)
+[ "${execs:-0}" -ge 300 ] && pass || fail "a 60 s hunt on $qemu ran ${execs:-0} executions"
+expect_grep "$tmp/h/summary.json" '"profile":{'
+expect_no_leftovers "$tmp/h" "after a hunt on $qemu"
+e2e_done
