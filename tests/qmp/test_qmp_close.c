@@ -298,7 +298,7 @@ static void test_reset(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    base = event_base_new();
+    base = mono_event_base_new(); /* the precise clock, as every command runs on */
     test_no_greeting();
     test_protocol();
     test_oversized();

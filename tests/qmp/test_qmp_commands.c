@@ -216,7 +216,7 @@ static void test_peer_dies_with_backlog(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    base = event_base_new();
+    base = mono_event_base_new(); /* the precise clock, as every command runs on */
     test_unknown_ids();
     test_deadline();
     test_raw();

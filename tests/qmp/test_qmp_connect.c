@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mono.h"
 #include "qmp_peer.h"
 #include "sockets.h"
 
@@ -167,7 +168,7 @@ static void test_adopt(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    base = event_base_new();
+    base = mono_event_base_new(); /* the precise clock, as every command runs on */
     test_refused_addresses();
     test_unix();
     test_tcp();

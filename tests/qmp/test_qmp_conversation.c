@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "mono.h"
 #include "qmp_peer.h"
 
 static const char *const script[] = {
@@ -147,7 +148,7 @@ static bool run_once(struct event_base *base, const char *text, size_t n, const 
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    struct event_base *base = event_base_new();
+    struct event_base *base = mono_event_base_new(); /* the precise clock, as every command runs on */
     char text[4096];
     size_t n = script_text(text, sizeof text);
 
