@@ -3,6 +3,7 @@
  * UTF-8) and well-formed; a crash has the same rule id and fingerprint in every run, and a different
  * crash a different one. With QMPRACE_CI_SAMPLE_DIR set, the sample reports are left there for
  * tests/e2e/e2e_ci_formats.sh, which parses them with real parsers and the SARIF schema. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,16 +14,23 @@
 
 #define NASTY "SIGABRT f: \"quoted\" <tag> & 'apos'\x01 end \xff"
 
-static void test_allow(const char *dir)
+/* DIR/NAME with `text` in it; its path goes to `path`. */
+static bool write_file(const char *dir, const char *name, const char *text, char *path, size_t n)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/allow", dir);
+    snprintf(path, n, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     CHECK(f != NULL);
     if (!f)
+        return false;
+    fputs(text, f);
+    return fclose(f) == 0;
+}
+
+static void test_allow(const char *dir)
+{
+    char path[4200];
+    if (!write_file(dir, "allow", "# known crashes\n\n  SIGSEGV  \ncompleted: SIGABRT yank\r\n", path, sizeof path))
         return;
-    fputs("# known crashes\n\n  SIGSEGV  \ncompleted: SIGABRT yank\r\n", f);
-    fclose(f);
     struct allow_list a;
     struct err e = {{0}};
     CHECK_MSG(allow_load(path, &a, &e) == 0, "%s", e.msg);
@@ -71,14 +79,9 @@ static void test_escape(void)
 
 static void test_reports(const char *dir, const char *keep)
 {
-    char repro[256];
-    snprintf(repro, sizeof repro, "%s/crash one.sched", dir);
-    FILE *f = fopen(repro, "w");
-    CHECK(f != NULL);
-    if (!f)
+    char repro[4200];
+    if (!write_file(dir, "crash one.sched", "# reproducer\ncaps multifd=on\nmigrate\n", repro, sizeof repro))
         return;
-    fputs("# reproducer\ncaps multifd=on\nmigrate\n", f);
-    fclose(f);
     struct trial_profile p;
     profile_init(&p);
     CHECK(profile_set(&p, "target", "sim:qemu-7.2", NULL) == 0);
@@ -100,7 +103,7 @@ static void test_reports(const char *dir, const char *keep)
     CHECK(strstr(text, "\"text\":\"# reproducer\\ncaps multifd=on\\nmigrate\\n\"")); /* attached */
     CHECK(strstr(text, "crash%20one.sched"));
     if (keep) {
-        char path[512];
+        char path[4200];
         struct err e = {{0}};
         snprintf(path, sizeof path, "%s/junit.xml", keep);
         CHECK_MSG(ci_junit_write(path, &run, &e) == 0, "%s", e.msg);
@@ -117,8 +120,9 @@ static void test_reports(const char *dir, const char *keep)
 
 int main(void)
 {
-    char dir[] = "/tmp/qmprace-ci-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[4096];
+    if (!check_mkdtemp(dir, sizeof dir))
+        return check_exit();
     test_allow(dir);
     test_ids();
     test_escape();

@@ -120,9 +120,10 @@ static void test_errors(void)
         profile_clear(&p);
     }
 
-    char dir[] = "/tmp/qmprace-profile-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[64];
+    char dir[4096];
+    if (!check_mkdtemp(dir, sizeof dir))
+        return;
+    char path[4200];
     snprintf(path, sizeof path, "%s/r.sched", dir);
     FILE *f = fopen(path, "w");
     CHECK(f != NULL);
@@ -135,7 +136,7 @@ static void test_errors(void)
     bool found = true;
     struct err e = {{0}};
     CHECK(profile_read_file(path, &p, &found, &e) < 0);
-    char want[128];
+    char want[4300];
     snprintf(want, sizeof want, "%s:3:12: profile: ram", path);
     CHECK_MSG(strncmp(e.msg, want, strlen(want)) == 0, "got '%s', want '%s...'", e.msg, want);
 
