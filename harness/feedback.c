@@ -55,11 +55,6 @@ static int status_slot(int s)
     return s >= 0 && s < MIG_STATUS_COUNT ? s : FB_STATUS_NONE;
 }
 
-static bool is_failure(int s)
-{
-    return s == MIG_FAILED || s == MIG_FAILING;
-}
-
 void feedback_features(const struct trial_result *r, bool timing, void (*emit)(void *arg, unsigned key, unsigned count),
                        void *arg)
 {
@@ -68,25 +63,10 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
     const struct timeline *tl = r->timeline;
     size_t n = timeline_count(tl);
 
-    /* The window: from the first failure status (a trace point, else an event) to the first
-     * savevm_state_cleanup after it (else the death, else the end). */
-    uint64_t open_us = 0, close_us = 0;
-    bool opened = false, closed = false;
-    for (size_t i = 0; i < n; i++) {
-        const struct tl_entry *e = timeline_get(tl, i);
-        bool fail = (e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE && is_failure(e->arg)) ||
-                    (e->kind == TL_EVENT && is_failure(e->code));
-        if (!opened && fail) {
-            opened = true;
-            open_us = e->t_us;
-        } else if (opened && !closed &&
-                   ((e->kind == TL_TRACE && e->code == TRACE_SAVEVM_STATE_CLEANUP) || e->kind == TL_DEATH)) {
-            closed = true;
-            close_us = e->t_us;
-        }
-    }
-    if (opened && !closed && n)
-        close_us = timeline_get(tl, n - 1)->t_us;
+    struct tl_window w;
+    timeline_window(tl, &w);
+    bool opened = w.open;
+    uint64_t open_us = opened ? timeline_get(tl, w.from)->t_us : 0, close_us = opened ? timeline_get(tl, w.to)->t_us : 0;
 
     int status = -1;
     unsigned traces = 0;

@@ -171,14 +171,7 @@ static void cell_text(const struct explore_cell *c, char *buf, size_t n)
 static void print_table(FILE *f, const struct explore_result *r)
 {
     const struct explore_window *cols[16];
-    size_t ncols = 0;
-    for (size_t i = 0; i < r->ncells; i++) {
-        size_t k = 0;
-        while (k < ncols && cols[k] != r->cells[i].window)
-            k++;
-        if (k == ncols && ncols < 16)
-            cols[ncols++] = r->cells[i].window;
-    }
+    size_t ncols = explore_columns(r, cols, 16);
     for (size_t k = 0; k < ncols; k++)
         fprintf(f, "  W%zu = %s\n", k + 1, cols[k]->name);
     fprintf(f, "%-52s", "command");
@@ -187,18 +180,14 @@ static void print_table(FILE *f, const struct explore_result *r)
     fputc('\n', f);
     for (size_t i = 0; i < r->done; i++) {
         const struct explore_cell *c = &r->cells[i];
-        bool first = true;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(r->cells[j].command, c->command) == 0)
-                first = false;
-        if (!first)
+        if (!explore_row_starts(r, i))
             continue;
         fprintf(f, "%-52.52s", c->command);
         for (size_t k = 0; k < ncols; k++) {
             char cell[32] = "";
-            for (size_t j = 0; j < r->done; j++)
-                if (r->cells[j].window == cols[k] && strcmp(r->cells[j].command, c->command) == 0)
-                    cell_text(&r->cells[j], cell, sizeof cell);
+            const struct explore_cell *at = explore_cell_at(r, cols[k], c->command);
+            if (at)
+                cell_text(at, cell, sizeof cell);
             fprintf(f, " %10s", cell);
         }
         fputc('\n', f);

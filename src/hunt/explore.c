@@ -231,6 +231,36 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
     return 0;
 }
 
+size_t explore_columns(const struct explore_result *r, const struct explore_window **cols, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ncells; i++) {
+        size_t k = 0;
+        while (k < n && cols[k] != r->cells[i].window)
+            k++;
+        if (k == n && n < max)
+            cols[n++] = r->cells[i].window;
+    }
+    return n;
+}
+
+bool explore_row_starts(const struct explore_result *r, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(r->cells[j].command, r->cells[i].command) == 0)
+            return false;
+    return true;
+}
+
+const struct explore_cell *explore_cell_at(const struct explore_result *r, const struct explore_window *w,
+                                           const char *command)
+{
+    for (size_t j = 0; j < r->done; j++)
+        if (r->cells[j].window == w && strcmp(r->cells[j].command, command) == 0)
+            return &r->cells[j];
+    return NULL;
+}
+
 void explore_result_free(struct explore_result *r)
 {
     for (size_t i = 0; i < r->ncells; i++) {

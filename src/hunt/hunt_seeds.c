@@ -60,20 +60,9 @@ static void hunt_seeds_bin_path(const char *seed_dir, const char *file, char *ou
  * hand the fuzzer the answer, whether or not it crashes the target on its first trial. */
 static bool hunt_seed_known_case(const char *file)
 {
-    FILE *f = fopen(file, "r");
     char line[512];
-    bool known = false;
-    while (f && !known && fgets(line, sizeof line, f)) {
-        const char *p = line + strspn(line, " \t");
-        if (*p == '\n' || !*p)
-            continue;
-        if (*p != '#')
-            break;
-        known = strncmp(p, HUNT_NOT_A_SEED, strlen(HUNT_NOT_A_SEED)) == 0;
-    }
-    if (f)
-        fclose(f);
-    return known;
+    int no, col;
+    return schedule_header(file, HUNT_NOT_A_SEED, line, sizeof line, &no, &col, NULL) == 1;
 }
 
 /* One seed: 1 kept, 0 left out (or interrupted), -1 failed (*why, e). */

@@ -86,8 +86,8 @@ static int diagram_chan_no(const char *text)
 
 static bool diagram_is_failed(const struct tl_entry *e)
 {
-    return (e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE && e->arg == MIG_FAILED) ||
-           (e->kind == TL_EVENT && e->code == MIG_FAILED);
+    int s = e->kind == TL_EVENT ? e->code : e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1;
+    return s == MIG_FAILED || s == MIG_FAILING;
 }
 
 static bool diagram_is_cleanup(const struct tl_entry *e)
@@ -170,30 +170,31 @@ static void diagram_arrow(FILE *f, size_t from, size_t to, size_t row, const cha
     fputs("</text></g>\n", f);
 }
 
-/* The window: the rows of the first `failed` and of the cleanup after it (or the death, or the end). */
+/* The window (timeline_window: the one the fuzzing feedback rewards) in drawn rows, within `nrows`. */
 static void diagram_window(const struct timeline *tl, struct diagram_window *w, size_t nrows)
 {
     memset(w, 0, sizeof *w);
-    size_t row = 0;
-    for (size_t i = 0; i < timeline_count(tl) && row < nrows; i++) {
-        const struct tl_entry *e = timeline_get(tl, i);
-        if (!diagram_drawn(e))
-            continue;
-        if (!w->found && diagram_is_failed(e)) {
-            w->found = true;
-            w->from_row = w->to_row = row;
-            w->from_us = w->to_us = e->t_us;
-            w->until = "end of the timeline";
-        } else if (w->found && !strcmp(w->until, "end of the timeline")) {
-            w->to_row = row;
-            w->to_us = e->t_us;
-            if (diagram_is_cleanup(e))
-                w->until = "cleanup";
-            else if (e->kind == TL_DEATH)
-                w->until = "death";
-        }
-        row++;
+    struct tl_window tw;
+    timeline_window(tl, &tw);
+    size_t row = 0, from = 0, to = 0;
+    for (size_t i = 0; i <= tw.to && i < timeline_count(tl); i++) {
+        bool drawn = diagram_drawn(timeline_get(tl, i));
+        if (i == tw.from)
+            from = row;
+        if (drawn)
+            to = row;
+        row += drawn;
     }
+    if (!tw.open || from >= nrows)
+        return;
+    w->found = true;
+    w->from_row = from;
+    w->to_row = to < nrows ? to : nrows - 1;
+    w->from_us = timeline_get(tl, tw.from)->t_us;
+    w->to_us = timeline_get(tl, tw.to)->t_us;
+    w->until = tw.until == TL_WINDOW_CLEANUP ? "cleanup" : tw.until == TL_WINDOW_DEATH ? "death" : "end of the timeline";
+    w->status = vocab_status_name(timeline_get(tl, tw.from)->kind == TL_EVENT ? timeline_get(tl, tw.from)->code
+                                                                             : timeline_get(tl, tw.from)->arg);
 }
 
 /* The label of a QMP reply: what follows "COMMAND -> ". */
@@ -321,14 +322,14 @@ int diagram_svg(FILE *f, const struct timeline *tl, struct diagram_info *info)
     fputs(diagram_style, f);
     if (w.found) {
         int y1 = row_y(w.from_row) - ROW_H / 2, y2 = row_y(w.to_row) + ROW_H / 2;
-        fprintf(f, "<g id=\"race-window\"><title>the race window: from the first failed (%llu us) to the %s (%llu us)"
+        fprintf(f, "<g id=\"race-window\"><title>the race window: from the first %s (%llu us) to the %s (%llu us)"
                    "</title><rect class=\"window\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" data-from-row=\"%zu\" "
                    "data-to-row=\"%zu\"/>",
-                (unsigned long long)w.from_us, w.until, (unsigned long long)w.to_us, LEFT - 4, y1,
+                w.status, (unsigned long long)w.from_us, w.until, (unsigned long long)w.to_us, LEFT - 4, y1,
                 (int)l->n * LANE_W + 8, y2 - y1, w.from_row, w.to_row);
-        fprintf(f, "<text class=\"window-label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">window: failed to %s, "
+        fprintf(f, "<text class=\"window-label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">window: %s to %s, "
                    "%llu us</text></g>\n",
-                LEFT + (int)l->n * LANE_W - 4, y1 + 12, w.until, (unsigned long long)(w.to_us - w.from_us));
+                LEFT + (int)l->n * LANE_W - 4, y1 + 12, w.status, w.until, (unsigned long long)(w.to_us - w.from_us));
     }
     for (size_t k = 0; k < l->n; k++) {
         int x = lane_x(k);

@@ -24,9 +24,15 @@ static const char html_style[] =
     "td.c-miss{background:#eee}td.c-none{background:#fff}"
     "</style>\n";
 
-/* Opens the page on `f`: head, title, and the target and profile table. */
-static void html_begin(FILE *f, const char *title, const struct html_target *t, const struct trial_profile *p)
+/* Opens the page in memory (*text, once the stream is closed): head, title, and the target and profile
+ * table. NULL when memory runs out. */
+static FILE *html_begin(char **text, size_t *len, const char *title, const struct html_target *t,
+                        const struct trial_profile *p)
 {
+    *text = NULL;
+    FILE *f = open_memstream(text, len);
+    if (!f)
+        return NULL;
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
     diagram_text(f, title, 0);
     fputs("</title>\n", f);
@@ -60,6 +66,7 @@ static void html_begin(FILE *f, const char *title, const struct html_target *t, 
     fprintf(f, "<tr><td>written</td><td>%s by qmprace ", when);
     diagram_text(f, t->qmprace ? t->qmprace : "", 0);
     fputs("</td></tr>\n</table>\n", f);
+    return f;
 }
 
 static void html_end(FILE *f)
@@ -70,18 +77,16 @@ static void html_end(FILE *f)
 /* A file's text in a <pre> (at most 64 KiB of it), or a note that it cannot be read. */
 static void html_file(FILE *f, const char *path)
 {
-    FILE *in = path ? fopen(path, "r") : NULL;
-    if (!in) {
+    bool cut = false;
+    char *buf = path ? ci_read_file(path, 65536, &cut) : NULL;
+    if (!buf) {
         fputs("<p>(the file cannot be read)</p>\n", f);
         return;
     }
-    char *buf = calloc(1, 65537);
-    size_t n = buf ? fread(buf, 1, 65536, in) : 0;
-    fclose(in);
     fputs("<pre>", f);
-    diagram_text(f, buf ? buf : "", 0);
+    diagram_text(f, buf, 0);
     fputs("</pre>\n", f);
-    if (n == 65536)
+    if (cut)
         fputs("<p>(cut at 64 KiB)</p>\n", f);
     free(buf);
 }
@@ -156,14 +161,13 @@ static int html_finish(const char *path, FILE *f, char **text, int rc, struct er
 int html_report_run(const char *path, const struct html_target *t, const struct trial_profile *p,
                     const struct report *items, size_t n, struct err *e)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return err_set(e, "out of memory");
     char title[600];
     snprintf(title, sizeof title, "qmprace run: %s%s", n ? items[0].schedule : "", n > 1 ? " and more" : "");
-    html_begin(f, title, t, p);
+    char *text;
+    size_t len;
+    FILE *f = html_begin(&text, &len, title, t, p);
+    if (!f)
+        return err_set(e, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const struct report *r = &items[i];
@@ -183,14 +187,13 @@ int html_report_run(const char *path, const struct html_target *t, const struct 
 int html_report_hunt(const char *path, const struct html_target *t, const struct trial_profile *p,
                      const struct triage *tr, const struct afl_progress *afl, struct err *e)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return err_set(e, "out of memory");
     char title[600];
     snprintf(title, sizeof title, "qmprace hunt on %s: %zu crash%s", t->spec, tr->n, tr->n == 1 ? "" : "es");
-    html_begin(f, title, t, p);
+    char *text;
+    size_t len;
+    FILE *f = html_begin(&text, &len, title, t, p);
+    if (!f)
+        return err_set(e, "out of memory");
     fprintf(f, "<p>AFL++: %llu executions (%.1f/s), %u paths, %u crash inputs; %u looked at, %u did not crash "
                "again%s</p>\n",
             (unsigned long long)afl->execs, afl->execs_per_sec, afl->paths, afl->crashes, tr->inputs,
@@ -239,14 +242,7 @@ static const char *html_cell(const struct explore_cell *c, char *buf, size_t n)
 static void html_matrix(FILE *f, const struct explore_result *r)
 {
     const struct explore_window *cols[16];
-    size_t ncols = 0;
-    for (size_t i = 0; i < r->ncells; i++) {
-        size_t k = 0;
-        while (k < ncols && cols[k] != r->cells[i].window)
-            k++;
-        if (k == ncols && ncols < 16)
-            cols[ncols++] = r->cells[i].window;
-    }
+    size_t ncols = explore_columns(r, cols, 16);
     fputs("<table class=\"matrix\">\n<tr><th>command</th>", f);
     for (size_t k = 0; k < ncols; k++) {
         fputs("<th>", f);
@@ -255,19 +251,13 @@ static void html_matrix(FILE *f, const struct explore_result *r)
     }
     fputs("</tr>\n", f);
     for (size_t i = 0; i < r->done; i++) {
-        bool first = true;
-        for (size_t j = 0; j < i && first; j++)
-            first = strcmp(r->cells[j].command, r->cells[i].command) != 0;
-        if (!first)
+        if (!explore_row_starts(r, i))
             continue;
         fputs("<tr><td><code>", f);
         diagram_text(f, r->cells[i].command, 0);
         fputs("</code></td>", f);
         for (size_t k = 0; k < ncols; k++) {
-            const struct explore_cell *c = NULL;
-            for (size_t j = 0; j < r->done && !c; j++)
-                if (r->cells[j].window == cols[k] && strcmp(r->cells[j].command, r->cells[i].command) == 0)
-                    c = &r->cells[j];
+            const struct explore_cell *c = explore_cell_at(r, cols[k], r->cells[i].command);
             char text[48] = "";
             const char *cls = c ? html_cell(c, text, sizeof text) : "c-none";
             fprintf(f, "<td class=\"%s\">", cls);
@@ -290,14 +280,13 @@ static void html_matrix(FILE *f, const struct explore_result *r)
 int html_report_explore(const char *path, const struct html_target *t, const struct trial_profile *p,
                         const struct explore_result *r, struct err *e)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return err_set(e, "out of memory");
     char title[600];
     snprintf(title, sizeof title, "qmprace explore on %s", t->spec);
-    html_begin(f, title, t, p);
+    char *text;
+    size_t len;
+    FILE *f = html_begin(&text, &len, title, t, p);
+    if (!f)
+        return err_set(e, "out of memory");
     fprintf(f, "<p>%zu of %zu cells ran%s%s.</p>\n", r->done, r->ncells, r->out_of_time ? "; --time ran out" : "",
             r->interrupted ? "; interrupted" : "");
     html_matrix(f, r);

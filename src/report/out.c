@@ -1,4 +1,4 @@
-/* out: writing a report file whole or not at all (see ci_internal.h). */
+/* out: reading what goes into a report, and writing a report file whole or not at all (see ci_internal.h). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,6 +7,21 @@
 #include <unistd.h>
 
 #include "ci_internal.h"
+
+char *ci_read_file(const char *path, size_t max, bool *cut)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = f ? malloc(max + 1) : NULL;
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (!buf)
+        return NULL;
+    if (cut)
+        *cut = n > max;
+    buf[n > max ? max : n] = '\0';
+    return buf;
+}
 
 int ci_write_file(const char *path, const char *text, struct err *e)
 {

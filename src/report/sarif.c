@@ -8,6 +8,7 @@
 
 #include "ci_internal.h"
 #include "ci_report.h"
+#include "triage.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SARIF_FINGERPRINT "qmpraceCrash/v1"
@@ -27,20 +28,8 @@ static uint64_t sarif_hash(const char *a, const char *b)
 void ci_rule_id(const char *signature, char *out, size_t n)
 {
     char slug[80];
-    size_t o = 0;
-    bool dash = false;
-    for (const char *p = signature; *p && o < 60; p++) {
-        if (isalnum((unsigned char)*p)) {
-            if (dash && o)
-                slug[o++] = '-';
-            dash = false;
-            slug[o++] = (char)tolower((unsigned char)*p);
-        } else {
-            dash = true;
-        }
-    }
-    slug[o] = '\0';
-    snprintf(out, n, "%s/%08x", o ? slug : "crash", (unsigned)(sarif_hash(signature, NULL) >> 32));
+    triage_slug(signature, slug, sizeof slug); /* as the reproducers' file names */
+    snprintf(out, n, "%s/%08x", slug, (unsigned)(sarif_hash(signature, NULL) >> 32));
 }
 
 void ci_fingerprint(const char *signature, const char *phase, char *out, size_t n)
@@ -87,22 +76,12 @@ static json_object *sarif_uri(const char *path)
     return s;
 }
 
-static char *sarif_read(const char *path)
+/* [item]: the arrays of one element a result has (locations, attachments, suppressions, ...). */
+static json_object *sarif_one(json_object *item)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    char buf[4096];
-    size_t n;
-    while (m && (n = fread(buf, 1, sizeof buf, f)) > 0 && len < (1u << 20))
-        fwrite(buf, 1, n, m);
-    if (m)
-        fclose(m);
-    fclose(f);
-    return text;
+    json_object *a = json_object_new_array();
+    json_object_array_add(a, item);
+    return a;
 }
 
 /* The rules array gets one rule per distinct signature; returns the rule's index. */
@@ -154,11 +133,9 @@ static json_object *sarif_result(const struct ci_finding *c, const char *target,
         json_object *art = json_object_new_object(), *loc = json_object_new_object();
         json_object_object_add(loc, "uri", sarif_uri(c->reproducer));
         json_object_object_add(art, "location", loc);
-        json_object *roles = json_object_new_array();
-        json_object_array_add(roles, json_object_new_string("attachment"));
-        json_object_object_add(art, "roles", roles);
+        json_object_object_add(art, "roles", sarif_one(json_object_new_string("attachment")));
         json_object_object_add(art, "mimeType", json_object_new_string("text/plain"));
-        char *text = sarif_read(c->reproducer);
+        char *text = ci_read_file(c->reproducer, 1u << 20, NULL);
         if (text) {
             json_object_object_add(art, "contents", sarif_text(text));
             free(text);
@@ -174,24 +151,18 @@ static json_object *sarif_result(const struct ci_finding *c, const char *target,
         json_object_object_add(phys, "artifactLocation", aloc);
         json_object_object_add(phys, "region", region);
         json_object_object_add(l, "physicalLocation", phys);
-        json_object *locs = json_object_new_array();
-        json_object_array_add(locs, l);
-        json_object_object_add(res, "locations", locs);
+        json_object_object_add(res, "locations", sarif_one(l));
 
         json_object *att = json_object_new_object();
         json_object_object_add(att, "description", sarif_text("the reproducer"));
         json_object_object_add(att, "artifactLocation", json_object_get(aloc));
-        json_object *atts = json_object_new_array();
-        json_object_array_add(atts, att);
-        json_object_object_add(res, "attachments", atts);
+        json_object_object_add(res, "attachments", sarif_one(att));
     }
     if (c->allowed) {
         json_object *sup = json_object_new_object();
         json_object_object_add(sup, "kind", json_object_new_string("external"));
         json_object_object_add(sup, "justification", json_object_new_string("in the CI job's allow-list"));
-        json_object *sups = json_object_new_array();
-        json_object_array_add(sups, sup);
-        json_object_object_add(res, "suppressions", sups);
+        json_object_object_add(res, "suppressions", sarif_one(sup));
     }
     json_object *props = json_object_new_object();
     json_object_object_add(props, "signature", sarif_string(c->signature));
@@ -227,14 +198,10 @@ json_object *ci_sarif(const struct ci_run *r)
     json_object_object_add(props, "duration", json_object_new_string(r->duration ? r->duration : ""));
     json_object_object_add(props, "elapsedSeconds", json_object_new_double(r->elapsed_us / 1e6));
     json_object_object_add(inv, "properties", props);
-    json_object *invs = json_object_new_array();
-    json_object_array_add(invs, inv);
-    json_object_object_add(run, "invocations", invs);
+    json_object_object_add(run, "invocations", sarif_one(inv));
     json_object_object_add(run, "artifacts", artifacts);
     json_object_object_add(run, "results", results);
-    json_object *runs = json_object_new_array();
-    json_object_array_add(runs, run);
-    json_object_object_add(log, "runs", runs);
+    json_object_object_add(log, "runs", sarif_one(run));
     return log;
 }
 

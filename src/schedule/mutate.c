@@ -245,32 +245,43 @@ static long line_with(struct sched_mutator *m, const struct schedule *s, enum sc
     return -1;
 }
 
+/* The capabilities the schedule's `caps` actions set, counted over every line in order, and item `pick`
+ * of them (its line in *line), for MUT_ITEM and MUT_REVERT. */
+static size_t caps_items(const struct schedule *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; j < s->lines[i].nacts; j++)
+            n += s->lines[i].acts[j].kind == ACT_CAPS ? s->lines[i].acts[j].u.caps.n : 0;
+    return n;
+}
+
+static struct sched_cap *caps_item(struct schedule *s, size_t pick, size_t *line)
+{
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; j < s->lines[i].nacts; j++) {
+            struct sched_action *a = &s->lines[i].acts[j];
+            if (a->kind != ACT_CAPS)
+                continue;
+            if (pick < a->u.caps.n) {
+                *line = i;
+                return &a->u.caps.items[pick];
+            }
+            pick -= a->u.caps.n;
+        }
+    return NULL;
+}
+
 /* MUT_REVERT: one capability a `caps` sets, set back the other way by a new
  * action on a later line (else on another line), at a random place in it. */
 static int revert(struct schedule *s, struct sched_mutator *m)
 {
     if (m->without & (1u << ACT_CAPS))
         return 0;
-    size_t n = 0;
-    for (size_t i = 0; i < s->nlines; i++)
-        for (size_t j = 0; j < s->lines[i].nacts; j++)
-            n += s->lines[i].acts[j].kind == ACT_CAPS ? s->lines[i].acts[j].u.caps.n : 0;
+    size_t n = caps_items(s), from = 0;
     if (!n || s->nlines < 2)
         return 0;
-    size_t pick = below(m, n), from = 0;
-    struct sched_cap cap = {0};
-    for (size_t i = 0; i < s->nlines; i++)
-        for (size_t j = 0; j < s->lines[i].nacts; j++) {
-            const struct sched_action *a = &s->lines[i].acts[j];
-            if (a->kind != ACT_CAPS)
-                continue;
-            if (pick < a->u.caps.n && !cap.col) {
-                cap = a->u.caps.items[pick];
-                cap.col = 1; /* found */
-                from = i;
-            }
-            pick = pick >= a->u.caps.n ? pick - a->u.caps.n : pick;
-        }
+    struct sched_cap cap = *caps_item(s, below(m, n), &from);
     size_t later = s->nlines - 1 - from;
     size_t to = later ? from + 1 + below(m, later) : below(m, from); /* the last line: an earlier one */
     struct sched_line *l = &s->lines[to];
@@ -326,30 +337,15 @@ static int apply(struct schedule *s, const struct schedule *donor, struct sched_
     case MUT_TRIGGER:
         return !l ? 0 : fresh_trigger(m, &l->trig) == 0 ? 1 : -1;
     case MUT_ITEM: {
-        size_t n = 0;
-        for (size_t i = 0; i < nl; i++)
-            for (size_t j = 0; j < s->lines[i].nacts; j++)
-                n += s->lines[i].acts[j].kind == ACT_CAPS ? s->lines[i].acts[j].u.caps.n : 0;
+        size_t n = caps_items(s), line;
         if (!n)
             return 0;
-        size_t pick = below(m, n);
-        for (size_t i = 0; i < nl; i++)
-            for (size_t j = 0; j < s->lines[i].nacts; j++) {
-                struct sched_action *a = &s->lines[i].acts[j];
-                if (a->kind != ACT_CAPS)
-                    continue;
-                if (pick >= a->u.caps.n) {
-                    pick -= a->u.caps.n;
-                    continue;
-                }
-                struct sched_cap *c = &a->u.caps.items[pick];
-                if (below(m, 2))
-                    c->on = !c->on;
-                else
-                    c->cap = (enum mig_cap)below(m, CAP_COUNT);
-                return 1;
-            }
-        return 0;
+        struct sched_cap *c = caps_item(s, below(m, n), &line);
+        if (below(m, 2))
+            c->on = !c->on;
+        else
+            c->cap = (enum mig_cap)below(m, CAP_COUNT);
+        return 1;
     }
     case MUT_ACTION:
         return !l || !l->nacts ? 0 : fresh_action(m, l, below(m, l->nacts)) == 0 ? 1 : -1;

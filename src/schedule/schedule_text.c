@@ -352,3 +352,26 @@ char *schedule_print(const struct schedule *s)
     }
     return buf;
 }
+
+int schedule_header(const char *path, const char *prefix, char *buf, size_t n, int *line, int *col, struct err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return err_set(e, "%s: cannot read: %s", path, strerror(errno));
+    int found = 0;
+    for (int no = 1; !found && fgets(buf, (int)n, f); no++) {
+        const char *s = buf + strspn(buf, " \t");
+        if (*s == '\n' || *s == '\0')
+            continue;
+        if (*s != '#')
+            break;
+        if (strncmp(s, prefix, strlen(prefix)) == 0) {
+            buf[strcspn(buf, "\n")] = '\0';
+            *line = no;
+            *col = (int)(s - buf + strlen(prefix)) + 1;
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found;
+}

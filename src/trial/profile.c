@@ -243,31 +243,13 @@ int profile_parse(struct trial_profile *p, const char *text, struct err *e)
 
 int profile_read_file(const char *path, struct trial_profile *p, bool *found, struct err *e)
 {
-    *found = false;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return err_set(e, "%s: cannot read: %m", path);
     char line[8192];
-    int rc = 0;
-    /* only the comments before the first schedule line: a header, not a comment somewhere in the body */
-    for (int no = 1; fgets(line, sizeof line, f); no++) {
-        const char *s = line + strspn(line, " \t");
-        if (*s == '\n' || *s == '\0')
-            continue;
-        if (*s != '#')
-            break;
-        if (strncmp(s, PROFILE_HEADER, strlen(PROFILE_HEADER)) != 0)
-            continue;
-        const char *text = s + strlen(PROFILE_HEADER);
-        if (profile_parse(p, text, e) < 0) {
-            rc = err_prefix(e, "%s:%d:%d: profile", path, no, (int)(text - line) + 1);
-            break;
-        }
-        *found = true;
-        break;
-    }
-    fclose(f);
-    return rc;
+    int no = 0, col = 0;
+    int rc = schedule_header(path, PROFILE_HEADER, line, sizeof line, &no, &col, e);
+    *found = rc == 1;
+    if (rc == 1 && profile_parse(p, line + col - 1, e) < 0)
+        return err_prefix(e, "%s:%d:%d: profile", path, no, col);
+    return rc < 0 ? -1 : 0;
 }
 
 struct target_options profile_target_options(const struct trial_profile *p)

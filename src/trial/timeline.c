@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mono.h"
+#include "vocab.h"
 
 struct timeline {
     uint64_t t0;
@@ -168,4 +169,31 @@ json_object *timeline_to_json(const struct timeline *tl)
         json_object_array_add(arr, o);
     }
     return arr;
+}
+
+static bool timeline_is_failure(const struct tl_entry *e)
+{
+    int s = e->kind == TL_EVENT ? e->code : e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1;
+    return s == MIG_FAILED || s == MIG_FAILING;
+}
+
+void timeline_window(const struct timeline *tl, struct tl_window *w)
+{
+    memset(w, 0, sizeof *w);
+    size_t n = timeline_count(tl);
+    for (size_t i = 0; i < n; i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        if (!w->open) {
+            if (timeline_is_failure(e)) {
+                w->open = true;
+                w->from = i;
+            }
+        } else if ((e->kind == TL_TRACE && e->code == TRACE_SAVEVM_STATE_CLEANUP) || e->kind == TL_DEATH) {
+            w->to = i;
+            w->until = e->kind == TL_DEATH ? TL_WINDOW_DEATH : TL_WINDOW_CLEANUP;
+            return;
+        }
+    }
+    w->to = n ? n - 1 : 0;
+    w->until = TL_WINDOW_LAST;
 }

@@ -75,6 +75,14 @@ int explore_run(struct session *s, const struct explore_options *o, const struct
                 struct explore_result *r, struct err *e);
 void explore_result_free(struct explore_result *r);
 
+/* The matrix as the text table and the HTML page show it: the windows of the planned cells in order (at
+ * most `max`; returns how many), whether cell `i` is the first of its command (a row), and the cell that
+ * ran for a window and a command (NULL: none ran). */
+size_t explore_columns(const struct explore_result *r, const struct explore_window **cols, size_t max);
+bool explore_row_starts(const struct explore_result *r, size_t i);
+const struct explore_cell *explore_cell_at(const struct explore_result *r, const struct explore_window *w,
+                                           const char *command);
+
 /* {"window","command","trials","crashes","refused","hangs","unexercised","signatures":[...],"reproducer"} */
 json_object *explore_cell_json(const struct explore_cell *c);
 

@@ -35,8 +35,8 @@ struct ci_run {
     size_t n;
 };
 
-/* "sigabrt-yank-unregister-instance-assertion-qlist-empty-entry/5f0c3a1e": the signature's slug and 32
- * bits of its hash, the same in every run. */
+/* "sigabrt-yank-unregister-instance-assertion-qlist-empty-entry/5f0c3a1e": the signature's slug (as in
+ * the reproducers' file names: triage_slug) and 32 bits of its hash, the same in every run. */
 void ci_rule_id(const char *signature, char *out, size_t n);
 /* 16 hex digits from the signature and the phase: one alert per crash across runs. */
 void ci_fingerprint(const char *signature, const char *phase, char *out, size_t n);

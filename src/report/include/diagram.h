@@ -2,9 +2,10 @@
  * client, the target's main loop, the migration thread, each multifd thread and any other thread the
  * target named, each proxied migration channel), time going down one row per entry (the microseconds on
  * the left), arrows for QMP commands, replies and events, marks for faults, holds (a bar while a thread
- * is held), trace points, stderr lines and the death, and the race window shaded: from the first
- * `failed` (the status set, or the event when the target has no trace points) to the cleanup (its first
- * trace point after that), or to the death when the cleanup never came. Self-contained SVG: no script,
+ * is held), trace points, stderr lines and the death, and the race window shaded: timeline_window's,
+ * the one the fuzzing feedback rewards: from the first `failed` or `failing` (the status set, or the
+ * event when the target has no trace points) to the cleanup (savevm_state_cleanup), or to the death
+ * when the cleanup never came. Self-contained SVG: no script,
  * no external reference; full texts in <title> tooltips. */
 #ifndef QMPRACE_DIAGRAM_H
 #define QMPRACE_DIAGRAM_H
@@ -23,6 +24,7 @@ struct diagram_window {
     size_t from_row, to_row;  /* rows (0-based, drawn) the shading spans, both included */
     uint64_t from_us, to_us;  /* their times in the trial */
     const char *until;        /* what ended it: "cleanup", "death", "end of the timeline" */
+    const char *status;       /* what opened it: "failed", or "failing" on a QEMU with the fix */
 };
 
 struct diagram_info {

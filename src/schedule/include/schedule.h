@@ -114,6 +114,11 @@ struct schedule {
 struct schedule *schedule_parse(const char *text, size_t len, const char *name, struct err *e);
 /* Reads and parses a file (errors name the file; an unreadable file is "FILE: why"). */
 struct schedule *schedule_load(const char *path, struct err *e);
+/* A header line of a schedule file: the first of its leading comment lines (before any schedule line)
+ * that starts with `prefix` ("# profile: "), copied whole (without its newline) into `buf`, with its line
+ * number and the column where the text after the prefix begins. 1 found, 0 not there, -1 the file cannot
+ * be read (e says why). Headers are where qmprace's files say what they are. */
+int schedule_header(const char *path, const char *prefix, char *buf, size_t n, int *line, int *col, struct err *e);
 /* Canonical text, one line per schedule line, each ending in "\n". Caller frees. parse(print(s)) == s. */
 char *schedule_print(const struct schedule *s);
 

@@ -5,6 +5,7 @@
 #ifndef QMPRACE_TIMELINE_H
 #define QMPRACE_TIMELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +70,17 @@ const struct tl_entry *timeline_get(const struct timeline *tl, size_t i);
 uint64_t timeline_t0(const struct timeline *tl);
 
 const char *timeline_kind_name(enum tl_kind k);
+
+/* The race window of a trial, as the fuzzing feedback rewards it and the report shades it: from the first
+ * failure status (failing or failed: its trace point, else its event) to the first savevm_state_cleanup
+ * after it, else the death, else the last entry. Entry indexes. */
+enum tl_window_end { TL_WINDOW_CLEANUP, TL_WINDOW_DEATH, TL_WINDOW_LAST };
+struct tl_window {
+    bool open; /* a failure status came */
+    size_t from, to;
+    enum tl_window_end until;
+};
+void timeline_window(const struct timeline *tl, struct tl_window *w);
 
 /* One entry per line: "   12345us  qmp>     {...}". */
 int timeline_write_text(const struct timeline *tl, FILE *f);
