@@ -57,6 +57,11 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
     struct settle *s = arg;
     s->probing = false;
     if (answer == TARGET_SETTLED) {
+        /* What the target said before this answer is read first; it may start a line (`on trace`), whose
+         * end probes again. */
+        target_drain(s->target);
+        if (!s->hooks.quiet(s->hooks.arg))
+            return;
         timeline_add(s->tl, TL_NOTE, "settled: %s", state);
         s->hooks.settled(s->hooks.arg);
         return;

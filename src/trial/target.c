@@ -112,6 +112,12 @@ int target_settle_start(struct target *t, struct target_settle_check *c)
     return t->ops->settle ? t->ops->settle(t, c) : target_settle_qmp(t, c);
 }
 
+void target_drain(struct target *t)
+{
+    if (t->ops->drain)
+        t->ops->drain(t);
+}
+
 void target_end(struct target *t, bool healthy)
 {
     t->ops->end(t, healthy);

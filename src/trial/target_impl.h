@@ -31,6 +31,8 @@ struct target_ops {
     bool (*has_trace)(const struct target *t, const char *name);
     /* optional; NULL: the QMP check every QEMU answers (query-migrate, then query-yank: target_settle.c) */
     int (*settle)(struct target *t, struct target_settle_check *c);
+    /* optional: read what the target has already written (its trace points) but the loop has not read */
+    void (*drain)(struct target *t);
 };
 
 struct target {

@@ -440,6 +440,13 @@ static bool qemu_reused(const struct target *t)
     return qt->reused && !qt->dest_vmm;
 }
 
+static void qemu_drain(struct target *t)
+{
+    struct qemu_target *qt = t->impl;
+    if (qt->src && qt->live)
+        qemu_vm_drain(qt->src);
+}
+
 static bool qemu_has_trace(const struct target *t, const char *name)
 {
     return binary_trace(t->impl, name) != NULL;
@@ -460,4 +467,5 @@ const struct target_ops target_qemu_ops = {
     .upstream = qemu_upstream,
     .has_trace = qemu_has_trace,
     .reused = qemu_reused,
+    .drain = qemu_drain,
 };

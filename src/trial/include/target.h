@@ -101,6 +101,12 @@ struct target_settle_check {
     const char *in_flight;
 };
 int target_settle_start(struct target *t, struct target_settle_check *c);
+/* Reads, now, what the target has already written and the event loop has not yet read. A QEMU writes a
+ * trace point before the effect a QMP answer reports (migration_cleanup before the yank instance is
+ * gone), but its stderr pipe and its QMP socket are read separately: on a loaded machine the answer
+ * "settled" can be read first. Called before a trial is judged settled, so that no trace point (and no
+ * `on trace` line waiting for it) is lost. */
+void target_drain(struct target *t);
 
 /* The trial is over. `healthy` is false after a crash or a hang: the target must not be reused as is. */
 void target_end(struct target *t, bool healthy);
