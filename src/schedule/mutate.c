@@ -272,8 +272,32 @@ static struct sched_cap *caps_item(struct schedule *s, size_t pick, size_t *line
     return NULL;
 }
 
+static bool is_reaction(const struct sched_line *l)
+{
+    return l->trig.kind == TRIG_STATUS || l->trig.kind == TRIG_TRACE;
+}
+
+/* The line a revert goes to: mostly (3 in 4) a later line that reacts to the target (a status or a trace
+ * point), as a management application sets things back when it hears of a failure; else any later line;
+ * for the last line, an earlier one. */
+static size_t revert_line(const struct schedule *s, struct sched_mutator *m, size_t from)
+{
+    size_t later = s->nlines - 1 - from, reactions = 0;
+    if (!later)
+        return below(m, from);
+    for (size_t i = from + 1; i < s->nlines; i++)
+        reactions += is_reaction(&s->lines[i]);
+    if (!reactions || below(m, 4) == 0)
+        return from + 1 + below(m, later);
+    size_t pick = below(m, reactions);
+    for (size_t i = from + 1; i < s->nlines; i++)
+        if (is_reaction(&s->lines[i]) && pick-- == 0)
+            return i;
+    return from + 1;
+}
+
 /* MUT_REVERT: one capability a `caps` sets, set back the other way by a new
- * action on a later line (else on another line), at a random place in it. */
+ * action on a later line (revert_line), at a random place in it. */
 static int revert(struct schedule *s, struct sched_mutator *m)
 {
     if (m->without & (1u << ACT_CAPS))
@@ -282,8 +306,7 @@ static int revert(struct schedule *s, struct sched_mutator *m)
     if (!n || s->nlines < 2)
         return 0;
     struct sched_cap cap = *caps_item(s, below(m, n), &from);
-    size_t later = s->nlines - 1 - from;
-    size_t to = later ? from + 1 + below(m, later) : below(m, from); /* the last line: an earlier one */
+    size_t to = revert_line(s, m, from);
     struct sched_line *l = &s->lines[to];
     if (l->nacts >= BIN_MAX_ACTIONS)
         schedule_remove_action(l, below(m, l->nacts));

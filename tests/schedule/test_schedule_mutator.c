@@ -100,6 +100,24 @@ int main(void)
     CHECK_MSG(other_cap, "never changed which capability the reaction sets");
     CHECK_MSG(reverted, "never set a capability back on a later line");
 
+    /* a revert mostly lands on the line that reacts to the target (the held seed's `on failing`), as
+     * libvirt's reset follows the failure event; drawn among the 3 later lines alike it would be 1 in 3 */
+    unsigned reverts = 0, on_reaction = 0;
+    for (int i = 0; i < 3000 && reverts < 400; i++) {
+        struct schedule *s = schedule_parse(seeds[1], strlen(seeds[1]), "seed", &e);
+        CHECK(s != NULL);
+        if (!s)
+            break;
+        size_t before = s->lines[3].nacts;
+        if (schedule_mutate(s, NULL, &m) == MUT_REVERT && s->nlines == 4) {
+            reverts++;
+            on_reaction += s->lines[3].nacts == before + 1;
+        }
+        schedule_free(s);
+    }
+    CHECK_MSG(reverts >= 100, "only %u reverts drawn", reverts);
+    CHECK_MSG(on_reaction * 10 >= reverts * 6, "%u of %u reverts on the reaction line", on_reaction, reverts);
+
     /* with caps left out, nothing is reverted (the revert adds a caps action) */
     struct sched_mutator nocaps = {.rng = 99, .without = 1u << ACT_CAPS};
     for (int i = 0; i < 500; i++) {
