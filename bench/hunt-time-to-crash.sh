@@ -5,8 +5,10 @@
 # mutator (the default) and one with AFL++'s byte mutations only (--mutator none). Prints, per round, the
 # first crash of any kind and the yank assertion (the original bug) that stopped the hunt (its crash
 # input replayed 3 of 3 times), then the medians and how many hunts found it. Goals: a median under 30 s
-# on sim:qemu-7.2, under 10 minutes on Debian's QEMU 7.2. Hunts leave out `params` (--without params):
-# its multifd-channels crashes are found within seconds and would hide the rest.
+# on sim:qemu-7.2, under 10 minutes on Debian's QEMU 7.2. Each yank the mutator found is replayed from its
+# reproducer (DIR/crashes/, not minimized) with `qmprace run --repeat 10`, under the profile it carries
+# (goal: 9 of 10). Hunts leave out `params` (--without params): its multifd-channels crashes are found
+# within seconds and would hide the rest.
 # Usage: bench/hunt-time-to-crash.sh [RUNS] [TIME_LIMIT_SECONDS] [TARGET]   (QMPRACE=path/to/qmprace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,14 +45,28 @@ hunt() {
     yank=$(crash_times "$dir" | tail -1)
   fi
   printf ' %12s %12s' "$(secs "$any")" "$(secs "$yank")"
+  # the yank's reproducer, as `qmprace run` replays it with its own profile (the goal: 9 of 10)
+  if [ "$mode" = mutator ]; then
+    local repro replayed=""
+    repro=$(ls "$dir"/crashes/sigabrt-yank-*.sched 2>/dev/null | head -1)
+    if [ -n "$yank" ] && [ -n "$repro" ]; then
+      set +e
+      "$qmprace" run "$repro" --repeat 10 --json "$dir/replay.json" -q >/dev/null 2>&1
+      set -e
+      replayed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["crashes"])' "$dir/replay.json" 2>/dev/null || true)
+      [ -n "$replayed" ] && echo "$replayed" >>"$tmp/replays"
+      replayed="${replayed:-?}/10"
+    fi
+    printf ' %8s' "$replayed"
+  fi
   # a hunt that found nothing counts as longer than the limit, so the median stays honest
   echo "${any:-$((limit * 1000 + 1))}" >>"$tmp/$mode.any"
   echo "${yank:-$((limit * 1000 + 1))}" >>"$tmp/$mode.yank"
 }
 
 echo "hunts on $target, at most ${limit} s each"
-printf '%-4s %25s %25s\n' "" "structure-aware mutator" "AFL++ bytes only"
-printf '%-4s %12s %12s %12s %12s\n' run "first crash" "first yank" "first crash" "first yank"
+printf '%-4s %34s %25s\n' "" "structure-aware mutator" "AFL++ bytes only"
+printf '%-4s %12s %12s %8s %12s %12s\n' run "first crash" "first yank" replays "first crash" "first yank"
 for i in $(seq "$runs"); do
   printf '%-4s' "$i"
   hunt mutator "$tmp/m$i"
@@ -64,5 +80,8 @@ for mode in mutator bytes; do
   echo "$mode: median over $runs hunts (one that found nothing counts as over ${limit} s): first crash $(show "$a")" \
     "($(found "$tmp/$mode.any") found), first yank $(show "$y") ($(found "$tmp/$mode.yank") found)"
 done
+if [ -s "$tmp/replays" ]; then
+  echo "the mutator's yank reproducers under \`qmprace run --repeat 10\`: $(sort -n "$tmp/replays" | tr '\n' ' ')(goal: each at least 9)"
+fi
 ym=$(median <"$tmp/mutator.yank"); yb=$(median <"$tmp/bytes.yank")
 awk -v m="$ym" -v b="$yb" 'BEGIN { printf "median time to the yank, bytes only / mutator: %.1fx (at least: a hunt that found nothing counts as the limit)\n", b / m }'
