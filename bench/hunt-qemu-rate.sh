@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hunting a real QEMU, side by side in one run: `qmprace run`'s trial rate on the hunt's seeds (the corpus
-# schedules that do not crash by themselves) with the hunt's settings (64 MiB guest, 500 ms deadline, one
+# without its known cases) with the hunt's settings (64 MiB guest, 500 ms deadline, one
 # reused QEMU), then a hunt of SECONDS (default 120) on the same target: AFL++'s executions per second
 # and its stability, against the goals (20 executions per second per core, stability above 80%), and
 # whether it stopped at the yank assertion (a crash that came back three replays out of three).
@@ -16,7 +16,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 target="qemu:$qemu_bin"
 echo "$("$qemu_bin" --version | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-seeds=(control-reset-only libvirt-reset-late caps-while-active cancel-in-window)
+# the hunt's seeds: the corpus without its known cases (marked "# hunt: not a seed")
+seeds=()
+while IFS= read -r f; do seeds+=("$(basename "$f" .sched)"); done < <(grep -L '^# hunt: not a seed' corpus/*.sched)
 start=$(date +%s%N)
 trials=0
 for s in "${seeds[@]}"; do

@@ -82,11 +82,13 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
         case TL_TRACE: {
             int s = e->kind == TL_EVENT ? e->code : (e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1);
             if (e->kind == TL_TRACE) {
-                /* which trace points were hit, not how often or in which order: two multifd threads
-                 * erroring in either order, once or twice, is the same state, and counting it would
-                 * only make coverage unstable */
-                int idx = e->code >= 0 && e->code < TRACE_COUNT ? e->code : TRACE_COUNT;
-                traces |= 1u << idx;
+                /* which of the race's trace points were hit, not how often or in which order: two
+                 * multifd threads erroring in either order, once or twice, is the same state, and
+                 * counting it would only make coverage unstable. Not QMP's trace points (qmp_enter_*):
+                 * a command's answer is a feature already, and those of qmprace's own commands (the
+                 * settle probes, setting a reused QEMU back) came or not with timing and reuse. */
+                if (e->code >= 0 && e->code < TRACE_COUNT && e->code != TRACE_QMP_ENTER_MIGRATE_SET_CAPABILITIES)
+                    traces |= 1u << e->code;
             }
             if (s == MIG_ACTIVE)
                 active_seen = true;
@@ -136,7 +138,7 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
             break;
         }
     }
-    for (unsigned i = 0; i <= TRACE_COUNT; i++)
+    for (unsigned i = 0; i < TRACE_COUNT; i++)
         if (traces & (1u << i))
             bump(&c, FB_TRACE + i);
     bump(&c, FB_VERDICT + (unsigned)r->verdict * 8 + (unsigned)(r->signo & 7));
@@ -147,4 +149,21 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
     for (unsigned k = 0; k < FEEDBACK_KEYS; k++)
         if (c.n[k])
             emit(arg, k, 1);
+}
+
+const char *feedback_key_family(unsigned key)
+{
+    static const struct {
+        unsigned from;
+        const char *name;
+    } fam[] = {
+        {FB_TRANS, "trans"},       {FB_OUTCOME, "outcome"},       {FB_HOLD, "hold"},
+        {FB_INSIDE, "inside"},     {FB_HELD_STATUS, "held-status"}, {FB_STALLED_STATUS, "stalled-status"},
+        {FB_BEFORE, "before"},     {FB_AFTER, "after"},           {FB_TRACE, "trace"},
+        {FB_VERDICT, "verdict"},   {FB_FAULT, "fault"},           {FB_END, "?"},
+    };
+    const char *name = "?";
+    for (size_t i = 0; i < sizeof fam / sizeof fam[0] && key >= fam[i].from; i++)
+        name = fam[i].name;
+    return name;
 }

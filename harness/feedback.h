@@ -27,7 +27,7 @@ enum {
     FB_STALLED_STATUS = FB_HELD_STATUS + THR_KIND_COUNT * FB_NSTATUS, /* status reached on a stalled network */
     FB_BEFORE = FB_STALLED_STATUS + FB_NSTATUS,            /* action x distance: answered before it opened */
     FB_AFTER = FB_BEFORE + ACT_KIND_COUNT * FB_NBUCKET,    /* action x distance: after cleanup started */
-    FB_TRACE = FB_AFTER + ACT_KIND_COUNT * FB_NBUCKET,     /* trace point hit (TRACE_COUNT: any other) */
+    FB_TRACE = FB_AFTER + ACT_KIND_COUNT * FB_NBUCKET,     /* one of the race's trace points hit */
     FB_VERDICT = FB_TRACE + TRACE_COUNT + 1,               /* verdict x (signal & 7) */
     FB_FAULT = FB_VERDICT + 3 * 8,                         /* fault action x channels open then (0..3+) */
     FB_END = FB_FAULT + ACT_KIND_COUNT * 4
@@ -42,7 +42,12 @@ _Static_assert(FB_END <= FEEDBACK_KEYS, "the feature keys fit the map");
 void feedback_features(const struct trial_result *r, bool timing, void (*emit)(void *arg, unsigned key, unsigned count),
                        void *arg);
 
-/* Puts one feature into AFL++'s coverage map (a no-op outside an AFL++ build). */
-void feedback_map_hit(unsigned key, unsigned count);
+/* The family a feature key belongs to ("trans", "outcome", "hold", ...; "?" past the last), for the
+ * harness's replay mode, which lists features so that a person can see which ones change between runs. */
+const char *feedback_key_family(unsigned key);
+
+/* Puts one trial's features (present[key] nonzero) into AFL++'s coverage map, once per input (a no-op
+ * outside an AFL++ build). */
+void feedback_map_put(const unsigned char present[FEEDBACK_KEYS]);
 
 #endif

@@ -1,6 +1,6 @@
-/* feedback_map: puts a feature key into AFL++'s coverage map. Each key owns one case of a switch, and each
+/* feedback_map: puts a trial's features into AFL++'s coverage map. Each key owns one case of a switch, and each
  * case is its own basic block, so the instrumentation gives every key its own map slot: AFL++ then sees a
- * new feature exactly as it sees a new edge, hit counts included. Compiled at -O0 (see CMakeLists.txt) so
+ * new feature exactly as it sees a new edge. Compiled at -O0 (see CMakeLists.txt) so
  * no optimizer folds the cases into a table. This avoids touching __afl_area_ptr, which AFL++ 4.04c's
  * pass defines itself, and needs no room made in a map sized to the edge count. */
 #include "feedback.h"
@@ -25,7 +25,10 @@ static volatile unsigned feedback_sink;
 
 _Static_assert(FEEDBACK_KEYS == 2048, "feedback_map has one case per key");
 _Static_assert(FB_END <= FEEDBACK_KEYS, "feature ranges fit the keys");
+/* AFL++'s last count class starts at 128: the default case, run for every absent key, stays in it */
+_Static_assert(FEEDBACK_KEYS - FB_END >= 128, "at least 128 keys are never features");
 
+/* The case of `key`, or the default for FEEDBACK_KEYS ("not this one"). */
 static void hit(unsigned key)
 {
     switch (key) {
@@ -35,8 +38,14 @@ static void hit(unsigned key)
     }
 }
 
-void feedback_map_hit(unsigned key, unsigned count)
+void feedback_map_put(const unsigned char present[FEEDBACK_KEYS])
 {
-    for (unsigned i = 0; i < count && i < 255; i++)
-        hit(key);
+    /* Every key is visited, present or not, so that the blocks every visit shares (this loop, hit()'s
+     * entry and its switch) run the same number of times whatever the trial did: only the present keys'
+     * own cases vary, and the default runs at least 2048 - FB_END times, within one of AFL++'s count
+     * classes. Called once per input with the features one by one, those shared blocks counted the
+     * features, and AFL++ saw them as unstable edges whenever a real QEMU's trial had one more or one
+     * fewer. */
+    for (unsigned k = 0; k < FEEDBACK_KEYS; k++)
+        hit(present[k] ? k : FEEDBACK_KEYS);
 }

@@ -60,12 +60,27 @@ static void setup(void)
 
 static void emit(void *arg, unsigned key, unsigned count)
 {
-    (void)arg;
-    feedback_map_hit(key, count);
+    unsigned char *present = arg;
+    if (key < FEEDBACK_KEYS)
+        present[key] = 1;
 #ifndef __AFL_COMPILER
     /* replay mode: QMPRACE_HARNESS_FEATURES=1 lists the features, to see what AFL++ would see */
     if (getenv("QMPRACE_HARNESS_FEATURES"))
-        fprintf(stderr, "feature %u x%u\n", key, count);
+        fprintf(stderr, "feature %u x%u %s\n", key, count, feedback_key_family(key));
+#else
+    (void)count;
+#endif
+}
+
+/* Replay mode says one line per input (a verdict, or why it did not run), so that a list of replays
+ * lines up with the files given; under AFL++ nothing is printed. */
+static void say(const char *what, const char *detail)
+{
+#ifndef __AFL_COMPILER
+    fprintf(stderr, "qmprace-harness: %s%s%s\n", what, detail && *detail ? ": " : "", detail ? detail : "");
+#else
+    (void)what;
+    (void)detail;
 #endif
 }
 
@@ -74,8 +89,10 @@ static int one(const uint8_t *buf, size_t len)
     if (!h.env)
         setup();
     struct schedule *s = schedule_decode(buf, len);
-    if (!s)
+    if (!s) {
+        say("not run", "not a schedule");
         return 0;
+    }
     schedule_without(s, h.without);
     struct err e = {{0}};
     int found = 0;
@@ -87,14 +104,18 @@ static int one(const uint8_t *buf, size_t len)
             exit(3);
         }
         if (rc == 0) {
-            feedback_features(&r, h.timing, emit, NULL);
+            static unsigned char present[FEEDBACK_KEYS];
+            memset(present, 0, sizeof present);
+            feedback_features(&r, h.timing, emit, present);
+            feedback_map_put(present);
             found = r.verdict == VERDICT_CRASH;
-#ifndef __AFL_COMPILER
-            fprintf(stderr, "qmprace-harness: %s%s%s\n", verdict_name(r.verdict), r.signature[0] ? ": " : "",
-                    r.signature);
-#endif
+            say(verdict_name(r.verdict), r.signature);
+        } else {
+            say("not run", e.msg);
         }
         trial_result_clear(&r);
+    } else {
+        say("not run", e.msg);
     }
     schedule_free(s);
     return found;
