@@ -85,6 +85,14 @@ static void exec_instance(const struct afl_job_options *o, unsigned i, const cha
          * seed. Alone, an entry costs a few hundred and the queue comes round. */
         setenv("AFL_CUSTOM_MUTATOR_ONLY", "1", 1);
     }
+    if (o->noisy) {
+        /* A new queue entry is calibrated in 8 runs, 40 once its coverage varied, which on a real QEMU
+         * it nearly always does; then trimmed by byte removals whose every run also varies, so trimming
+         * keeps nothing. Both took most of a hunt's executions there. 3 (8) runs and no trimming leave
+         * them to the mutator. */
+        setenv("AFL_FAST_CAL", "1", 1);
+        setenv("AFL_DISABLE_TRIM", "1", 1);
+    }
     for (const char *const *kv = o->env; kv && *kv; kv++)
         putenv((char *)*kv);
     char seconds[32], timeout[32];

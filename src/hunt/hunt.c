@@ -34,7 +34,6 @@ static void hunt_on_tick(evutil_socket_t fd, short what, void *arg)
 static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_options *o, const struct hunt_dirs *d,
                                        const char *dict, struct err *e)
 {
-    (void)s;
     char *prof = profile_print(&o->profile), *env_profile = NULL, *env_dir = NULL;
     /* QMPRACE_HUNT_DIR names the hunt every process it started belongs to (afl-fuzz, the harness, its
      * QEMU), so what is left of a hunt can be found by it */
@@ -52,7 +51,7 @@ static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_opti
         .log_dir = d->logs, .dict = dict, .mutator = o->mutator,
         .jobs = o->jobs, .seconds = (unsigned)(o->time_us / 1000000),
         .timeout_ms = (unsigned)(o->profile.deadline_us / 1000) * 3 + 1000, .until_crash = o->until_crash && !o->until_text,
-        .env = env, .join_name = o->join_name,
+        .env = env, .join_name = o->join_name, .noisy = !target_caps(session_target(s)).deterministic,
     };
     struct afl_jobs *j = afl_jobs_start(&ao, e);
     free(env_profile);

@@ -20,6 +20,7 @@ struct afl_job_options {
     unsigned seconds;        /* afl-fuzz -V */
     unsigned timeout_ms;     /* afl-fuzz -t */
     bool until_crash;        /* AFL_BENCH_UNTIL_CRASH (each instance stops at its first crash) */
+    bool noisy;              /* the target does not repeat an input exactly (a real QEMU): see exec_instance */
     const char *const *env;  /* extra "NAME=VALUE" for the harness, NULL-terminated; may be NULL */
     /* Joining a sync directory that another hunt (on this or another machine) runs its main instance
      * in: every instance here is a secondary (-S) named "JOIN_NAME-N", which must be unique among all
