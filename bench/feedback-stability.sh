@@ -1,34 +1,57 @@
 #!/usr/bin/env bash
 # Which of the harness's features change from one run of an input to the next: what AFL++ calls
-# unstable coverage (its `stability` is the share of map entries that do not). Replays each input RUNS
-# times (default 5) in one plain harness process, the way a hunt does (one target, reused), lists each
-# input's features per run (QMPRACE_HARNESS_FEATURES=1) and prints, per feature family, how many
-# features were seen and how many of them came in some runs of an input and not in others, then the
-# share of stable features input by input, and over the keys as AFL++ counts it (a key that varied for
-# one input is unstable for good; its `stability` also counts the harness's code edges, which are stable).
+# unstable coverage (its `stability` is the share of map entries that do not). Without INPUTS it first
+# runs a hunt of SECONDS (default 60) on the target, as `qmprace hunt --target qemu --without params`
+# does, and takes its queue. Replays each input RUNS times in a row (default 5) in one plain harness
+# process, the way a hunt's harness runs them (one target, reused), lists each run's features
+# (QMPRACE_HARNESS_FEATURES=1) and prints, per feature family, how many features were seen and how many
+# came in some runs of an input and not in others; then the share of stable features input by input,
+# and over the keys as AFL++ counts it (a key that varied for one input is unstable for good), next to
+# the stability AFL++ itself reported for that hunt (which also counts the harness's code edges).
 # INPUTS: files or directories of binary schedules, e.g. a hunt's DIR/afl/default/queue.
-# Usage: bench/feedback-stability.sh [-n RUNS] [-p PROFILE_JSON] INPUTS...
-#   (QMPRACE_HARNESS=path/to/qmprace-harness; default build/harness/qmprace-harness;
+# Usage: bench/feedback-stability.sh [-n RUNS] [-t SECONDS] [-p PROFILE_JSON] [INPUTS...]
+#   (QMPRACE=path/to/qmprace, QMPRACE_HARNESS=path/to/qmprace-harness: default build/...;
 #    PROFILE_JSON default {"target":"qemu","without":"params"}, a hunt's on Debian's QEMU)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+qmprace=${QMPRACE:-build/qmprace}
 harness=${QMPRACE_HARNESS:-build/harness/qmprace-harness}
 runs=5
+secs=60
 profile='{"target":"qemu","without":"params"}'
-while getopts n:p: o; do
+usage="usage: $0 [-n RUNS] [-t SECONDS] [-p PROFILE_JSON] [INPUTS...]"
+while getopts n:t:p: o; do
   case $o in
     n) runs=$OPTARG ;;
+    t) secs=$OPTARG ;;
     p) profile=$OPTARG ;;
-    *) echo "usage: $0 [-n RUNS] [-p PROFILE_JSON] INPUTS..." >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { echo "usage: $0 [-n RUNS] [-p PROFILE_JSON] INPUTS..." >&2; exit 2; }
 [ -x "$harness" ] || { echo "no $harness: build first" >&2; exit 2; }
 case $runs in ''|*[!0-9]*) echo "RUNS must be a number" >&2; exit 2 ;; esac
 [ "$runs" -ge 2 ] && [ "$runs" -le 50 ] || { echo "RUNS must be 2..50" >&2; exit 2; }
+case $secs in ''|*[!0-9]*) echo "SECONDS must be a number" >&2; exit 2 ;; esac
+[ "$secs" -ge 10 ] && [ "$secs" -le 3600 ] || { echo "SECONDS must be 10..3600" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+afl_stability=""
+if [ $# -eq 0 ]; then
+  [ -x "$qmprace" ] || { echo "no $qmprace: build first" >&2; exit 2; }
+  target=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("target","qemu"))' "$profile")
+  without=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("without",""))' "$profile")
+  echo "hunting $target for $secs s for a queue to replay"
+  set +e
+  "$qmprace" hunt --target "$target" --time "$secs" ${without:+--without "$without"} --no-minimize \
+    --triage-trials 1 --out "$tmp/hunt" -q >"$tmp/hunt.out" 2>&1
+  set -e
+  stats=$(ls "$tmp"/hunt/afl/*/fuzzer_stats 2>/dev/null | head -1)
+  [ -n "$stats" ] || { echo "the hunt made no queue:" >&2; tail -5 "$tmp/hunt.out" >&2; exit 1; }
+  afl_stability=$(awk -F: '$1 ~ /^stability/ { gsub(/ /, "", $2); print $2 }' "$stats")
+  set -- "$(dirname "$stats")/queue"
+fi
 
 inputs=()
 for a in "$@"; do
@@ -54,9 +77,9 @@ QMPRACE_HARNESS_PROFILE=$profile QMPRACE_HARNESS_FEATURES=1 timeout 900 "$harnes
 set -e
 n=${#inputs[@]}
 
-python3 - "$tmp" "$n" "$runs" <<'EOF'
+python3 - "$tmp" "$n" "$runs" "$afl_stability" <<'EOF'
 import collections, sys
-tmp, n, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+tmp, n, runs, afl_stability = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 seen = collections.Counter()      # family -> features seen (per input)
 unstable = collections.Counter()  # family -> features that came and went (per input)
 total = stable = skipped = 0
@@ -99,4 +122,6 @@ if total:
           f" = {100.0 * (keys - len(ever_unstable)) / keys:.1f}%")
     by_fam = collections.Counter(family[k] for k in ever_unstable)
     print("keys unstable for some input, by family: " + ", ".join(f"{f} {c}" for f, c in by_fam.most_common()))
+if afl_stability:
+    print(f"AFL++'s own stability for the hunt: {afl_stability} (goal: above 80%)")
 EOF
