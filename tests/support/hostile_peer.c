@@ -303,11 +303,20 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The socket appears at PATH only once it listens (bound under another name, then renamed): the
+     * test connects as soon as PATH exists, and between bind() and listen() a connect is refused. */
     int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un un = {.sun_family = AF_UNIX};
-    snprintf(un.sun_path, sizeof un.sun_path, "%s", path);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&un, sizeof un) < 0 || listen(lfd, 8) < 0) {
+    int len = snprintf(un.sun_path, sizeof un.sun_path, "%s.new", path);
+    if (len < 0 || (size_t)len >= sizeof un.sun_path) {
+        fprintf(stderr, "hostile_peer: path too long for a unix socket: %s\n", path);
+        return 2;
+    }
+    unlink(un.sun_path);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&un, sizeof un) < 0 || listen(lfd, 8) < 0 ||
+        rename(un.sun_path, path) < 0) {
         perror(path);
+        unlink(un.sun_path);
         return 2;
     }
     unsigned n = 0;
