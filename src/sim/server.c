@@ -114,9 +114,14 @@ static int open_unix(const char *path, struct err *e)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return err_set(e, "socket: %s", strerror(errno));
-    if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+    /* listening right away: a script that waits for the path to exist must not be refused meanwhile
+     * (evconnlistener_new listens again, which only sets the backlog) */
+    bool bound = bind(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+    if (!bound || listen(fd, 16) < 0) {
         int err = errno;
         close(fd);
+        if (bound) /* ours: made just now */
+            unlink(path);
         return err_set(e, "cannot listen on unix:%s: %s", path, strerror(err));
     }
     return fd;
