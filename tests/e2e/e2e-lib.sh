@@ -37,21 +37,29 @@ expect_no_grep() {
   if grep -qF -- "$2" "$1"; then fail "${3:-$1} should not contain: $2"; else pass; fi
 }
 
+# replay_count JSON SIGNATURE: how many trials of a `qmprace run --json` report crashed with SIGNATURE (0
+# if none)
+replay_count() {
+  local esc k
+  esc=$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  # through the environment: awk -v would undo the JSON escapes
+  k=$(PAT="\"signature\":\"$esc\",\"count\":" awk '
+    { i = index($0, ENVIRON["PAT"]); if (i) print substr($0, i + length(ENVIRON["PAT"])) + 0 }' "$1" | head -1)
+  echo "${k:-0}"
+}
+
 # expect_replays_as_stated REPRO: `qmprace run REPRO --repeat 20` with no other option (the reproducer's
 # `# profile:` header says where and how) crashes with the signature its header names, at a rate
 # consistent with the 95% interval the header states ("# crashed K/N on T (P%, 95% CI LO-HI%)")
 expect_replays_as_stated() {
-  local repro=$1 sig lo hi esc k
+  local repro=$1 sig lo hi k
   sig=$(sed -n 's/^# signature: //p' "$repro" | head -1)
   read -r lo hi < <(sed -n 's/^# crashed .*95% CI \([0-9]*\)-\([0-9]*\)%).*/\1 \2/p' "$repro" | head -1)
   if [ -z "$sig" ] || [ -z "$lo" ]; then fail "$repro states no signature or rate"; return; fi
   set +e
   "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/replay.json" -q >"$tmp/out" 2>"$tmp/err"
   set -e
-  esc=$(printf '%s' "$sig" | sed 's/\\/\\\\/g; s/"/\\"/g')
-  k=$(awk -v pat="\"signature\":\"$esc\",\"count\":" '{ i = index($0, pat); if (i) print substr($0, i + length(pat)) + 0 }' \
-    "$tmp/replay.json" | head -1)
-  k=${k:-0}
+  k=$(replay_count "$tmp/replay.json" "$sig")
   # consistent with the header: the replay's own 95% interval (Wilson, k of 20) meets the stated one. A
   # rate near a bound is measured on both sides with few trials (the hunt's triage, 20 here), so the
   # point k/20 alone may fall just outside while both say the same; a 20/20 header and a 10/20 replay

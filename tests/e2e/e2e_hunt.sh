@@ -31,9 +31,8 @@ expect_no_leftovers "$tmp/h1" "after --until-crash"
 expect_grep "$repro" '# profile: {"target":"sim:qemu-7.2","ram":"32MiB","deadline":"200ms","without":"params"}'
 expect_status 1 "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/repro.json" -q
 # it crashes with the yank nearly every time (19 of 20 was seen: a sim trial's timers run on real time)
-n=$(awk -v pat="{\"signature\":\"$yank\",\"count\":" '{ i = index($0, pat); if (i) print substr($0, i + length(pat)) + 0 }' \
-  "$tmp/repro.json" | head -1)
-[ "${n:-0}" -ge 18 ] && pass || fail "the hunt's reproducer crashed with the yank ${n:-0}/20 times, not at least 18"
+n=$(replay_count "$tmp/repro.json" "$yank")
+[ "$n" -ge 18 ] && pass || fail "the hunt's reproducer crashed with the yank $n/20 times, not at least 18"
 expect_grep "${repro%.sched}.txt" "timeline of trial"
 # the hunt's page: each crash with its reproducer and a crashing replay as a diagram
 expect_grep "$tmp/h1.html" "<title>qmprace hunt on sim:qemu-7.2:"
