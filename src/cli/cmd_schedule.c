@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "schedule.h"
+#include "wholefile.h"
 
 #define BIN_MAX_INPUT (1u << 20) /* far above the longest binary schedule (a few KiB); more is a mistake */
 
@@ -73,57 +74,14 @@ static struct schedule *load_text(const char *path, struct err *e)
     return s;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Writes to OUT through a temporary file in the same directory, so OUT is either the old file or the
- * complete new one, never a part. */
+/* OUT is either the old file or the complete new one, never a part. */
 static int write_file(const char *out, const void *data, size_t len)
 {
-    size_t n = strlen(out) + sizeof ".tmpXXXXXX";
-    char *tmp = malloc(n);
-    if (!tmp) {
-        fprintf(stderr, "qmprace schedule: %s: out of memory\n", out);
-        return EXIT_USAGE;
-    }
-    snprintf(tmp, n, "%s.tmpXXXXXX", out);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "qmprace schedule: %s: %s\n", out, strerror(errno));
-        free(tmp);
-        return EXIT_USAGE;
-    }
-    /* mkstemp makes the file 0600; give OUT the mode a plain create would. */
-    mode_t mask = umask(0);
-    umask(mask);
-    int rc = fchmod(fd, 0666 & ~mask) == 0 && write_all(fd, data, len) == 0 ? 0 : -1;
-    int saved = errno;
-    if (close(fd) != 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc == 0 && rename(tmp, out) != 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc != 0) {
-        unlink(tmp);
-        fprintf(stderr, "qmprace schedule: %s: %s\n", out, strerror(saved));
-    }
-    free(tmp);
-    return rc == 0 ? EXIT_OK : EXIT_USAGE;
+    struct err e;
+    if (wholefile_write(out, data, len, &e) == 0)
+        return EXIT_OK;
+    fprintf(stderr, "qmprace schedule: %s\n", e.msg);
+    return EXIT_USAGE;
 }
 
 static int write_output(const char *out, const void *data, size_t len, bool binary)

@@ -5,13 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
-
 /* A file's text, at most `max` bytes of it (*cut, when not NULL, says whether there was more), NUL-
  * terminated and malloc'ed; NULL when it cannot be read. Reproducers go into reports this way. */
 char *ci_read_file(const char *path, size_t max, bool *cut);
-
-/* Writes `text` to `path` whole or not at all (PATH.tmp.PID, renamed). */
-int ci_write_file(const char *path, const char *text, struct err *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ci_internal.h"
+#include "wholefile.h"
 #include "diagram.h"
 #include "html_report.h"
 
@@ -153,7 +154,7 @@ static int html_finish(const char *path, FILE *f, char **text, int rc, struct er
         free(*text);
         return err_set(e, "out of memory");
     }
-    rc = ci_write_file(path, *text, e);
+    rc = wholefile_write_text(path, *text, e);
     free(*text);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ci_internal.h"
+#include "wholefile.h"
 #include "ci_report.h"
 
 /* Appends printf-style text to the stream; XML values are escaped by the caller. */
@@ -74,7 +75,7 @@ int ci_junit_write(const char *path, const struct ci_run *r, struct err *e)
     char *text = ci_junit(r);
     if (!text)
         return err_set(e, "out of memory");
-    int rc = ci_write_file(path, text, e);
+    int rc = wholefile_write_text(path, text, e);
     free(text);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ci_internal.h"
+#include "wholefile.h"
 #include "ci_report.h"
 #include "triage.h"
 
@@ -210,7 +211,7 @@ int ci_sarif_write(const char *path, const struct ci_run *r, struct err *e)
     json_object *log = ci_sarif(r);
     if (!log)
         return err_set(e, "out of memory");
-    int rc = ci_write_file(path, json_object_to_json_string_ext(log, JSON_C_TO_STRING_PRETTY |
+    int rc = wholefile_write_text(path, json_object_to_json_string_ext(log, JSON_C_TO_STRING_PRETTY |
                                                                          JSON_C_TO_STRING_NOSLASHESCAPE), e);
     json_object_put(log);
     return rc;
