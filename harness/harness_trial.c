@@ -20,10 +20,7 @@
 #include "session.h"
 
 struct harness {
-    unsigned without;
     struct session *session; /* no signals: AFL++ stops the harness by signals of its own */
-    struct trial_env *env;
-    struct trial_options opt;
     bool timing; /* the target repeats timings exactly: feedback may use them */
 };
 
@@ -40,22 +37,18 @@ static void setup(void)
         fprintf(stderr, "qmprace-harness: QMPRACE_HARNESS_PROFILE: %s\n", e.msg);
         exit(2);
     }
-    profile_defaults(&p, PROFILE_FOR_HUNT);
-    struct target_options topt = profile_target_options(&p);
-    h.session = session_new(p.target, &topt, &e);
+    session_defaults(&p, PROFILE_FOR_HUNT);
+    h.session = session_new(&p, &e);
+    profile_clear(&p); /* the session keeps its own copy */
     if (!h.session) {
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(2);
     }
-    if (session_start(h.session, SESSION_TRIALS, &e) < 0) {
+    if (session_start(h.session, SESSION_TRIALS, NULL, 0, &e) < 0) {
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(3);
     }
-    h.env = session_env(h.session, &e);
     h.timing = target_caps(session_target(h.session)).deterministic;
-    h.opt.deadline_us = p.deadline_us;
-    h.without = p.without;
-    profile_clear(&p); /* the target copied what it keeps */
 }
 
 static void emit(void *arg, unsigned key, unsigned count)
@@ -86,37 +79,32 @@ static void say(const char *what, const char *detail)
 
 static int one(const uint8_t *buf, size_t len)
 {
-    if (!h.env)
+    if (!h.session)
         setup();
     struct schedule *s = schedule_decode(buf, len);
     if (!s) {
         say("not run", "not a schedule");
         return 0;
     }
-    schedule_without(s, h.without);
     struct err e = {{0}};
     int found = 0;
-    if (trial_check(s, session_target(h.session), &e) == 0) {
-        struct trial_result r;
-        int rc = trial_run(h.env, s, &h.opt, &r, &e);
-        if (rc < 0) {
-            fprintf(stderr, "qmprace-harness: the target could not be started: %s\n", e.msg);
-            exit(3);
-        }
-        if (rc == 0) {
-            static unsigned char present[FEEDBACK_KEYS];
-            memset(present, 0, sizeof present);
-            feedback_features(&r, h.timing, emit, present);
-            feedback_map_put(present);
-            found = r.verdict == VERDICT_CRASH;
-            say(verdict_name(r.verdict), r.signature);
-        } else {
-            say("not run", e.msg);
-        }
-        trial_result_clear(&r);
-    } else {
-        say("not run", e.msg);
+    struct trial_result r;
+    int rc = session_trial(h.session, s, &r, &e);
+    if (rc == -1) {
+        fprintf(stderr, "qmprace-harness: the target could not be started: %s\n", e.msg);
+        exit(3);
     }
+    if (rc == 0) {
+        static unsigned char present[FEEDBACK_KEYS];
+        memset(present, 0, sizeof present);
+        feedback_features(&r, h.timing, emit, present);
+        feedback_map_put(present);
+        found = r.verdict == VERDICT_CRASH;
+        say(verdict_name(r.verdict), r.signature);
+    } else {
+        say("not run", e.msg); /* refused (a name this target lacks), or interrupted */
+    }
+    trial_result_clear(&r);
     schedule_free(s);
     return found;
 }

@@ -11,15 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "html_report.h"
-#include "vocab_target.h"
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
+#include "cmd_session.h"
 #include "explore.h"
 #include "html_report.h"
 #include "mono.h"
-#include "session.h"
 #include "vocab_target.h"
 
 
@@ -34,7 +32,6 @@ static void usage(FILE *f)
             "how to open, N times, and print the matrix: window x command -> crashes, refusals, hangs.\n"
             "\n"
             "Options:\n"
-            "  -t, --target SPEC     where to explore (default " PROFILE_DEFAULT_TARGET ")\n"
             "  -n, --repeat N        trials per cell (default 3)\n"
             "      --windows LIST    only the windows whose names contain one of these comma-separated parts\n"
             "      --commands LIST   only the commands that contain one of these parts (e.g. multifd,query)\n"
@@ -44,13 +41,13 @@ static void usage(FILE *f)
             "      --report FILE.html a self-contained page: the matrix as a coloured grid, each crashing\n"
             "                        cell with its reproducer and a crashing trial as a sequence diagram\n"
             "      --time DUR        an overall bound, minimization included (default 10m)\n"
-            "      --deadline DUR    one trial's deadline (default 2s)\n"
-            "      --ram SIZE        guest RAM of the target\n"
             "      --no-minimize     write the crashing cells' schedules as they are\n"
             "  -q, --quiet           no progress line\n"
             "  -h, --help            this text\n"
-            "\n"
-            "Windows:\n");
+            "The trial profile:\n");
+    cmd_profile_usage(f, PROFILE_FOR_EXPLORE);
+    fprintf(f, "\n"
+               "Windows:\n");
     for (size_t i = 0; i < nw; i++)
         fprintf(f, "  %s\n", w[i].name);
     fprintf(f, "\nExit status: 0 no crash, 1 crashes found, 2 bad input or usage, 3 the target could not be\n"
@@ -61,7 +58,8 @@ struct explore_args {
     const char *json_path, *out, *report_path;
     struct explore_options o;
     struct trial_profile prof;
-    bool quiet, out_given;
+    bool quiet;
+    bool made_out; /* --out did not exist: this run made it */
     char outbuf[64];
     struct cmd_progress when;
 };
@@ -70,12 +68,11 @@ struct explore_args {
 static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
 {
     static const struct option longopts[] = {
-        {"target", required_argument, NULL, 't'},   {"repeat", required_argument, NULL, 'n'},
-        {"windows", required_argument, NULL, 'W'},  {"commands", required_argument, NULL, 'C'},
-        {"out", required_argument, NULL, 'o'},      {"json", required_argument, NULL, 'j'},
-        {"report", required_argument, NULL, 'R'},
-        {"time", required_argument, NULL, 'T'},     {"deadline", required_argument, NULL, 'd'},
-        {"ram", required_argument, NULL, 'r'},      {"no-minimize", no_argument, NULL, 'M'},
+        CMD_PROFILE_OPTIONS,
+        {"repeat", required_argument, NULL, 'n'},   {"windows", required_argument, NULL, 'W'},
+        {"commands", required_argument, NULL, 'C'}, {"out", required_argument, NULL, 'o'},
+        {"json", required_argument, NULL, 'j'},     {"report", required_argument, NULL, 'R'},
+        {"time", required_argument, NULL, 'T'},     {"no-minimize", no_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -83,11 +80,12 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:n:o:qh", longopts, NULL)) != -1) {
+        int po = cmd_profile_option("explore", c, optarg, &a->prof);
+        if (po < 0)
+            return EXIT_USAGE;
+        if (po > 0)
+            continue;
         switch (c) {
-        case 't':
-            if (!cmd_opt_profile("explore", "--target", "target", optarg, &a->prof))
-                return EXIT_USAGE;
-            break;
         case 'n':
             if (!cmd_opt_count("explore", "--repeat", optarg, 1, 1000, &v))
                 return EXIT_USAGE;
@@ -114,14 +112,6 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
             if (a->o.time_us < 1000000)
                 return cmd_usage_error("explore", "--time: at least 1s");
             break;
-        case 'd':
-            if (!cmd_opt_profile("explore", "--deadline", "deadline", optarg, &a->prof))
-                return EXIT_USAGE;
-            break;
-        case 'r':
-            if (!cmd_opt_profile("explore", "--ram", "ram", optarg, &a->prof))
-                return EXIT_USAGE;
-            break;
         case 'M':
             a->o.minimize = false;
             break;
@@ -137,7 +127,7 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
     }
     if (optind < argc)
         return cmd_usage_error("explore", "unexpected argument '%s'", argv[optind]);
-    profile_defaults(&a->prof, PROFILE_FOR_EXPLORE);
+    session_defaults(&a->prof, PROFILE_FOR_EXPLORE);
     return -1;
 }
 
@@ -235,7 +225,9 @@ static int cmd_explore_outdir(struct explore_args *a)
         strftime(a->outbuf, sizeof a->outbuf, "explore-%Y%m%d-%H%M%S", localtime(&now));
         a->out = a->outbuf;
     }
-    if (mkdir(a->out, 0755) < 0 && errno != EEXIST) {
+    if (mkdir(a->out, 0755) == 0)
+        a->made_out = true;
+    else if (errno != EEXIST) {
         fprintf(stderr, "qmprace explore: %s: %m\n", a->out);
         return EXIT_USAGE;
     }
@@ -246,49 +238,35 @@ static int cmd_explore_outdir(struct explore_args *a)
     return cmd_usage_error("explore", "--out: '%s' exists and is not empty", a->out);
 }
 
-int cmd_explore(int argc, char **argv)
+/* The sweep, its table and what is written. Returns the exit status. */
+static int cmd_explore_go(struct explore_args *a, struct session *s)
 {
-    struct explore_args a = {.o = {.minimize = true, .profile = &a.prof}};
-    cmd_progress_init(&a.when);
-    int rc = cmd_explore_parse(argc, argv, &a);
-    if (rc >= 0)
-        return rc;
     struct err e = {{0}};
-    struct target_options topt = profile_target_options(&a.prof);
-    struct session *s = session_new(a.prof.target, &topt, &e);
-    if (!s)
-        return cmd_usage_error("explore", "%s", e.msg);
+    const struct trial_profile *prof = session_profile(s);
     struct explore_result r = {0};
-    if ((rc = cmd_explore_outdir(&a)) >= 0)
-        goto out;
-    rc = EXIT_OK;
-    if (session_start(s, SESSION_SIGNALS | SESSION_TRIALS, &e) < 0) {
-        fprintf(stderr, "qmprace explore: %s\n", e.msg);
-        rc = EXIT_TARGET;
-        goto out;
-    }
-    struct explore_hooks h = {on_progress, on_say, &a};
-    if (explore_run(s, &a.o, &h, &r, &e) < 0) {
+    struct explore_hooks h = {on_progress, on_say, a};
+    int rc = EXIT_OK;
+    if (explore_run(s, &a->o, &h, &r, &e) < 0) {
         fprintf(stderr, "qmprace explore: %s\n", e.msg);
         rc = r.usage ? EXIT_USAGE : EXIT_TARGET;
     }
-    FILE *f = a.json_path && strcmp(a.json_path, "-") == 0 ? stderr : stdout;
+    FILE *f = a->json_path && strcmp(a->json_path, "-") == 0 ? stderr : stdout;
     print_table(f, &r);
     print_crashes(f, &r);
     if (r.hanging_windows)
         fprintf(f, "note: %u window%s hung by %s on %s, whatever the command: %s other cells ran once each\n",
                 r.hanging_windows, r.hanging_windows == 1 ? "" : "s", r.hanging_windows == 1 ? "itself" : "themselves",
-                a.prof.target, r.hanging_windows == 1 ? "its" : "their");
+                prof->target, r.hanging_windows == 1 ? "its" : "their");
     if (r.out_of_time)
         fprintf(f, "note: --time ran out after %zu of %zu cells\n", r.done, r.ncells);
     for (size_t i = 0; i < r.done && rc == EXIT_OK; i++)
         if (r.cells[i].rep.stats.crashes)
             rc = EXIT_CRASH;
-    if (a.json_path && write_json(a.json_path, &r) < 0 && rc < EXIT_USAGE)
+    if (a->json_path && write_json(a->json_path, &r) < 0 && rc < EXIT_USAGE)
         rc = EXIT_USAGE;
-    if (a.report_path) {
-        struct html_target t = {a.prof.target, target_vocab(session_target(s))->version, QMPRACE_VERSION};
-        if (html_report_explore(a.report_path, &t, &a.prof, &r, &e) < 0) {
+    if (a->report_path) {
+        struct html_target t = {prof->target, target_vocab(session_target(s))->version, QMPRACE_VERSION};
+        if (html_report_explore(a->report_path, &t, prof, &r, &e) < 0) {
             fprintf(stderr, "qmprace explore: --report: %s\n", e.msg);
             if (rc < EXIT_USAGE)
                 rc = EXIT_USAGE;
@@ -296,11 +274,27 @@ int cmd_explore(int argc, char **argv)
     }
     if (session_signal(s))
         rc = 128 + session_signal(s);
-out:
-    /* a directory of its own naming that got no reproducer is not left behind (rmdir keeps a full one) */
-    if (a.o.out && a.o.out == a.outbuf)
-        rmdir(a.outbuf);
     explore_result_free(&r);
+    return rc;
+}
+
+int cmd_explore(int argc, char **argv)
+{
+    struct explore_args a = {.o = {.minimize = true}};
+    profile_init(&a.prof);
+    cmd_progress_init(&a.when);
+    struct session *s = NULL;
+    int rc = cmd_explore_parse(argc, argv, &a);
+    if (rc < 0)
+        rc = cmd_explore_outdir(&a);
+    if (rc < 0)
+        rc = cmd_session_open("explore", &a.prof, SESSION_SIGNALS | SESSION_TRIALS, NULL, 0, &s);
+    if (rc < 0)
+        rc = cmd_explore_go(&a, s);
+    /* a directory this run made that got no reproducer is not left behind (rmdir keeps a full one) */
+    if (a.made_out)
+        rmdir(a.o.out);
+    profile_clear(&a.prof);
     session_free(s);
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
+#include "cmd_session.h"
 #include "allow.h"
 #include "ci_report.h"
 #include "html_report.h"
@@ -32,8 +33,7 @@ static void usage(FILE *f)
             "each crash into a minimized reproducer with its crash rate.\n"
             "\n"
             "Options:\n"
-            "  -t, --target SPEC       where to hunt (default " PROFILE_DEFAULT_TARGET ")\n"
-            "      --time DUR          how long AFL++ runs (default 10m; a bare number is seconds)\n"
+            "      --time DUR          how long AFL++ runs (default 10m)\n"
             "      --until-crash[=TEXT] stop at the first crash (whose signature contains TEXT, if given;\n"
             "                          e.g. --until-crash=yank_unregister_instance)\n"
             "  -j, --jobs N            afl-fuzz instances on one sync dir (default 1)\n"
@@ -44,9 +44,6 @@ static void usage(FILE *f)
             "      --seeds DIR         text schedules to start from (default corpus); seeds that already\n"
             "                          crash the target are left out\n"
             "      --dict FILE         schedule lines AFL++ may splice in (default fuzz/hunt-lines.sched)\n"
-            "      --without ACTIONS   leave these actions out of every schedule tried, e.g. params\n"
-            "      --deadline DUR      one trial's deadline (default 200ms on sim:, 500ms on qemu, 5s on qmp:)\n"
-            "      --ram SIZE          guest RAM (default 32MiB on sim:, 64MiB on qemu)\n"
             "      --triage-trials N   replays per crash input (default 20)\n"
             "      --no-minimize       keep reproducers as AFL++ found them\n"
             "      --harness PATH      the AFL++ harness (default: the one built next to qmprace)\n"
@@ -61,6 +58,9 @@ static void usage(FILE *f)
             "                          crashing replay as a sequence diagram\n"
             "  -q, --quiet             no progress line\n"
             "  -h, --help              this text\n"
+            "The trial profile (every trial here, in the harness and in each reproducer's header):\n");
+    cmd_profile_usage(f, PROFILE_FOR_HUNT);
+    fprintf(f,
             "\n"
             "Out: DIR/crashes/SLUG.sched (the reproducer; `qmprace run` it) and SLUG.txt (rate, timeline),\n"
             "DIR/summary.json and DIR/signatures.txt (a \"SIGNATURE<tab>K/N<tab>REPRODUCER<tab>PHASE\" line\n"
@@ -76,6 +76,7 @@ struct cmd_hunt_state {
     const char *allow_path, *junit_path, *sarif_path, *report_path, *time_arg;
     struct allow_list allow;
     struct hunt_options o;
+    struct trial_profile prof; /* what the options say, then the hunt's defaults: the session's */
     bool quiet;
     char outbuf[64];    /* the default --out, hunt-DATE-TIME */
     char join_name[40]; /* with --join: this process's instances there, and the suffix of its files */
@@ -84,20 +85,10 @@ struct cmd_hunt_state {
 
 static bool parse_time(const char *arg, uint64_t *us)
 {
-    char *end;
-    unsigned long long secs = strtoull(arg, &end, 10);
-    if (*arg && !*end && arg[0] != '-') {
-        if (secs == 0 || secs > 7 * 24 * 3600) {
-            fprintf(stderr, "qmprace hunt: --time: from 1 second to 7 days\n");
-            return false;
-        }
-        *us = secs * 1000000ull;
-        return true;
-    }
     if (!cmd_opt_duration("hunt", "--time", arg, us))
         return false;
-    if (*us < 1000000) {
-        fprintf(stderr, "qmprace hunt: --time: at least 1s\n");
+    if (*us < 1000000 || *us > 7ull * 24 * 3600 * 1000000) {
+        fprintf(stderr, "qmprace hunt: --time: from 1 second to 7 days\n");
         return false;
     }
     return true;
@@ -158,11 +149,11 @@ static void cmd_hunt_triage(void *arg, const char *text)
 static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
 {
     static const struct option longopts[] = {
-        {"target", required_argument, NULL, 't'},  {"time", required_argument, NULL, 'T'},
+        CMD_PROFILE_OPTIONS,
+        {"time", required_argument, NULL, 'T'},
         {"until-crash", optional_argument, NULL, 'U'},   {"jobs", required_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},     {"seeds", required_argument, NULL, 'S'},
-        {"dict", required_argument, NULL, 'D'},    {"without", required_argument, NULL, 'W'},
-        {"deadline", required_argument, NULL, 'd'}, {"ram", required_argument, NULL, 'r'},
+        {"dict", required_argument, NULL, 'D'},
         {"triage-trials", required_argument, NULL, 'n'}, {"no-minimize", no_argument, NULL, 'M'},
         {"harness", required_argument, NULL, 'H'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},          {"join", required_argument, NULL, 'J'},
@@ -176,11 +167,12 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:j:o:qh", longopts, NULL)) != -1) {
+        int po = cmd_profile_option("hunt", c, optarg, &h->prof);
+        if (po < 0)
+            return EXIT_USAGE;
+        if (po > 0)
+            continue;
         switch (c) {
-        case 't':
-            if (!cmd_opt_profile("hunt", "--target", "target", optarg, &o->profile))
-                return EXIT_USAGE;
-            break;
         case 'T':
             if (!parse_time(optarg, &o->time_us))
                 return EXIT_USAGE;
@@ -216,18 +208,6 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
         case 'D':
             o->dict = optarg;
             break;
-        case 'W':
-            if (!cmd_opt_profile("hunt", "--without", "without", optarg, &o->profile))
-                return EXIT_USAGE;
-            break;
-        case 'd':
-            if (!cmd_opt_profile("hunt", "--deadline", "deadline", optarg, &o->profile))
-                return EXIT_USAGE;
-            break;
-        case 'r':
-            if (!cmd_opt_profile("hunt", "--ram", "ram", optarg, &o->profile))
-                return EXIT_USAGE;
-            break;
         case 'n':
             if (!cmd_opt_count("hunt", "--triage-trials", optarg, 1, 10000, &v))
                 return EXIT_USAGE;
@@ -258,7 +238,7 @@ static int cmd_hunt_parse(int argc, char **argv, struct cmd_hunt_state *h)
     if (optind < argc)
         return cmd_usage_error("hunt", "unexpected argument '%s'", argv[optind]);
     /* Trials as short as the race needs: the target kind's small guest and short deadline */
-    profile_defaults(&o->profile, PROFILE_FOR_HUNT);
+    session_defaults(&h->prof, PROFILE_FOR_HUNT);
     struct err e = {{0}};
     if (h->allow_path && allow_load(h->allow_path, &h->allow, &e) < 0)
         return cmd_usage_error("hunt", "--allow: %s", e.msg);
@@ -352,14 +332,15 @@ static int cmd_hunt_print(const struct cmd_hunt_state *h, const struct hunt_resu
 }
 
 /* --report. Returns the exit status, raised to EXIT_USAGE when the page cannot be written. */
-static int cmd_hunt_html(const struct cmd_hunt_state *h, const struct hunt_result *r, const struct target *target,
-                         int rc)
+static int cmd_hunt_html(const struct cmd_hunt_state *h, const struct hunt_result *r, const struct session *s, int rc)
 {
     if (!h->report_path)
         return rc;
-    struct html_target t = {h->o.profile.target, target_vocab(target)->version, QMPRACE_VERSION};
+    const struct trial_profile *prof = session_profile(s);
+    const struct vocab_target *vt = target_vocab(session_target(s));
+    struct html_target t = {prof->target, vt ? vt->version : "", QMPRACE_VERSION};
     struct err e = {{0}};
-    if (html_report_hunt(h->report_path, &t, &h->o.profile, &r->triage, &r->afl, &e) < 0) {
+    if (html_report_hunt(h->report_path, &t, prof, &r->triage, &r->afl, &e) < 0) {
         fprintf(stderr, "qmprace hunt: --report: %s\n", e.msg);
         rc = rc == EXIT_OK || rc == EXIT_CRASH ? EXIT_USAGE : rc;
     }
@@ -367,9 +348,10 @@ static int cmd_hunt_html(const struct cmd_hunt_state *h, const struct hunt_resul
 }
 
 /* --junit and --sarif. Returns the exit status, raised to EXIT_USAGE when one cannot be written. */
-static int cmd_hunt_ci(const struct cmd_hunt_state *h, const struct hunt_result *r, uint64_t elapsed_us,
-                       bool interrupted, int rc)
+static int cmd_hunt_ci(const struct cmd_hunt_state *h, const struct hunt_result *r, const struct session *s,
+                       uint64_t elapsed_us, int rc)
 {
+    bool interrupted = session_signal(s) != 0;
     if (!h->junit_path && !h->sarif_path)
         return rc;
     const struct triage *t = &r->triage;
@@ -383,7 +365,7 @@ static int cmd_hunt_ci(const struct cmd_hunt_state *h, const struct hunt_result 
         f[i] = (struct ci_finding){c->signature, c->phase, c->file, repeat_signature_count(&c->rate, c->signature),
                                    c->rate.stats.trials, allow_match(&h->allow, c->signature, c->phase)};
     }
-    struct ci_run run = {"hunt", QMPRACE_VERSION, &h->o.profile, h->time_arg ? h->time_arg : "10m", elapsed_us,
+    struct ci_run run = {"hunt", QMPRACE_VERSION, session_profile(s), h->time_arg ? h->time_arg : "10m", elapsed_us,
                          interrupted, f, t->n};
     struct err e = {{0}};
     if (h->junit_path && ci_junit_write(h->junit_path, &run, &e) < 0) {
@@ -408,10 +390,6 @@ static int cmd_hunt_status(enum hunt_failure f)
 static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
 {
     struct err e = {{0}};
-    if (session_start(s, SESSION_SIGNALS, &e) < 0) {
-        fprintf(stderr, "qmprace hunt: %s\n", e.msg);
-        return EXIT_TARGET;
-    }
     cmd_progress_init(&h->when);
     uint64_t start = mono_now_us();
     struct hunt_hooks hooks = {.progress = cmd_hunt_show, .warning = cmd_hunt_warn, .error = cmd_hunt_warn,
@@ -428,8 +406,8 @@ static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
         rc = cmd_hunt_status(r.failure);
     } else {
         rc = cmd_hunt_print(h, &r, target_spec(session_target(s)), cmd_hunt_status(r.failure));
-        rc = cmd_hunt_ci(h, &r, mono_now_us() - start, session_signal(s) != 0, rc);
-        rc = cmd_hunt_html(h, &r, session_target(s), rc);
+        rc = cmd_hunt_ci(h, &r, s, mono_now_us() - start, rc);
+        rc = cmd_hunt_html(h, &r, s, rc);
         if (session_signal(s))
             rc = 128 + session_signal(s);
     }
@@ -441,21 +419,16 @@ int cmd_hunt(int argc, char **argv)
 {
     struct cmd_hunt_state h = {.o = {.seeds = "corpus", .dict = "fuzz/hunt-lines.sched", .time_us = 600ull * 1000000,
                                      .jobs = 1, .triage_trials = 20, .minimize = true}};
+    profile_init(&h.prof);
     int rc = cmd_hunt_parse(argc, argv, &h);
-    struct err e = {{0}};
-    struct target_options topt = profile_target_options(&h.o.profile);
-    struct session *s = rc < 0 ? session_new(h.o.profile.target, &topt, &e) : NULL;
-    if (rc < 0 && !s)
-        rc = cmd_usage_error("hunt", "%s", e.msg);
-    if (rc >= 0) {
-        allow_free(&h.allow);
-        profile_clear(&h.o.profile);
-        return rc;
-    }
+    struct session *s = NULL;
     char *afl = NULL, *harness = NULL, *mutator = NULL;
-    rc = cmd_hunt_tools(&h, &afl, &harness, &mutator);
+    if (rc < 0)
+        rc = cmd_hunt_tools(&h, &afl, &harness, &mutator);
     if (rc < 0)
         rc = cmd_hunt_where(&h);
+    if (rc < 0) /* the target is asked what it knows when the seeds run */
+        rc = cmd_session_open("hunt", &h.prof, SESSION_SIGNALS, NULL, 0, &s);
     if (rc < 0)
         rc = cmd_hunt_go(&h, s);
     session_free(s);
@@ -463,6 +436,6 @@ int cmd_hunt(int argc, char **argv)
     free(harness);
     free(mutator);
     allow_free(&h.allow);
-    profile_clear(&h.o.profile);
+    profile_clear(&h.prof);
     return rc;
 }

@@ -13,29 +13,26 @@
 #include "cmd_opts.h"
 #include "minimize.h"
 #include "repeat.h"
-#include "session.h"
+#include "cmd_session.h"
 
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: qmprace minimize SCHEDULE [options]\n"
-            "Shrink a crashing schedule while it keeps crashing with the same signature at a similar rate.\n"
-            "\n"
-            "  -t, --target SPEC      where it crashes (default " PROFILE_DEFAULT_TARGET ")\n"
-            "  -n, --trials N         trials per candidate (default 10) and for the rates (x2)\n"
-            "      --keep RATIO       a candidate must keep this share of the original rate (default 0.8)\n"
-            "      --max-candidates N give up after N candidates (default 150)\n"
-            "      --time DUR         give up after DUR (default 5m)\n"
-            "      --deadline DUR     one trial's deadline (default 10s)\n"
-            "      --ram SIZE         guest RAM of the target\n"
-            "      --without ACTIONS  leave these actions out of the schedule, e.g. params\n"
-            "  -o, --output FILE      write the result there instead of stdout\n"
-            "  -q, --quiet            no progress on stderr\n"
-            "  -h, --help             this text\n"
-            "\n"
-            "A reproducer's `" PROFILE_HEADER "{...}` header gives the target, RAM, deadline, ... unless an\n"
-            "option here does; the result carries the profile it was measured under.\n");
+    fprintf(f, "Usage: qmprace minimize SCHEDULE [options]\n"
+               "Shrink a crashing schedule while it keeps crashing with the same signature at a similar rate.\n"
+               "\n"
+               "  -n, --trials N          trials per candidate (default 10) and for the rates (x2)\n"
+               "      --keep RATIO        a candidate must keep this share of the original rate (default 0.8)\n"
+               "      --max-candidates N  give up after N candidates (default 150)\n"
+               "      --time DUR          give up after DUR (default 5m)\n"
+               "  -o, --output FILE       write the result there instead of stdout\n"
+               "  -q, --quiet             no progress on stderr\n"
+               "  -h, --help              this text\n"
+               "The trial profile:\n");
+    cmd_profile_usage(f, PROFILE_FOR_RUN);
+    fprintf(f, "\n"
+               "A reproducer's `" PROFILE_HEADER "{...}` header gives the target, RAM, deadline, ... unless an\n"
+               "option here does; the result carries the profile it was measured under.\n");
 }
 
 /* The arguments of `qmprace minimize`. */
@@ -58,23 +55,22 @@ static void on_progress(void *arg, const char *what, bool kept, unsigned crashes
 static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
 {
     static const struct option longopts[] = {
-        {"target", required_argument, NULL, 't'}, {"trials", required_argument, NULL, 'n'},
-        {"keep", required_argument, NULL, 'k'},   {"max-candidates", required_argument, NULL, 'c'},
-        {"time", required_argument, NULL, 'T'},   {"deadline", required_argument, NULL, 'd'},
-        {"ram", required_argument, NULL, 'r'},    {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"without", required_argument, NULL, 'W'},
-        {NULL, 0, NULL, 0},
+        CMD_PROFILE_OPTIONS,
+        {"trials", required_argument, NULL, 'n'}, {"keep", required_argument, NULL, 'k'},
+        {"max-candidates", required_argument, NULL, 'c'}, {"time", required_argument, NULL, 'T'},
+        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     uint64_t v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:n:o:qh", longopts, NULL)) != -1) {
+        int po = cmd_profile_option("minimize", c, optarg, &a->cli);
+        if (po < 0)
+            return EXIT_USAGE;
+        if (po > 0)
+            continue;
         switch (c) {
-        case 't':
-            if (!cmd_opt_profile("minimize", "--target", "target", optarg, &a->cli))
-                return EXIT_USAGE;
-            break;
         case 'n':
             if (!cmd_opt_count("minimize", "--trials", optarg, 1, 10000, &v))
                 return EXIT_USAGE;
@@ -94,18 +90,6 @@ static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
             break;
         case 'T':
             if (!cmd_opt_duration("minimize", "--time", optarg, &a->mo.max_time_us))
-                return EXIT_USAGE;
-            break;
-        case 'd':
-            if (!cmd_opt_profile("minimize", "--deadline", "deadline", optarg, &a->cli))
-                return EXIT_USAGE;
-            break;
-        case 'r':
-            if (!cmd_opt_profile("minimize", "--ram", "ram", optarg, &a->cli))
-                return EXIT_USAGE;
-            break;
-        case 'W':
-            if (!cmd_opt_profile("minimize", "--without", "without", optarg, &a->cli))
                 return EXIT_USAGE;
             break;
         case 'o':
@@ -129,11 +113,12 @@ static int cmd_minimize_parse(int argc, char **argv, struct mini_args *a)
 
 /* Prints (or writes to -o) the minimized schedule with what it keeps and the rates before and after.
  * Returns EXIT_OK, or EXIT_USAGE when it cannot be written. */
-static int cmd_minimize_write(const struct mini_args *a, const struct schedule *small, const char *sig,
+static int cmd_minimize_write(const struct mini_args *a, const struct trial_profile *p, const struct schedule *small,
+                              const char *sig,
                               const struct minimize_stats *st, const struct repeat *before,
                               const struct repeat *after)
 {
-    char *text = schedule_print(small), *prof = profile_print(&a->prof);
+    char *text = schedule_print(small), *prof = profile_print(p);
     FILE *f = text && prof ? a->output ? fopen(a->output, "w") : stdout : NULL;
     if (!f) {
         fprintf(stderr, "qmprace minimize: cannot write %s\n", a->output ? a->output : "the result");
@@ -144,7 +129,7 @@ static int cmd_minimize_write(const struct mini_args *a, const struct schedule *
     fprintf(f, "# minimized by qmprace minimize from %s: %u of %u candidates kept%s\n", a->file, st->accepted,
             st->candidates, st->out_of_budget ? " (stopped by its budget)" : "");
     fprintf(f, "# signature: %s\n# crashed %u/%u on %s (the original: %u/%u)\n" PROFILE_HEADER "%s\n%s", sig,
-            repeat_signature_count(after, sig), after->stats.trials, a->prof.target,
+            repeat_signature_count(after, sig), after->stats.trials, p->target,
             repeat_signature_count(before, sig), before->stats.trials, prof, text);
     free(text);
     free(prof);
@@ -157,11 +142,10 @@ static int cmd_minimize_write(const struct mini_args *a, const struct schedule *
 
 /* The rate of `s`, minimization while the same signature keeps that rate, the new rate, and the result.
  * Returns the exit status. */
-static int cmd_minimize_run(const struct mini_args *a, struct session *ses, const struct schedule *s)
+static int cmd_minimize_run(const struct mini_args *a, struct session *ses, struct schedule *s)
 {
     struct err e = {{0}};
-    struct trial_env *env = session_env(ses, &e);
-    struct trial_options trial = {.deadline_us = a->prof.deadline_us};
+    const struct trial_profile *p = session_profile(ses);
     unsigned rate_trials = 2 * (a->mo.trials ? a->mo.trials : 10);
     struct schedule *small = NULL;
     struct minimize_stats st;
@@ -170,30 +154,29 @@ static int cmd_minimize_run(const struct mini_args *a, struct session *ses, cons
     repeat_init(&after);
     const char *sig = NULL;
     int rc = EXIT_TARGET, signo;
-    if (repeat_run(env, s, &trial, rate_trials, &before, NULL, NULL, &e) < 0)
+    if (repeat_run(ses, s, rate_trials, &before, NULL, NULL, &e) < 0)
         goto failed;
     signo = session_signal(ses);
     if (!(sig = repeat_top_signature(&before))) {
         if (!signo)
             fprintf(stderr, "qmprace minimize: %s did not crash %s in %u trials: nothing to keep\n", a->file,
-                    a->prof.target, before.stats.trials);
+                    p->target, before.stats.trials);
         rc = signo ? 128 + signo : EXIT_CRASH;
         goto out;
     }
     unsigned base = repeat_signature_count(&before, sig);
     if (!a->quiet)
         fprintf(stderr, "minimize: keeping %s (%u/%u)\n", sig, base, before.stats.trials);
-    if (minimize_run(env, s, sig, base, before.stats.trials, &trial, &a->mo, on_progress, (void *)a, &small, &st,
-                     &e) < 0)
+    if (minimize_run(ses, s, sig, base, before.stats.trials, &a->mo, on_progress, (void *)a, &small, &st, &e) < 0)
         goto failed;
-    if (!session_signal(ses) && repeat_run(env, small, &trial, rate_trials, &after, NULL, NULL, &e) < 0)
+    if (!session_signal(ses) && repeat_run(ses, small, rate_trials, &after, NULL, NULL, &e) < 0)
         goto failed;
-    rc = cmd_minimize_write(a, small, sig, &st, &before, &after);
+    rc = cmd_minimize_write(a, p, small, sig, &st, &before, &after);
     if (session_signal(ses))
         rc = 128 + session_signal(ses);
     goto out;
 failed:
-    fprintf(stderr, "qmprace minimize: %s: %s\n", a->prof.target, e.msg);
+    fprintf(stderr, "qmprace minimize: %s: %s\n", p->target, e.msg);
 out:
     repeat_clear(&before);
     repeat_clear(&after);
@@ -218,20 +201,10 @@ int cmd_minimize(int argc, char **argv)
         profile_clear(&a.prof);
         return EXIT_USAGE;
     }
-    schedule_without(s, a.prof.without);
-    struct target_options topt = profile_target_options(&a.prof);
-    struct session *ses = session_new(a.prof.target, &topt, &e);
-    if (!ses) {
-        rc = cmd_usage_error("minimize", "%s", e.msg);
-    } else if (trial_check(s, session_target(ses), &e) < 0) {
-        fprintf(stderr, "%s\n", e.msg);
-        rc = EXIT_USAGE;
-    } else if (session_start(ses, SESSION_SIGNALS | SESSION_TRIALS, &e) < 0) {
-        fprintf(stderr, "qmprace minimize: %s\n", e.msg);
-        rc = EXIT_TARGET;
-    } else {
+    struct session *ses = NULL;
+    rc = cmd_session_open("minimize", &a.prof, SESSION_SIGNALS | SESSION_TRIALS, &s, 1, &ses);
+    if (rc < 0)
         rc = cmd_minimize_run(&a, ses, s);
-    }
     session_free(ses);
     schedule_free(s);
     profile_clear(&a.cli);

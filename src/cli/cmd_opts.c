@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "session.h"
 #include "units.h"
 
 bool cmd_opt_size(const char *cmd, const char *opt, const char *arg, uint64_t *out)
@@ -19,10 +20,26 @@ bool cmd_opt_size(const char *cmd, const char *opt, const char *arg, uint64_t *o
     return false;
 }
 
+/* The command line's own spellings of a duration as the units parser (and the schedule language) reads
+ * them: a bare number of seconds ("600" -> "600s"), minutes and hours ("10m" -> "600s", "2h" -> "7200s").
+ * NULL when `arg` is none of them (the parser then reads it as it is, or says what is wrong). */
+static const char *cmd_bare_seconds(const char *arg, char *buf, size_t n)
+{
+    size_t digits = strspn(arg, "0123456789");
+    const char *unit = arg + digits;
+    unsigned long long scale = !*unit ? 1 : strcmp(unit, "m") == 0 ? 60 : strcmp(unit, "h") == 0 ? 3600 : 0;
+    if (!digits || !scale || digits > 9)
+        return NULL;
+    snprintf(buf, n, "%llus", strtoull(arg, NULL, 10) * scale);
+    return buf;
+}
+
 bool cmd_opt_duration(const char *cmd, const char *opt, const char *arg, uint64_t *out)
 {
+    char buf[40];
+    const char *secs = cmd_bare_seconds(arg, buf, sizeof buf);
     struct err e;
-    if (units_parse_duration(arg, strlen(arg), out, &e) == 0)
+    if (units_parse_duration(secs ? secs : arg, strlen(secs ? secs : arg), out, &e) == 0)
         return true;
     fprintf(stderr, "qmprace %s: %s: %s\n", cmd, opt, e.msg);
     return false;
@@ -42,13 +59,52 @@ bool cmd_opt_count(const char *cmd, const char *opt, const char *arg, uint64_t m
     return true;
 }
 
-bool cmd_opt_profile(const char *cmd, const char *opt, const char *key, const char *arg, struct trial_profile *p)
+int cmd_profile_option(const char *cmd, int c, const char *arg, struct trial_profile *p)
 {
-    struct err e;
-    if (profile_set(p, key, arg, &e) == 0)
-        return true;
-    fprintf(stderr, "qmprace %s: %s: %s\n", cmd, opt, e.msg);
-    return false;
+    static const struct {
+        int c;
+        const char *opt, *key;
+    } fields[] = {
+        {CMD_OPT_TARGET, "--target", "target"},   {CMD_OPT_RAM, "--ram", "ram"},
+        {CMD_OPT_DEADLINE, "--deadline", "deadline"}, {CMD_OPT_WITHOUT, "--without", "without"},
+        {CMD_OPT_QEMU_ARG, "--qemu-arg", "arg"},  {CMD_OPT_FRESH, "--fresh", "fresh"},
+        {CMD_OPT_DEST, "--dest", "dest"},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i].c != c)
+            continue;
+        char buf[40];
+        const char *value = c == CMD_OPT_FRESH ? "yes" : arg;
+        if (c == CMD_OPT_DEADLINE && cmd_bare_seconds(arg, buf, sizeof buf))
+            value = buf; /* the profile keeps a duration with its unit */
+        struct err e;
+        if (profile_set(p, fields[i].key, value, &e) == 0)
+            return 1;
+        fprintf(stderr, "qmprace %s: %s: %s\n", cmd, fields[i].opt, e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+void cmd_profile_usage(FILE *f, enum profile_use use)
+{
+    const char *deadline = use == PROFILE_FOR_HUNT    ? "200ms on sim:, 500ms on qemu, 5s on qmp:"
+                           : use == PROFILE_FOR_EXPLORE ? "2s"
+                                                        : "10s";
+    const char *ram = use == PROFILE_FOR_HUNT ? "32MiB on sim:, 64MiB on qemu" : "the target's; sim and qemu: 256MiB";
+    fprintf(f,
+            "  -t, --target SPEC       where trials run (default " PROFILE_DEFAULT_TARGET ")\n"
+            "      --deadline DUR      a trial that takes longer is a hang (default %s)\n"
+            "      --ram SIZE          guest RAM of the target (default %s)\n"
+            "      --without ACTIONS   leave these actions out of every schedule, e.g. params\n"
+            "      --qemu-arg ARG      qemu: one more argument for the QEMUs it starts (repeatable; after\n"
+            "                          qmprace's own, e.g. --qemu-arg=-cpu --qemu-arg=max)\n"
+            "      --fresh             qemu: a new QEMU for every trial (default: reuse one after each pass)\n"
+            "      --dest sink|qemu    qemu: migrate into the sink (default) or a real destination QEMU\n"
+            "                          started for each trial\n"
+            "  DUR: a number and a unit (us, ms, s, m, h) or a bare number of seconds, in every option;\n"
+            "  SIZE: a number and a unit (B, KiB, MiB, GiB).\n",
+            deadline, ram);
 }
 
 int cmd_profile_resolve(const char *cmd, char *const *files, size_t n, const struct trial_profile *cli,
@@ -76,7 +132,7 @@ int cmd_profile_resolve(const char *cmd, char *const *files, size_t n, const str
     }
     if (profile_merge(out, cli, &e) < 0)
         return cmd_usage_error(cmd, "%s", e.msg);
-    profile_defaults(out, use);
+    session_defaults(out, use);
     return -1;
 }
 
@@ -89,15 +145,4 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "\nTry 'qmprace %s --help'.\n", cmd);
     va_end(ap);
     return EXIT_USAGE;
-}
-
-bool cmd_opt_deadline(const char *cmd, const char *arg, uint64_t *out)
-{
-    if (!cmd_opt_duration(cmd, "--deadline", arg, out))
-        return false;
-    if (*out == 0) {
-        cmd_usage_error(cmd, "--deadline: must be more than 0");
-        return false;
-    }
-    return true;
 }

@@ -111,8 +111,8 @@ int cmd_sim(int argc, char **argv)
         return cmd_usage_error("sim", "unknown model '%s'", model_name);
 
     struct err e = {{0}};
-    struct session *ses = session_new(NULL, NULL, &e); /* no target: this serves one */
-    if (!ses || session_start(ses, SESSION_SIGNALS, &e) < 0) {
+    struct session *ses = session_new(NULL, &e); /* no target: this serves one */
+    if (!ses || session_start(ses, SESSION_SIGNALS, NULL, 0, &e) < 0) {
         fprintf(stderr, "qmprace sim: %s\n", e.msg);
         session_free(ses);
         return EXIT_TARGET;

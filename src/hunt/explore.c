@@ -117,32 +117,29 @@ static unsigned repeat_of(const struct explore_options *o)
     return o->repeat ? o->repeat : DEFAULT_REPEAT;
 }
 
-/* Runs one cell's trials. 0, 1 when interrupted, -1 when the target failed, -2 when the target cannot run the
- * window (e says why). */
-static int run_cell(struct trial_env *env, const struct target *target, struct explore_cell *c, unsigned trials,
-                    const struct trial_options *topt, struct err *e)
+/* Runs one cell's trials. 0, 1 when interrupted, -1 when the target failed, SESSION_REFUSED when the target
+ * cannot run the window (e says why). */
+static int run_cell(struct session *ses, struct explore_cell *c, unsigned trials, struct err *e)
 {
     struct schedule *s = cell_schedule(c, e);
     if (!s)
-        return -2;
-    int rc = trial_check(s, target, e) < 0 ? -2 : 0;
+        return SESSION_REFUSED;
     struct trial_watch w = {c, s};
-    if (rc == 0)
-        rc = repeat_run_each(env, s, topt, trials, &c->rep, watch, &w, e);
+    int rc = repeat_run_each(ses, s, trials, &c->rep, watch, &w, e);
     schedule_free(s);
     return rc < 0 ? rc : c->rep.interrupted ? 1 : 0;
 }
 
 /* A crashing cell's reproducer: its schedule replayed for a rate of its own, minimized, written as a hunt
  * writes them. */
-static int reproduce(struct trial_env *env, struct explore_cell *c, const struct explore_options *o,
-                     const struct trial_options *topt, const struct explore_hooks *h, uint64_t left_us, bool *interrupted, struct err *e)
+static int reproduce(struct session *ses, struct explore_cell *c, const struct explore_options *o,
+                     const struct explore_hooks *h, uint64_t left_us, bool *interrupted, struct err *e)
 {
     struct triage t = {.origin = "explore"};
     struct triage_case tc = {0};
     repeat_init(&tc.rate);
     tc.sched = cell_schedule(c, e);
-    int rc = tc.sched ? repeat_run(env, tc.sched, topt, repeat_of(o), &tc.rate, NULL, NULL, e) : -1;
+    int rc = tc.sched ? repeat_run(ses, tc.sched, repeat_of(o), &tc.rate, NULL, NULL, e) : -1;
     const char *sig = rc == 0 ? repeat_top_signature(&tc.rate) : NULL;
     if (rc == 0 && sig) {
         tc.signature = strdup(sig);
@@ -158,12 +155,12 @@ static int reproduce(struct trial_env *env, struct explore_cell *c, const struct
         tc.name = name;
         t.cases = &tc;
         t.n = 1;
-        struct triage_options to = {.trials = repeat_of(o), .minimize = o->minimize, .trial = topt,
+        struct triage_options to = {.trials = repeat_of(o), .minimize = o->minimize,
                                     .min = {.trials = repeat_of(o), .max_candidates = MIN_CANDIDATES,
                                             .max_time_us = left_us < MIN_TIME_US ? left_us : MIN_TIME_US}};
         if (o->minimize)
-            rc = triage_minimize_case(env, &tc, &to, h ? h->say : NULL, h ? h->arg : NULL, interrupted, e);
-        if (rc == 0 && o->out && triage_write(&t, o->out, o->profile, e) == 0 && tc.file)
+            rc = triage_minimize_case(ses, &tc, &to, h ? h->say : NULL, h ? h->arg : NULL, interrupted, e);
+        if (rc == 0 && o->out && triage_write(&t, o->out, session_profile(ses), e) == 0 && tc.file)
             c->reproducer = strdup(tc.file);
         else if (rc == 0 && o->out)
             rc = -1;
@@ -180,16 +177,14 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
                 struct explore_result *r, struct err *e)
 {
     memset(r, 0, sizeof *r);
-    struct trial_env *env = session_env(ses, e);
-    if (!env)
-        return -1;
-    const struct target *target = session_target(ses);
-    if (plan(o, target_vocab(target), r, e) < 0) {
+    const struct vocab_target *vt = target_vocab(session_target(ses));
+    if (!vt)
+        return err_set(e, "explore_run: the session has not asked its target what it knows (SESSION_TRIALS)");
+    if (plan(o, vt, r, e) < 0) {
         r->usage = true;
         return -1;
     }
     uint64_t start = mono_now_us(), limit = o->time_us ? o->time_us : DEFAULT_TIME_US;
-    struct trial_options topt = {.deadline_us = o->profile->deadline_us};
     const struct explore_window *hanging = NULL;
     for (size_t i = 0; i < r->ncells && !r->interrupted; i++) {
         if (mono_now_us() - start > limit) {
@@ -201,13 +196,13 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
          * up a multifd migration that failed in setup): its other cells run once each, so it says that
          * at the cost of one deadline per command, not N. */
         bool first = i == 0 || r->cells[i - 1].window != c->window;
-        int rc = run_cell(env, target, c, c->window == hanging ? 1 : repeat_of(o), &topt, e);
+        int rc = run_cell(ses, c, c->window == hanging ? 1 : repeat_of(o), e);
         if (rc == 0 && first && c->rep.stats.trials && c->rep.stats.hangs == c->rep.stats.trials) {
             hanging = c->window;
             r->hanging_windows++;
         }
         if (rc < 0) {
-            r->usage = rc == -2;
+            r->usage = rc == SESSION_REFUSED;
             return -1;
         }
         r->interrupted = rc == 1;
@@ -225,7 +220,7 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
             r->out_of_time = true;
             break;
         }
-        if (reproduce(env, c, o, &topt, h, limit - used, &r->interrupted, e) < 0)
+        if (reproduce(ses, c, o, h, limit - used, &r->interrupted, e) < 0)
             return -1;
     }
     return 0;

@@ -34,7 +34,8 @@ static void hunt_on_tick(evutil_socket_t fd, short what, void *arg)
 static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_options *o, const struct hunt_dirs *d,
                                        const char *dict, struct err *e)
 {
-    char *prof = profile_print(&o->profile), *env_profile = NULL, *env_dir = NULL;
+    const struct trial_profile *p = session_profile(s);
+    char *prof = profile_print(p), *env_profile = NULL, *env_dir = NULL;
     /* QMPRACE_HUNT_DIR names the hunt every process it started belongs to (afl-fuzz, the harness, its
      * QEMU), so what is left of a hunt can be found by it */
     if (!prof || asprintf(&env_profile, "QMPRACE_HARNESS_PROFILE=%s", prof) < 0 ||
@@ -50,7 +51,7 @@ static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_opti
         .afl_fuzz = o->afl_fuzz, .harness = o->harness, .seeds_dir = d->seeds, .sync_dir = d->afl,
         .log_dir = d->logs, .dict = dict, .mutator = o->mutator,
         .jobs = o->jobs, .seconds = (unsigned)(o->time_us / 1000000),
-        .timeout_ms = (unsigned)(o->profile.deadline_us / 1000) * 3 + 1000, .until_crash = o->until_crash && !o->until_text,
+        .timeout_ms = (unsigned)(session_trial_bound_us(s) / 1000), .until_crash = o->until_crash && !o->until_text,
         .env = env, .join_name = o->join_name, .noisy = !target_caps(session_target(s)).deterministic,
     };
     struct afl_jobs *j = afl_jobs_start(&ao, e);
@@ -71,7 +72,7 @@ static int hunt_fuzz(struct session *s, const struct hunt_options *o, const stru
     if (o->join_name) {
         dict = access(d->dict, R_OK) == 0 ? d->dict : NULL; /* the joined hunt's own */
     } else {
-        int tokens = hunt_dict_write(o->dict, o->profile.without, d->dict, &de);
+        int tokens = hunt_dict_write(s, o->dict, d->dict, &de);
         if (tokens < 0)
             hunt_say(hooks->warning, hooks->arg, "dictionary left out: %s", de.msg);
         dict = tokens > 0 ? d->dict : NULL;
@@ -130,19 +131,14 @@ static void hunt_triage(struct session *s, const struct hunt_options *o, const s
     char **crashes = NULL;
     size_t n = afl_crash_files(d->afl, 200, &crashes);
     struct err e = {{0}};
-    struct trial_env *env = n ? session_env(s, &e) : NULL;
     const char *spec = target_spec(session_target(s));
-    if (n && !env) {
-        hunt_failed(hooks, r, HUNT_TARGET, e.msg);
-    } else if (n) {
-        struct trial_options trial = {.deadline_us = o->profile.deadline_us};
-        struct triage_options to = {.trials = o->triage_trials, .without = o->profile.without, .minimize = o->minimize,
-                                    .trial = &trial};
-        if (triage_run(env, crashes, n, &to, hooks->triage, hooks->arg, &r->triage, &e) < 0) {
+    if (n) {
+        struct triage_options to = {.trials = o->triage_trials, .minimize = o->minimize};
+        if (triage_run(s, crashes, n, &to, hooks->triage, hooks->arg, &r->triage, &e) < 0) {
             err_prefix(&e, "triage: %s", spec);
             hunt_failed(hooks, r, HUNT_TARGET, e.msg);
         }
-        if (triage_write(&r->triage, d->crashes, &o->profile, &e) < 0)
+        if (triage_write(&r->triage, d->crashes, session_profile(s), &e) < 0)
             hunt_failed(hooks, r, HUNT_BAD_INPUT, e.msg);
     }
     for (size_t i = 0; i < n; i++)
@@ -156,7 +152,7 @@ static void hunt_write_summary(struct session *s, const struct hunt_options *o, 
 {
     struct err e = {{0}};
     bool interrupted = session_signal(s) != 0 || r->triage.interrupted;
-    if (hunt_summary_write(d->summary, target_spec(session_target(s)), o, &r->afl, &r->triage, interrupted, &e) < 0)
+    if (hunt_summary_write(d->summary, session_profile(s), o, &r->afl, &r->triage, interrupted, &e) < 0)
         hunt_say(hooks->warning, hooks->arg, "%s", e.msg);
     if (hunt_signatures_write(d->signatures, &r->triage, &e) < 0)
         hunt_say(hooks->warning, hooks->arg, "%s", e.msg);

@@ -23,16 +23,14 @@ static void hunt_live_replay(struct hunt_live *l, struct session *s, const struc
                              const struct hunt_hooks *hooks)
 {
     struct err e = {{0}};
-    struct trial_env *env = session_env(s, &e);
-    struct schedule *sched = env ? triage_load_input(file, o->profile.without) : NULL;
+    struct schedule *sched = triage_load_input(file);
     if (!sched)
         return;
-    struct trial_options topt = {.deadline_us = o->profile.deadline_us};
     char first[512] = "";
     unsigned crashed = 0, runs = 0;
     for (unsigned k = 0; k < LIVE_REPLAYS; k++) {
         struct trial_result r;
-        int rc = trial_run(env, sched, &topt, &r, &e);
+        int rc = session_trial(s, sched, &r, &e);
         bool hit = rc == 0 && r.verdict == VERDICT_CRASH && (!o->until_text || strstr(r.signature, o->until_text));
         if (rc == 0 && r.verdict == VERDICT_CRASH && !first[0])
             snprintf(first, sizeof first, "%s", r.signature);

@@ -66,30 +66,27 @@ static bool hunt_seed_known_case(const char *file)
 }
 
 /* One seed: 1 kept, 0 left out (or interrupted), -1 failed (*why, e). */
-static int hunt_seeds_one(struct session *s, struct trial_env *env, const struct hunt_options *o, const char *file,
-                          const char *seed_dir, const struct hunt_hooks *hooks, enum hunt_failure *why,
-                          struct err *e)
+static int hunt_seeds_one(struct session *s, const char *file, const char *seed_dir, const struct hunt_hooks *hooks,
+                          enum hunt_failure *why, struct err *e)
 {
     struct schedule *sched = schedule_load(file, e);
     if (!sched) {
         *why = HUNT_BAD_SCHEDULE;
         return -1;
     }
-    schedule_without(sched, o->profile.without);
-    struct target *target = session_target(s);
     uint8_t *bin = NULL;
     size_t len = 0;
-    if (trial_check(sched, target, e) < 0 || schedule_encode(sched, &bin, &len, e) < 0) {
+    int arc = session_admit(s, sched, e);
+    if (arc == SESSION_REFUSED || (arc == 0 && schedule_encode(sched, &bin, &len, e) < 0)) {
         hunt_say(hooks->warning, hooks->arg, "seed left out: %s", e->msg);
         schedule_free(sched);
         return 0;
     }
-    struct trial_options topt = {.deadline_us = o->profile.deadline_us};
-    struct trial_result r;
-    int kept = 0, trc = trial_run(env, sched, &topt, &r, e);
+    struct trial_result r = {0};
+    int kept = 0, trc = arc < 0 ? arc : session_trial(s, sched, &r, e);
     if (trc < 0) {
         *why = HUNT_TARGET;
-        err_prefix(e, "%s", target_spec(target));
+        err_prefix(e, "%s", target_spec(session_target(s)));
         kept = -1;
     } else if (trc == 0 && r.verdict == VERDICT_CRASH) {
         hunt_say(hooks->warning, hooks->arg, "seed left out: %s already crashes the target (%s)", file,
@@ -114,24 +111,20 @@ int hunt_seeds_prepare(struct session *s, const struct hunt_options *o, const ch
     char **files;
     size_t n = hunt_seeds_list(o->seeds, &files);
     int kept = 0;
-    struct trial_env *env = NULL;
     if (!n) {
         *why = HUNT_BAD_INPUT;
         kept = err_set(e, "no *.sched seeds in '%s' (see --seeds)", o->seeds);
-    } else if (!(env = session_env(s, e))) {
-        *why = HUNT_TARGET;
-        kept = -1;
     }
     char known[1024] = "";
     unsigned nknown = 0;
-    for (size_t i = 0; env && i < n && !session_signal(s); i++) {
+    for (size_t i = 0; kept >= 0 && i < n && !session_signal(s); i++) {
         if (hunt_seed_known_case(files[i])) {
             const char *base = strrchr(files[i], '/');
             size_t used = strlen(known);
             snprintf(known + used, sizeof known - used, "%s%s", nknown++ ? ", " : "", base ? base + 1 : files[i]);
             continue;
         }
-        int one = hunt_seeds_one(s, env, o, files[i], seed_dir, hooks, why, e);
+        int one = hunt_seeds_one(s, files[i], seed_dir, hooks, why, e);
         if (one < 0) {
             kept = -1;
             break;

@@ -3,13 +3,13 @@
 
 #include <stdio.h>
 
-int hunt_summary_write(const char *path, const char *target, const struct hunt_options *o,
+int hunt_summary_write(const char *path, const struct trial_profile *profile, const struct hunt_options *o,
                        const struct afl_progress *p, const struct triage *t, bool interrupted, struct err *e)
 {
     json_object *sum = json_object_new_object();
-    json_object_object_add(sum, "target", json_object_new_string(target));
+    json_object_object_add(sum, "target", json_object_new_string(profile->target));
     json_object_object_add(sum, "jobs", json_object_new_int64(o->jobs));
-    json_object *prof = profile_json(&o->profile);
+    json_object *prof = profile_json(profile);
     json_object *without = NULL;
     json_object_object_get_ex(prof, "without", &without);
     json_object_object_add(sum, "without", json_object_get(without)); /* kept for scripts that read it */

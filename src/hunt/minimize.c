@@ -102,8 +102,8 @@ static bool apply(struct schedule *c, enum op op, size_t n, char *what, size_t w
     return false;
 }
 
-int minimize_run(struct trial_env *env, const struct schedule *s, const char *signature, unsigned base_crashes,
-                 unsigned base_trials, const struct trial_options *topt, const struct minimize_options *mo,
+int minimize_run(struct session *ses, const struct schedule *s, const char *signature, unsigned base_crashes,
+                 unsigned base_trials, const struct minimize_options *mo,
                  minimize_progress_fn progress, void *arg, struct schedule **out, struct minimize_stats *st,
                  struct err *e)
 {
@@ -154,7 +154,7 @@ int minimize_run(struct trial_env *env, const struct schedule *s, const char *si
                 st->candidates++;
                 struct repeat r;
                 repeat_init(&r);
-                if (repeat_run(env, c, topt, o.trials, &r, NULL, NULL, e) < 0)
+                if (repeat_run(ses, c, o.trials, &r, NULL, NULL, e) < 0)
                     rc = -1;
                 else if (r.interrupted)
                     rc = TRIAL_INTERRUPTED;

@@ -11,8 +11,9 @@
 #include "hunt_say.h"
 #include "report.h"
 #include "vocab.h"
+#include "wholefile.h"
 
-struct schedule *triage_load_input(const char *path, unsigned without)
+struct schedule *triage_load_input(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -25,7 +26,6 @@ struct schedule *triage_load_input(const char *path, unsigned without)
     free(buf);
     if (!s)
         return NULL;
-    schedule_without(s, without);
     free(s->name);
     s->name = strdup(path);
     return s;
@@ -62,19 +62,27 @@ const char *triage_phase(const struct timeline *tl)
     return vocab_status_name((enum mig_status)status);
 }
 
-int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const struct triage_options *o,
+int triage_run(struct session *ses, char *const *files, size_t nfiles, const struct triage_options *o,
                triage_progress_fn progress, void *arg, struct triage *t, struct err *e)
 {
     unsigned trials = o->trials ? o->trials : 20;
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < nfiles && !t->interrupted; i++) {
-        struct schedule *s = triage_load_input(files[i], o->without);
+        struct schedule *s = triage_load_input(files[i]);
         if (!s)
             continue;
         t->inputs++;
         struct repeat r;
         repeat_init(&r);
-        if (repeat_run(env, s, o->trial, trials, &r, NULL, NULL, e) < 0) {
+        int rc = repeat_run(ses, s, trials, &r, NULL, NULL, e);
+        if (rc == SESSION_REFUSED) { /* a name this target lacks: the harness did not run it either */
+            hunt_say(progress, arg, "input %zu/%zu: not run: %s", i + 1, nfiles, e->msg);
+            t->unreproduced++;
+            repeat_clear(&r);
+            schedule_free(s);
+            continue;
+        }
+        if (rc < 0) {
             repeat_clear(&r);
             schedule_free(s);
             return -1;
@@ -125,20 +133,20 @@ int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const s
     }
 
     for (size_t i = 0; i < t->n && o->minimize && !t->interrupted; i++)
-        if (triage_minimize_case(env, &t->cases[i], o, progress, arg, &t->interrupted, e) < 0)
+        if (triage_minimize_case(ses, &t->cases[i], o, progress, arg, &t->interrupted, e) < 0)
             return -1;
     return 0;
 }
 
-int triage_minimize_case(struct trial_env *env, struct triage_case *c, const struct triage_options *o,
+int triage_minimize_case(struct session *ses, struct triage_case *c, const struct triage_options *o,
                          triage_progress_fn progress, void *arg, bool *interrupted, struct err *e)
 {
     unsigned trials = o->trials ? o->trials : 20;
     unsigned crashes = repeat_signature_count(&c->rate, c->signature);
     hunt_say(progress, arg, "minimizing %s (%u/%u)", c->signature, crashes, c->rate.stats.trials);
     struct schedule *small = NULL;
-    int rc = minimize_run(env, c->sched, c->signature, crashes, c->rate.stats.trials, o->trial, &o->min, NULL, NULL,
-                          &small, &c->min, e);
+    int rc = minimize_run(ses, c->sched, c->signature, crashes, c->rate.stats.trials, &o->min, NULL, NULL, &small,
+                          &c->min, e);
     if (rc < 0)
         return -1;
     if (rc == TRIAL_INTERRUPTED)
@@ -150,7 +158,7 @@ int triage_minimize_case(struct trial_env *env, struct triage_case *c, const str
     /* The reproducer's own rate, from as many replays as the input had. */
     struct repeat r;
     repeat_init(&r);
-    if (repeat_run(env, small, o->trial, trials, &r, NULL, NULL, e) < 0) {
+    if (repeat_run(ses, small, trials, &r, NULL, NULL, e) < 0) {
         repeat_clear(&r);
         schedule_free(small);
         return -1;
@@ -195,21 +203,6 @@ void triage_slug(const char *signature, char *out, size_t n)
         *last = '\0';
     if (!o)
         snprintf(out, n, "crash");
-}
-
-static int write_text(const char *path, const char *text, struct err *e)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return err_set(e, "%s: %s", tmp, strerror(errno));
-    fputs(text, f);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return err_set(e, "%s: %s", path, strerror(errno));
-    }
-    return 0;
 }
 
 int triage_write(struct triage *t, const char *dir, const struct trial_profile *prof, struct err *e)
@@ -265,7 +258,7 @@ int triage_write(struct triage *t, const char *dir, const struct trial_profile *
         }
         free(body);
         free(profile);
-        int rc = write_text(path, text, e);
+        int rc = wholefile_write_text(path, text, e);
         free(text);
         if (rc < 0)
             return -1;
@@ -284,7 +277,7 @@ int triage_write(struct triage *t, const char *dir, const struct trial_profile *
                            verdict_name(c->rate.shown.verdict), false, prof};
         report_text(mf, &r, true);
         fclose(mf);
-        rc = write_text(rpath, rep ? rep : "", e);
+        rc = wholefile_write_text(rpath, rep ? rep : "", e);
         free(rep);
         if (rc < 0)
             return -1;

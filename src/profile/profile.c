@@ -78,17 +78,33 @@ int profile_set(struct trial_profile *p, const char *key, const char *value, str
     return 0;
 }
 
-void profile_defaults(struct trial_profile *p, enum profile_use use)
+void profile_fill(struct trial_profile *p, uint64_t ram, uint64_t deadline_us)
 {
     if (!p->target[0])
         snprintf(p->target, sizeof p->target, "%s", PROFILE_DEFAULT_TARGET);
-    uint64_t ram = 0, deadline = use == PROFILE_FOR_EXPLORE ? EXPLORE_DEADLINE_US : RUN_DEADLINE_US;
-    if (use == PROFILE_FOR_HUNT)
-        target_short_trial(p->target, &ram, &deadline);
-    if (!(p->set & PROFILE_RAM))
+    if (!(p->set & PROFILE_RAM) && !p->ram)
         p->ram = ram;
-    if (!(p->set & PROFILE_DEADLINE))
-        p->deadline_us = deadline;
+    if (!(p->set & PROFILE_DEADLINE) && !p->deadline_us)
+        p->deadline_us = deadline_us;
+}
+
+uint64_t profile_default_deadline(enum profile_use use)
+{
+    return use == PROFILE_FOR_EXPLORE ? EXPLORE_DEADLINE_US : RUN_DEADLINE_US;
+}
+
+int profile_copy(struct trial_profile *dst, const struct trial_profile *src, struct err *e)
+{
+    *dst = *src;
+    dst->nargs = 0;
+    for (size_t i = 0; i < src->nargs; i++) {
+        if (!(dst->args[i] = strdup(src->args[i]))) {
+            profile_clear(dst);
+            return err_set(e, "out of memory");
+        }
+        dst->nargs++;
+    }
+    return 0;
 }
 
 int profile_merge(struct trial_profile *p, const struct trial_profile *over, struct err *e)
@@ -250,14 +266,4 @@ int profile_read_file(const char *path, struct trial_profile *p, bool *found, st
     if (rc == 1 && profile_parse(p, line + col - 1, e) < 0)
         return err_prefix(e, "%s:%d:%d: profile", path, no, col);
     return rc < 0 ? -1 : 0;
-}
-
-struct target_options profile_target_options(const struct trial_profile *p)
-{
-    struct target_options o = {.ram_bytes = p->ram,
-                               .vmm_args = (const char *const *)p->args,
-                               .nvmm_args = p->nargs,
-                               .fresh = p->fresh,
-                               .dest_vmm = p->dest_vmm};
-    return o;
 }

@@ -33,19 +33,19 @@ static void keep_shown(struct repeat *r, struct trial_result *t, unsigned trial)
     }
 }
 
-static int run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
-               struct repeat *r, repeat_progress_fn progress, repeat_each_fn each, void *arg, struct err *e)
+static int run(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_progress_fn progress,
+               repeat_each_fn each, void *arg, struct err *e)
 {
     for (unsigned k = 1; k <= n; k++) {
         struct trial_result t;
-        int rc = trial_run(env, s, opt, &t, e);
+        int rc = session_trial(ses, s, &t, e);
         if (rc == TRIAL_INTERRUPTED) {
             r->interrupted = true;
             break;
         }
         if (rc < 0) {
             trial_result_clear(&t);
-            return -1;
+            return rc;
         }
         if (each)
             each(arg, &t);
@@ -62,16 +62,16 @@ static int run(struct trial_env *env, const struct schedule *s, const struct tri
     return 0;
 }
 
-int repeat_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
-               struct repeat *r, repeat_progress_fn progress, void *arg, struct err *e)
+int repeat_run(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_progress_fn progress,
+               void *arg, struct err *e)
 {
-    return run(env, s, opt, n, r, progress, NULL, arg, e);
+    return run(ses, s, n, r, progress, NULL, arg, e);
 }
 
-int repeat_run_each(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
-                    struct repeat *r, repeat_each_fn each, void *arg, struct err *e)
+int repeat_run_each(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_each_fn each,
+                    void *arg, struct err *e)
 {
-    return run(env, s, opt, n, r, NULL, each, arg, e);
+    return run(ses, s, n, r, NULL, each, arg, e);
 }
 
 const char *repeat_top_signature(const struct repeat *r)

@@ -1,12 +1,14 @@
-/* session: event base, target, trial env and signals for a command (see session.h). */
+/* session: the profile, event base, target, trial env and signals for a command (see session.h). */
 #include "session.h"
 
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mono.h"
 
 struct session {
+    struct trial_profile prof;
     struct target *target; /* NULL: no trials */
     struct event_base *base;
     struct trial_env *env;
@@ -14,18 +16,39 @@ struct session {
     int signo;
 };
 
-struct session *session_new(const char *target_spec, const struct target_options *opt, struct err *e)
+void session_defaults(struct trial_profile *p, enum profile_use use)
+{
+    uint64_t ram = 0, deadline = profile_default_deadline(use);
+    if (use == PROFILE_FOR_HUNT)
+        target_short_trial(p->target[0] ? p->target : PROFILE_DEFAULT_TARGET, &ram, &deadline);
+    profile_fill(p, ram, deadline);
+}
+
+struct session *session_new(const struct trial_profile *p, struct err *e)
 {
     struct session *s = calloc(1, sizeof *s);
     if (!s) {
         err_set(e, "out of memory");
         return NULL;
     }
-    if (target_spec && !(s->target = target_new(target_spec, opt, e))) {
+    if (!p)
+        return s;
+    if (profile_copy(&s->prof, p, e) < 0) {
         free(s);
         return NULL;
     }
-    return s;
+    profile_fill(&s->prof, 0, profile_default_deadline(PROFILE_FOR_RUN)); /* what the caller left empty */
+    const struct trial_profile *q = &s->prof;
+    struct target_options opt = {.ram_bytes = q->ram,
+                                 .vmm_args = (const char *const *)q->args,
+                                 .nvmm_args = q->nargs,
+                                 .fresh = q->fresh,
+                                 .dest_vmm = q->dest_vmm};
+    if ((s->target = target_new(q->target, &opt, e)))
+        return s;
+    profile_clear(&s->prof);
+    free(s);
+    return NULL;
 }
 
 void session_free(struct session *s)
@@ -40,7 +63,29 @@ void session_free(struct session *s)
     target_free(s->target);
     if (s->base)
         event_base_free(s->base);
+    profile_clear(&s->prof);
     free(s);
+}
+
+const struct trial_profile *session_profile(const struct session *s)
+{
+    return &s->prof;
+}
+
+/* What can be known of `sched` on this target now: the profile's actions left out, what the kind cannot do
+ * (and, once the target said, the names it lacks), the trace points it waits for switched on. */
+static int session_check(struct session *s, struct schedule *sched, struct err *e)
+{
+    schedule_without(sched, s->prof.without);
+    if (trial_check(sched, s->target, e) < 0)
+        return SESSION_REFUSED;
+    for (size_t i = 0; i < sched->nlines; i++)
+        if (sched->lines[i].trig.kind == TRIG_TRACE &&
+            target_want_trace(s->target, sched->lines[i].trig.trace_event, e) < 0) {
+            err_prefix(e, "%s:%d:1", sched->name, sched->lines[i].line);
+            return SESSION_REFUSED;
+        }
+    return 0;
 }
 
 static void session_on_signal(evutil_socket_t sig, short what, void *arg)
@@ -54,8 +99,35 @@ static void session_on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(s->base);
 }
 
-int session_start(struct session *s, unsigned flags, struct err *e)
+/* Asks the target what it knows, once (target_learn keeps the answer). */
+static int session_learn(struct session *s, struct err *e)
 {
+    if (!s->target || !s->base)
+        return err_set(e, "no target to run trials on");
+    return target_learn(s->target, s->base, e);
+}
+
+/* The trial env, made on first use, after the target was asked what it knows. */
+static int session_env(struct session *s, struct err *e)
+{
+    if (s->env)
+        return 0;
+    if (session_learn(s, e) < 0)
+        return -1;
+    s->env = trial_env_new(s->base, s->target, e);
+    if (!s->env)
+        return err_prefix(e, "cannot set up the fault proxy");
+    return 0;
+}
+
+int session_start(struct session *s, unsigned flags, struct schedule *const *scheds, size_t n, struct err *e)
+{
+    if (n && !s->target)
+        return err_set(e, "no target to run trials on");
+    /* what the kind cannot do is said before a QEMU is started to ask it what it knows */
+    for (size_t i = 0; i < n; i++)
+        if (session_check(s, scheds[i], e) < 0)
+            return SESSION_REFUSED;
     s->base = mono_event_base_new();
     if (!s->base)
         return err_set(e, "cannot create an event loop");
@@ -65,26 +137,34 @@ int session_start(struct session *s, unsigned flags, struct err *e)
         if (!s->sigint || !s->sigterm || evsignal_add(s->sigint, NULL) < 0 || evsignal_add(s->sigterm, NULL) < 0)
             return err_set(e, "cannot catch SIGINT and SIGTERM");
     }
-    if ((flags & SESSION_TRIALS) && !session_env(s, e))
-        return -1;
-    return 0;
+    if (!(flags & SESSION_TRIALS))
+        return 0;
+    int rc = session_env(s, e);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = session_check(s, scheds[i], e);
+    return rc;
 }
 
-struct trial_env *session_env(struct session *s, struct err *e)
+int session_admit(struct session *s, struct schedule *sched, struct err *e)
 {
-    if (s->env)
-        return s->env;
-    if (!s->target || !s->base) {
-        err_set(e, "no target to run trials on");
-        return NULL;
-    }
-    /* what the target knows, before its first trial: schedules are held against it */
-    if (target_learn(s->target, s->base, e) < 0)
-        return NULL;
-    s->env = trial_env_new(s->base, s->target, e);
-    if (!s->env)
-        err_prefix(e, "cannot set up the fault proxy");
-    return s->env;
+    return session_learn(s, e) < 0 ? -1 : session_check(s, sched, e);
+}
+
+int session_trial(struct session *s, struct schedule *sched, struct trial_result *r, struct err *e)
+{
+    memset(r, 0, sizeof *r);
+    int rc = session_admit(s, sched, e);
+    if (rc == 0)
+        rc = session_env(s, e);
+    if (rc < 0)
+        return rc;
+    struct trial_options opt = {.deadline_us = s->prof.deadline_us};
+    return trial_run(s->env, sched, &opt, r, e);
+}
+
+uint64_t session_trial_bound_us(const struct session *s)
+{
+    return 3 * s->prof.deadline_us + 1000000;
 }
 
 void session_env_close(struct session *s)

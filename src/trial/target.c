@@ -18,6 +18,10 @@ struct target *target_new(const char *spec, const struct target_options *opt, st
         size_t n = strlen(kinds[i]->prefix);
         if (strncmp(spec, kinds[i]->prefix, n) != 0)
             continue;
+        if (!kinds[i]->launches && (opt->nvmm_args || opt->fresh || opt->dest_vmm)) {
+            err_set(e, "--qemu-arg, --fresh and --dest are for --target qemu[:PATH]");
+            return NULL;
+        }
         struct target *t = calloc(1, sizeof *t);
         if (!t || !(t->spec = strdup(spec))) {
             free(t);
@@ -67,6 +71,11 @@ const char *target_spec(const struct target *t)
 struct target_caps target_caps(const struct target *t)
 {
     return t->ops->caps_of ? t->ops->caps_of(t) : t->ops->caps;
+}
+
+int target_want_trace(struct target *t, const char *name, struct err *e)
+{
+    return t->ops->want_trace ? t->ops->want_trace(t, name, e) : 0;
 }
 
 bool target_has_trace(const struct target *t, const char *name)

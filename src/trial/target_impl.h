@@ -8,6 +8,7 @@
 
 struct target_ops {
     const char *prefix; /* "sim:", "qmp:" */
+    bool launches;      /* it starts VMM processes: takes vmm_args, fresh and dest_vmm */
     /* A hunt's short trials on this kind: a guest small enough to stream in tens of milliseconds and still
      * leave room to hold a window open before it completes (0: the VMM's own), and a deadline that makes a
      * hang cost little. */
@@ -29,6 +30,8 @@ struct target_ops {
     bool (*reused)(const struct target *t);
     /* optional, for a kind with caps.trace: whether it can emit this trace point (else: any) */
     bool (*has_trace)(const struct target *t, const char *name);
+    /* optional: switch trace point `name` on for the trials to come (else: nothing to do) */
+    int (*want_trace)(struct target *t, const char *name, struct err *e);
     /* optional; NULL: the QMP check every QEMU answers (query-migrate, then query-yank: target_settle.c) */
     int (*settle)(struct target *t, struct target_settle_check *c);
     /* optional: read what the target has already written (its trace points) but the loop has not read */

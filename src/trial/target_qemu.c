@@ -234,21 +234,43 @@ static const char *binary_trace(const struct qemu_target *qt, const char *name)
     return other && qemu_probe_has_trace(&qt->probe, other) ? other : NULL;
 }
 
-/* The trace points every source enables: the race's own and the schedules' `on trace` ones. */
-static int enable_traces(struct qemu_target *qt, const struct target_options *opt)
+/* Adds `name` to the trace points every source it launches from now on enables (once; nothing for a point
+ * the binary lacks). */
+static int want_trace(struct qemu_target *qt, const char *name)
 {
-    const char *const *def = qemu_args_default_trace();
-    size_t ndef = 0;
-    while (def[ndef])
-        ndef++;
-    qt->trace = calloc(ndef + opt->ntrace_events + 1, sizeof *qt->trace);
-    if (!qt->trace)
+    const char *b = binary_trace(qt, name);
+    if (!b)
+        return 0;
+    for (size_t i = 0; i < qt->ntrace; i++)
+        if (strcmp(qt->trace[i], b) == 0)
+            return 0;
+    if (qt->ntrace >= MAX_TRACE)
         return -1;
-    for (size_t i = 0; i < ndef + opt->ntrace_events; i++) {
-        const char *name = binary_trace(qt, i < ndef ? def[i] : opt->trace_events[i - ndef]);
-        if (name && !(qt->trace[qt->ntrace++] = strdup(name)))
+    char **v = realloc(qt->trace, (qt->ntrace + 2) * sizeof *v);
+    if (!v)
+        return -1;
+    qt->trace = v;
+    if (!(v[qt->ntrace] = strdup(b)))
+        return -1;
+    v[++qt->ntrace] = NULL;
+    return 0;
+}
+
+/* The trace points every source enables: the race's own; the schedules' `on trace` ones come through
+ * target_want_trace. */
+static int enable_traces(struct qemu_target *qt)
+{
+    for (const char *const *def = qemu_args_default_trace(); *def; def++)
+        if (want_trace(qt, *def) < 0)
             return -1;
-    }
+    return 0;
+}
+
+static int qemu_want_trace(struct target *t, const char *name, struct err *e)
+{
+    struct qemu_target *qt = t->impl;
+    if (want_trace(qt, name) < 0)
+        return err_set(e, "more than %d trace points, or out of memory", MAX_TRACE);
     return 0;
 }
 
@@ -280,8 +302,8 @@ static int qemu_init(struct target *t, const char *rest, const struct target_opt
     uint64_t ram = opt->ram_bytes ? opt->ram_bytes : DEFAULT_RAM;
     if (ram < MIN_RAM || ram > MAX_RAM || ram % (1u << 20))
         return err_set(e, "--ram for a QEMU target must be a whole number of MiB from 16MiB to 64GiB");
-    if (opt->nvmm_args > MAX_USER_ARGS || opt->ntrace_events > MAX_TRACE)
-        return err_set(e, "too many QEMU arguments or trace points");
+    if (opt->nvmm_args > MAX_USER_ARGS)
+        return err_set(e, "too many QEMU arguments");
     struct qemu_target *qt = calloc(1, sizeof *qt);
     if (!qt)
         return err_set(e, "out of memory");
@@ -313,7 +335,7 @@ static int qemu_init(struct target *t, const char *rest, const struct target_opt
                  qt->bin, qt->probe.version);
     else
         qt->caps.trace = true;
-    if (enable_traces(qt, opt) < 0) {
+    if (enable_traces(qt) < 0) {
         qemu_destroy(t);
         return err_set(e, "out of memory");
     }
@@ -456,6 +478,7 @@ const struct target_ops target_qemu_ops = {
     .prefix = "qemu",
     .short_ram = 64ull << 20,
     .short_deadline_us = 500000,
+    .launches = true,
     .init = qemu_init,
     .begin = qemu_begin,
     .freeze = qemu_freeze,
@@ -466,6 +489,7 @@ const struct target_ops target_qemu_ops = {
     .warning = qemu_warning,
     .upstream = qemu_upstream,
     .has_trace = qemu_has_trace,
+    .want_trace = qemu_want_trace,
     .reused = qemu_reused,
     .drain = qemu_drain,
 };

@@ -55,13 +55,18 @@ static unsigned count_files(const char *dir)
     return n;
 }
 
+/* A session on the simulated QEMU 7.2 as a hunt runs it (a small guest), with `params` left out. */
 static struct session *sim_session(void)
 {
     struct err e = {{0}};
-    struct target_options topt = {.ram_bytes = 32ull << 20}; /* as a hunt on sim: runs it */
-    struct session *s = session_new("sim:qemu-7.2", &topt, &e);
+    struct trial_profile p;
+    profile_init(&p);
+    CHECK(profile_set(&p, "without", "params", &e) == 0 && profile_set(&p, "deadline", "5s", &e) == 0);
+    session_defaults(&p, PROFILE_FOR_HUNT);
+    struct session *s = session_new(&p, &e);
+    profile_clear(&p);
     CHECK_MSG(s != NULL, "%s", e.msg);
-    if (s && session_start(s, 0, &e) < 0) {
+    if (s && session_start(s, 0, NULL, 0, &e) < 0) {
         CHECK_MSG(false, "session_start: %s", e.msg);
         session_free(s);
         return NULL;
@@ -92,8 +97,7 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
              survive_text);
     CHECK(hunt_files_write(seeds, "known.sched", known_text, NULL, 0) == 0);
 
-    struct hunt_options o = {.seeds = seeds, .profile = {.deadline_us = 5000000}};
-    CHECK(schedule_action_mask_parse("params", &o.profile.without, &(struct err){{0}}) == 0);
+    struct hunt_options o = {.seeds = seeds};
     struct notes n = {{0}, 0, 0};
     struct hunt_hooks hooks = {.warning = on_warning, .error = on_other, .crash = on_other, .triage = on_other,
                                .arg = &n};
@@ -129,7 +133,7 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
     struct schedule *want_s = schedule_load(control, &e);
     CHECK(got && want_s);
     if (got && want_s) {
-        schedule_without(want_s, o.profile.without);
+        schedule_without(want_s, session_profile(s)->without);
         CHECK_INT(want_s->nlines, 3);
         CHECK_MSG(schedule_equal(got, want_s), "decoded:\n%s", schedule_print(got));
     }
@@ -141,7 +145,7 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
 static void check_refused(struct session *s, const char *seeds, const char *out, enum hunt_failure why,
                           const char *want)
 {
-    struct hunt_options o = {.seeds = seeds, .profile = {.deadline_us = 5000000}};
+    struct hunt_options o = {.seeds = seeds};
     enum hunt_failure got = HUNT_OK;
     struct err e = {{0}};
     CHECK_INT(hunt_seeds_prepare(s, &o, out, NULL, &got, &e), -1);

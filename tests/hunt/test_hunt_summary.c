@@ -64,10 +64,13 @@ static void test_summary(const char *tmp, const struct triage *t)
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", tmp);
     struct hunt_options o = {.jobs = 2};
-    CHECK_INT(profile_set(&o.profile, "without", "params", &(struct err){{0}}), 0);
+    struct trial_profile prof;
+    profile_init(&prof);
+    CHECK_INT(profile_set(&prof, "without", "params", &(struct err){{0}}), 0);
+    session_defaults(&prof, PROFILE_FOR_HUNT);
     struct afl_progress p = {.execs = 123456, .paths = 42, .crashes = 7};
     struct err e = {{0}};
-    CHECK_INT(hunt_summary_write(path, "sim:qemu-7.2", &o, &p, t, true, &e), 0);
+    CHECK_INT(hunt_summary_write(path, &prof, &o, &p, t, true, &e), 0);
     json_object *sum = json_object_from_file(path);
     CHECK(sum != NULL);
     if (!sum)
@@ -97,8 +100,11 @@ static void test_summary(const char *tmp, const struct triage *t)
     /* a hunt that ran to its end without AFL++ counts, as a joined hunt with nothing found writes it */
     struct triage none = {0};
     struct hunt_options plain = {.jobs = 1};
+    struct trial_profile failing;
+    profile_init(&failing);
+    CHECK_INT(profile_set(&failing, "target", "sim:failing", &e), 0);
     struct afl_progress zero = {0};
-    CHECK_INT(hunt_summary_write(path, "sim:failing", &plain, &zero, &none, false, &e), 0);
+    CHECK_INT(hunt_summary_write(path, &failing, &plain, &zero, &none, false, &e), 0);
     sum = json_object_from_file(path);
     CHECK(sum != NULL);
     CHECK_STR(str_field(sum, "without"), "");
@@ -107,10 +113,12 @@ static void test_summary(const char *tmp, const struct triage *t)
     json_object_put(sum);
 
     snprintf(path, sizeof path, "%s/no-such-dir/summary.json", tmp);
-    CHECK_INT(hunt_summary_write(path, "sim:qemu-7.2", &o, &p, t, false, &e), -1);
+    CHECK_INT(hunt_summary_write(path, &prof, &o, &p, t, false, &e), -1);
     char want[4400];
     snprintf(want, sizeof want, "cannot write %s", path);
     CHECK_STR(e.msg, want);
+    profile_clear(&prof);
+    profile_clear(&failing);
 }
 
 int main(void)

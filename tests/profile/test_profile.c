@@ -1,6 +1,6 @@
 /* The trial profile as a user meets it: what a reproducer's header says is what `run` reads back (print
- * and parse round-trip, field by field), a hunt's defaults follow the target's kind, options override a
- * header field by field, and a damaged header is refused with FILE:LINE:COL and what is wrong. */
+ * and parse round-trip, field by field), a copy stands alone, options override a header field by field,
+ * and a damaged header is refused with FILE:LINE:COL and what is wrong. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,33 +49,32 @@ static void test_round_trip(void)
     profile_clear(&q);
 }
 
-static void test_defaults(void)
+/* A copy owns its arguments (the original can go); filling leaves what was given or filled before. */
+static void test_copy_and_fill(void)
 {
-    struct trial_profile p;
+    struct trial_profile p, q;
     profile_init(&p);
-    profile_defaults(&p, PROFILE_FOR_HUNT);
-    CHECK_STR(p.target, PROFILE_DEFAULT_TARGET);
-    CHECK_INT(p.ram, 32ull << 20);
-    CHECK_INT(p.deadline_us, 200000);
-    profile_clear(&p);
-
     set(&p, "target", "qemu");
-    profile_defaults(&p, PROFILE_FOR_HUNT);
-    CHECK_INT(p.ram, 64ull << 20);
-    CHECK_INT(p.deadline_us, 500000);
+    set(&p, "arg", "-cpu");
+    set(&p, "deadline", "1s");
+    struct err e = {{0}};
+    CHECK(profile_copy(&q, &p, &e) == 0);
     profile_clear(&p);
+    CHECK_STR(q.target, "qemu");
+    CHECK_INT(q.nargs, 1);
+    if (q.nargs == 1)
+        CHECK_STR(q.args[0], "-cpu");
+    profile_fill(&q, 64ull << 20, 500000);
+    CHECK_INT(q.deadline_us, 1000000); /* given: kept */
+    CHECK_INT(q.ram, 64ull << 20);
+    profile_fill(&q, 0, 10000000);
+    CHECK_INT(q.ram, 64ull << 20); /* filled before: kept */
+    profile_clear(&q);
 
-    set(&p, "target", "qemu");
-    set(&p, "deadline", "1s"); /* given: kept */
-    profile_defaults(&p, PROFILE_FOR_HUNT);
-    CHECK_INT(p.deadline_us, 1000000);
-    profile_clear(&p);
-
-    set(&p, "target", "sim:qemu-7.2");
-    profile_defaults(&p, PROFILE_FOR_RUN);
-    CHECK_INT(p.ram, 0); /* the target's own */
-    CHECK_INT(p.deadline_us, 10000000);
-    profile_clear(&p);
+    profile_fill(&q, 0, profile_default_deadline(PROFILE_FOR_EXPLORE));
+    CHECK_STR(q.target, PROFILE_DEFAULT_TARGET);
+    CHECK_INT(q.deadline_us, 2000000);
+    profile_clear(&q);
 }
 
 static void test_merge(void)
@@ -153,7 +152,7 @@ static void test_errors(void)
 int main(void)
 {
     test_round_trip();
-    test_defaults();
+    test_copy_and_fill();
     test_merge();
     test_errors();
     return check_exit();

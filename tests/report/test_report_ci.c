@@ -10,6 +10,7 @@
 
 #include "allow.h"
 #include "check.h"
+#include "session.h"
 #include "ci_report.h"
 
 #define NASTY "SIGABRT f: \"quoted\" <tag> & 'apos'\x01 end \xff"
@@ -85,7 +86,7 @@ static void test_reports(const char *dir, const char *keep)
     struct trial_profile p;
     profile_init(&p);
     CHECK(profile_set(&p, "target", "sim:qemu-7.2", NULL) == 0);
-    profile_defaults(&p, PROFILE_FOR_HUNT);
+    session_defaults(&p, PROFILE_FOR_HUNT);
     struct ci_finding fs[] = {
         {NASTY, "failed", repro, 20, 20, false},
         {"SIGSEGV", "setup", NULL, 3, 20, true},

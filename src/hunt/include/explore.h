@@ -48,8 +48,6 @@ struct explore_options {
     uint64_t time_us;       /* the whole sweep, minimization included (0: 10 minutes) */
     const char *out;        /* where reproducers go (NULL: none written) */
     bool minimize;
-    const struct trial_profile *profile; /* what the session runs on (its deadline is each trial's), for
-                                          * the reproducers' headers */
 };
 
 struct explore_hooks {

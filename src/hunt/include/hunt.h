@@ -58,9 +58,6 @@ struct hunt_options {
     const char *afl_fuzz;     /* the afl-fuzz binary */
     const char *harness;      /* the AFL++ schedule harness */
     const char *mutator;      /* the structure-aware AFL++ custom mutator; NULL: AFL++'s own mutations only */
-    /* the conditions of every trial (target, RAM, deadline, actions left out), here, in the harness and
-     * in every reproducer's header; the session runs on the same */
-    struct trial_profile profile;
     uint64_t time_us;         /* how long afl-fuzz runs */
     unsigned jobs;            /* afl-fuzz instances, >= 1 */
     unsigned triage_trials;   /* replays per crash input; 0: 20 */
@@ -105,7 +102,8 @@ int hunt_dirs_make(const struct hunt_dirs *d, bool join, enum hunt_failure *why,
 #define HUNT_NOT_A_SEED "# hunt: not a seed"
 
 /* Encodes each text schedule of o->seeds (*.sched, in name order, at most 256) into SEED_DIR/NAME.bin,
- * with o->profile.without left out as the harness leaves it out, after one trial on the session's target: a seed
+ * as the session readies it for a trial (session_admit: the profile's actions left out, as in the
+ * harness), after one trial on the session's target: a seed
  * that already crashes the target (a known crash, not a starting point), or that the target cannot run,
  * is left out, said through the warning hook (`hooks` may be NULL); known cases (HUNT_NOT_A_SEED) are
  * left out without a trial, said in one line. Returns how many were kept (0 only
@@ -114,14 +112,15 @@ int hunt_dirs_make(const struct hunt_dirs *d, bool join, enum hunt_failure *why,
 int hunt_seeds_prepare(struct session *s, const struct hunt_options *o, const char *seed_dir,
                        const struct hunt_hooks *hooks, enum hunt_failure *why, struct err *e);
 
-/* Writes each line of the schedule `src` that encodes (with `without` left out) as one AFL++ dictionary
- * token to `path`. Returns the number of tokens (0 when `src` is NULL or cannot be read: no dictionary),
- * or -1 when `src` does not parse or `path` cannot be written. */
-int hunt_dict_write(const char *src, unsigned without, const char *path, struct err *e);
+/* Writes each line of the schedule `src` that the session's target can run (session_admit: the profile's
+ * actions left out, names it lacks refused) as one AFL++ dictionary token to `path`. Returns the number of
+ * tokens (0 when `src` is NULL or cannot be read: no dictionary), or -1 when `src` does not parse or
+ * `path` cannot be written. */
+int hunt_dict_write(struct session *s, const char *src, const char *path, struct err *e);
 
 /* summary.json: the target, jobs, actions left out, AFL++'s counts, triage's cases, and whether the hunt
  * was interrupted. */
-int hunt_summary_write(const char *path, const char *target, const struct hunt_options *o,
+int hunt_summary_write(const char *path, const struct trial_profile *prof, const struct hunt_options *o,
                        const struct afl_progress *p, const struct triage *t, bool interrupted, struct err *e);
 /* signatures.txt: one "SIGNATURE<TAB>CRASHES/TRIALS<TAB>REPRODUCER<TAB>PHASE" line per case, for scripts. */
 int hunt_signatures_write(const char *path, const struct triage *t, struct err *e);

@@ -28,8 +28,8 @@ typedef void (*minimize_progress_fn)(void *arg, const char *what, bool kept, uns
 /* `signature` is the crash to keep, and base_crashes/base_trials the rate it had. *out gets the smallest
  * schedule found (a copy; the input is not touched). Returns 0, TRIAL_INTERRUPTED (then *out is the best
  * so far), or -1 when the target failed (e says why; *out is NULL). */
-int minimize_run(struct trial_env *env, const struct schedule *s, const char *signature, unsigned base_crashes,
-                 unsigned base_trials, const struct trial_options *topt, const struct minimize_options *mo,
+int minimize_run(struct session *ses, const struct schedule *s, const char *signature, unsigned base_crashes,
+                 unsigned base_trials, const struct minimize_options *mo,
                  minimize_progress_fn progress, void *arg, struct schedule **out, struct minimize_stats *st,
                  struct err *e);
 

@@ -1,5 +1,5 @@
-/* triage: what a hunt found, made usable. Each crash input AFL++ saved is decoded to a text schedule
- * (through the same action filter the harness used), replayed N times for its crash rate, and grouped by
+/* triage: what a hunt found, made usable. Each crash input AFL++ saved is decoded to a text schedule,
+ * replayed (through the same session path as the harness, so the same actions are left out) N times for its crash rate, and grouped by
  * signature and phase (the migration status before the crash); the best input of each group (highest rate, then shortest) is minimized and written as a
  * reproducer (`SLUG.sched`, readable and runnable with `qmprace run`) with a report (`SLUG.txt`: the
  * signature, the rate with its interval, the timeline of a crashing trial). */
@@ -37,10 +37,8 @@ struct triage {
 
 struct triage_options {
     unsigned trials;      /* replays per input and for the final rate; 0: 20 */
-    unsigned without;     /* action mask the harness used (schedule_without) */
     bool minimize;
     struct minimize_options min;
-    const struct trial_options *trial;
 };
 
 /* Progress messages ("input 3/7: SIGABRT ... 20/20"), for the caller to show. */
@@ -48,12 +46,12 @@ typedef void (*triage_progress_fn)(void *arg, const char *message);
 
 /* 0, or -1 when the target failed (e says why; what was triaged before is kept). Interrupts set
  * t->interrupted and return 0 with the cases so far. */
-int triage_run(struct trial_env *env, char *const *files, size_t nfiles, const struct triage_options *o,
+int triage_run(struct session *ses, char *const *files, size_t nfiles, const struct triage_options *o,
                triage_progress_fn progress, void *arg, struct triage *t, struct err *e);
 /* Shrinks one case's reproducer (minimize_run with o->min), keeps it only when it still crashes with the
  * signature in o->trials replays, and takes those replays as its rate. -1 when the target failed;
  * *interrupted set when a signal stopped it. */
-int triage_minimize_case(struct trial_env *env, struct triage_case *c, const struct triage_options *o,
+int triage_minimize_case(struct session *ses, struct triage_case *c, const struct triage_options *o,
                          triage_progress_fn progress, void *arg, bool *interrupted, struct err *e);
 /* Writes DIR/SLUG.sched and DIR/SLUG.txt per case (DIR is created). Each reproducer's header carries the
  * profile its rate was measured under, which `qmprace run` reads back. */
@@ -62,9 +60,10 @@ int triage_write(struct triage *t, const char *dir, const struct trial_profile *
 json_object *triage_json(const struct triage *t);
 void triage_free(struct triage *t);
 
-/* An AFL++ input as the harness ran it: decoded, with the same actions left out (schedule_without),
- * named after its file. NULL when it cannot be read. Live replays and triage both read inputs this way. */
-struct schedule *triage_load_input(const char *path, unsigned without);
+/* An AFL++ input, decoded and named after its file (its trials, like the harness's, go through
+ * session_trial, which leaves out the profile's actions). NULL when it cannot be read. Live replays and
+ * triage both read inputs this way. */
+struct schedule *triage_load_input(const char *path);
 
 /* The migration status the target last reported (event or trace point) before it died, in a crash's
  * timeline: the same assertion after a failure and after a completion are different races. */

@@ -1,9 +1,11 @@
 /* profile: the conditions a trial runs under that change its verdict (the target, the guest's RAM, the
  * deadline, the actions left out, and for a QEMU: a fresh one per trial or not, the destination, extra
  * arguments), as one value with one parser and one printer. Every command that runs trials fills one from
- * its options, the hunt hands one to its harness, and every reproducer carries the one it was measured
- * under, as a header line `# profile: {...}` that `qmprace run` reads back, so a reproducer replays under
- * the conditions its stated rate comes from. The printed form is one line of JSON (json-c). */
+ * its options and hands it whole to its session (session.h), which alone takes it apart; the hunt hands
+ * one to its harness and its mutator, and every reproducer carries the one it was measured under, as a
+ * header line `# profile: {...}` that `qmprace run` reads back, so a reproducer replays under the
+ * conditions its stated rate comes from. The printed form is one line of JSON (json-c). Pure data: it
+ * knows no target and runs nothing, so the AFL++ mutator can read a profile without the trial engine. */
 #ifndef QMPRACE_PROFILE_H
 #define QMPRACE_PROFILE_H
 
@@ -13,7 +15,6 @@
 #include <json-c/json.h>
 
 #include "err.h"
-#include "target.h"
 
 #define PROFILE_MAX_ARGS 32
 #define PROFILE_DEFAULT_TARGET "sim:qemu-7.2"
@@ -43,7 +44,8 @@ struct trial_profile {
 };
 
 /* What the defaults are for: `run`, `minimize` and `explore` take a target as it comes (a long deadline;
- * explore's 2 s), a hunt runs short trials on a small guest (the target kind's own sizes). */
+ * explore's 2 s), a hunt runs short trials on a small guest (the target kind's own sizes: session_defaults
+ * in session.h knows them). */
 enum profile_use { PROFILE_FOR_RUN, PROFILE_FOR_EXPLORE, PROFILE_FOR_HUNT };
 
 /* An empty profile (nothing set). */
@@ -54,9 +56,13 @@ void profile_clear(struct trial_profile *p);
  * the target's default), "deadline" DUR (> 0), "without" ACTIONS ("params,qmp"), "fresh" yes|no, "dest"
  * sink|qemu, "arg" ARG (appended). Errors say what is wrong with the value, without the key. */
 int profile_set(struct trial_profile *p, const char *key, const char *value, struct err *e);
-/* Fills the fields not set with the defaults for `use` (the target: PROFILE_DEFAULT_TARGET; for a hunt, the
- * target kind's sizes). A target spec of no known kind is left to target_new to refuse. */
-void profile_defaults(struct trial_profile *p, enum profile_use use);
+/* Fills the fields still empty (not set, and not filled before): the target (PROFILE_DEFAULT_TARGET), the RAM (`ram`; 0: the target's own) and
+ * the deadline (`deadline_us`). */
+void profile_fill(struct trial_profile *p, uint64_t ram, uint64_t deadline_us);
+/* The deadline `use` gets when none is given (run: 10 s, explore: 2 s; a hunt's is its target kind's). */
+uint64_t profile_default_deadline(enum profile_use use);
+/* A copy of `src` in `dst` (empty or cleared before), arguments included. */
+int profile_copy(struct trial_profile *dst, const struct trial_profile *src, struct err *e);
 /* Fields set in `over` replace those of `p`. */
 int profile_merge(struct trial_profile *p, const struct trial_profile *over, struct err *e);
 /* True when both say the same in every field either of them set. */
@@ -75,8 +81,5 @@ int profile_parse(struct trial_profile *p, const char *text, struct err *e);
 /* Reads the profile from a schedule file's leading comment lines, if one is there (*found). Errors are
  * "FILE:LINE:COL: profile: why". */
 int profile_read_file(const char *path, struct trial_profile *p, bool *found, struct err *e);
-
-/* The target options it means (pointing into `p`; trace points are the caller's). */
-struct target_options profile_target_options(const struct trial_profile *p);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "session.h"
 #include "trial.h"
 #include "verdict.h"
 
@@ -22,15 +23,16 @@ typedef void (*repeat_progress_fn)(void *arg, unsigned done, unsigned total, con
 void repeat_init(struct repeat *r);
 void repeat_clear(struct repeat *r);
 
-/* Runs `n` trials (adding to what `r` already holds). 0: done or interrupted (see r->interrupted);
- * -1: the target could not be started or reached (e says why; the trials before it are kept). */
-int repeat_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
-               struct repeat *r, repeat_progress_fn progress, void *arg, struct err *e);
+/* Runs `n` trials through session_trial (adding to what `r` already holds). 0: done or interrupted (see
+ * r->interrupted); -1: the target could not be started or reached (e says why; the trials before it are
+ * kept); SESSION_REFUSED: the schedule cannot run on this target. */
+int repeat_run(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_progress_fn progress,
+               void *arg, struct err *e);
 
 /* The same, showing each trial's result to `each` before it is added up (and its timeline kept or freed). */
 typedef void (*repeat_each_fn)(void *arg, const struct trial_result *t);
-int repeat_run_each(struct trial_env *env, const struct schedule *s, const struct trial_options *opt, unsigned n,
-                    struct repeat *r, repeat_each_fn each, void *arg, struct err *e);
+int repeat_run_each(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_each_fn each,
+                    void *arg, struct err *e);
 /* The most frequent crash signature (NULL when none), after verdict_stats_sort. */
 const char *repeat_top_signature(const struct repeat *r);
 /* How many crashes had exactly this signature. */

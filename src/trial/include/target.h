@@ -41,8 +41,6 @@ struct target_options {
     /* For targets that launch a VMM (qemu): */
     const char *const *vmm_args; /* extra arguments, appended to the target's own */
     size_t nvmm_args;
-    const char *const *trace_events; /* trace points the schedules wait for (`on trace EVENT`) */
-    size_t ntrace_events;
     bool fresh;     /* a new VMM process for every trial instead of reusing one after each pass */
     bool dest_vmm;  /* migrate into a real destination VMM (one per trial) instead of the sink */
 };
@@ -58,6 +56,9 @@ const char *target_spec(const struct target *t);
 struct target_caps target_caps(const struct target *t);
 /* Whether the target can report trace point `name` (by role: 10.x's spelling of a renamed one counts). */
 bool target_has_trace(const struct target *t, const char *name);
+/* Asks the target to report trace point `name` (a schedule waits for it with `on trace`): a QEMU enables it
+ * in every QEMU it launches from now on. Nothing for a kind that reports all it can. */
+int target_want_trace(struct target *t, const char *name, struct err *e);
 /* Something the user should hear once about this target (e.g. its QEMU lacks the `log` trace backend),
  * or NULL. */
 const char *target_warning(const struct target *t);
