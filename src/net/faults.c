@@ -1,33 +1,37 @@
-/* faults: fault names to what the proxy does (see faults.h). */
+/* faults: the one table of faults, keyed by the schedule action that names each (see faults.h). */
 #include "faults.h"
 
-#include <string.h>
+#include <inttypes.h>
 
-static int do_reset(struct proxy *p, int chan, uint64_t dur_us, struct err *e)
-{
-    (void)dur_us;
-    return proxy_reset(p, chan, e);
-}
+#include "fault.h"
+#include "units.h"
 
-static int do_close(struct proxy *p, int chan, uint64_t dur_us, struct err *e)
-{
-    (void)dur_us;
-    return proxy_close(p, chan, e);
-}
-
-static const struct {
-    const char *name;
-    int (*inject)(struct proxy *p, int chan, uint64_t dur_us, struct err *e);
-} faults[] = {
-    {"reset", do_reset},
-    {"close", do_close},
-    {"stall", proxy_stall},
+static const struct net_fault *const faults[] = {
+    [ACT_RESET] = &net_fault_reset,
+    [ACT_CLOSE] = &net_fault_close,
+    [ACT_STALL] = &net_fault_stall,
 };
+/* A new action kind is appended to the schedule's table; if it is a fault, its file is registered above.
+ * tests/net/test_net_faults.c checks that every SCHED_CLASS_FAULT action has a row and nothing else does. */
+_Static_assert(ACT_KIND_COUNT == 11, "a new schedule action: if it is a fault, give it a row in src/net/faults.c, "
+                                     "then update this count");
 
-int net_fault(struct proxy *p, const char *name, int chan, uint64_t dur_us, struct err *e)
+static const struct net_fault *fault_of(enum sched_action_kind kind)
 {
-    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-        if (strcmp(faults[i].name, name) == 0)
-            return faults[i].inject(p, chan, dur_us, e);
-    return err_set(e, "proxy: no fault named '%s'", name);
+    return (unsigned)kind < sizeof faults / sizeof faults[0] ? faults[kind] : NULL;
+}
+
+bool net_fault_exists(enum sched_action_kind kind)
+{
+    return fault_of(kind) != NULL;
+}
+
+int net_fault(struct proxy *p, enum sched_action_kind kind, int chan, uint64_t dur_us, struct err *e)
+{
+    const struct net_fault *f = fault_of(kind);
+    if (!f)
+        return err_set(e, "proxy: '%s' is not a fault", schedule_action_name(kind));
+    if (dur_us > UNITS_MAX_DURATION_US)
+        return err_set(e, "proxy: %s of %" PRIu64 " us is longer than an hour", schedule_action_name(kind), dur_us);
+    return proxy_each_channel(p, chan, f->hit, dur_us, e);
 }

@@ -14,10 +14,10 @@
  *
  * Never connects anywhere but its upstream, never listens beyond loopback, never prints. */
 #include "proxy.h"
+#include "proxy_chan.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -33,7 +33,6 @@
 
 #include "addr.h"
 #include "mono.h"
-#include "units.h"
 #include "vocab.h"
 #include "wire.h"
 
@@ -729,13 +728,39 @@ static bool hits(const struct chan *c, int chan)
     return c->open && (chan == CHAN_ALL || c->id == chan);
 }
 
-enum fault { F_RESET, F_CLOSE };
+/* ---- what faults do (proxy_chan.h) ---- */
 
-static int fault(struct proxy *p, int chan, enum fault f, struct err *e)
+void proxy_chan_kill(struct chan *c, const char *why)
+{
+    chan_kill(c, why);
+}
+
+void proxy_chan_fin(struct chan *c)
+{
+    if (c->src_fd >= 0)
+        shutdown(c->src_fd, SHUT_WR);
+    if (c->up_fd >= 0 && !c->up_connecting)
+        shutdown(c->up_fd, SHUT_WR);
+}
+
+void proxy_chan_hold(struct chan *c, uint64_t dur_us)
+{
+    c->stalled = true;
+    if (dur_us > 0) {
+        struct timeval tv = mono_tv(dur_us);
+        evtimer_add(c->stall_tm, &tv);
+    } else {
+        evtimer_del(c->stall_tm);
+    }
+    chan_update(c);
+}
+
+int proxy_each_channel(struct proxy *p, int chan, void (*hit)(struct chan *c, uint64_t dur_us), uint64_t dur_us,
+                       struct err *e)
 {
     if (check_chan(chan, e) < 0)
         return -1;
-    int hit = 0;
+    int n = 0;
     unsigned gen = p->gen;
     enter(p);
     /* An `ended` hook may fault or drop channels itself: re-check everything on each turn. */
@@ -743,55 +768,11 @@ static int fault(struct proxy *p, int chan, enum fault f, struct err *e)
         struct chan *c = p->chans[i];
         if (!hits(c, chan))
             continue;
-        hit++;
-        if (f == F_CLOSE) {
-            /* FIN first, so the source reads EOF even when RST follows at once (data it sent that we
-             * have not read would otherwise turn a plain close into RST alone). */
-            if (c->src_fd >= 0)
-                shutdown(c->src_fd, SHUT_WR);
-            if (c->up_fd >= 0 && !c->up_connecting)
-                shutdown(c->up_fd, SHUT_WR);
-            chan_kill(c, "closed by proxy");
-        } else {
-            chan_kill(c, "reset by proxy");
-        }
+        n++;
+        hit(c, dur_us);
     }
     leave(p);
-    return hit;
-}
-
-int proxy_reset(struct proxy *p, int chan, struct err *e)
-{
-    return fault(p, chan, F_RESET, e);
-}
-
-int proxy_close(struct proxy *p, int chan, struct err *e)
-{
-    return fault(p, chan, F_CLOSE, e);
-}
-
-int proxy_stall(struct proxy *p, int chan, uint64_t dur_us, struct err *e)
-{
-    if (check_chan(chan, e) < 0)
-        return -1;
-    if (dur_us > UNITS_MAX_DURATION_US)
-        return err_set(e, "proxy: stall of %" PRIu64 " us is longer than an hour", dur_us);
-    int hit = 0;
-    for (unsigned i = 0; i < p->count; i++) {
-        struct chan *c = p->chans[i];
-        if (!hits(c, chan))
-            continue;
-        hit++;
-        c->stalled = true;
-        if (dur_us > 0) {
-            struct timeval tv = mono_tv(dur_us);
-            evtimer_add(c->stall_tm, &tv);
-        } else {
-            evtimer_del(c->stall_tm);
-        }
-        chan_update(c);
-    }
-    return hit;
+    return n;
 }
 
 unsigned proxy_channel_count(const struct proxy *p)

@@ -164,7 +164,7 @@ static void do_fault(struct trial *t, const struct line_state *ls, const struct 
     /* Observed before it happens: the proxy reports the channels it ends from inside the call. */
     trial_observe(t, &(struct obs){.kind = OBS_FAULT, .fault_kind = (int)a->kind, .text = text,
                                    .chan_index = proxy_channel_count(p)});
-    int hit = net_fault(p, schedule_action_name(a->kind), a->u.fault.chan, a->u.fault.dur_us, &e);
+    int hit = net_fault(p, a->kind, a->u.fault.chan, a->u.fault.dur_us, &e);
     if (hit < 0) {
         timeline_add(t->tl, TL_FAULT, "%s %s failed: %s", schedule_action_name(a->kind), chan, e.msg);
         trial_miss(t, ls, false, "%s %s failed: %.120s", schedule_action_name(a->kind), chan, e.msg);

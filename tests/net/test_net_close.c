@@ -15,7 +15,7 @@ int main(void)
     struct err e = {{0}};
 
     /* main: a quiet channel, closed */
-    CHECK_INT(proxy_close(r.p, CHAN_MAIN, &e), 1);
+    CHECK_INT(net_fault(r.p, ACT_CLOSE, CHAN_MAIN, 0, &e), 1);
     unsigned i_main = 0;
     while (i_main < 3 && proxy_channel_id(r.p, i_main) != CHAN_MAIN)
         i_main++;
@@ -26,11 +26,11 @@ int main(void)
     CHECK_INT(net_recv(src[0].fd, &b, 1), 0);
 
     /* multifd1: stalled while the source sends more, so the proxy has unread bytes when it closes */
-    CHECK_INT(proxy_stall(r.p, 1, 0, &e), 1);
+    CHECK_INT(net_fault(r.p, ACT_STALL, 1, 0, &e), 1);
     net_src_more(&src[2], 256u << 10);
     CHECK(net_run_until(r.base, net_src_done, &src[2], 2000));
     net_run_for(r.base, 10);
-    CHECK_INT(proxy_close(r.p, 1, &e), 1);
+    CHECK_INT(net_fault(r.p, ACT_CLOSE, 1, 0, &e), 1);
     CHECK(net_poll_in(src[2].fd, 2000));
     CHECK_INT(net_recv(src[2].fd, &b, 1), 0);
 
@@ -41,7 +41,7 @@ int main(void)
     CHECK(net_run_until(r.base, net_rig_through, &r, 5000));
     CHECK_INT(src[1].err, 0);
     CHECK_INT(r.log.ended, 2);
-    CHECK_INT(proxy_close(r.p, CHAN_MAIN, &e), 0);
+    CHECK_INT(net_fault(r.p, ACT_CLOSE, CHAN_MAIN, 0, &e), 0);
 
     net_rig_close(&r);
     return check_exit();

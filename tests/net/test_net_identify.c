@@ -87,14 +87,14 @@ int main(void)
 
     /* `multifd1` is the channel whose header said 1 (index 1), `multifd0` the one that said 0 (index 2) */
     struct err e = {{0}};
-    CHECK_INT(proxy_reset(r.p, 1, &e), 1);
+    CHECK_INT(net_fault(r.p, ACT_RESET, 1, 0, &e), 1);
     CHECK(!proxy_channel_open(r.p, 1));
     CHECK(proxy_channel_open(r.p, 2));
     CHECK_STR(r.log.why[1], "reset by proxy");
-    CHECK_INT(proxy_reset(r.p, 0, &e), 1);
+    CHECK_INT(net_fault(r.p, ACT_RESET, 0, 0, &e), 1);
     CHECK(!proxy_channel_open(r.p, 2));
     CHECK(proxy_channel_open(r.p, 0) && proxy_channel_open(r.p, 3) && proxy_channel_open(r.p, 4));
-    CHECK_INT(proxy_reset(r.p, 7, &e), 0);
+    CHECK_INT(net_fault(r.p, ACT_RESET, 7, 0, &e), 0);
     /* identity and counts outlive the channel until the trial ends */
     CHECK_INT(proxy_channel_id(r.p, 1), 1);
     CHECK_INT(proxy_channel_bytes(r.p, 1), 64);

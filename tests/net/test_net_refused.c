@@ -98,15 +98,15 @@ int main(void)
         static const int badchan[] = {CHAN_ANY, -4, -100, VOCAB_MAX_MULTIFD, 100000};
         for (size_t i = 0; i < sizeof badchan / sizeof badchan[0]; i++) {
             e.msg[0] = '\0';
-            CHECK_INT(proxy_reset(p, badchan[i], &e), -1);
+            CHECK_INT(net_fault(p, ACT_RESET, badchan[i], 0, &e), -1);
             CHECK(strstr(e.msg, "channel") != NULL);
-            CHECK_INT(proxy_close(p, badchan[i], &e), -1);
-            CHECK_INT(proxy_stall(p, badchan[i], 0, &e), -1);
+            CHECK_INT(net_fault(p, ACT_CLOSE, badchan[i], 0, &e), -1);
+            CHECK_INT(net_fault(p, ACT_STALL, badchan[i], 0, &e), -1);
         }
-        CHECK_INT(proxy_stall(p, CHAN_MAIN, 7200000000ull, &e), -1);
-        CHECK_INT(proxy_reset(p, CHAN_ALL, &e), 0);
-        CHECK_INT(proxy_close(p, CHAN_MAIN, &e), 0);
-        CHECK_INT(proxy_stall(p, 255, 1000, &e), 0);
+        CHECK_INT(net_fault(p, ACT_STALL, CHAN_MAIN, 7200000000ull, &e), -1);
+        CHECK_INT(net_fault(p, ACT_RESET, CHAN_ALL, 0, &e), 0);
+        CHECK_INT(net_fault(p, ACT_CLOSE, CHAN_MAIN, 0, &e), 0);
+        CHECK_INT(net_fault(p, ACT_STALL, 255, 1000, &e), 0);
         CHECK_INT(proxy_channel_count(p), 0);
         CHECK_INT(proxy_channel_id(p, 5), PROXY_CH_UNKNOWN);
         CHECK(!proxy_channel_open(p, 0));

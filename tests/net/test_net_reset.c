@@ -35,7 +35,7 @@ static void reset_at_threshold(struct net_log *l, uint64_t all_total)
         return;
     t->fired = true;
     struct err e;
-    t->hit = proxy_reset(t->p, CHAN_ALL, &e);
+    t->hit = net_fault(t->p, ACT_RESET, CHAN_ALL, 0, &e);
     t->total_at = all_total;
     t->calls_at = l->bytes_calls;
 }
@@ -62,15 +62,15 @@ int main(void)
     unsigned i_mf1 = index_of(r.p, 1), i_main = index_of(r.p, CHAN_MAIN), i_mf0 = index_of(r.p, 0);
     CHECK(i_mf1 < NSRC && i_main < NSRC && i_mf0 < NSRC);
 
-    CHECK_INT(proxy_reset(r.p, 1, &e), 1);
+    CHECK_INT(net_fault(r.p, ACT_RESET, 1, 0, &e), 1);
     CHECK(!proxy_channel_open(r.p, i_mf1));
     CHECK_INT(r.log.ended, 1);
     CHECK_STR(r.log.why[i_mf1], "reset by proxy");
-    /* the RST is on its way before proxy_reset returns; the source's very next send fails with it */
+    /* the RST is on its way before the reset returns; the source's very next send fails with it */
     CHECK(net_poll_in(src[2].fd, 2000));
     CHECK_INT(net_send_errno(src[2].fd), ECONNRESET);
     /* a channel that already ended is not hit again */
-    CHECK_INT(proxy_reset(r.p, 1, &e), 0);
+    CHECK_INT(net_fault(r.p, ACT_RESET, 1, 0, &e), 0);
 
     /* the others keep flowing */
     net_src_more(&src[0], 2u << 20);

@@ -41,9 +41,9 @@ int main(void)
     struct err e = {{0}};
 
     /* bad arguments and absent channels */
-    CHECK_INT(proxy_stall(r.p, CHAN_ANY, 1000, &e), -1);
+    CHECK_INT(net_fault(r.p, ACT_STALL, CHAN_ANY, 1000, &e), -1);
     CHECK(strstr(e.msg, "channel") != NULL);
-    CHECK_INT(proxy_stall(r.p, 0, 1000, &e), 0);
+    CHECK_INT(net_fault(r.p, ACT_STALL, 0, 1000, &e), 0);
 
     struct net_src a, b; /* a: multifd0, to be stalled; b: multifd1, keeps going */
     CHECK_INT(net_src_open_chan(&a, r.base, r.port, 0, 64), 0);
@@ -52,7 +52,7 @@ int main(void)
     unsigned ia = proxy_channel_id(r.p, 0) == 0 ? 0 : 1, ib = 1 - ia;
     CHECK_INT(proxy_channel_id(r.p, ia), 0);
 
-    CHECK_INT(proxy_stall(r.p, 0, STALL_US, &e), 1);
+    CHECK_INT(net_fault(r.p, ACT_STALL, 0, STALL_US, &e), 1);
     uint64_t t0 = mono_now_us();
     uint64_t sink0 = sink_bytes(r.s);
 
@@ -92,7 +92,7 @@ int main(void)
     CHECK_INT(r.log.ended, 0);
 
     /* a stall of 0 holds until the trial ends */
-    CHECK_INT(proxy_stall(r.p, CHAN_ALL, 0, &e), 2);
+    CHECK_INT(net_fault(r.p, ACT_STALL, CHAN_ALL, 0, &e), 2);
     uint64_t before = proxy_total_bytes(r.p);
     net_src_more(&b, 64u << 10);
     net_run_for(r.base, 100);

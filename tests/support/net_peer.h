@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "faults.h"
 #include "proxy.h"
 #include "sink.h"
 #include "vocab.h"

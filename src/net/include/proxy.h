@@ -2,8 +2,8 @@
  * (its `tcp:127.0.0.1:PORT` is the URI given to `migrate`), and forwards every connection the source opens
  * (the main channel and each multifd channel) to an upstream: the sink or a real destination. It tells
  * the channels apart by the first bytes the source sends (QEMU's "QEVM" file magic for the main stream,
- * the multifd init packet's magic and channel id for multifd), counts bytes per channel, and on command
- * resets a channel (a real TCP RST, SO_LINGER {1,0}), closes it (FIN), or stalls it (stops reading, so the
+ * the multifd init packet's magic and channel id for multifd), counts bytes per channel, and injects the
+ * faults of faults.h into them (one file each: a real TCP RST, a FIN, a stall that stops reading so the
  * source's socket buffers fill and its writes block).
  *
  * One proxy serves many trials: proxy_drop_all() ends a trial's channels (with RST, which leaves no
@@ -58,19 +58,6 @@ int proxy_set_upstream(struct proxy *p, const char *upstream, struct err *e);
 
 /* "tcp:127.0.0.1:PORT": what `migrate` is given. */
 const char *proxy_uri(const struct proxy *p);
-
-/* Faults. `chan` is CHAN_ALL, CHAN_MAIN or a multifd channel number (0..VOCAB_MAX_MULTIFD-1).
- * They hit open channels only and return how many they hit (0 when none matched yet, or it already
- * ended), or -1 with `e` set on bad args (CHAN_ANY, out of range, a stall longer than an hour).
- *   reset: RST both sides now: the source's next send or recv fails with ECONNRESET.
- *   close: FIN toward the source and the upstream, then RST at once (no TIME_WAIT): the source reads
- *          EOF, and its next send fails (EPIPE or ECONNRESET).
- *   stall: stop reading from the source for `dur_us` (0: until the end of the trial); the source's
- *          writes block once the kernel buffers fill. Timed by the event base's clock: create it with
- *          EVENT_BASE_FLAG_PRECISE_TIMER, else libevent times with a 4 ms coarse clock. */
-int proxy_reset(struct proxy *p, int chan, struct err *e);
-int proxy_close(struct proxy *p, int chan, struct err *e);
-int proxy_stall(struct proxy *p, int chan, uint64_t dur_us, struct err *e);
 
 /* Channel facts for the timeline and for triggers. */
 unsigned proxy_channel_count(const struct proxy *p);

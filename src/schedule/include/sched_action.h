@@ -11,7 +11,7 @@
 /* How the trial runs an action. */
 enum sched_action_class {
     SCHED_CLASS_QMP,   /* sends a QMP command and waits for its reply */
-    SCHED_CLASS_FAULT, /* the fault proxy does it to migration channels (net/faults.c, by name) */
+    SCHED_CLASS_FAULT, /* the fault proxy does it to migration channels (src/net/fault_NAME.c, by kind) */
     SCHED_CLASS_HOLD,  /* holds a target thread */
     SCHED_CLASS_WAIT,  /* pauses its line */
 };
