@@ -8,6 +8,8 @@
 
 #include "sim_internal.h"
 
+static void cleanup_join(void *vmm);
+
 static void finish(struct sim_vmm *v)
 {
     struct sim_mig *m = &v->mig;
@@ -51,17 +53,17 @@ void sim_cleanup_run(struct sim_vmm *v)
         sim_die(v, SIGSEGV, NULL);
         return;
     }
-    sim_mig_terminate(v, &v->main_thr, NULL);
+    sim_mf_terminate(v, &v->main_thr, NULL);
     if (v->dead)
         return;
-    m->join_wait = true;
-    v->main_blocked = true;
-    sim_cleanup_join(v);
+    m->join_waiter = cleanup_join; /* an exiting multifd thread wakes main here */
+    v->main_thr.blocked = true;
+    cleanup_join(v);
 }
 
-/* The bottom half scheduled by the live_migration thread. */
-void sim_cleanup_bh(struct sim_vmm *v)
+void sim_cleanup_bh(void *vmm)
 {
+    struct sim_vmm *v = vmm;
     struct sim_mig *m = &v->mig;
     m->bh_pending = false;
     if (m->bh_lost) { /* migrate_init() zeroed cleanup_bh: qemu_bh_delete(NULL) */
@@ -72,10 +74,11 @@ void sim_cleanup_bh(struct sim_vmm *v)
 }
 
 /* multifd_save_cleanup()'s joins and per-channel teardown, over the CURRENT channel count. */
-void sim_cleanup_join(struct sim_vmm *v)
+static void cleanup_join(void *vmm)
 {
+    struct sim_vmm *v = vmm;
     struct sim_mig *m = &v->mig;
-    if (!m->join_wait)
+    if (!m->join_waiter)
         return;
     int cur = sim_cur_channels(v);
     for (int i = 0; i < cur; i++) {
@@ -86,8 +89,8 @@ void sim_cleanup_join(struct sim_vmm *v)
         if (m->mf[i].running)
             return; /* a held thread: main waits in qemu_thread_join until it exits */
     }
-    m->join_wait = false;
-    v->main_blocked = false;
+    m->join_waiter = NULL;
+    v->main_thr.blocked = false;
     bool clean = v->status == MIG_COMPLETED;
     for (int i = 0; i < cur; i++) {
         struct sim_chan *c = &m->mf[i];

@@ -124,7 +124,7 @@ static int cmd_stop(struct sim_vmm *v, json_object *args, json_object **ret, str
     (void)e;
     if (v->runstate == RS_RUNNING) {
         sim_set_runstate(v, RS_PAUSED);
-        sim_qmp_event(v, "STOP", NULL);
+        sim_event(v, "STOP", NULL);
     }
     return 0;
 }
@@ -137,7 +137,7 @@ static int cmd_cont(struct sim_vmm *v, json_object *args, json_object **ret, str
         return err_set(e, "Migration is not finalized yet");
     if (v->runstate != RS_RUNNING) {
         sim_set_runstate(v, RS_RUNNING);
-        sim_qmp_event(v, "RESUME", NULL);
+        sim_event(v, "RESUME", NULL);
     }
     return 0;
 }
@@ -150,7 +150,7 @@ static int cmd_quit(struct sim_vmm *v, json_object *args, json_object **ret, str
     json_object *data = json_object_new_object();
     json_object_object_add(data, "guest", json_object_new_boolean(false));
     json_object_object_add(data, "reason", json_object_new_string("host-qmp-quit"));
-    sim_qmp_event(v, "SHUTDOWN", data);
+    sim_event(v, "SHUTDOWN", data);
     v->quit_pending = true; /* the process exits once the reply is out */
     return 0;
 }

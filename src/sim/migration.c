@@ -1,9 +1,9 @@
-/* migration: the outgoing migration's life cycle as QEMU 7.2 runs it: qmp_migrate's checks, the
- * channel connects handled on main, the live_migration thread (setup, handing packets to multifd
- * channels, completion, noticing errors late), the multifd send threads' error path
- * (multifd_send_terminate_threads), migrate_cancel. Each function runs in one modeled thread's context,
- * named in its comment; work for another thread is posted to it. The cleanup bottom half is in
- * cleanup.c. It must never block, and must touch nothing after a call that may end the VMM. */
+/* migration: the outgoing migration's life cycle as QEMU 7.2 runs it: qmp_migrate's checks, the main
+ * channel's connect handled on main, the live_migration thread (setup, handing packets to multifd
+ * channels, completion, noticing errors late, scheduling the cleanup bottom half), migrate_cancel. Each
+ * function runs in one modeled thread's context, named in its comment; work for another thread is posted
+ * to it. The multifd send side is multifd.c, the cleanup cleanup.c, both below this file. It must never
+ * block, and must touch nothing after a call that may end the VMM. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,12 +23,23 @@ static uint64_t wall_ms(void)
     return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 }
 
+/* The work of live_migration and of main that this file posts (QEMU's threads and bottom halves). */
+static void lm_start(void *vmm);
+static void lm_feed(void *vmm);
+static void lm_notice(void *vmm);
+static void lm_mainerr(void *vmm);
+static void main_connect_done(void *vmm);
+static void main_done(struct sim_chan *c);
+static void main_error(struct sim_chan *c, int err);
+
+static const struct sim_chan_ops main_ops = {main_connect_done, main_done, main_error};
+
 static void notice_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->lm_thr, WORK_LM_NOTICE);
+    sim_thread_post(&v->lm_thr, lm_notice, v);
 }
 
 static void mainerr_cb(evutil_socket_t fd, short what, void *arg)
@@ -36,7 +47,7 @@ static void mainerr_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->lm_thr, WORK_LM_MAINERR);
+    sim_thread_post(&v->lm_thr, lm_mainerr, v);
 }
 
 static void bh_cb(evutil_socket_t fd, short what, void *arg)
@@ -44,13 +55,14 @@ static void bh_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct sim_vmm *v = arg;
-    sim_thread_post(&v->main_thr, WORK_CLEANUP);
+    sim_thread_post(&v->main_thr, sim_cleanup_bh, v);
 }
 
 int sim_mig_init(struct sim_vmm *v)
 {
     struct sim_mig *m = &v->mig;
-    sim_chan_init(&m->main, v, -1);
+    sim_chan_init(&m->main, v, -1, &main_ops);
+    m->channels_ready = lm_feed;
     m->notice_timer = evtimer_new(v->base, notice_cb, v);
     m->mainerr_timer = evtimer_new(v->base, mainerr_cb, v);
     m->bh_timer = evtimer_new(v->base, bh_cb, v);
@@ -61,15 +73,8 @@ int sim_mig_init(struct sim_vmm *v)
  * a thread still held gets its release reported. */
 static void drop_channels(struct sim_vmm *v, bool report)
 {
-    struct sim_mig *m = &v->mig;
-    sim_chan_close(&m->main, true);
-    for (int i = 0; m->mf && i < m->created; i++) {
-        sim_chan_close(&m->mf[i], true);
-        sim_thread_fini(&m->mf[i].thr, report);
-    }
-    free(m->mf);
-    m->mf = NULL;
-    m->created = 0;
+    sim_chan_close(&v->mig.main, true);
+    sim_mf_drop(v, report);
 }
 
 void sim_mig_stop(struct sim_vmm *v)
@@ -77,10 +82,7 @@ void sim_mig_stop(struct sim_vmm *v)
     struct sim_mig *m = &v->mig;
     /* Only close and silence: a step of one of these threads may still be on the stack. */
     sim_chan_close(&m->main, true);
-    for (int i = 0; m->mf && i < m->created; i++) {
-        sim_chan_close(&m->mf[i], true);
-        sim_thread_clear(&m->mf[i].thr, true);
-    }
+    sim_mf_stop(v);
     if (m->notice_timer)
         evtimer_del(m->notice_timer);
     if (m->mainerr_timer)
@@ -219,13 +221,13 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
     m->mf_exiting = false;
     m->next_channel = 0;
     m->lm_waiting = m->notice_armed = m->tail_queued = false;
-    m->join_wait = false;
+    m->join_waiter = NULL;
     m->file_error = false;
     m->used_multifd = false;
     m->main_pending = 0;
     m->pages_total = v->cfg.ram_bytes / SIM_PAGE ? v->cfg.ram_bytes / SIM_PAGE : 1;
     m->vm_was_running = false;
-    sim_chan_init(&m->main, v, -1);
+    sim_chan_init(&m->main, v, -1, &main_ops);
     sim_thread_restart(&v->lm_thr);
     v->lm_thr.exists = true;
     m->lm = LM_WAIT;
@@ -233,43 +235,12 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
     if (sim_chan_connect(&m->main, &ce) < 0) {
         m->main.state = CH_CONNECTED;
         m->main.connect_err = ENOMEM;
-        sim_thread_post(&v->main_thr, WORK_CONNECT);
+        sim_thread_post(&v->main_thr, main_connect_done, v);
     }
     return 0;
 }
 
 /* ---- connects (main) ---- */
-
-static void multifd_init_packet(struct sim_chan *c)
-{
-    /* multifd_send_initial_packet(): MultiFDInit_t with a zero uuid (no -uuid on the command line). */
-    c->head_len = wire_multifd_init(c->head, (uint8_t)c->index, NULL);
-    c->head_off = 0;
-}
-
-static void multifd_setup(struct sim_vmm *v)
-{
-    struct sim_mig *m = &v->mig;
-    int n = sim_cur_channels(v);
-    m->mf = calloc((size_t)n, sizeof *m->mf);
-    if (!m->mf) {
-        sim_set_error(v, "out of memory");
-        return;
-    }
-    m->created = n;
-    m->used_multifd = true;
-    m->mf_live = true;
-    for (int i = 0; i < n; i++) {
-        struct sim_chan *c = &m->mf[i];
-        sim_chan_init(c, v, i);
-        struct err ce;
-        if (!c->thr.kick || sim_chan_connect(c, &ce) < 0) {
-            c->state = CH_CONNECTED;
-            c->connect_err = ENOMEM;
-            sim_thread_post(&v->main_thr, WORK_CONNECT);
-        }
-    }
-}
 
 static void main_connected(struct sim_vmm *v)
 {
@@ -296,46 +267,20 @@ static void main_connected(struct sim_vmm *v)
     m->has_error = false; /* migrate_fd_connect() frees a previous error */
     m->expected_downtime = v->params[PARAM_DOWNTIME_LIMIT];
     if (sim_multifd_on(v))
-        multifd_setup(v);
-    sim_thread_post(&v->lm_thr, WORK_LM_START);
+        sim_mf_setup(v);
+    sim_thread_post(&v->lm_thr, lm_start, v);
 }
 
-static void multifd_connected(struct sim_vmm *v, struct sim_chan *c)
+static void main_connect_done(void *vmm)
 {
-    if (c->connect_err) {
-        /* multifd_new_send_channel_cleanup(): the error is kept, the channel counts as quit. */
-        sim_set_error(v, "Failed to connect to '%s': %s", v->mig.hostport, strerror(c->connect_err));
-        sim_chan_close(c, true);
-        c->state = CH_FAILED;
-        c->quit = true;
-        sim_thread_post(&v->lm_thr, WORK_LM_FEED);
-        return;
-    }
-    /* multifd_channel_connect(): yank function, then the thread multifdsend_N. */
-    c->state = CH_UP;
-    c->yank = true;
-    c->running = true;
-    c->thr.exists = true;
-    multifd_init_packet(c);
-    sim_chan_arm(c);
-}
-
-void sim_mig_connect_done(struct sim_vmm *v)
-{
-    struct sim_mig *m = &v->mig;
-    if (m->main.state == CH_CONNECTED) {
+    struct sim_vmm *v = vmm;
+    if (v->mig.main.state == CH_CONNECTED)
         main_connected(v);
-        if (v->dead)
-            return;
-    }
-    for (int i = 0; m->mf && i < m->created; i++)
-        if (m->mf[i].state == CH_CONNECTED)
-            multifd_connected(v, &m->mf[i]);
 }
 
 /* ---- live_migration ---- */
 
-void sim_mig_schedule_bh(struct sim_vmm *v)
+static void schedule_bh(struct sim_vmm *v)
 {
     struct sim_mig *m = &v->mig;
     if (m->bh_lost) { /* qemu_bh_schedule(NULL) */
@@ -348,7 +293,7 @@ void sim_mig_schedule_bh(struct sim_vmm *v)
 }
 
 /* live_migration: after_loop and migration_iteration_finish(). */
-void sim_mig_lm_finish(struct sim_vmm *v)
+static void lm_finish(struct sim_vmm *v)
 {
     struct sim_mig *m = &v->mig;
     if (m->lm == LM_DONE || m->lm == LM_NONE)
@@ -369,7 +314,7 @@ void sim_mig_lm_finish(struct sim_vmm *v)
         if (m->vm_was_running) {
             if (v->runstate != RS_RUNNING) {
                 sim_set_runstate(v, RS_RUNNING);
-                sim_qmp_event(v, "RESUME", NULL);
+                sim_event(v, "RESUME", NULL);
             }
         } else if (v->runstate == RS_FINISH_MIGRATE) {
             sim_set_runstate(v, RS_POSTMIGRATE);
@@ -379,24 +324,15 @@ void sim_mig_lm_finish(struct sim_vmm *v)
         sim_output(v, SIM_QEMU "migration_iteration_finish: Unknown ending state %d", (int)v->status);
         break;
     }
-    sim_mig_schedule_bh(v);
-}
-
-void sim_mig_arm_notice(struct sim_vmm *v)
-{
-    struct sim_mig *m = &v->mig;
-    if (m->notice_armed || m->lm == LM_DONE || m->lm == LM_NONE || m->lm == LM_ENDING)
-        return;
-    m->notice_armed = true;
-    struct timeval tv = mono_tv(v->model->notice_delay_us);
-    evtimer_add(m->notice_timer, &tv);
+    schedule_bh(v);
 }
 
 static void start_active(struct sim_vmm *v);
 
 /* live_migration: thread start. */
-void sim_mig_lm_start(struct sim_vmm *v)
+static void lm_start(void *vmm)
 {
+    struct sim_vmm *v = vmm;
     struct sim_mig *m = &v->mig;
     if (m->lm != LM_WAIT)
         return;
@@ -406,7 +342,7 @@ void sim_mig_lm_start(struct sim_vmm *v)
     m->main.head_off = 0;
     sim_chan_arm(&m->main);
     if (v->status != MIG_SETUP) { /* cancelled before the thread ran */
-        sim_mig_lm_finish(v);
+        lm_finish(v);
         return;
     }
     start_active(v);
@@ -417,7 +353,7 @@ static void start_active(struct sim_vmm *v)
 {
     struct sim_mig *m = &v->mig;
     if (v->status != MIG_SETUP) {
-        sim_mig_lm_finish(v);
+        lm_finish(v);
         return;
     }
     for (int i = 0; m->mf && i < m->created; i++)
@@ -430,19 +366,19 @@ static void start_active(struct sim_vmm *v)
     if (v->caps[CAP_EVENTS]) {
         json_object *data = json_object_new_object();
         json_object_object_add(data, "pass", json_object_new_int(1));
-        sim_qmp_event(v, "MIGRATION_PASS", data);
+        sim_event(v, "MIGRATION_PASS", data);
     }
     m->setup_time = (mono_now_us() - m->start_mono) / 1000u;
     sim_set_state(v, &v->lm_thr, MIG_SETUP, MIG_ACTIVE);
     if (v->status != MIG_ACTIVE) {
-        sim_mig_lm_finish(v);
+        lm_finish(v);
         return;
     }
     if (quit >= 0) { /* a channel never came up: the setup sync fails, the loop's first check ends it */
         sim_output(v, SIM_QEMU "multifd_send_sync_main: channel %d has already quit", quit);
         sim_set_state(v, &v->lm_thr, MIG_ACTIVE, sim_failed_status(v));
         sim_trace(v, &v->lm_thr, "migration_thread_file_err", "%s", "");
-        sim_mig_lm_finish(v);
+        lm_finish(v);
         return;
     }
     m->lm = LM_RUN;
@@ -450,7 +386,7 @@ static void start_active(struct sim_vmm *v)
         m->main.data_left += m->pages_total * (SIM_PAGE_HDR + SIM_PAGE);
         sim_chan_arm(&m->main);
     }
-    sim_mig_lm_feed(v);
+    lm_feed(v);
 }
 
 static void main_flush(struct sim_vmm *v)
@@ -481,7 +417,7 @@ static void maybe_complete(struct sim_vmm *v)
         /* vm_stop_force_state(RUN_STATE_FINISH_MIGRATE), then the device state and EOS */
         m->vm_was_running = v->runstate == RS_RUNNING;
         if (m->vm_was_running)
-            sim_qmp_event(v, "STOP", NULL);
+            sim_event(v, "STOP", NULL);
         sim_set_runstate(v, RS_FINISH_MIGRATE);
         m->downtime_start = mono_now_us();
         m->tail_queued = true;
@@ -492,7 +428,7 @@ static void maybe_complete(struct sim_vmm *v)
     sim_set_state(v, &v->lm_thr, MIG_ACTIVE, MIG_COMPLETED);
     m->total_time = wall_ms() - m->start_wall_ms;
     m->downtime = (mono_now_us() - m->downtime_start) / 1000u;
-    sim_mig_lm_finish(v);
+    lm_finish(v);
 }
 
 /* live_migration: multifd_send_pages(), channel by channel as each is free. */
@@ -501,7 +437,7 @@ static void feed_multifd(struct sim_vmm *v)
     struct sim_mig *m = &v->mig;
     while (m->pages_done < m->pages_total) {
         if (m->mf_exiting)
-            return; /* multifd_send_pages() fails; the error is noticed later (WORK_LM_NOTICE) */
+            return; /* multifd_send_pages() fails; the error is noticed later (lm_notice) */
         bool any_free = false;
         for (int i = 0; i < m->created && !any_free; i++)
             any_free = m->mf[i].up && !m->mf[i].job && !m->mf[i].quit;
@@ -547,8 +483,10 @@ static void feed_multifd(struct sim_vmm *v)
     maybe_complete(v);
 }
 
-void sim_mig_lm_feed(struct sim_vmm *v)
+/* live_migration: hand pages to free multifd channels (or the main stream), check progress. */
+static void lm_feed(void *vmm)
 {
+    struct sim_vmm *v = vmm;
     struct sim_mig *m = &v->mig;
     if (m->lm == LM_SETUP) {
         start_active(v);
@@ -564,8 +502,9 @@ void sim_mig_lm_feed(struct sim_vmm *v)
 
 /* live_migration: migration_detect_error() finds the stream error (or the cancel), `notice_delay_us`
  * after a multifd thread set FAILED. */
-void sim_mig_lm_notice(struct sim_vmm *v)
+static void lm_notice(void *vmm)
 {
+    struct sim_vmm *v = vmm;
     struct sim_mig *m = &v->mig;
     m->notice_armed = false;
     if (m->lm == LM_DONE || m->lm == LM_NONE)
@@ -588,12 +527,13 @@ void sim_mig_lm_notice(struct sim_vmm *v)
         sim_set_state(v, &v->lm_thr, st, sim_failed_status(v));
         sim_trace(v, &v->lm_thr, "migration_thread_file_err", "%s", "");
     }
-    sim_mig_lm_finish(v);
+    lm_finish(v);
 }
 
 /* live_migration: after a main-stream error without multifd it leaves its loop a little later. */
-void sim_mig_lm_mainerr(struct sim_vmm *v)
+static void lm_mainerr(void *vmm)
 {
+    struct sim_vmm *v = vmm;
     struct sim_mig *m = &v->mig;
     if (m->lm != LM_ENDING)
         return;
@@ -602,114 +542,39 @@ void sim_mig_lm_mainerr(struct sim_vmm *v)
         return;
     }
     sim_trace(v, &v->lm_thr, "migration_thread_file_err", "%s", "");
-    sim_mig_lm_finish(v);
+    lm_finish(v);
 }
 
-/* ---- multifd threads ---- */
+/* ---- the main stream (live_migration) ---- */
 
-/* multifd_send_terminate_threads(), in thread `t`; `error` NULL from cleanup. */
-void sim_mig_terminate(struct sim_vmm *v, const struct sim_thread *t, const char *error)
+/* live_migration: the main stream wrote everything it had. */
+static void main_done(struct sim_chan *c)
 {
-    struct sim_mig *m = &v->mig;
-    sim_trace(v, t, "multifd_send_terminate_threads", "error %d", error ? 1 : 0);
-    if (error) {
-        sim_set_error(v, "%s", error);
-        enum mig_status st = v->status;
-        if (st == MIG_SETUP || st == MIG_PRE_SWITCHOVER || st == MIG_DEVICE || st == MIG_ACTIVE)
-            sim_set_state(v, t, st, sim_failed_status(v));
-        sim_mig_arm_notice(v);
-    }
-    if (m->mf_exiting || !m->mf_live)
-        return;
-    m->mf_exiting = true;
-    int cur = sim_cur_channels(v);
-    for (int i = 0; i < cur; i++) {
-        if (i >= m->created) {
-            sim_die(v, SIGABRT, SIM_MSG_MUTEX);
-            return;
-        }
-        struct sim_chan *c = &m->mf[i];
-        c->quit = true;
-        sim_chan_shutdown(c);
-        if (c->running)
-            sim_thread_post(&c->thr, WORK_MF_QUIT);
-    }
+    sim_thread_post(&c->v->lm_thr, lm_feed, c->v);
 }
 
-static void thread_exited(struct sim_chan *c)
-{
-    struct sim_vmm *v = c->v;
-    c->running = false;
-    if (v->mig.join_wait)
-        sim_thread_post(&v->main_thr, WORK_CLEANUP_JOIN);
-}
-
-/* multifdsend_N: woken with quit set: an idle thread exits; a busy one fails its next write. */
-void sim_mig_mf_quit(struct sim_chan *c)
-{
-    if (!c->running)
-        return;
-    if (c->job || c->head_off < c->head_len) {
-        sim_chan_arm(c);
-        return;
-    }
-    thread_exited(c);
-}
-
-/* Owner thread: the channel wrote everything it had. */
-void sim_mig_chan_done(struct sim_chan *c)
-{
-    struct sim_vmm *v = c->v;
-    if (c->index < 0) {
-        sim_thread_post(&v->lm_thr, WORK_LM_FEED);
-        return;
-    }
-    if (!c->up)
-        c->up = true;
-    else
-        c->job = false;
-    if (c->quit) {
-        if (c->running)
-            thread_exited(c);
-        return;
-    }
-    sim_thread_post(&v->lm_thr, WORK_LM_FEED); /* channels_ready */
-}
-
-/* Owner thread: a write failed with `err`. */
-void sim_mig_chan_error(struct sim_chan *c, int err)
+/* live_migration: its own write on the main stream failed with `err`. */
+static void main_error(struct sim_chan *c, int err)
 {
     struct sim_vmm *v = c->v;
     struct sim_mig *m = &v->mig;
-    if (c->index < 0) { /* live_migration's own write on the main stream */
-        m->file_error = true;
-        if (v->status == MIG_CANCELLING || v->status == MIG_CANCELLED)
-            return; /* our own shutdown; the cancel is noticed by WORK_LM_NOTICE */
-        sim_set_error(v, "Unable to write to socket: %s", strerror(err));
-        if (m->mf) {
-            sim_mig_arm_notice(v);
-            return;
-        }
-        sim_output(v, SIM_QEMU "failed to save SaveStateEntry with id(name): 2(ram): -5");
-        sim_set_state(v, &v->lm_thr, v->status, sim_failed_status(v));
-        if (m->lm != LM_DONE && m->lm != LM_NONE) {
-            m->lm = LM_ENDING;
-            evtimer_del(m->notice_timer);
-            m->notice_armed = false;
-            struct timeval tv = mono_tv(v->model->main_error_delay_us);
-            evtimer_add(m->mainerr_timer, &tv);
-        }
+    m->file_error = true;
+    if (v->status == MIG_CANCELLING || v->status == MIG_CANCELLED)
+        return; /* our own shutdown; the cancel is noticed by lm_notice */
+    sim_set_error(v, "Unable to write to socket: %s", strerror(err));
+    if (m->mf) {
+        sim_mf_arm_notice(v);
         return;
     }
-    char text[160];
-    snprintf(text, sizeof text, "Unable to write to socket: %s", strerror(err));
-    sim_trace(v, &c->thr, "multifd_send_error", "channel %d", c->index);
-    sim_mig_terminate(v, &c->thr, text);
-    if (v->dead)
-        return;
-    c->job = false;
-    if (c->running)
-        thread_exited(c);
+    sim_output(v, SIM_QEMU "failed to save SaveStateEntry with id(name): 2(ram): -5");
+    sim_set_state(v, &v->lm_thr, v->status, sim_failed_status(v));
+    if (m->lm != LM_DONE && m->lm != LM_NONE) {
+        m->lm = LM_ENDING;
+        evtimer_del(m->notice_timer);
+        m->notice_armed = false;
+        struct timeval tv = mono_tv(v->model->main_error_delay_us);
+        evtimer_add(m->mainerr_timer, &tv);
+    }
 }
 
 /* ---- migrate_cancel (main) ---- */
@@ -728,5 +593,5 @@ void sim_mig_cancel(struct sim_vmm *v)
         m->file_error = true;
     }
     if (m->lm == LM_SETUP || m->lm == LM_RUN)
-        sim_mig_arm_notice(v);
+        sim_mf_arm_notice(v);
 }

@@ -264,11 +264,12 @@ static void handle_request(struct sim_mon *m, json_object *req)
 }
 
 /* main: runs the queued requests in arrival order, while main may run. */
-void sim_qmp_dispatch(struct sim_vmm *v)
+static void dispatch_work(void *vmm)
 {
+    struct sim_vmm *v = vmm;
     for (int budget = 64; budget > 0 && v->req_head; budget--) {
-        if (v->main_thr.held || v->main_blocked) {
-            sim_thread_post(&v->main_thr, WORK_DISPATCH);
+        if (v->main_thr.held || v->main_thr.blocked) {
+            sim_thread_post(&v->main_thr, dispatch_work, v);
             return;
         }
         struct sim_req *r = v->req_head;
@@ -307,7 +308,22 @@ void sim_qmp_dispatch(struct sim_vmm *v)
         }
     }
     if (v->req_head)
-        sim_thread_post(&v->main_thr, WORK_DISPATCH);
+        sim_thread_post(&v->main_thr, dispatch_work, v);
+}
+
+static void req_due_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct sim_vmm *v = arg;
+    if (!v->dead)
+        sim_thread_post(&v->main_thr, dispatch_work, v);
+}
+
+int sim_qmp_init(struct sim_vmm *v)
+{
+    v->req_due = evtimer_new(v->base, req_due_cb, v);
+    return v->req_due ? 0 : -1;
 }
 
 static int enqueue(struct sim_mon *m, json_object *obj, const char *error)
@@ -384,7 +400,7 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
                 event_del(m->rev);
             }
             if (v->req_head)
-                sim_thread_post(&v->main_thr, WORK_DISPATCH);
+                sim_thread_post(&v->main_thr, dispatch_work, v);
         }
     }
     mon_release(m);
@@ -465,6 +481,9 @@ void sim_qmp_close_all(struct sim_vmm *v, bool flush)
 
 void sim_qmp_free_all(struct sim_vmm *v)
 {
+    if (v->req_due)
+        event_free(v->req_due);
+    v->req_due = NULL;
     drop_requests(v, NULL);
     while (v->mons) {
         struct sim_mon *m = v->mons;

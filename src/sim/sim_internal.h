@@ -53,21 +53,20 @@ struct sim_model {
     "`mutex->initialized' failed."
 #define SIM_ERR_ACTIVE "There's a migration process in progress"
 
-/* Work a modeled thread does; queued while the thread is held, run in order when it runs again. */
-enum sim_work {
-    WORK_DISPATCH = 1, /* main: run queued QMP requests */
-    WORK_CONNECT,      /* main: handle finished channel connects */
-    WORK_CLEANUP,      /* main: the cleanup bottom half */
-    WORK_CLEANUP_JOIN, /* main: cleanup waits for multifd threads to exit */
-    WORK_LM_START,     /* live_migration: thread start */
-    WORK_LM_FEED,      /* live_migration: hand pages to multifd channels, check progress */
-    WORK_LM_NOTICE,    /* live_migration: notices the stream error (or a cancel) */
-    WORK_LM_MAINERR,   /* live_migration: leaves its loop after a main-stream error */
-    WORK_WRITE,        /* channel owner: the socket is writable */
-    WORK_MF_QUIT,      /* multifdsend_N: told to quit */
+/* Work a modeled thread does, as QEMU's bottom halves are (qemu_bh_new(cb, opaque)): a function and its
+ * argument, queued while the thread is held or busy and run in order when it runs again. The scheduler
+ * (threads.c) knows nothing of what it runs. */
+typedef void (*sim_work_fn)(void *arg);
+enum {
+    SIM_WORK_UNBLOCKED = 1, /* runs while its thread is blocked in a join: the work that ends the join */
+};
+struct sim_work {
+    sim_work_fn fn;
+    void *arg;
+    unsigned flags;
 };
 
-#define SIM_THREAD_QUEUE 8
+#define SIM_THREAD_QUEUE 8 /* more than the kinds of work any one thread is given */
 
 struct sim_thread {
     struct sim_vmm *v;
@@ -76,10 +75,11 @@ struct sim_thread {
     int index;
     bool exists;
     bool held;
+    bool blocked;      /* waiting in a join: only SIM_WORK_UNBLOCKED work runs */
     uint64_t hold_end; /* mono us */
     struct event *kick;
     struct event *release;
-    uint8_t queue[SIM_THREAD_QUEUE];
+    struct sim_work queue[SIM_THREAD_QUEUE];
     int nqueue;
 };
 
@@ -92,10 +92,20 @@ enum sim_chan_state {
     CH_CLOSED,
 };
 
+struct sim_chan;
+/* What a channel reports to the code that owns it (the live_migration thread for the main stream, the
+ * multifd code for multifd channels), each in the context QEMU runs it in. */
+struct sim_chan_ops {
+    sim_work_fn connected;                       /* posted to main with the VMM: a connect finished */
+    void (*done)(struct sim_chan *c);            /* owner thread: it wrote everything it had */
+    void (*error)(struct sim_chan *c, int err);  /* owner thread: a write failed (may end the VMM) */
+};
+
 /* One migration channel: the main stream (index -1, written by live_migration) or multifd channel N
  * (written by its thread multifdsend_N). */
 struct sim_chan {
     struct sim_vmm *v;
+    const struct sim_chan_ops *ops;
     int index;
     int fd;
     struct event *ev;
@@ -143,7 +153,8 @@ struct sim_mig {
     bool tail_queued;
     bool bh_pending;
     bool bh_lost;      /* migrate_init() zeroed cleanup_bh while cleanup was still to come */
-    bool join_wait;    /* cleanup is blocked joining multifd threads */
+    sim_work_fn join_waiter;    /* cleanup, blocked joining multifd threads: woken when one exits */
+    sim_work_fn channels_ready; /* live_migration's feed: posted when a multifd channel is free */
     bool file_error;   /* the main QEMUFile has an error */
     char error[256];
     bool has_error;
@@ -192,26 +203,30 @@ struct sim_vmm {
 
     struct sim_thread main_thr;
     struct sim_thread lm_thr;
-    bool main_blocked; /* in a join */
     struct sim_mig mig;
 
     bool quit_pending; /* `quit` replied: the process exits after the reply */
     struct sim_mon *mons;
     struct sim_req *req_head, *req_tail; /* requests waiting for main, in arrival order */
     struct event *req_due;               /* wakes main when the first request's latency has passed */
+
+    /* Set by vmm.c when it builds the VMM, so the lower files need not know the upper ones: where an
+     * event goes (the monitors), and what a dying process closes (its monitors and migration). */
+    void (*emit)(struct sim_vmm *v, const char *name, json_object *data);
+    void (*stop)(struct sim_vmm *v);
 };
 
-/* vmm.c */
+/* state.c: the pieces of QEMU state every file touches, and the process's death. */
 /* The model's vocabulary: whether it has this status, capability or parameter. */
 bool sim_has_status(const struct sim_vmm *v, enum mig_status s);
 bool sim_has_cap(const struct sim_vmm *v, enum mig_cap c);
 bool sim_has_param(const struct sim_vmm *v, enum mig_param p);
-/* query-qmp-schema's reply for the model: its commands, and the migration types qmprace reads. */
-json_object *sim_schema(const struct sim_vmm *v, const char *const *commands, size_t ncommands);
 
 void sim_trace(struct sim_vmm *v, const struct sim_thread *t, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void sim_output(struct sim_vmm *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A QMP event to every negotiated monitor (takes `data`; NULL: none). */
+void sim_event(struct sim_vmm *v, const char *name, json_object *data);
 /* The modeled process ends: prints `msg` (if any), closes everything, reports `died` from the loop. */
 void sim_die(struct sim_vmm *v, int signo, const char *msg);
 /* migrate_set_state(): changes old -> new only if the status is `old`; traces and sends the event. */
@@ -223,11 +238,17 @@ void sim_set_error(struct sim_vmm *v, const char *fmt, ...) __attribute__((forma
 bool sim_yank_fns_left(const struct sim_vmm *v);
 int sim_cur_channels(const struct sim_vmm *v);
 
+/* schema.c: query-qmp-schema's reply for the model: its commands, and the migration types qmprace reads. */
+json_object *sim_schema(const struct sim_vmm *v, const char *const *commands, size_t ncommands);
+
 /* threads.c */
 void sim_thread_init(struct sim_thread *t, struct sim_vmm *v, enum thread_kind kind, int index);
 void sim_thread_fini(struct sim_thread *t, bool report_release);
+/* Neither held, nor busy with queued work, nor blocked: it may act now. */
 bool sim_thread_runnable(const struct sim_thread *t);
-void sim_thread_post(struct sim_thread *t, enum sim_work work);
+/* Queues fn(arg) for the thread (once: the same work already due covers both). */
+void sim_thread_post(struct sim_thread *t, sim_work_fn fn, void *arg);
+void sim_thread_post_flags(struct sim_thread *t, sim_work_fn fn, void *arg, unsigned flags);
 /* Drops queued work (and a hold, silently, with `drop_hold`): for a thread that is gone. */
 void sim_thread_clear(struct sim_thread *t, bool drop_hold);
 /* A new thread under the same name: a hold on the old one is released (and reported). */
@@ -235,13 +256,31 @@ void sim_thread_restart(struct sim_thread *t);
 struct sim_thread *sim_thread_find(struct sim_vmm *v, struct thread_ref r);
 
 /* stream.c */
-void sim_chan_init(struct sim_chan *c, struct sim_vmm *v, int index);
+void sim_chan_init(struct sim_chan *c, struct sim_vmm *v, int index, const struct sim_chan_ops *ops);
 int sim_chan_connect(struct sim_chan *c, struct err *e);
 void sim_chan_close(struct sim_chan *c, bool abortive);
 void sim_chan_shutdown(struct sim_chan *c);
 void sim_chan_arm(struct sim_chan *c);
-void sim_chan_pump(struct sim_chan *c);
-struct sim_thread *sim_chan_owner(struct sim_chan *c);
+
+/* multifd.c: the multifd send side (multifd_save_setup, the send threads, their errors). */
+/* Creates and connects the current number of channels (multifd_save_setup + the connects). */
+void sim_mf_setup(struct sim_vmm *v);
+/* main: the multifd channels whose connect finished. */
+void sim_mf_connect_done(void *vmm);
+/* multifd_send_terminate_threads(), in thread `t`; `error` NULL from cleanup. */
+void sim_mf_terminate(struct sim_vmm *v, const struct sim_thread *t, const char *error);
+/* live_migration notices an error `notice_delay_us` from now (at its next check), unless it already will. */
+void sim_mf_arm_notice(struct sim_vmm *v);
+/* Channels and threads of a cleaned-up migration (or a dead VMM) gone; `report` a held thread's release. */
+void sim_mf_drop(struct sim_vmm *v, bool report);
+/* Death: close and silence the channels, free nothing. */
+void sim_mf_stop(struct sim_vmm *v);
+
+/* cleanup.c */
+/* migrate_fd_cleanup() on main. */
+void sim_cleanup_run(struct sim_vmm *v);
+/* The bottom half the live_migration thread schedules. */
+void sim_cleanup_bh(void *vmm);
 
 /* migration.c */
 int sim_mig_init(struct sim_vmm *v);
@@ -249,27 +288,10 @@ void sim_mig_stop(struct sim_vmm *v); /* death: close and silence, free nothing 
 void sim_mig_free(struct sim_vmm *v);
 int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e);
 void sim_mig_cancel(struct sim_vmm *v);
-void sim_mig_connect_done(struct sim_vmm *v);
-void sim_mig_lm_start(struct sim_vmm *v);
-void sim_mig_lm_feed(struct sim_vmm *v);
-void sim_mig_lm_notice(struct sim_vmm *v);
-void sim_mig_lm_mainerr(struct sim_vmm *v);
-void sim_mig_chan_done(struct sim_chan *c);
-void sim_mig_chan_error(struct sim_chan *c, int err);
-void sim_mig_mf_quit(struct sim_chan *c);
-void sim_mig_terminate(struct sim_vmm *v, const struct sim_thread *t, const char *error);
-void sim_mig_lm_finish(struct sim_vmm *v);
-void sim_mig_schedule_bh(struct sim_vmm *v);
-void sim_mig_arm_notice(struct sim_vmm *v);
-
-/* cleanup.c */
-void sim_cleanup_run(struct sim_vmm *v);
-void sim_cleanup_bh(struct sim_vmm *v);
-void sim_cleanup_join(struct sim_vmm *v);
 
 /* qmpserver.c */
+int sim_qmp_init(struct sim_vmm *v);
 int sim_qmp_serve(struct sim_vmm *v, int fd, struct err *e);
-void sim_qmp_dispatch(struct sim_vmm *v);
 void sim_qmp_event(struct sim_vmm *v, const char *name, json_object *data);
 void sim_qmp_close_all(struct sim_vmm *v, bool flush);
 void sim_qmp_free_all(struct sim_vmm *v);

@@ -1,8 +1,10 @@
 /* stream: the migration channels as real sockets: a non-blocking connect, the channel's opening header
  * (QEVM on the main stream, MultiFDInit_t on a multifd channel), then payload written as fast as the
- * socket takes it, straight from one static pattern buffer (no copy, no allocation per write). A write
- * error is handed to the migration model in the owning thread's context. Loopback only: the address
- * comes from migration.c, which refuses anything else. It must never block and never read. */
+ * socket takes it, straight from one static pattern buffer (no copy, no allocation per write). What
+ * happens to a channel goes to its owner through the channel's ops (sim_chan_ops), each in the context
+ * QEMU runs it in: a finished connect to main, a write error or a drained channel to the owning thread.
+ * Loopback only: the address comes from migration.c, which refuses anything else. It must never block
+ * and never read. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -30,9 +32,17 @@ static void pattern_fill(void)
     }
 }
 
-struct sim_thread *sim_chan_owner(struct sim_chan *c)
+/* The thread that writes the channel: live_migration for the main stream, multifdsend_N for multifd N. */
+static struct sim_thread *chan_owner(struct sim_chan *c)
 {
     return c->index < 0 ? &c->v->lm_thr : &c->thr;
+}
+
+static void chan_pump(struct sim_chan *c);
+
+static void pump_work(void *chan)
+{
+    chan_pump(chan);
 }
 
 static void disarm(struct sim_chan *c)
@@ -65,26 +75,27 @@ static void chan_cb(evutil_socket_t fd, short what, void *arg)
         c->state = CH_CONNECTED;
         c->connect_err = err;
         /* QEMU completes connects on the main loop (qio_task callbacks). */
-        sim_thread_post(&v->main_thr, WORK_CONNECT);
+        sim_thread_post(&v->main_thr, c->ops->connected, v);
         return;
     }
     if (c->state != CH_UP) {
         disarm(c);
         return;
     }
-    struct sim_thread *t = sim_chan_owner(c);
+    struct sim_thread *t = chan_owner(c);
     if (!sim_thread_runnable(t)) {
         disarm(c);
-        sim_thread_post(t, WORK_WRITE);
+        sim_thread_post(t, pump_work, c);
         return;
     }
-    sim_chan_pump(c);
+    chan_pump(c);
 }
 
-void sim_chan_init(struct sim_chan *c, struct sim_vmm *v, int index)
+void sim_chan_init(struct sim_chan *c, struct sim_vmm *v, int index, const struct sim_chan_ops *ops)
 {
     memset(c, 0, sizeof *c);
     c->v = v;
+    c->ops = ops;
     c->index = index;
     c->fd = -1;
     c->state = CH_IDLE;
@@ -92,12 +103,13 @@ void sim_chan_init(struct sim_chan *c, struct sim_vmm *v, int index)
         sim_thread_init(&c->thr, v, THR_MULTIFDSEND, index);
 }
 
-/* Connect results, good or bad, reach main through WORK_CONNECT, never from inside this call. */
+/* Connect results, good or bad, reach main through the owner's `connected` work, never from inside this
+ * call. */
 static void connect_result(struct sim_chan *c, int err)
 {
     c->state = CH_CONNECTED;
     c->connect_err = err;
-    sim_thread_post(&c->v->main_thr, WORK_CONNECT);
+    sim_thread_post(&c->v->main_thr, c->ops->connected, c->v);
 }
 
 int sim_chan_connect(struct sim_chan *c, struct err *e)
@@ -162,7 +174,7 @@ void sim_chan_close(struct sim_chan *c, bool abortive)
         c->state = CH_CLOSED;
 }
 
-void sim_chan_pump(struct sim_chan *c)
+static void chan_pump(struct sim_chan *c)
 {
     if (c->state != CH_UP || c->errored || c->fd < 0)
         return;
@@ -190,7 +202,7 @@ void sim_chan_pump(struct sim_chan *c)
             int err = errno;
             disarm(c);
             c->errored = true;
-            sim_mig_chan_error(c, err); /* may end the VMM: touch nothing after */
+            c->ops->error(c, err); /* may end the VMM: touch nothing after */
             return;
         }
         c->sent += (uint64_t)n;
@@ -206,5 +218,5 @@ void sim_chan_pump(struct sim_chan *c)
         return;
     }
     disarm(c);
-    sim_mig_chan_done(c);
+    c->ops->done(c);
 }

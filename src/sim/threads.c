@@ -1,66 +1,27 @@
 /* threads: the modeled QEMU threads (main, live_migration, multifdsend_N) as queues of work on the
  * caller's event loop, and sim_vmm_freeze(), which holds one of them like a ptrace stop: whatever the
  * thread would do meanwhile is queued and runs, in order, after the release. Work meant for another
- * thread is always posted, never run inline, so no modeled thread runs inside another one's step.
- * It must never block or sleep. */
+ * thread is always posted, never run inline, so no modeled thread runs inside another one's step. A work
+ * item is a function and its argument: the scheduler knows nothing of what it runs (and a virtual clock
+ * would plug in here). It must never block or sleep. */
 #include <stdio.h>
 #include <string.h>
 
 #include "mono.h"
 #include "sim_internal.h"
 
-static void run(struct sim_vmm *v, struct sim_thread *t, enum sim_work work)
-{
-    switch (work) {
-    case WORK_DISPATCH:
-        sim_qmp_dispatch(v);
-        break;
-    case WORK_CONNECT:
-        sim_mig_connect_done(v);
-        break;
-    case WORK_CLEANUP:
-        sim_cleanup_bh(v);
-        break;
-    case WORK_CLEANUP_JOIN:
-        sim_cleanup_join(v);
-        break;
-    case WORK_LM_START:
-        sim_mig_lm_start(v);
-        break;
-    case WORK_LM_FEED:
-        sim_mig_lm_feed(v);
-        break;
-    case WORK_LM_NOTICE:
-        sim_mig_lm_notice(v);
-        break;
-    case WORK_LM_MAINERR:
-        sim_mig_lm_mainerr(v);
-        break;
-    case WORK_WRITE:
-        if (t->kind == THR_LIVE_MIGRATION)
-            sim_chan_pump(&v->mig.main);
-        else if (v->mig.mf && t->index < v->mig.created)
-            sim_chan_pump(&v->mig.mf[t->index]);
-        break;
-    case WORK_MF_QUIT:
-        if (v->mig.mf && t->index < v->mig.created)
-            sim_mig_mf_quit(&v->mig.mf[t->index]);
-        break;
-    }
-}
-
 static void pop(struct sim_thread *t, int i)
 {
-    memmove(t->queue + i, t->queue + i + 1, (size_t)(t->nqueue - i - 1));
+    memmove(t->queue + i, t->queue + i + 1, (size_t)(t->nqueue - i - 1) * sizeof t->queue[0]);
     t->nqueue--;
 }
 
-/* While main is blocked joining multifd threads, only the join itself may go on. */
-static int next_work(struct sim_thread *t)
+/* While a thread is blocked in a join, only the work that ends the join may go on. */
+static int next_work(const struct sim_thread *t)
 {
-    if (t->kind == THR_MAIN && t->v->main_blocked) {
+    if (t->blocked) {
         for (int i = 0; i < t->nqueue; i++)
-            if (t->queue[i] == WORK_CLEANUP_JOIN)
+            if (t->queue[i].flags & SIM_WORK_UNBLOCKED)
                 return i;
         return -1;
     }
@@ -78,9 +39,9 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
         int i = next_work(t);
         if (i < 0)
             return;
-        enum sim_work work = t->queue[i];
+        struct sim_work work = t->queue[i];
         pop(t, i);
-        run(v, t, work);
+        work.fn(work.arg);
         if (v->dead)
             return;
     }
@@ -166,21 +127,26 @@ void sim_thread_restart(struct sim_thread *t)
 
 bool sim_thread_runnable(const struct sim_thread *t)
 {
-    return !t->held && t->nqueue == 0 && !(t->kind == THR_MAIN && t->v->main_blocked);
+    return !t->held && t->nqueue == 0 && !t->blocked;
 }
 
-void sim_thread_post(struct sim_thread *t, enum sim_work work)
+void sim_thread_post_flags(struct sim_thread *t, sim_work_fn fn, void *arg, unsigned flags)
 {
     if (!t->kick || t->v->dead)
         return;
     for (int i = 0; i < t->nqueue; i++)
-        if (t->queue[i] == work)
+        if (t->queue[i].fn == fn && t->queue[i].arg == arg)
             return; /* already due: one run covers both */
     if (t->nqueue == SIM_THREAD_QUEUE)
         return; /* cannot happen: fewer kinds of work than slots */
-    t->queue[t->nqueue++] = (uint8_t)work;
+    t->queue[t->nqueue++] = (struct sim_work){fn, arg, flags};
     if (!t->held)
         event_active(t->kick, 0, 0);
+}
+
+void sim_thread_post(struct sim_thread *t, sim_work_fn fn, void *arg)
+{
+    sim_thread_post_flags(t, fn, arg, 0);
 }
 
 struct sim_thread *sim_thread_find(struct sim_vmm *v, struct thread_ref r)
