@@ -10,7 +10,8 @@ enum {
     EXIT_CRASH = 1,      /* `run`: at least one trial crashed the target; `schedule check`: -- */
     EXIT_USAGE = 2,      /* bad input or usage: a schedule error, an unknown option, a bad value */
     EXIT_TARGET = 3,     /* the target could not be started or reached */
-    EXIT_UNEXERCISED = 4, /* `run`: no crash, but trials that did not do what their schedule says */
+    EXIT_UNEXERCISED = 4, /* `run`: no crash or hang, but trials that did not do what their schedule says */
+    EXIT_HANG = 5,        /* `run`: no crash, but trials that hung (passed their deadline) */
     EXIT_INTERRUPT = 130 /* SIGINT; SIGTERM gives 143 */
 };
 

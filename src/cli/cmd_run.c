@@ -1,7 +1,8 @@
 /* cmd_run: `qmprace run SCHEDULE... [options]`: run each schedule N times against one target, print
  * crash rates with intervals and signatures (and a timeline), optionally JSON. Exit status: 0 no crash,
  * 1 a crash, 2 bad input, 3 the target could not be started, 4 no crash but trials that did not run as
- * written, 130/143 interrupted (partial results are still printed and written). */
+ * written, 5 no crash but trials that hung, 130/143 interrupted (partial results are still printed and
+ * written). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +46,11 @@ static void usage(FILE *f)
             "\n"
             "%s"
             "\n"
-            "Exit status: 0 no crash, and every trial ran as written; 1 a crash; 2 bad input or usage; 3 the\n"
-            "target could not be started; 4 no crash, but some trials did not run as written (a hold that held\n"
-            "nothing, a fault that hit no channel, a name the target refused, a line that never fired: the\n"
-            "report says which); 130/143 interrupted by SIGINT/SIGTERM.\n",
+            "Exit status: 0 no crash or hang, and every trial ran as written; 1 a crash; 2 bad input or usage;\n"
+            "3 the target could not be started; 4 no crash or hang, but some trials did not run as written (a\n"
+            "hold that held nothing, a fault that hit no channel, a name the target refused, a line that never\n"
+            "fired: the report says which); 5 no crash, but some trials hung (passed --deadline; the report says\n"
+            "what each hang waited for and which lines it never ran); 130/143 interrupted by SIGINT/SIGTERM.\n",
             target_help());
 }
 
@@ -246,6 +248,16 @@ static int cmd_run_html(const struct run_args *a, const struct session *s, const
     return rc;
 }
 
+/* The exit status so far, raised by one schedule's trials: a crash (1) over a hang (5) over trials not run as
+ * written (4) over none (0); a usage or target error stays. */
+static int cmd_run_status(int rc, const struct verdict_stats *st)
+{
+    static const int rank[] = {[EXIT_OK] = 0, [EXIT_UNEXERCISED] = 1, [EXIT_HANG] = 2, [EXIT_CRASH] = 3};
+    int want = st->crashes ? EXIT_CRASH : st->hangs ? EXIT_HANG : st->unexercised ? EXIT_UNEXERCISED : EXIT_OK;
+    bool finding = rc == EXIT_OK || rc == EXIT_UNEXERCISED || rc == EXIT_HANG || rc == EXIT_CRASH;
+    return finding && rank[want] > rank[rc] ? want : rc;
+}
+
 /* Prints each schedule's report (and writes the JSON); returns the exit status so far, raised to
  * EXIT_CRASH by a crash and to EXIT_USAGE by JSON that could not be written. */
 static int cmd_run_report_all(const struct run_args *a, const struct session *s, struct sched_run *runs, int rc)
@@ -260,10 +272,7 @@ static int cmd_run_report_all(const struct run_args *a, const struct session *s,
         verdict_stats_sort(&sr->rep.stats);
         struct report rep = run_report(sr, prof);
         report_text(out, &rep, a->timeline);
-        if (sr->rep.stats.crashes && (rc == EXIT_OK || rc == EXIT_UNEXERCISED))
-            rc = EXIT_CRASH;
-        else if (sr->rep.stats.unexercised && rc == EXIT_OK)
-            rc = EXIT_UNEXERCISED;
+        rc = cmd_run_status(rc, &sr->rep.stats);
     }
     if (!target_caps(target).death)
         for (size_t i = 0; i < a->nfiles; i++)
@@ -273,9 +282,9 @@ static int cmd_run_report_all(const struct run_args *a, const struct session *s,
                 break;
             }
     if (a->json_path && write_json(a->json_path, runs, a->nfiles, prof, a->timeline) < 0 &&
-        (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED))
+        (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED || rc == EXIT_HANG))
         rc = EXIT_USAGE;
-    if (a->report_path && cmd_run_html(a, s, runs) < 0 && (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED))
+    if (a->report_path && cmd_run_html(a, s, runs) < 0 && (rc < EXIT_USAGE || rc == EXIT_UNEXERCISED || rc == EXIT_HANG))
         rc = EXIT_USAGE;
     return rc;
 }

@@ -238,15 +238,21 @@ bool lines_quiet(const struct trial *t)
     return true;
 }
 
-void lines_unfired(struct trial *t)
+void lines_unfired(struct trial *t, bool hung)
 {
     const struct vocab_target *vt = target_vocab(t->env->target);
     for (size_t i = 0; i < t->s->nlines; i++) {
         const struct line_state *ls = &t->ls[i];
         const struct sched_trigger *tr = &ls->line->trig;
-        if (tr->kind == TRIG_NONE || ls->started || ls->busy)
+        if (ls->started || ls->busy)
             continue;
         char *text = line_text(ls->line);
+        if (tr->kind == TRIG_NONE) { /* only a hang leaves a line in order unreached */
+            if (hung)
+                trial_miss(t, ls, false, "`%s` never ran: the trial hung before it", text ? text : "?");
+            free(text);
+            continue;
+        }
         if (tr->kind == TRIG_STATUS && vt && !vocab_target_has_status(vt, tr->status))
             trial_miss(t, ls, true, "`%s` never fired: %s%s never reports '%s'", text ? text : "?",
                        vt->version[0] ? "QEMU " : "the target", vt->version, vocab_status_name(tr->status));

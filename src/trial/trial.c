@@ -105,7 +105,7 @@ static bool settle_quiet(void *arg)
 static void settle_done(void *arg)
 {
     struct trial *t = arg;
-    lines_unfired(t);
+    lines_unfired(t, false);
     finish(t, VERDICT_PASS, 0, NULL);
 }
 
@@ -229,7 +229,7 @@ static void on_died(void *arg, int signo, const char *message)
     }
     trial_observe(t, &(struct obs){.kind = OBS_DEATH, .signo = signo > 0 ? signo : 0, .text = message});
     if (signo <= 0) {
-        lines_unfired(t);
+        lines_unfired(t, false);
         finish(t, VERDICT_PASS, 0, NULL);
         return;
     }
@@ -268,6 +268,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         snprintf(reason, sizeof reason, "did not settle: %s", settle_state(t->settle));
     else
         snprintf(reason, sizeof reason, "schedule still running");
+    lines_unfired(t, true); /* a hang says what it never did, as a pass does */
     finish(t, VERDICT_HANG, 0, reason);
 }
 

@@ -76,9 +76,9 @@ void lines_start(struct trial *t);
 void lines_fire(struct trial *t, size_t i, uint64_t delay_us);
 /* Nothing of the schedule is running or left to run. */
 bool lines_quiet(const struct trial *t);
-/* After a pass: every triggered line that never fired is a miss (expected when the target never reports
- * its status). */
-void lines_unfired(struct trial *t);
+/* After a pass or a hang: every triggered line that never fired is a miss (expected when the target never
+ * reports its status); after a hang (`hung`) also every line in order the trial never reached. */
+void lines_unfired(struct trial *t, bool hung);
 /* The QMP command a line still waits a reply for, or NULL. */
 const char *lines_pending_command(const struct trial *t);
 

@@ -15,7 +15,8 @@
 #   unknown events and statuses, failing   0    recorded in the timeline; `failing` fires `on failing`
 #   half a reply, then closes              1    crash: QMP connection lost (a VMM dying mid-write)
 #   closes with our command unread (RST)   1    crash: QMP connection lost (reset)
-#   stops reading and answering            0    a hang: no reply to ... (the trial's deadline)
+#   stops reading and answering            5    a hang: no reply to ... (the trial's deadline), and the
+#                                               lines it never ran (`migrate` never sent)
 #   null status, nulls in query-yank       0    nothing running, nothing listed: the trial passes
 source "$(dirname "$0")/e2e-lib.sh"
 : "${QMPRACE_HOSTILE_PEER:?QMPRACE_HOSTILE_PEER must name the hostile_peer test helper}"
@@ -103,9 +104,10 @@ expect_grep "$tmp/out" "1/1 crashed"
 expect_grep "$tmp/out" "crash: QMP connection lost"
 expect_grep "$tmp/out" "QMP connection ended (reset)"
 
-hostile stop-reading 0 --deadline 500ms
+hostile stop-reading 5 --deadline 500ms
 expect_grep "$tmp/out" "0/1 crashed"
 expect_grep "$tmp/out" "1 hung"
 expect_grep "$tmp/out" "hang: no reply to"
+expect_grep "$tmp/out" "not as written: line 2: \`migrate\` never ran: the trial hung before it"
 
 e2e_done

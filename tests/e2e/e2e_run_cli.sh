@@ -53,6 +53,13 @@ expect_grep "$tmp/out" "3  not as written: line 4: freeze multifdsend_5 10ms hel
 expect_grep "$tmp/out" "3  not as written: line 5: \`on cancelled: query\` never fired"
 expect_grep "$tmp/unheld.json" '"unexercised":3'
 expect_grep "$tmp/unheld.json" '"reason":"line 4: freeze multifdsend_5 10ms held nothing'
+# a hung trial still says what it never did, and a run whose trials hung exits 5, not 0
+printf 'caps events=on multifd=on\nmigrate\nafter 1MiB on any: stall all\non failed: caps multifd=off\n' >"$tmp/stalled.sched"
+expect_status 5 "$QMPRACE" run "$tmp/stalled.sched" --repeat 2 --deadline 300ms --json "$tmp/stalled.json"
+expect_grep "$tmp/out" "0/2 crashed (0.0%, 95% CI 0.0-65.8%), 2 hung, 2 did not run as written"
+expect_grep "$tmp/out" "2  not as written: line 4: \`on failed: caps multifd=off\` never fired"
+expect_grep "$tmp/stalled.json" '"hangs":2'
+expect_grep "$tmp/stalled.json" '"unexercised":2'
 # ... and a crash still says crash (exit 1), whatever else did not happen
 printf 'caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 1MiB on any: freeze multifdsend_5 10ms; reset all\non failed: caps multifd=off\n' >"$tmp/unheld-crash.sched"
 expect_status 1 "$QMPRACE" run "$tmp/unheld-crash.sched" --repeat 3
