@@ -229,6 +229,22 @@ static const struct cmd *find(const char *name)
     return NULL;
 }
 
+bool sim_cmd_traced(const char *event)
+{
+    const char *rest = strncmp(event, "qmp_enter_", 10) == 0 ? event + 10
+                       : strncmp(event, "qmp_exit_", 9) == 0  ? event + 9
+                                                              : NULL;
+    for (size_t i = 0; rest && i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *n = cmds[i].name;
+        size_t k = 0;
+        while (n[k] && rest[k] && (n[k] == rest[k] || (n[k] == '-' && rest[k] == '_')))
+            k++;
+        if (!n[k] && !rest[k])
+            return true;
+    }
+    return false;
+}
+
 bool sim_cmd_allows_oob(const char *name)
 {
     const struct cmd *c = find(name);

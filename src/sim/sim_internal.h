@@ -301,6 +301,8 @@ void sim_qmp_free_all(struct sim_vmm *v);
 int sim_cmd_run(struct sim_vmm *v, const char *name, json_object *args, bool *negotiated, bool *oob,
                 json_object **ret, const char **cls, struct err *e);
 bool sim_cmd_allows_oob(const char *name);
+/* Whether `event` is the trace point of a command's marshaller (qmp_enter_<cmd>, qmp_exit_<cmd>). */
+bool sim_cmd_traced(const char *event);
 
 /* args.c: QEMU's input-visitor checks and texts, for the argument shapes the commands take. */
 int sim_args_check_only(json_object *args, const char *const *allowed, struct err *e);

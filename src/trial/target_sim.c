@@ -112,6 +112,12 @@ static void sim_destroy(struct target *t)
     free(st);
 }
 
+static bool sim_has_trace(const struct target *t, const char *name)
+{
+    const struct sim_target *st = t->impl;
+    return sim_model_has_trace(st->model, name);
+}
+
 const struct target_ops target_sim_ops = {
     .prefix = "sim:",
     .short_ram = 32ull << 20,
@@ -122,4 +128,5 @@ const struct target_ops target_sim_ops = {
     .end = sim_end,
     .destroy = sim_destroy,
     .caps = {.freeze = true, .trace = true, .death = true, .deterministic = true},
+    .has_trace = sim_has_trace,
 };

@@ -31,6 +31,8 @@ const char *const *sim_model_names(void);
 const char *sim_model_name(const struct sim_model *m);
 /* One line: what the model is ("QEMU 7.2: ..."). */
 const char *sim_model_summary(const struct sim_model *m);
+/* Whether the model can hit trace point `name` (either version's spelling of a renamed one counts). */
+bool sim_model_has_trace(const struct sim_model *m, const char *name);
 
 struct sim_hooks {
     /* A QEMU trace point was hit: name as in QEMU's trace-events ("migrate_set_state") and its
