@@ -23,9 +23,9 @@ packages=(build-essential cmake pkg-config libjson-c-dev libevent-dev)
 packages+=(afl++) # AFL++ builds and short runs of the fuzz targets (fuzz/); ctest skips them without it
 packages+=(qemu-system-x86) # the real-QEMU target (--target qemu) and its end-to-end tests
 if [ "$mode" = test ]; then
-  # the CI reports read by real parsers (tests/e2e/e2e_ci_formats.sh), and curl for the SARIF schema;
-  # the HTML report rendered by a real browser (tests/e2e/e2e_report_html.sh)
-  packages+=(python3 python3-jsonschema curl ca-certificates chromium)
+  # the CI reports read by real parsers (tests/e2e/e2e_ci_formats.sh); the HTML report rendered by a real
+  # browser (tests/e2e/e2e_report_html.sh)
+  packages+=(python3 python3-jsonschema chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -78,31 +78,29 @@ if [ "$mode" = run ]; then
   done
   exit 0
 fi
-# The SARIF 2.1.0 JSON schema the CI-report test validates against: the copy in Debian's own source of
-# python-sarif-python-om (pinned by the checksum Debian's .dsc states), fetched once into ~/.cache/qmprace.
+# The SARIF 2.1.0 JSON schema the CI-report test validates against: the copy in the upstream tarball of
+# Debian's python-sarif-python-om source package, fetched through apt (tests/deb-source.sh: the system's own
+# sources, hashes checked by apt) once into ~/.cache/qmprace.
 schema=$HOME/.cache/qmprace/sarif-2.1.0-rtm.4.json
 if [ ! -s "$schema" ]; then
-  echo "== fetching the SARIF 2.1.0 schema from Debian's archive"
+  echo "== fetching the SARIF 2.1.0 schema through apt (source package python-sarif-python-om)"
   mkdir -p "$(dirname "$schema")"
   src=$(mktemp -d)
-  url=http://deb.debian.org/debian/pool/main/p/python-sarif-python-om/python-sarif-python-om_1.0.4.orig.tar.gz
-  if ! curl -fsSL --max-time 120 -o "$src/src.tar.gz" "$url" ||
-    ! echo "f95e3ea13bb8df0b30b765a668a2ad65d7f33c8a16753147adec239ba0fcd6ca  $src/src.tar.gz" | sha256sum -c --quiet ||
-    ! tar -xzf "$src/src.tar.gz" -C "$src" sarif-python-om-1.0.4/sarif-2.1.0-rtm.4.json; then
+  if ! bash tests/deb-source.sh "$src" python-sarif-python-om ||
+    ! tar -xzf "$src"/python-sarif-python-om_*.orig.tar.gz -C "$src" --wildcards '*/sarif-2.1.0-rtm.4.json'; then
     rm -rf "$src"
-    echo "setup.sh: could not fetch the SARIF schema from $url" >&2
+    echo "setup.sh: could not fetch the SARIF schema through apt" >&2
     exit 1
   fi
-  mv "$src/sarif-python-om-1.0.4/sarif-2.1.0-rtm.4.json" "$schema"
+  mv "$(find "$src" -name sarif-2.1.0-rtm.4.json | head -1)" "$schema"
   rm -rf "$src"
 fi
 
 # QEMU as people run it today, with and without the fix: upstream 10.2.2 and Debian's 7.2 built twice by
-# the qemu-fixed scripts (the shared ones beside the checkout when there, else tests/qemu-fixed; or
-# QMPRACE_QEMU_FIXED), for tests/e2e/e2e_qemu_versions.sh. About 20 minutes on 2 cores the first time,
-# cached under ~/.cache (seconds after that). As root only: they install their build dependencies.
-qemu_fixed=${QMPRACE_QEMU_FIXED:-../shared/qemu-fixed}
-[ -f "$qemu_fixed/build-upstream.sh" ] || qemu_fixed=tests/qemu-fixed
+# tests/qemu-fixed (or QMPRACE_QEMU_FIXED), for tests/e2e/e2e_qemu_versions.sh. About 20 minutes on 2
+# cores the first time, cached under ~/.cache (seconds after that). As root only: they install their
+# build dependencies.
+qemu_fixed=${QMPRACE_QEMU_FIXED:-tests/qemu-fixed}
 if [ "$(id -u)" -eq 0 ]; then
   for step in "build-upstream.sh 10.2" "build.sh"; do
     log=$build/qemu-${step%% *}.log

@@ -26,13 +26,22 @@ row() {
   local target=$1 label=$2 ram=$3 deadline=$4 dir="$tmp/$2"
   local start end trials=0
   start=$(date +%s%N)
+  local refused=0
   for s in "${seeds[@]}"; do
     set +e
     "$qmprace" run "corpus/$s.sched" --target "$target" --ram "$ram" --deadline "$deadline" --repeat 50 -q \
-      >/dev/null 2>&1
+      --json "$dir.json" >/dev/null 2>&1
+    local rc=$?
     set -e
-    trials=$((trials + 50))
+    # only trials that ran count: a seed the target refuses (exit 2) or cannot start (3) adds none
+    if [ $rc -eq 2 ] || [ $rc -eq 3 ] || [ ! -s "$dir.json" ]; then
+      refused=$((refused + 1))
+    else
+      trials=$((trials + $(grep -o '"trials":[0-9]*' "$dir.json" | head -1 | cut -d: -f2)))
+    fi
+    rm -f "$dir.json"
   done
+  [ $refused -eq 0 ] || echo "$label: $refused seed(s) did not run (refused by the target or it could not start)" >&2
   end=$(date +%s%N)
   local run_rate
   run_rate=$(awk -v n=$trials -v ns=$((end - start)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')

@@ -53,7 +53,10 @@ hunt() {
       set +e
       "$qmprace" run "$repro" --repeat 10 --json "$dir/replay.json" -q >/dev/null 2>&1
       set -e
-      replayed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["crashes"])' "$dir/replay.json" 2>/dev/null || true)
+      # the replays that crashed with the yank itself, not with any crash
+      replayed=$(python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+print(sum(s["count"] for s in r["signatures"] if "yank_unregister_instance" in s["signature"]))' "$dir/replay.json" 2>/dev/null || true)
       [ -n "$replayed" ] && echo "$replayed" >>"$tmp/replays"
       replayed="${replayed:-?}/10"
     fi

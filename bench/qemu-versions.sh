@@ -3,7 +3,7 @@
 # 10's thread name, and the held window reacting with a multifd-channels change) on a simulated VMM model
 # and on the real builds it models, TRIALS times each, with the verdict class (crash or pass), the crash
 # count, the most frequent signature and whether model and build agree. The builds are those of
-# ../shared/qemu-fixed/build-upstream.sh (vanilla and fixed trees under one directory).
+# tests/qemu-fixed/build-upstream.sh (vanilla and fixed trees under one directory).
 # Usage: bench/qemu-versions.sh [TRIALS [VERSION [BUILDS_DIR]]]
 #   TRIALS default 10; VERSION 10.0 (default) or 10.2; BUILDS_DIR default ~/.cache/qemu-VERSION-failing
 #   (QMPRACE=path/to/qmprace; default build/qmprace)
@@ -15,7 +15,7 @@ ver=${2:-10.0}
 dir=${3:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-$ver-failing}
 [ -x "$qmprace" ] || { echo "no $qmprace: build first" >&2; exit 2; }
 for b in vanilla fixed; do
-  [ -x "$dir/$b/build/qemu-system-x86_64" ] || { echo "no $dir/$b/build/qemu-system-x86_64: run ../shared/qemu-fixed/build-upstream.sh $ver" >&2; exit 2; }
+  [ -x "$dir/$b/build/qemu-system-x86_64" ] || { echo "no $dir/$b/build/qemu-system-x86_64: run tests/qemu-fixed/build-upstream.sh $ver" >&2; exit 2; }
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -29,7 +29,9 @@ crashes() {
   "$qmprace" run "$2" --target "$1" --repeat "$n" --deadline 5s --ram 64MiB --json "$tmp/r.json" -q >/dev/null 2>"$tmp/err"
   local rc=$?
   set -e
-  [ $rc -le 1 ] || [ $rc -eq 4 ] || { echo "ERR(rc $rc: $(head -c 80 "$tmp/err"))"; return; }
+  # a cell agrees only when its trials ran as written (0) or crashed (1); not as written (4) or a hang (5)
+  # is not a verdict to compare
+  [ $rc -le 1 ] || { echo "ERR(rc $rc: $(head -c 80 "$tmp/err" | tr '\n' ' '))"; return; }
   local k sig
   k=$(grep -o "\"crashes\":[0-9]*" "$tmp/r.json" | head -1 | cut -d: -f2 || true)
   sig=$(grep -o "\"signature\":\"[^\"]*\"" "$tmp/r.json" | head -1 | cut -d\" -f4 | cut -c1-40 || true)

@@ -13,8 +13,6 @@ qemu="qemu:$qemu_bin"
 cp "$QMPRACE_SOURCE_DIR/corpus/libvirt-reset-stalled-held.sched" "$tmp/stalled-held.sched"
 grep -v '^on fail' "$tmp/stalled-held.sched" >"$tmp/stalled-control.sched"
 
-# json_num FILE KEY: a number member of the (first) JSON line, e.g. crashes
-json_num() { grep -o "\"$2\":[0-9]*" "$1" | head -1 | cut -d: -f2; }
 
 # only_signature FILE SIGNATURE: every crash in FILE has that signature
 only_signature() {

@@ -143,7 +143,7 @@ if command -v qemu-system-x86_64 >/dev/null 2>&1 && "$QMPRACE" run --help | grep
     --repeat 1000000 --deadline 2s -q --json "$tmp/qemu-term.json"
   check_run_partial qemu-term
 else
-  echo "SKIP: the real-QEMU interrupt cases (no qemu-system-x86_64, or no qemu target in this qmprace)"
+  skip "the real-QEMU interrupt cases (no qemu-system-x86_64, or no qemu target in this qmprace)"
 fi
 
 harness=$(dirname "$QMPRACE")/afl/harness/qmprace-harness
@@ -155,7 +155,7 @@ if command -v afl-fuzz >/dev/null 2>&1 && [ -x "$harness" ]; then
     expect_grep "$tmp/hunt-$sig/summary.json" '"interrupted":true' "hunt-$sig: summary"
   done
 else
-  echo "SKIP: the hunt interrupt cases (AFL++ or its harness is not built)"
+  skip "the hunt interrupt cases (AFL++ or its harness is not built)"
 fi
 
 e2e_done

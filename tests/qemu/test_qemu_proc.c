@@ -175,6 +175,7 @@ static void holds(void)
     CHECK(qemu_proc_find_binary("sleep", path, sizeof path, &e) == 0);
     struct qemu_proc_spec spec = {.path = path, .argv = argv};
     struct qemu_proc *p = qemu_proc_spawn(&spec, &e);
+    CHECK_MSG(p != NULL, "spawning sleep: %s", e.msg);
     if (!p)
         return;
     pid_t pid = qemu_proc_pid(p);

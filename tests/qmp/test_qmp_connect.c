@@ -137,13 +137,15 @@ static void test_tcp(void)
 
     unsigned port = 0;
     int lfd = sock_listen(AF_INET6, "::1", &port);
-    if (lfd >= 0) { /* IPv6 loopback may be off in a container */
+    if (lfd >= 0) { /* IPv6 loopback may be off in a container: then the test says so */
         struct peer_server s;
         peer_server_start(&s, base, lfd, greet_and_close);
         char addr[64];
         snprintf(addr, sizeof addr, "tcp:[::1]:%u", port);
         expect_handshake(&s, addr);
         peer_server_stop(&s);
+    } else {
+        check_skip("IPv6 loopback (::1) is off here: tcp:[::1]:PORT was not tested");
     }
 }
 
