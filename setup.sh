@@ -26,6 +26,7 @@ if [ "$mode" = test ]; then
   # the CI reports read by real parsers (tests/e2e/e2e_ci_formats.sh); the HTML report rendered by a real
   # browser (tests/e2e/e2e_report_html.sh)
   packages+=(python3 python3-jsonschema chromium)
+  packages+=(man-db) # the installed manual page, rendered (tests/e2e/e2e_install.sh)
 fi
 missing=()
 for p in "${packages[@]}"; do

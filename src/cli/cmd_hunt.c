@@ -7,7 +7,6 @@
  * 130/143 interrupted (what was found so far is still triaged and written). */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "cmd_paths.h"
 #include "cmd_progress.h"
 #include "cmd_session.h"
 #include "allow.h"
@@ -41,14 +41,15 @@ static void usage(FILE *f)
             "      --join DIR          add secondary instances to the hunt whose --out is DIR (on a directory\n"
             "                          shared between machines, e.g. over NFS): its seeds and dictionary are\n"
             "                          used, and this process's triage goes to DIR/crashes-HOST-PID/\n"
-            "      --seeds DIR         text schedules to start from (default corpus); seeds that already\n"
-            "                          crash the target are left out\n"
-            "      --dict FILE         schedule lines AFL++ may splice in (default fuzz/hunt-lines.sched)\n"
+            "      --seeds DIR         text schedules to start from (default: the corpus shipped with qmprace);\n"
+            "                          seeds that already crash the target are left out\n"
+            "      --dict FILE         schedule lines AFL++ may splice in (default: the hunt lines shipped\n"
+            "                          with qmprace, fuzz/hunt-lines.sched in a checkout)\n"
             "      --triage-trials N   replays per crash input (default 20)\n"
             "      --no-minimize       keep reproducers as AFL++ found them\n"
-            "      --harness PATH      the AFL++ harness (default: the one built next to qmprace)\n"
+            "      --harness PATH      the AFL++ harness (default: the one built or installed with qmprace)\n"
             "      --mutator PATH|none the structure-aware mutator AFL++ runs before its own (default: the\n"
-            "                          one built next to qmprace); none: AFL++'s byte mutations only\n"
+            "                          one built or installed with qmprace); none: AFL++'s byte mutations only\n"
             "      --allow FILE        known crashes, one per line (# comments): SIGNATURE, or STATUS: SIGNATURE\n"
             "                          (only after that migration status); they are reported but do not make\n"
             "                          the exit status 1\n"
@@ -77,6 +78,7 @@ struct cmd_hunt_state {
     struct allow_list allow;
     struct hunt_options o;
     struct trial_profile prof; /* what the options say, then the hunt's defaults: the session's */
+    char *seeds, *dict;        /* the shipped ones, when no option names them */
     bool quiet;
     char outbuf[64];    /* the default --out, hunt-DATE-TIME */
     char join_name[40]; /* with --join: this process's instances there, and the suffix of its files */
@@ -92,23 +94,6 @@ static bool parse_time(const char *arg, uint64_t *us)
         return false;
     }
     return true;
-}
-
-/* A file built next to qmprace (build/...), or `arg` when given. */
-static char *built_path(const char *arg, const char *rel)
-{
-    if (arg)
-        return strdup(arg);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    char *p = NULL;
-    return asprintf(&p, "%s/%s", exe, rel) > 0 ? p : NULL;
 }
 
 /* The progress line: on a terminal rewritten every tick, elsewhere a line every 10 s, and the last one. */
@@ -273,9 +258,9 @@ static int cmd_hunt_where(struct cmd_hunt_state *h)
 static int cmd_hunt_tools(struct cmd_hunt_state *h, char **afl, char **harness, char **mutator)
 {
     *afl = afl_fuzz_find();
-    *harness = built_path(h->harness_arg, "afl/harness/qmprace-harness");
+    *harness = h->harness_arg ? strdup(h->harness_arg) : cmd_shipped_path(CMD_HARNESS);
     bool no_mutator = h->mutator_arg && strcmp(h->mutator_arg, "none") == 0;
-    *mutator = no_mutator ? NULL : built_path(h->mutator_arg, "harness/qmprace-mutator.so");
+    *mutator = no_mutator ? NULL : h->mutator_arg ? strdup(h->mutator_arg) : cmd_shipped_path(CMD_MUTATOR);
     if (!*afl) {
         fprintf(stderr, "qmprace hunt: AFL++ is not installed (no afl-fuzz on PATH).\n"
                         "Install it with:  apt-get install afl++   then rebuild qmprace so its harness is built.\n");
@@ -297,6 +282,14 @@ static int cmd_hunt_tools(struct cmd_hunt_state *h, char **afl, char **harness, 
                 *mutator);
         free(*mutator);
         *mutator = NULL;
+    }
+    if (!h->o.seeds)
+        h->o.seeds = h->seeds = cmd_shipped_path(CMD_CORPUS);
+    if (!h->o.dict)
+        h->o.dict = h->dict = cmd_shipped_path(CMD_HUNT_DICT);
+    if (!h->o.seeds) {
+        fprintf(stderr, "qmprace hunt: cannot tell where qmprace is installed: give --seeds DIR\n");
+        return EXIT_USAGE;
     }
     h->o.afl_fuzz = *afl;
     h->o.harness = *harness;
@@ -417,7 +410,7 @@ static int cmd_hunt_go(struct cmd_hunt_state *h, struct session *s)
 
 int cmd_hunt(int argc, char **argv)
 {
-    struct cmd_hunt_state h = {.o = {.seeds = "corpus", .dict = "fuzz/hunt-lines.sched", .time_us = 600ull * 1000000,
+    struct cmd_hunt_state h = {.o = {.time_us = 600ull * 1000000,
                                      .jobs = 1, .triage_trials = 20, .minimize = true}};
     profile_init(&h.prof);
     int rc = cmd_hunt_parse(argc, argv, &h);
@@ -437,5 +430,7 @@ int cmd_hunt(int argc, char **argv)
     free(mutator);
     allow_free(&h.allow);
     profile_clear(&h.prof);
+    free(h.seeds);
+    free(h.dict);
     return rc;
 }

@@ -23,9 +23,26 @@ static void usage(FILE *f)
             "  minimize SCHEDULE    shrink a crashing schedule to what still crashes the same way\n"
             "  schedule VERB ...    check, print, encode or decode schedules\n"
             "  sim --listen ADDR    serve the simulated VMM over QMP for any client\n"
-            "  help                 this text\n"
+            "  help [COMMAND]       this text, or COMMAND's (as 'qmprace COMMAND --help')\n"
             "\n"
-            "'qmprace COMMAND --help' tells more. The README documents the schedule language.\n");
+            "'qmprace COMMAND --help' tells more; 'man qmprace' has every command's text. The README and\n"
+            "docs/ document the schedule language.\n");
+}
+
+/* Runs subcommand argv[0] with its arguments; -1 for one that does not exist. */
+static int dispatch(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } cmds[] = {
+        {"run", cmd_run},           {"hunt", cmd_hunt},         {"minimize", cmd_minimize},
+        {"explore", cmd_explore},   {"schedule", cmd_schedule}, {"sim", cmd_sim},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(argv[0], cmds[i].name) == 0)
+            return cmds[i].run(argc, argv);
+    return -1;
 }
 
 int main(int argc, char **argv)
@@ -36,19 +53,16 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "hunt") == 0)
-        return cmd_hunt(argc - 1, argv + 1);
-    if (strcmp(cmd, "minimize") == 0)
-        return cmd_minimize(argc - 1, argv + 1);
-    if (strcmp(cmd, "explore") == 0)
-        return cmd_explore(argc - 1, argv + 1);
-    if (strcmp(cmd, "schedule") == 0)
-        return cmd_schedule(argc - 1, argv + 1);
-    if (strcmp(cmd, "sim") == 0)
-        return cmd_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        if (argc == 3 && strcmp(cmd, "help") == 0) { /* qmprace help COMMAND */
+            char *help_argv[] = {argv[2], "--help", NULL};
+            int rc = dispatch(2, help_argv);
+            if (rc >= 0)
+                return rc;
+            fprintf(stderr, "qmprace: no command '%s' to help with\n", argv[2]);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
         usage(stdout);
         return EXIT_OK;
     }
@@ -56,6 +70,9 @@ int main(int argc, char **argv)
         printf("qmprace %s\n", QMPRACE_VERSION);
         return EXIT_OK;
     }
+    int rc = dispatch(argc - 1, argv + 1);
+    if (rc >= 0)
+        return rc;
     fprintf(stderr, "qmprace: unknown command '%s'\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

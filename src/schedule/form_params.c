@@ -126,7 +126,7 @@ static int parse_item(struct cur *c, struct sched_action *a, struct tok t)
         char hint[300];
         syn_suggest(hint, sizeof hint, name, vocab_param_names(), false);
         return syn_fail(c, t.col, "unknown parameter '%.*s'%s", TQ(name),
-                        hint[0] ? hint : " (README.md lists the parameters)");
+                        hint[0] ? hint : " (docs/schedule-language.md lists the parameters)");
     }
     json_object *o = parse_value(c, vocab_param((enum mig_param)pi), value);
     if (!o)

@@ -1,7 +1,7 @@
 /* schedule_text: the schedule language. Parses text into the model, with "NAME:LINE:COL: message"
  * errors, and prints the model back as canonical text (print(parse(print(s))) == print(s)).
  * It must never guess: anything it cannot read exactly is an error saying where and what was expected.
- * It never prints to a stream; README.md documents the language. */
+ * It never prints to a stream; docs/schedule-language.md documents the language. */
 #include "schedule.h"
 
 #include <errno.h>

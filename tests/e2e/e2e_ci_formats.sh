@@ -8,11 +8,11 @@
 source "$(dirname "$0")/e2e-lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 
-# the workflow the README shows is the example's own (every line of its block is in the file)
-sed -n '/^```yaml$/,/^```$/p' "$QMPRACE_SOURCE_DIR/README.md" | sed '1d;$d' >"$tmp/readme.yml"
-[ -s "$tmp/readme.yml" ] && pass || fail "the README shows no workflow"
+# the workflow docs/hunting.md shows is the example's own (every line of its block is in the file)
+sed -n '/^```yaml$/,/^```$/p' "$QMPRACE_SOURCE_DIR/docs/hunting.md" | sed '1d;$d' >"$tmp/readme.yml"
+[ -s "$tmp/readme.yml" ] && pass || fail "docs/hunting.md shows no workflow"
 while IFS= read -r line; do
-  grep -qxF -- "$line" "$QMPRACE_SOURCE_DIR/examples/qmprace-hunt.yml" || fail "README's workflow line not in the example: $line"
+  grep -qxF -- "$line" "$QMPRACE_SOURCE_DIR/examples/qmprace-hunt.yml" || fail "docs/hunting.md workflow line not in the example: $line"
 done <"$tmp/readme.yml"
 
 py=$(command -v /usr/bin/python3 || command -v python3 || true)
