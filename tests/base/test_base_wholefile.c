@@ -1,7 +1,6 @@
 /* A file written whole or not at all, as every report and reproducer is: the new text replaces the old
  * one, the file gets the mode a plain create gives, and a write that cannot happen says which file and
  * why and leaves nothing behind (no temporary file beside the target, the old file untouched). */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -22,17 +21,6 @@ static char *slurp(const char *path)
     return buf;
 }
 
-static unsigned entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    unsigned n = 0;
-    for (struct dirent *de; d && (de = readdir(d));)
-        n += de->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
-
 int main(void)
 {
     char dir[512], path[700];
@@ -48,7 +36,7 @@ int main(void)
     free(got);
     struct stat st;
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
-    CHECK_INT(entries(dir), 1); /* no temporary file left beside it */
+    CHECK_INT(check_dir_entries(dir), 1); /* no temporary file left beside it */
 
     /* a directory where the file should be: refused, said, nothing left */
     char sub[800];
@@ -58,7 +46,7 @@ int main(void)
     char want[900];
     snprintf(want, sizeof want, "cannot write %s: ", sub);
     CHECK_MSG(strncmp(e.msg, want, strlen(want)) == 0, "got '%s'", e.msg);
-    CHECK_INT(entries(dir), 2);
+    CHECK_INT(check_dir_entries(dir), 2);
 
     /* a directory that does not exist */
     char missing[800];

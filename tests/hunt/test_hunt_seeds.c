@@ -4,7 +4,6 @@
  * known case (marked "# hunt: not a seed") is left out even though it survives, an
  * unparsable seed stops the hunt with the schedule error at FILE:LINE:COL, and a directory with no seed or
  * no usable seed is refused. */
-#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -41,18 +40,6 @@ static void on_other(void *arg, const char *text)
 {
     (void)text;
     ((struct notes *)arg)->others++;
-}
-
-/* How many files SEED_DIR holds. */
-static unsigned count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    unsigned n = 0;
-    for (struct dirent *de; d && (de = readdir(d));)
-        n += de->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
 }
 
 /* A session on the simulated QEMU 7.2 as a hunt runs it (a small guest), with `params` left out. */
@@ -106,7 +93,7 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
     int kept = hunt_seeds_prepare(s, &o, out, &hooks, &why, &e);
     CHECK_MSG(kept == 1, "kept %d: %s; notes:\n%s", kept, e.msg, n.text);
     CHECK_INT(why, HUNT_OK);
-    CHECK_INT(count_files(out), 1);
+    CHECK_INT(check_dir_entries(out), 1);
 
     /* the crashing seed is named, with the crash it already causes */
     char want[4400];
@@ -151,7 +138,7 @@ static void check_refused(struct session *s, const char *seeds, const char *out,
     CHECK_INT(hunt_seeds_prepare(s, &o, out, NULL, &got, &e), -1);
     CHECK_INT(got, why);
     CHECK_MSG(strncmp(e.msg, want, strlen(want)) == 0, "got '%s', expected '%s'", e.msg, want);
-    CHECK_INT(count_files(out), 0);
+    CHECK_INT(check_dir_entries(out), 0);
 }
 
 /* A seed with a mistake stops the hunt before anything is fuzzed, at the place of the mistake. */

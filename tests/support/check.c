@@ -1,6 +1,7 @@
 /* check: the counters behind the CHECK macros, and the two functions every test uses (see check.h). */
 #include "check.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 
 int check_failures;
@@ -20,6 +21,17 @@ void check_skip(const char *reason)
 {
     fprintf(stderr, "SKIP: %s\n", reason);
     check_skips++;
+}
+
+unsigned check_dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    unsigned n = 0;
+    for (struct dirent *de; d && (de = readdir(d));)
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return n;
 }
 
 int check_exit(void)

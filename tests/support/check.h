@@ -59,6 +59,8 @@ extern int check_count;
 /* A private temp directory ($TMPDIR or /tmp), for sockets and files a test makes; `buf` gets its path.
  * Returns buf, or NULL (and a failed check) when it cannot be made. */
 char *check_mkdtemp(char *buf, size_t n);
+/* How many entries DIR holds (not counting . and ..); 0 when it cannot be read. */
+unsigned check_dir_entries(const char *dir);
 
 /* Prints the counts; what main returns: 0 when no check failed, else 1. */
 /* A part of the test cannot run here (IPv6 loopback off, a tool missing): said on stderr with `reason`;
