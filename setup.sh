@@ -22,6 +22,7 @@ esac
 packages=(build-essential cmake pkg-config libjson-c-dev libevent-dev)
 packages+=(afl++) # AFL++ builds and short runs of the fuzz targets (fuzz/); ctest skips them without it
 packages+=(qemu-system-x86) # the real-QEMU target (--target qemu) and its end-to-end tests
+packages+=(elfutils)        # eu-stack: where a hung QEMU's threads wait (the hang's stacks and signature)
 if [ "$mode" = test ]; then
   # the CI reports read by real parsers (tests/e2e/e2e_ci_formats.sh); the HTML report rendered by a real
   # browser (tests/e2e/e2e_report_html.sh)

@@ -212,6 +212,15 @@ bool qemu_holds_collect(struct qemu_holds *hs)
     return none;
 }
 
+size_t qemu_holds_tids(const struct qemu_holds *hs, pid_t *tids, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < QEMU_HOLDS_MAX && n < max; i++)
+        if (hs->h[i].used)
+            tids[n++] = hs->h[i].tid;
+    return n;
+}
+
 unsigned qemu_holds_count(const struct qemu_holds *hs)
 {
     unsigned n = 0;

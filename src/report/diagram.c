@@ -279,6 +279,18 @@ static void diagram_row(FILE *f, struct lanes *l, const struct tl_entry *e, size
     case TL_VERDICT:
         diagram_mark(f, LANE_CLIENT, row, "verdict", e->text, e->text);
         break;
+    case TL_STACK: { /* a hung trial: where each thread that is not idle waits, at its lane's end */
+        if (!e->code)
+            break;
+        const char *tid = strstr(e->text, " (tid ");
+        snprintf(name, sizeof name, "%.*s", tid ? (int)(tid - e->text) : (int)strcspn(e->text, " "), e->text);
+        const char *where = strstr(e->text, "blocked in ");
+        char stack_label[96];
+        snprintf(stack_label, sizeof stack_label, "%.*s", where ? (int)strcspn(where, ":") : 7,
+                 where ? where : "blocked");
+        diagram_mark(f, diagram_lane(l, name, -1), row, "stack", stack_label, e->text);
+        break;
+    }
     default:
         break;
     }
@@ -298,6 +310,7 @@ static const char diagram_style[] =
     ".step circle{fill:#1f5fbf}.verdict circle{fill:#000}.verdict text{font-weight:bold}"
     ".trace circle{fill:#555}.trace.failed circle,.trace.cleanup circle{fill:#d00}"
     ".chan circle{fill:#999}.chan.ended circle{fill:#d00}"
+    ".stack circle{fill:#b36b00}.stack text{fill:#b36b00;font-weight:bold}"
     ".hold{fill:#f0a000;opacity:.6}.hold-mark circle{fill:#f0a000}"
     ".stderr circle{fill:#999}.stderr.fatal circle{fill:#d00}.stderr.fatal text{fill:#b00}"
     ".death line{stroke:#d00;stroke-width:3}.death text{fill:#d00;font-weight:bold}"

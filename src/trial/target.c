@@ -73,6 +73,14 @@ struct target_caps target_caps(const struct target *t)
     return t->ops->caps_of ? t->ops->caps_of(t) : t->ops->caps;
 }
 
+int target_stacks(struct target *t, struct qemu_stacks *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!t->ops->stacks)
+        return err_set(e, "%s cannot show its threads' stacks", t->spec);
+    return t->ops->stacks(t, out, e);
+}
+
 int target_want_trace(struct target *t, const char *name, struct err *e)
 {
     return t->ops->want_trace ? t->ops->want_trace(t, name, e) : 0;

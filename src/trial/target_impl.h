@@ -34,6 +34,8 @@ struct target_ops {
     int (*want_trace)(struct target *t, const char *name, struct err *e);
     /* optional; NULL: the QMP check every QEMU answers (query-migrate, then query-yank: target_settle.c) */
     int (*settle)(struct target *t, struct target_settle_check *c);
+    /* optional: every thread's stack now (target_stacks) */
+    int (*stacks)(struct target *t, struct qemu_stacks *out, struct err *e);
     /* optional: read what the target has already written (its trace points) but the loop has not read */
     void (*drain)(struct target *t);
 };

@@ -22,6 +22,7 @@
 #include "mono.h"
 #include "qemu_args.h"
 #include "qemu_dest.h"
+#include "qemu_freeze.h"
 #include "qemu_probe.h"
 #include "qemu_proc.h"
 #include "qemu_ram.h"
@@ -40,6 +41,7 @@
 #define RAM_SEED 0x716d707261636521ull
 #define MAX_USER_ARGS 256
 #define MAX_TRACE 256
+#define STACKS_TIMEOUT_US 5000000 /* eu-stack on a QEMU takes about 0.3 s */
 
 struct qemu_target {
     char bin[PATH_MAX];
@@ -263,6 +265,24 @@ static int enable_traces(struct qemu_target *qt)
     for (const char *const *def = qemu_args_default_trace(); *def; def++)
         if (want_trace(qt, *def) < 0)
             return -1;
+    return 0;
+}
+
+/* The source's threads, read with eu-stack. A thread qmprace holds is let go first (the unwinder cannot
+ * attach to a thread another tracer holds) and marked as held: the trial is over anyway. */
+static int qemu_stacks(struct target *t, struct qemu_stacks *out, struct err *e)
+{
+    struct qemu_target *qt = t->impl;
+    if (!qt->src || qemu_vm_pid(qt->src) <= 0)
+        return err_set(e, "no source QEMU is running");
+    pid_t held[QEMU_HOLDS_MAX];
+    size_t nheld = qemu_holds_tids(qemu_vm_holds(qt->src), held, QEMU_HOLDS_MAX);
+    qemu_holds_release_all(qemu_vm_holds(qt->src));
+    if (qemu_stacks_capture(qemu_vm_pid(qt->src), STACKS_TIMEOUT_US, out, e) < 0)
+        return -1;
+    for (size_t i = 0; i < out->n; i++)
+        for (size_t k = 0; k < nheld; k++)
+            out->threads[i].held |= out->threads[i].tid == held[k];
     return 0;
 }
 
@@ -490,6 +510,7 @@ const struct target_ops target_qemu_ops = {
     .upstream = qemu_upstream,
     .has_trace = qemu_has_trace,
     .want_trace = qemu_want_trace,
+    .stacks = qemu_stacks,
     .reused = qemu_reused,
     .drain = qemu_drain,
 };

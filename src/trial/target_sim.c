@@ -1,6 +1,7 @@
 /* target_sim: `sim:MODEL`, the simulated VMM in this process. Each trial gets a fresh VMM (cheap, and no
  * state carries over between trials), served over a socketpair so the QMP client and the wire format are
  * exactly those used with real QEMU. Never kills anything: a modeled crash only ends the modeled VMM. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -112,6 +113,38 @@ static void sim_destroy(struct target *t)
     free(st);
 }
 
+static void sim_stack_in(void *arg, const char *thread, bool held, const char *const *frames, size_t n)
+{
+    struct qemu_stacks *out = arg;
+    struct qemu_thread_stack *v = realloc(out->threads, (out->n + 1) * sizeof *v);
+    if (!v)
+        return;
+    out->threads = v;
+    struct qemu_thread_stack *t = &out->threads[out->n++];
+    memset(t, 0, sizeof *t);
+    t->tid = (int)out->n;
+    t->held = held;
+    snprintf(t->name, sizeof t->name, "%s", thread);
+    for (size_t i = 0; i < n && i < QEMU_STACK_MAX_FRAMES; i++) {
+        snprintf(t->frames[i].fn, sizeof t->frames[i].fn, "%s", frames[i]);
+        snprintf(t->frames[i].module, sizeof t->frames[i].module, "%s",
+                 strchr(frames[i], '_') == frames[i] || strcmp(frames[i], "ppoll") == 0 || strcmp(frames[i], "sendmsg") == 0
+                     ? "libc.so.6"
+                     : "qemu-system-x86_64");
+        t->nframes++;
+    }
+}
+
+/* The modeled threads' stacks, as the model says they would be on QEMU (sim_vmm_stacks). */
+static int sim_stacks(struct target *t, struct qemu_stacks *out, struct err *e)
+{
+    struct sim_target *st = t->impl;
+    if (!st->vmm || sim_vmm_dead(st->vmm))
+        return err_set(e, "no simulated VMM is running");
+    sim_vmm_stacks(st->vmm, sim_stack_in, out);
+    return out->n ? 0 : err_set(e, "out of memory");
+}
+
 static bool sim_has_trace(const struct target *t, const char *name)
 {
     const struct sim_target *st = t->impl;
@@ -129,4 +162,5 @@ const struct target_ops target_sim_ops = {
     .destroy = sim_destroy,
     .caps = {.freeze = true, .trace = true, .death = true, .deterministic = true},
     .has_trace = sim_has_trace,
+    .stacks = sim_stacks,
 };

@@ -18,7 +18,7 @@ struct timeline {
 
 static const char *const kind_names[TL_KIND_COUNT] = {
     "note", "step", "qmp>", "qmp<", "event", "channel", "fault", "thread", "trace", "stderr", "death",
-    "verdict",
+    "verdict", "stack",
 };
 
 const char *timeline_kind_name(enum tl_kind k)

@@ -60,6 +60,13 @@ expect_grep "$tmp/out" "0/2 crashed (0.0%, 95% CI 0.0-65.8%), 2 hung, 2 did not 
 expect_grep "$tmp/out" "2  not as written: line 4: \`on failed: caps multifd=off\` never fired"
 expect_grep "$tmp/stalled.json" '"hangs":2'
 expect_grep "$tmp/stalled.json" '"unexercised":2'
+# ... and where the hung target waits: its blocked threads name the hang (the model's stacks, as eu-stack
+# shows a real QEMU's), the reason follows, and the timeline has every thread's stack
+expect_grep "$tmp/out" "2  hang: live_migration in multifd_send_pages / multifdsend_0 in qio_channel_socket_writev / multifdsend_1 in qio_channel_socket_writev (did not settle: migration active)"
+expect_status 5 "$QMPRACE" run "$tmp/stalled.sched" --deadline 300ms --timeline --json "$tmp/stalled-tl.json"
+expect_grep "$tmp/out" "stack    live_migration (tid 2) blocked in multifd_send_pages: __futex_abstimed_wait_common < qemu_sem_wait < multifd_send_pages"
+expect_grep "$tmp/out" "stack    main (tid 1) idle in main_loop_wait"
+expect_grep "$tmp/stalled-tl.json" '"kind":"stack"'
 # ... and a crash still says crash (exit 1), whatever else did not happen
 printf 'caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 1MiB on any: freeze multifdsend_5 10ms; reset all\non failed: caps multifd=off\n' >"$tmp/unheld-crash.sched"
 expect_status 1 "$QMPRACE" run "$tmp/unheld-crash.sched" --repeat 3

@@ -38,5 +38,7 @@ void qemu_holds_release_all(struct qemu_holds *hs);
  * process can be). True when no hold is left. Never blocks. */
 bool qemu_holds_collect(struct qemu_holds *hs);
 unsigned qemu_holds_count(const struct qemu_holds *hs);
+/* The threads held now (at most `max` of them); how many. */
+size_t qemu_holds_tids(const struct qemu_holds *hs, pid_t *tids, size_t max);
 
 #endif

@@ -73,6 +73,11 @@ int sim_vmm_serve(struct sim_vmm *v, int fd, struct err *e);
  * that thread in QEMU). Fails for a thread that does not exist now (e.g. multifdsend_3 with 2 channels). */
 int sim_vmm_freeze(struct sim_vmm *v, struct thread_ref t, uint64_t dur_us, struct err *e);
 
+/* What each modeled thread that exists is doing now, as a stack (innermost frame first, QEMU 7.2's function
+ * names): for a hung trial's report. */
+typedef void (*sim_stack_fn)(void *arg, const char *thread, bool held, const char *const *frames, size_t n);
+void sim_vmm_stacks(const struct sim_vmm *v, sim_stack_fn fn, void *arg);
+
 bool sim_vmm_dead(const struct sim_vmm *v);
 enum mig_status sim_vmm_status(const struct sim_vmm *v);
 

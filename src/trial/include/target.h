@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "err.h"
+#include "qemu_stacks.h"
 #include "qmp.h"
 #include "vocab.h"
 
@@ -108,6 +109,11 @@ int target_settle_start(struct target *t, struct target_settle_check *c);
  * "settled" can be read first. Called before a trial is judged settled, so that no trace point (and no
  * `on trace` line waiting for it) is lost. */
 void target_drain(struct target *t);
+
+/* Every thread's stack of the target now: for a hung trial, before the target is replaced (the timeline
+ * and the hang's signature say where it waits). -1 (e) for a kind that cannot show them (a `qmp:` VMM)
+ * or when reading failed (no eu-stack). */
+int target_stacks(struct target *t, struct qemu_stacks *out, struct err *e);
 
 /* The trial is over. `healthy` is false after a crash or a hang: the target must not be reused as is. */
 void target_end(struct target *t, bool healthy);

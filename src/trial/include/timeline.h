@@ -25,6 +25,7 @@ enum tl_kind {
     TL_OUTPUT,   /* a line on the target's stderr */
     TL_DEATH,    /* the target died */
     TL_VERDICT,  /* the trial's verdict */
+    TL_STACK,    /* a thread's stack when the trial hung: code 1 blocked, 0 idle */
     TL_KIND_COUNT
 };
 

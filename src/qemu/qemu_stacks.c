@@ -1,0 +1,332 @@
+/* qemu_stacks: every thread's stack of a running QEMU, through eu-stack (see qemu_stacks.h). */
+#include "qemu_stacks.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mono.h"
+#include "qemu_proc.h"
+#include "vocab.h"
+
+#define OUTPUT_MAX (1u << 20)
+
+bool qemu_stacks_available(void)
+{
+    char path[256];
+    return qemu_proc_find_binary("eu-stack", path, sizeof path, &(struct err){{0}}) == 0;
+}
+
+void qemu_stacks_free(struct qemu_stacks *s)
+{
+    free(s->threads);
+    s->threads = NULL;
+    s->n = 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* One frame line: "#N  0xADDR [NAME] [- MODULE]"; 0 or -1 for another line. */
+static int parse_frame(const char *line, struct qemu_frame *f, uint64_t *addr)
+{
+    int no, used = 0;
+    unsigned long long a;
+    if (sscanf(line, "#%d 0x%llx%n", &no, &a, &used) != 2 || !used)
+        return -1;
+    memset(f, 0, sizeof *f);
+    *addr = a;
+    const char *p = line + used;
+    p += strspn(p, " ");
+    const char *dash = strstr(p, " - ");
+    const char *name_end = dash ? dash : p + strlen(p);
+    if (strncmp(p, "- ", 2) == 0) /* no name, the module follows */
+        name_end = p, dash = p - 1;
+    size_t len = (size_t)(name_end - p);
+    while (len && p[len - 1] == ' ')
+        len--;
+    if (len >= sizeof f->fn)
+        len = sizeof f->fn - 1;
+    memcpy(f->fn, p, len);
+    f->fn[len] = '\0';
+    char *at = strstr(f->fn, "@@"); /* pthread_cond_wait@@GLIBC_2.3.2 */
+    if (at)
+        *at = '\0';
+    if (dash) {
+        const char *m = dash + 3;
+        snprintf(f->module, sizeof f->module, "%s", base_name(m));
+        f->module[strcspn(f->module, " ")] = '\0';
+    }
+    return 0;
+}
+
+int qemu_stacks_parse(const char *text, const char *(*names)(void *arg, int tid), void *arg,
+                      struct qemu_stacks *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct qemu_thread_stack *cur = NULL;
+    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        int tid;
+        if (sscanf(line, "TID %d:", &tid) == 1) {
+            if (out->n == QEMU_STACK_MAX_THREADS)
+                break;
+            struct qemu_thread_stack *v = realloc(out->threads, (out->n + 1) * sizeof *v);
+            if (!v) {
+                qemu_stacks_free(out);
+                return err_set(e, "out of memory");
+            }
+            out->threads = v;
+            cur = &out->threads[out->n++];
+            memset(cur, 0, sizeof *cur);
+            cur->tid = tid;
+            const char *name = names ? names(arg, tid) : NULL;
+            snprintf(cur->name, sizeof cur->name, "%s", name ? name : "");
+            continue;
+        }
+        char one[512]; /* the line alone: the parser looks for its module's last '/' */
+        snprintf(one, sizeof one, "%.*s", (int)strcspn(line, "\n"), line);
+        uint64_t addr;
+        if (cur && cur->nframes < QEMU_STACK_MAX_FRAMES && parse_frame(one, &cur->frames[cur->nframes], &addr) == 0) {
+            cur->frames[cur->nframes].offset = addr; /* an address until the capture makes it an offset */
+            cur->nframes++;
+        }
+    }
+    if (!out->n)
+        return err_set(e, "the unwinder reported no thread");
+    return 0;
+}
+
+/* ---- reading a live process ---- */
+
+struct proc_names {
+    pid_t pid;
+    char buf[32];
+};
+
+static const char *comm_of(void *arg, int tid)
+{
+    struct proc_names *pn = arg;
+    if (tid == pn->pid) { /* the main thread keeps the program's name */
+        snprintf(pn->buf, sizeof pn->buf, "main");
+        return pn->buf;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pn->pid, tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    if (!fgets(pn->buf, sizeof pn->buf, f))
+        pn->buf[0] = '\0';
+    fclose(f);
+    pn->buf[strcspn(pn->buf, "\n")] = '\0';
+    return pn->buf;
+}
+
+/* Turns the address of each frame without a name into an offset in its module, from the process's map. */
+static void resolve_offsets(pid_t pid, struct qemu_stacks *s)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    char line[512];
+    struct {
+        uint64_t lo, hi, off;
+        char file[64];
+    } maps[256];
+    size_t n = 0;
+    while (f && n < 256 && fgets(line, sizeof line, f)) {
+        unsigned long long lo, hi, off;
+        char perm[8], file[400] = "";
+        if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %399s", &lo, &hi, perm, &off, file) >= 4 && file[0] == '/') {
+            maps[n].lo = lo, maps[n].hi = hi, maps[n].off = off;
+            snprintf(maps[n].file, sizeof maps[n].file, "%s", base_name(file));
+            n++;
+        }
+    }
+    if (f)
+        fclose(f);
+    for (size_t t = 0; t < s->n; t++)
+        for (int i = 0; i < s->threads[t].nframes; i++) {
+            struct qemu_frame *fr = &s->threads[t].frames[i];
+            uint64_t addr = fr->offset;
+            fr->offset = 0;
+            if (fr->fn[0])
+                continue;
+            for (size_t k = 0; k < n; k++)
+                if (addr >= maps[k].lo && addr < maps[k].hi) {
+                    fr->offset = addr - maps[k].lo + maps[k].off;
+                    if (!fr->module[0])
+                        snprintf(fr->module, sizeof fr->module, "%s", maps[k].file);
+                    break;
+                }
+        }
+}
+
+/* eu-stack's output, read until it ends or `timeout_us` passes (then it is killed). */
+static char *run_unwinder(pid_t pid, uint64_t timeout_us, struct err *e)
+{
+    char bin[256], pidarg[24];
+    if (qemu_proc_find_binary("eu-stack", bin, sizeof bin, e) < 0)
+        return err_set(e, "no eu-stack to read the stacks with (Debian: apt-get install elfutils)"), NULL;
+    snprintf(pidarg, sizeof pidarg, "%d", (int)pid);
+    char *argv[] = {"eu-stack", "-m", "-p", pidarg, NULL};
+    struct qemu_proc_spec spec = {.path = bin, .argv = argv};
+    struct qemu_proc *p = qemu_proc_spawn(&spec, e);
+    if (!p)
+        return NULL;
+    char *buf = malloc(OUTPUT_MAX + 1);
+    size_t len = 0;
+    uint64_t end = mono_now_us() + timeout_us;
+    int fd = qemu_proc_output_fd(p);
+    bool eof = false;
+    while (buf && !eof && len < OUTPUT_MAX && mono_now_us() < end) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int wait_ms = (int)((end - mono_now_us()) / 1000) + 1;
+        if (poll(&pfd, 1, wait_ms) <= 0)
+            continue;
+        ssize_t r = read(fd, buf + len, OUTPUT_MAX - len);
+        if (r > 0)
+            len += (size_t)r;
+        else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+            eof = true;
+    }
+    int status = 0;
+    bool done = eof && qemu_proc_reap(p, &status) >= 0;
+    qemu_proc_free(p); /* kills it if it still runs */
+    if (!buf)
+        return err_set(e, "out of memory"), NULL;
+    buf[len] = '\0';
+    if (!done) {
+        free(buf);
+        return err_set(e, "eu-stack did not finish within %" PRIu64 " ms", timeout_us / 1000), NULL;
+    }
+    return buf;
+}
+
+int qemu_stacks_capture(pid_t pid, uint64_t timeout_us, struct qemu_stacks *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    char *text = run_unwinder(pid, timeout_us, e);
+    if (!text)
+        return -1;
+    struct proc_names pn = {.pid = pid};
+    int rc = qemu_stacks_parse(text, comm_of, &pn, out, e);
+    if (rc < 0) {
+        /* what eu-stack said instead, e.g. that it could not attach */
+        char first[200];
+        snprintf(first, sizeof first, "%.*s", (int)strcspn(text, "\n"), text);
+        err_set(e, "eu-stack read no stack from pid %d%s%s", (int)pid, first[0] ? ": " : "", first);
+    } else {
+        resolve_offsets(pid, out);
+    }
+    free(text);
+    return rc;
+}
+
+/* ---- what a stack says ---- */
+
+static bool has_frame(const struct qemu_thread_stack *t, const char *fn)
+{
+    for (int i = 0; i < t->nframes; i++)
+        if (strcmp(t->frames[i].fn, fn) == 0)
+            return true;
+    return false;
+}
+
+bool qemu_stack_idle(const struct qemu_thread_stack *t)
+{
+    if (t->held)
+        return false;
+    /* the main loop, the monitor's and other iothreads' loops, RCU, an idle vCPU, the thread pool's
+     * workers: each waits for work in its own loop */
+    static const char *const loops[] = {"main_loop_wait", "g_main_loop_run", "iothread_run", "call_rcu_thread",
+                                        "qemu_wait_io_event", "worker_thread", NULL};
+    for (const char *const *l = loops; *l; l++)
+        if (has_frame(t, *l))
+            return true;
+    /* nothing but libc and an unnamed start: a thread our unwinder could not see into */
+    return t->nframes == 0;
+}
+
+static bool generic_wait(const char *fn)
+{
+    static const char *const waits[] = {"qemu_sem_wait", "qemu_sem_timedwait", "qemu_cond_wait_impl",
+                                        "qemu_cond_timedwait_impl", "qemu_event_wait", "qemu_mutex_lock_impl",
+                                        "qemu_rec_mutex_lock_impl", "qemu_futex_wait", "qemu_poll_ns", NULL};
+    for (const char *const *w = waits; *w; w++)
+        if (strcmp(fn, *w) == 0)
+            return true;
+    return false;
+}
+
+static bool qemu_module(const char *module)
+{
+    return strncmp(module, "qemu-system-", 12) == 0 || strncmp(module, "qemu-", 5) == 0;
+}
+
+void qemu_stack_where(const struct qemu_thread_stack *t, char *buf, size_t n)
+{
+    if (t->held) {
+        snprintf(buf, n, "a hold of qmprace's (freeze)");
+        return;
+    }
+    for (int i = 0; i < t->nframes; i++) {
+        const struct qemu_frame *f = &t->frames[i];
+        if (f->fn[0] && qemu_module(f->module) && !generic_wait(f->fn)) {
+            snprintf(buf, n, "%s", f->fn);
+            return;
+        }
+    }
+    for (int i = 0; i < t->nframes; i++)
+        if (t->frames[i].fn[0]) {
+            snprintf(buf, n, "%s", t->frames[i].fn);
+            return;
+        }
+    if (t->nframes)
+        snprintf(buf, n, "%s+0x%" PRIx64, t->frames[0].module, t->frames[0].offset);
+    else
+        snprintf(buf, n, "?");
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct qemu_thread_stack *x = *(const struct qemu_thread_stack *const *)a;
+    const struct qemu_thread_stack *y = *(const struct qemu_thread_stack *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : x->tid - y->tid;
+}
+
+void qemu_stacks_signature(const struct qemu_stacks *s, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    const struct qemu_thread_stack **busy = calloc(s->n ? s->n : 1, sizeof *busy);
+    if (!busy)
+        return;
+    size_t nb = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (!qemu_stack_idle(&s->threads[i]))
+            busy[nb++] = &s->threads[i];
+    qsort(busy, nb, sizeof *busy, by_name);
+    size_t used = 0;
+    for (size_t i = 0; i < nb && used < n; i++) {
+        char where[128], role[32];
+        qemu_stack_where(busy[i], where, sizeof where);
+        /* a migration thread by its role, as the schedule language names it, whatever this QEMU calls it */
+        struct thread_ref r;
+        const char *name = busy[i]->name[0] ? busy[i]->name : "?";
+        if (vocab_thread_parse(name, strlen(name), &r) == 0)
+            name = vocab_thread_name(r, role, sizeof role);
+        int w = snprintf(buf + used, n - used, "%s%s in %s", i ? " / " : "", name, where);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    free(busy);
+}
