@@ -147,7 +147,10 @@ static void list_traces(const char *bin, struct qemu_probe *out)
     struct trace_list tl = {0};
     struct qemu_proc *p = run_lines(bin, argv, on_trace_name, never, &tl, NULL);
     int st;
-    bool ok = p && qemu_proc_reap(p, &st) == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && !tl.failed && tl.n;
+    /* Its output ends before it exits: on a loaded machine a reap right after the last line finds it
+     * still running, and a list taken for failed would let every trace point pass for one it has. */
+    bool ok = p && qemu_proc_wait(p, PROBE_WAIT_US, &st) == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+              !tl.failed && tl.n;
     qemu_proc_free(p);
     if (!ok) {
         for (size_t i = 0; i < tl.n; i++)

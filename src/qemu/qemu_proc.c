@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mono.h"
+
 /* How long a SIGKILLed child may take to be collected. Exiting frees its guest RAM mappings, which is
  * quick; anything longer is a child stuck in the kernel. */
 #define KILL_WAIT_MS 5000
@@ -135,6 +137,16 @@ int qemu_proc_reap(struct qemu_proc *p, int *status)
     if (p->reaped && status)
         *status = p->status;
     return p->reaped ? 1 : 0;
+}
+
+int qemu_proc_wait(struct qemu_proc *p, uint64_t timeout_us, int *status)
+{
+    uint64_t end = mono_now_us() + timeout_us;
+    while (!qemu_proc_reap(p, status) && mono_now_us() < end) {
+        struct timespec ts = {0, 1000000}; /* 1 ms */
+        nanosleep(&ts, NULL);
+    }
+    return qemu_proc_reap(p, status);
 }
 
 void qemu_proc_kill(struct qemu_proc *p)

@@ -296,6 +296,30 @@ static void ram(void)
     close(c);
 }
 
+/* A child whose output ends before it exits (as `qemu -trace help` can on a loaded machine): reading to the
+ * end of its output does not mean it can be collected yet; qemu_proc_wait collects it within its bound. */
+static void wait_collects(void)
+{
+    char path[256];
+    struct err e = {{0}};
+    CHECK(qemu_proc_find_binary("sh", path, sizeof path, &e) == 0);
+    char *argv[] = {"sh", "-c", "exec >&- 2>&-; sleep 0.3; exit 7", NULL};
+    struct qemu_proc_spec spec = {.path = path, .argv = argv};
+    struct qemu_proc *p = qemu_proc_spawn(&spec, &e);
+    CHECK_MSG(p != NULL, "%s", e.msg);
+    if (!p)
+        return;
+    char buf[64];
+    uint64_t t0 = mono_now_us();
+    while (read(qemu_proc_output_fd(p), buf, sizeof buf) != 0 && mono_now_us() - t0 < 2000000)
+        usleep(1000); /* until the output ends */
+    int st = 0;
+    CHECK_INT(qemu_proc_reap(p, &st), 0); /* ended its output, still running */
+    CHECK_INT(qemu_proc_wait(p, 5000000, &st), 1);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7);
+    qemu_proc_free(p);
+}
+
 int main(void)
 {
     char dir[256];
@@ -307,6 +331,7 @@ int main(void)
         rmdir(dir);
     }
     kill_collects();
+    wait_collects();
     holds();
     names();
     ram();

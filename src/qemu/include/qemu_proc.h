@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -32,6 +33,9 @@ int qemu_proc_output_fd(const struct qemu_proc *p);
 /* Collects the child if it has ended, without blocking: 1 (and its wait status), 0 while it runs. */
 int qemu_proc_reap(struct qemu_proc *p, int *status);
 bool qemu_proc_reaped(const struct qemu_proc *p);
+/* Collects the child once it ends, waiting at most `timeout_us` (its output can end before it does):
+ * 1 (and its wait status), 0 when it still runs. */
+int qemu_proc_wait(struct qemu_proc *p, uint64_t timeout_us, int *status);
 /* SIGKILL and collect it (waits at most a few seconds; a child in uninterruptible sleep is left to its
  * parent-death signal). Does nothing once collected. */
 void qemu_proc_kill(struct qemu_proc *p);
