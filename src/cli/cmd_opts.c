@@ -68,7 +68,7 @@ int cmd_profile_option(const char *cmd, int c, const char *arg, struct trial_pro
         {CMD_OPT_TARGET, "--target", "target"},   {CMD_OPT_RAM, "--ram", "ram"},
         {CMD_OPT_DEADLINE, "--deadline", "deadline"}, {CMD_OPT_WITHOUT, "--without", "without"},
         {CMD_OPT_QEMU_ARG, "--qemu-arg", "arg"},  {CMD_OPT_FRESH, "--fresh", "fresh"},
-        {CMD_OPT_DEST, "--dest", "dest"},
+        {CMD_OPT_DEST, "--dest", "dest"},         {CMD_OPT_PROPERTIES, "--properties", "properties"},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (fields[i].c != c)
@@ -97,6 +97,9 @@ void cmd_profile_usage(FILE *f, enum profile_use use)
             "      --deadline DUR      a trial that takes longer is a hang (default %s)\n"
             "      --ram SIZE          guest RAM of the target (default %s)\n"
             "      --without ACTIONS   leave these actions out of every schedule, e.g. params\n"
+            "      --properties LIST   what a settled trial is held to (default all; none, or some of\n"
+            "                          status-machine, failure-reported, settings-kept, events-agree);\n"
+            "                          one that does not hold makes the trial a violation, counted as a crash is\n"
             "      --qemu-arg ARG      qemu: one more argument for the QEMUs it starts (repeatable; after\n"
             "                          qmprace's own, e.g. --qemu-arg=-cpu --qemu-arg=max)\n"
             "      --fresh             qemu: a new QEMU for every trial (default: reuse one after each pass)\n"

@@ -18,7 +18,7 @@ bool cmd_opt_duration(const char *cmd, const char *opt, const char *arg, uint64_
 bool cmd_opt_count(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
 
 /* The trial profile's options, one parser for every command that runs trials: -t/--target, --ram,
- * --deadline, --without, --qemu-arg, --fresh and --dest. A command puts CMD_PROFILE_OPTIONS into its
+ * --deadline, --without, --properties, --qemu-arg, --fresh and --dest. A command puts CMD_PROFILE_OPTIONS into its
  * getopt_long table (and "t:" into its short options), hands every option to cmd_profile_option before
  * its own, and prints cmd_profile_usage in its --help. */
 enum {
@@ -29,13 +29,14 @@ enum {
     CMD_OPT_QEMU_ARG,
     CMD_OPT_FRESH,
     CMD_OPT_DEST,
+    CMD_OPT_PROPERTIES,
 };
 #define CMD_PROFILE_OPTIONS                                                                                 \
     {"target", required_argument, NULL, CMD_OPT_TARGET}, {"ram", required_argument, NULL, CMD_OPT_RAM},    \
         {"deadline", required_argument, NULL, CMD_OPT_DEADLINE},                                           \
         {"without", required_argument, NULL, CMD_OPT_WITHOUT},                                             \
         {"qemu-arg", required_argument, NULL, CMD_OPT_QEMU_ARG}, {"fresh", no_argument, NULL, CMD_OPT_FRESH}, \
-        {"dest", required_argument, NULL, CMD_OPT_DEST}
+        {"dest", required_argument, NULL, CMD_OPT_DEST}, {"properties", required_argument, NULL, CMD_OPT_PROPERTIES}
 /* 1: `c` was a profile option and its value is in `p`; 0: `c` is not one; -1: a bad value (said on
  * stderr as "qmprace CMD: --OPT: why"). */
 int cmd_profile_option(const char *cmd, int c, const char *arg, struct trial_profile *p);

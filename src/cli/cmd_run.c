@@ -46,7 +46,8 @@ static void usage(FILE *f)
             "\n"
             "%s"
             "\n"
-            "Exit status: 0 no crash or hang, and every trial ran as written; 1 a crash; 2 bad input or usage;\n"
+            "Exit status: 0 no crash or hang, and every trial ran as written; 1 a crash, or a property that\n"
+            "did not hold (a violation); 2 bad input or usage;\n"
             "3 the target could not be started; 4 no crash or hang, but some trials did not run as written (a\n"
             "hold that held nothing, a fault that hit no channel, a name the target refused, a line that never\n"
             "fired: the report says which); 5 no crash, but some trials hung (passed --deadline; the report says\n"
@@ -248,12 +249,15 @@ static int cmd_run_html(const struct run_args *a, const struct session *s, const
     return rc;
 }
 
-/* The exit status so far, raised by one schedule's trials: a crash (1) over a hang (5) over trials not run as
- * written (4) over none (0); a usage or target error stays. */
+/* The exit status so far, raised by one schedule's trials: a crash or a property violated (1) over a hang
+ * (5) over trials not run as written (4) over none (0); a usage or target error stays. */
 static int cmd_run_status(int rc, const struct verdict_stats *st)
 {
     static const int rank[] = {[EXIT_OK] = 0, [EXIT_UNEXERCISED] = 1, [EXIT_HANG] = 2, [EXIT_CRASH] = 3};
-    int want = st->crashes ? EXIT_CRASH : st->hangs ? EXIT_HANG : st->unexercised ? EXIT_UNEXERCISED : EXIT_OK;
+    int want = st->crashes || st->violations ? EXIT_CRASH
+               : st->hangs                 ? EXIT_HANG
+               : st->unexercised           ? EXIT_UNEXERCISED
+                                           : EXIT_OK;
     bool finding = rc == EXIT_OK || rc == EXIT_UNEXERCISED || rc == EXIT_HANG || rc == EXIT_CRASH;
     return finding && rank[want] > rank[rc] ? want : rc;
 }

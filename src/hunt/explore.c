@@ -143,7 +143,7 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
     const char *sig = rc == 0 ? repeat_top_signature(&tc.rate) : NULL;
     if (rc == 0 && sig) {
         tc.signature = strdup(sig);
-        tc.phase = tc.rate.shown.verdict == VERDICT_CRASH ? triage_phase(tc.rate.shown.timeline) : "none";
+        tc.phase = verdict_is_finding(tc.rate.shown.verdict) ? triage_phase(tc.rate.shown.timeline) : "none";
         tc.inputs = 1;
         if (asprintf(&tc.source, "explore cell [%s] x [%s]", c->window->name, c->command) < 0)
             tc.source = NULL;

@@ -31,8 +31,9 @@ static void hunt_live_replay(struct hunt_live *l, struct session *s, const struc
     for (unsigned k = 0; k < LIVE_REPLAYS; k++) {
         struct trial_result r;
         int rc = session_trial(s, sched, &r, &e);
-        bool hit = rc == 0 && r.verdict == VERDICT_CRASH && (!o->until_text || strstr(r.signature, o->until_text));
-        if (rc == 0 && r.verdict == VERDICT_CRASH && !first[0])
+        bool found = rc == 0 && verdict_is_finding(r.verdict);
+        bool hit = found && (!o->until_text || strstr(r.signature, o->until_text));
+        if (found && !first[0])
             snprintf(first, sizeof first, "%s", r.signature);
         trial_result_clear(&r);
         if (rc != 0)

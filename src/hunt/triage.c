@@ -97,7 +97,7 @@ int triage_run(struct session *ses, char *const *files, size_t nfiles, const str
             continue;
         }
         unsigned count = repeat_signature_count(&r, sig);
-        const char *phase = r.shown.verdict == VERDICT_CRASH ? triage_phase(r.shown.timeline) : "none";
+        const char *phase = verdict_is_finding(r.shown.verdict) ? triage_phase(r.shown.timeline) : "none";
         hunt_say(progress, arg, "input %zu/%zu: %s (after %s), %u/%u", i + 1, nfiles, sig, phase, count,
                  r.stats.trials);
         struct triage_case *c = find_case(t, sig, phase);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "propnames.h"
 #include "schedule.h"
 #include "units.h"
 
@@ -60,6 +61,12 @@ int profile_set(struct trial_profile *p, const char *key, const char *value, str
         if (profile_bool(value, &p->fresh, "yes", "no", e) < 0)
             return -1;
         bit = PROFILE_FRESH;
+    } else if (strcmp(key, "properties") == 0) {
+        unsigned on;
+        if (props_parse(value, &on, e) < 0)
+            return -1;
+        p->props_off = PROPS_ALL & ~on;
+        bit = PROFILE_PROPS;
     } else if (strcmp(key, "dest") == 0) {
         if (profile_bool(value, &p->dest_vmm, "qemu", "sink", e) < 0)
             return -1;
@@ -72,7 +79,7 @@ int profile_set(struct trial_profile *p, const char *key, const char *value, str
         p->nargs++;
         bit = PROFILE_ARGS;
     } else {
-        return err_set(e, "unknown field '%s' (fields: target, ram, deadline, without, fresh, dest, args)", key);
+        return err_set(e, "unknown field '%s' (fields: target, ram, deadline, without, properties, fresh, dest, args)", key);
     }
     p->set |= bit;
     return 0;
@@ -121,6 +128,8 @@ int profile_merge(struct trial_profile *p, const struct trial_profile *over, str
         p->fresh = over->fresh;
     if (over->set & PROFILE_DEST)
         p->dest_vmm = over->dest_vmm;
+    if (over->set & PROFILE_PROPS)
+        p->props_off = over->props_off;
     if (over->set & PROFILE_ARGS) {
         for (size_t i = 0; i < p->nargs; i++)
             free(p->args[i]);
@@ -147,6 +156,8 @@ bool profile_same(const struct trial_profile *a, const struct trial_profile *b)
     if ((both & PROFILE_FRESH) && a->fresh != b->fresh)
         return false;
     if ((both & PROFILE_DEST) && a->dest_vmm != b->dest_vmm)
+        return false;
+    if ((both & PROFILE_PROPS) && a->props_off != b->props_off)
         return false;
     if (both & PROFILE_ARGS) {
         if (a->nargs != b->nargs)
@@ -182,6 +193,11 @@ json_object *profile_json(const struct trial_profile *p)
     json_object_object_add(o, "ram", json_object_new_string(ram));
     json_object_object_add(o, "deadline", json_object_new_string(dl));
     json_object_object_add(o, "without", json_object_new_string(without));
+    if (p->props_off) { /* every property is the default, and reproducers from before had none */
+        char props[200];
+        props_print(PROPS_ALL & ~p->props_off, props, sizeof props);
+        json_object_object_add(o, "properties", json_object_new_string(props));
+    }
     /* a QEMU's own fields only where they mean something, so a sim: profile stays short */
     if (strncmp(p->target, "qemu", 4) == 0) {
         json_object_object_add(o, "fresh", json_object_new_string(p->fresh ? "yes" : "no"));

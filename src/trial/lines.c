@@ -83,6 +83,26 @@ void lines_start(struct trial *t)
 
 /* ---- actions ---- */
 
+/* QEMU accepted line `ls`'s capabilities or parameters: their values, last one per name, are what the
+ * settings-kept property holds QEMU to at the end. */
+static void note_accepted(struct trial *t, const struct line_state *ls)
+{
+    if (!ls->cmd_args)
+        return;
+    if (ls->cmd_kind == ACT_CAPS) {
+        json_object *list = NULL;
+        json_object_object_get_ex(ls->cmd_args, "capabilities", &list);
+        for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+            json_object *c = json_object_array_get_idx(list, i), *name, *state;
+            if (json_object_object_get_ex(c, "capability", &name) && json_object_object_get_ex(c, "state", &state))
+                json_object_object_add(t->accepted_caps, json_object_get_string(name), json_object_get(state));
+        }
+    } else if (ls->cmd_kind == ACT_PARAMS) {
+        json_object_object_foreach(ls->cmd_args, name, value) json_object_object_add(t->accepted_params, name,
+                                                                                      json_object_get(value));
+    }
+}
+
 static void on_reply(void *arg, const struct qmp_reply *r)
 {
     struct line_state *ls = arg;
@@ -99,9 +119,13 @@ static void on_reply(void *arg, const struct qmp_reply *r)
             trial_miss(t, ls, false, "%s refused, a name unknown to the target: %.120s", ls->cmd,
                        r->error_desc ? r->error_desc : r->error_class);
     }
-    else
+    else {
         timeline_add_coded(t->tl, 0, TL_QMP_IN, kind, TL_ACCEPTED, "%s -> %s", ls->cmd,
                            json_object_to_json_string_ext(r->ret, JSON_C_TO_STRING_PLAIN));
+        note_accepted(t, ls);
+    }
+    json_object_put(ls->cmd_args);
+    ls->cmd_args = NULL;
     ls->busy = false;
     line_continue(t, ls);
 }
@@ -125,6 +149,8 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
         id = qmp_send_raw(t->q, args, 0, on_reply, ls);
     } else {
         snprintf(ls->cmd, sizeof ls->cmd, "%s", name);
+        json_object_put(ls->cmd_args);
+        ls->cmd_args = a->kind == ACT_CAPS || a->kind == ACT_PARAMS ? json_object_get(args) : NULL;
         timeline_add_coded(t->tl, 0, TL_QMP_OUT, (int)a->kind, (int)ls->index, "%s %s", name,
                            args ? json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN) : "");
         id = qmp_send(t->q, name, args, 0, on_reply, ls);
@@ -285,9 +311,11 @@ int lines_init(struct trial *t)
 
 void lines_free(struct trial *t)
 {
-    for (size_t i = 0; t->ls && i < t->s->nlines; i++)
+    for (size_t i = 0; t->ls && i < t->s->nlines; i++) {
         if (t->ls[i].timer)
             event_free(t->ls[i].timer);
+        json_object_put(t->ls[i].cmd_args);
+    }
     free(t->ls);
     t->ls = NULL;
 }

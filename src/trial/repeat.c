@@ -18,7 +18,7 @@ void repeat_clear(struct repeat *r)
 
 static int rank(enum verdict v)
 {
-    return v == VERDICT_CRASH ? 2 : v == VERDICT_HANG ? 1 : 0;
+    return v == VERDICT_CRASH ? 3 : v == VERDICT_VIOLATION ? 2 : v == VERDICT_HANG ? 1 : 0;
 }
 
 static void keep_shown(struct repeat *r, struct trial_result *t, unsigned trial)

@@ -3,25 +3,30 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 void report_text(FILE *f, const struct report *r, bool with_timeline)
 {
     const struct verdict_stats *s = r->stats;
     double lo, hi;
     verdict_wilson(s->crashes, s->trials, &lo, &hi);
-    char not_run[64] = "";
+    char not_run[64] = "", violated[64] = "";
     if (s->unexercised)
         snprintf(not_run, sizeof not_run, ", %u did not run as written", s->unexercised);
-    fprintf(f, "%s on %s: %u/%u crashed (%.1f%%, 95%% CI %.1f-%.1f%%), %u hung%s, median trial %.2f ms%s\n",
+    if (s->violations)
+        snprintf(violated, sizeof violated, ", %u violated a property", s->violations);
+    fprintf(f, "%s on %s: %u/%u crashed (%.1f%%, 95%% CI %.1f-%.1f%%)%s, %u hung%s, median trial %.2f ms%s\n",
             r->schedule, r->target, s->crashes, s->trials, s->trials ? 100.0 * s->crashes / s->trials : 0.0,
-            100 * lo, 100 * hi, s->hangs, not_run, verdict_stats_median_us(s) / 1000.0,
+            100 * lo, 100 * hi, violated, s->hangs, not_run, verdict_stats_median_us(s) / 1000.0,
             r->partial ? " (interrupted: partial)" : "");
     char *prof = r->profile ? profile_print(r->profile) : NULL;
     if (prof)
         fprintf(f, "  profile: %s\n", prof);
     free(prof);
-    for (size_t i = 0; i < s->nsigs; i++)
-        fprintf(f, "  %5u  crash: %s\n", s->sigs[i].count, s->sigs[i].key);
+    for (size_t i = 0; i < s->nsigs; i++) /* a violation's signature says so itself */
+        fprintf(f, "  %5u  %s%s\n", s->sigs[i].count,
+                strncmp(s->sigs[i].key, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX)) ? "crash: " : "",
+                s->sigs[i].key);
     for (size_t i = 0; i < s->nhang; i++)
         fprintf(f, "  %5u  hang: %s\n", s->hang_reasons[i].count, s->hang_reasons[i].key);
     for (size_t i = 0; i < s->nmisses; i++)
@@ -60,6 +65,7 @@ json_object *report_json(const struct report *r, bool with_timeline)
     json_object_object_add(o, "trials", json_object_new_int64(s->trials));
     json_object_object_add(o, "crashes", json_object_new_int64(s->crashes));
     json_object_object_add(o, "hangs", json_object_new_int64(s->hangs));
+    json_object_object_add(o, "violations", json_object_new_int64(s->violations));
     json_object_object_add(o, "rate", json_object_new_double(s->trials ? (double)s->crashes / s->trials : 0.0));
     json_object *ci = json_object_new_array();
     json_object_array_add(ci, json_object_new_double(lo));

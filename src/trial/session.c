@@ -158,7 +158,7 @@ int session_trial(struct session *s, struct schedule *sched, struct trial_result
         rc = session_env(s, e);
     if (rc < 0)
         return rc;
-    struct trial_options opt = {.deadline_us = s->prof.deadline_us};
+    struct trial_options opt = {.deadline_us = s->prof.deadline_us, .props_off = s->prof.props_off};
     return trial_run(s->env, sched, &opt, r, e);
 }
 

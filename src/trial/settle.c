@@ -100,6 +100,7 @@ void settle_free(struct settle *s)
     if (!s)
         return;
     event_free(s->timer);
+    json_object_put(s->check.migrate);
     free(s);
 }
 
@@ -120,6 +121,11 @@ void settle_status(struct settle *s, int status)
         s->backoff_us = PROBE_FIRST_US;
         probe(s);
     }
+}
+
+json_object *settle_last_migrate(const struct settle *s)
+{
+    return s->check.migrate;
 }
 
 const char *settle_state(const struct settle *s)

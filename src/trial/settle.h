@@ -33,6 +33,8 @@ void settle_poke(struct settle *s);
 void settle_status(struct settle *s, int status);
 /* The last finding ("migration active", ...), for a hang's reason; "" before any. */
 const char *settle_state(const struct settle *s);
+/* query-migrate's last answer to the check (borrowed), or NULL. */
+json_object *settle_last_migrate(const struct settle *s);
 /* True for the trace points of the probe's own QMP command: our noise, not the race. */
 bool settle_hides_trace(const struct settle *s, const char *event);
 

@@ -39,6 +39,8 @@ static void on_status(void *arg, const struct qmp_reply *r)
         c->done(c->arg, TARGET_NOT_SETTLED, "query-migrate failed");
         return;
     }
+    json_object_put(c->migrate);
+    c->migrate = json_object_get(r->ret);
     json_object *st = NULL;
     const char *status = "none";
     if (json_object_object_get_ex(r->ret, "status", &st) && json_object_is_type(st, json_type_string))

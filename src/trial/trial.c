@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mono.h"
+#include "props.h"
 #include "trial_internal.h"
 #include "units.h"
 
@@ -76,7 +77,10 @@ void trial_observe(struct trial *t, const struct obs *o)
 {
     if (t->done)
         return;
-    if (!(o->kind == OBS_TRACE && settle_hides_trace(t->settle, o->name)))
+    /* the trace points of qmprace's own queries (the settle check's, the properties') are not the race's */
+    bool ours = o->kind == OBS_TRACE && (settle_hides_trace(t->settle, o->name) ||
+                                         (t->finals && strstr(o->name, "_query_migrate_")));
+    if (!ours)
         obs_record(t->tl, o);
     size_t n;
     const struct trigger_fire *f = triggers_offer(t->triggers, o, &n);
@@ -102,11 +106,58 @@ static bool settle_quiet(void *arg)
     return t->ready && !t->done && lines_quiet(t);
 }
 
+/* The properties (props.h), over what the trial saw and what the target says now: a pass or a violation. */
+static void judge(struct trial *t)
+{
+    struct prop_facts f = {t->tl, settle_last_migrate(t->settle), t->final_caps, t->final_params, t->accepted_caps,
+                           t->accepted_params};
+    char sig[400], full[450], why[700];
+    if (!props_check(t->props, &f, sig, sizeof sig, why, sizeof why)) {
+        finish(t, VERDICT_PASS, 0, NULL);
+        return;
+    }
+    timeline_add(t->tl, TL_NOTE, "property violated: %s", why);
+    snprintf(full, sizeof full, VERDICT_VIOLATION_PREFIX "%s", sig);
+    finish(t, VERDICT_VIOLATION, 0, full);
+}
+
+static void on_final(void *arg, const struct qmp_reply *r, json_object **slot)
+{
+    struct trial *t = arg;
+    if (t->done || r->lost)
+        return;
+    if (!r->timed_out && !r->error_class)
+        *slot = json_object_get(r->ret);
+    if (--t->finals == 0)
+        judge(t);
+}
+
+static void on_final_caps(void *arg, const struct qmp_reply *r)
+{
+    on_final(arg, r, &((struct trial *)arg)->final_caps);
+}
+
+static void on_final_params(void *arg, const struct qmp_reply *r)
+{
+    on_final(arg, r, &((struct trial *)arg)->final_params);
+}
+
 static void settle_done(void *arg)
 {
     struct trial *t = arg;
     lines_unfired(t, false);
-    finish(t, VERDICT_PASS, 0, NULL);
+    /* settings-kept reads the capabilities and parameters QEMU has now, when the trial set any */
+    bool ask = (t->props & (1u << PROP_SETTINGS_KEPT)) &&
+               (json_object_object_length(t->accepted_caps) || json_object_object_length(t->accepted_params));
+    if (ask) {
+        t->finals = 2;
+        bool sent = qmp_send(t->q, "query-migrate-capabilities", NULL, 0, on_final_caps, t) &&
+                    qmp_send(t->q, "query-migrate-parameters", NULL, 0, on_final_params, t);
+        if (sent)
+            return;
+        t->finals = 0;
+    }
+    judge(t);
 }
 
 /* ---- QMP hooks ---- */
@@ -329,9 +380,12 @@ static int trial_setup(struct trial *t)
     t->grace = evtimer_new(base, on_grace, t);
     t->q = qmp_new(base, &qh, NULL);
     t->triggers = triggers_new(t->s);
+    t->accepted_caps = json_object_new_object();
+    t->accepted_params = json_object_new_object();
     struct settle_hooks sh = {settle_quiet, settle_done, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
-    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->q || !t->triggers || !t->settle)
+    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->q || !t->triggers || !t->settle ||
+        !t->accepted_caps || !t->accepted_params)
         return -1;
     return 0;
 }
@@ -346,6 +400,10 @@ static void trial_teardown(struct trial *t)
     settle_free(t->settle);
     triggers_free(t->triggers);
     qmp_free(t->q);
+    json_object_put(t->accepted_caps);
+    json_object_put(t->accepted_params);
+    json_object_put(t->final_caps);
+    json_object_put(t->final_params);
 }
 
 int trial_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt,
@@ -356,7 +414,8 @@ int trial_run(struct trial_env *env, const struct schedule *s, const struct tria
         return TRIAL_INTERRUPTED;
     uint64_t deadline = opt && opt->deadline_us ? opt->deadline_us : TRIAL_DEFAULT_DEADLINE_US;
     uint64_t t0 = mono_now_us();
-    struct trial t = {.env = env, .s = s, .r = r, .e = e, .deadline_us = deadline, .tl = timeline_new(t0, 0)};
+    struct trial t = {.env = env, .s = s, .r = r, .e = e, .deadline_us = deadline, .tl = timeline_new(t0, 0),
+                      .props = PROPS_ALL & ~(opt ? opt->props_off : 0u)};
     if (trial_setup(&t) < 0) {
         t.rc = err_set(e, "out of memory");
         goto out;
@@ -392,7 +451,9 @@ out:
     trial_teardown(&t);
     proxy_drop_all(env->proxy);
     sink_drop_all(env->sink);
-    target_end(env->target, t.rc == 0 && !env->interrupted && r->verdict == VERDICT_PASS);
+    /* a violation settled too: the target is as reusable as after a pass */
+    target_end(env->target, t.rc == 0 && !env->interrupted &&
+                                (r->verdict == VERDICT_PASS || r->verdict == VERDICT_VIOLATION));
     r->timeline = t.tl;
     if (env->interrupted) {
         trial_result_clear(r);

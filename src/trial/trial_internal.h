@@ -37,6 +37,7 @@ struct line_state {
     struct event *timer;
     char cmd[64]; /* the QMP command in flight, for the timeline and a hang's reason */
     enum sched_action_kind cmd_kind;
+    json_object *cmd_args; /* caps and params: what it asks QEMU to set, kept until it is answered */
 };
 
 struct trial {
@@ -53,6 +54,11 @@ struct trial {
     int restoring; /* replies still awaited from setting a reused target back to a fresh one's settings */
     struct event *deadline, *grace;
     uint64_t deadline_us;
+    /* what QEMU accepted in this trial, last value per name: {"multifd": false}, {"multifd-channels": 1} */
+    json_object *accepted_caps, *accepted_params;
+    unsigned props; /* the properties the trial is held to (propnames.h) */
+    json_object *final_caps, *final_params; /* their values at the end of a settled trial */
+    int finals;                             /* replies still awaited for them */
     int rc;
     struct err *e;
 };

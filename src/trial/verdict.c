@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool verdict_is_finding(enum verdict v)
+{
+    return v == VERDICT_CRASH || v == VERDICT_VIOLATION;
+}
+
 const char *verdict_name(enum verdict v)
 {
     switch (v) {
@@ -18,6 +23,8 @@ const char *verdict_name(enum verdict v)
         return "crash";
     case VERDICT_HANG:
         return "hang";
+    case VERDICT_VIOLATION:
+        return "violation";
     }
     return "?";
 }
@@ -160,6 +167,9 @@ void verdict_stats_add(struct verdict_stats *s, enum verdict v, const char *what
     } else if (v == VERDICT_HANG) {
         s->hangs++;
         bump(&s->hang_reasons, &s->nhang, what);
+    } else if (v == VERDICT_VIOLATION) {
+        s->violations++;
+        bump(&s->sigs, &s->nsigs, what);
     }
     if (s->ndur == s->capdur) {
         size_t cap = s->capdur ? s->capdur * 2 : 64;

@@ -54,6 +54,23 @@ crashes=$(grep -o '"crashes":[0-9]*' "$tmp/json" | cut -d: -f2)
 [ "$crashes" -ge 10 ] && pass || fail "libvirt's full reset crashed only $crashes/20"
 expect_grep "$tmp/json" "\"signatures\":[{\"signature\":\"$yank\",\"count\":$crashes}]" "libvirt's full reset on qemu-7.2"
 
+# harm that is not a crash: with the fix, a migrate_cancel that lands while a failed migration cleans up
+# turns the failure into a cancellation; failure-reported says so (exit 1, as a crash), 7.2 without the fix
+# keeps it a failure and passes, and --properties none leaves it unchecked
+printf 'caps events=on multifd=on\nmigrate\nafter 4MiB on any: stall all; wait 20ms; freeze live_migration 40ms; reset all\non failing +1ms: cancel\non failed +1ms: cancel\n' >"$tmp/cancel-failing.sched"
+expect_status 1 "$QMPRACE" run "$tmp/cancel-failing.sched" --target sim:failing --repeat 3 --json "$tmp/cf.json" --timeline
+expect_grep "$tmp/out" "0/3 crashed (0.0%, 95% CI 0.0-56.1%), 3 violated a property"
+expect_grep "$tmp/out" "3  violation: failure-reported: setup > active > failing > cancelling > cancelled, ended cancelled"
+expect_grep "$tmp/out" "property violated: failure-reported (a migration that entered failing or failed ends failed"
+expect_grep "$tmp/cf.json" '"violations":3'
+expect_grep "$tmp/cf.json" '{"signature":"violation: failure-reported: setup > active > failing > cancelling > cancelled, ended cancelled","count":3}'
+expect_status 0 "$QMPRACE" run "$tmp/cancel-failing.sched" --target sim:qemu-7.2 --repeat 3
+expect_no_grep "$tmp/out" "violat"
+expect_status 4 "$QMPRACE" run "$tmp/cancel-failing.sched" --target sim:failing --repeat 3 --properties none
+expect_no_grep "$tmp/out" "violat"
+expect_status 2 "$QMPRACE" run "$tmp/cancel-failing.sched" --properties failure-reported,frob
+expect_grep "$tmp/err" "--properties: unknown property 'frob'"
+
 # the timeline shows the race as it happened, in order: reset, failed, the command accepted, cleanup, death
 expect_status 1 "$QMPRACE" run "$corpus/libvirt-reset.sched" --timeline
 awk '/fault +reset all/{a=NR} /event +MIGRATION {"status":"failed"}/{if(!b)b=NR} /qmp< +migrate-set-capabilities -> {}/{if(b&&!c)c=NR} /trace +main: savevm_state_cleanup/{d=NR} /death/{e=NR}

@@ -29,6 +29,7 @@ enum {
     PROFILE_FRESH = 1 << 4,
     PROFILE_DEST = 1 << 5,
     PROFILE_ARGS = 1 << 6,
+    PROFILE_PROPS = 1 << 7,
 };
 
 struct trial_profile {
@@ -38,6 +39,7 @@ struct trial_profile {
     unsigned without;     /* actions left out of every schedule (schedule_without's mask) */
     bool fresh;           /* qemu: a new QEMU for every trial (else one reused after each trial) */
     bool dest_vmm;        /* qemu: migrate into a real destination QEMU (else the sink) */
+    unsigned props_off;   /* properties a settled trial is not held to (propnames.h); 0: every one */
     char *args[PROFILE_MAX_ARGS]; /* qemu: extra QEMU arguments, owned */
     size_t nargs;
     unsigned set; /* PROFILE_* */
@@ -53,7 +55,8 @@ void profile_init(struct trial_profile *p);
 /* Frees the arguments; the profile is empty again. */
 void profile_clear(struct trial_profile *p);
 /* Sets one field from its text, as an option or the printed form says it: "target" SPEC, "ram" SIZE ("0":
- * the target's default), "deadline" DUR (> 0), "without" ACTIONS ("params,qmp"), "fresh" yes|no, "dest"
+ * the target's default), "deadline" DUR (> 0), "without" ACTIONS ("params,qmp"), "properties" all|none|LIST,
+ * "fresh" yes|no, "dest"
  * sink|qemu, "arg" ARG (appended). Errors say what is wrong with the value, without the key. */
 int profile_set(struct trial_profile *p, const char *key, const char *value, struct err *e);
 /* Fills the fields still empty (not set, and not filled before): the target (PROFILE_DEFAULT_TARGET), the RAM (`ram`; 0: the target's own) and

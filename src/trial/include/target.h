@@ -101,6 +101,8 @@ struct target_settle_check {
     /* set by the check: the QMP command it has in flight (its trace points are the check's, not the
      * race's), or NULL */
     const char *in_flight;
+    /* set by the check: query-migrate's last answer (owned by the check's owner, who frees it), or NULL */
+    json_object *migrate;
 };
 int target_settle_start(struct target *t, struct target_settle_check *c);
 /* Reads, now, what the target has already written and the event loop has not yet read. A QEMU writes a

@@ -6,7 +6,8 @@
  * waits for its reply); fire triggered lines when their trigger happens (time after `migrate`, bytes
  * through the proxy, MIGRATION events, trace points); end when the target died (crash), when a deadline
  * passed (hang), or when nothing is left to do and the target has settled: no migration running and its
- * cleanup finished (`query-yank` no longer lists the migration instance) (pass). */
+ * cleanup finished (`query-yank` no longer lists the migration instance), then held to the properties
+ * (props.h): pass, or a violation. */
 #ifndef QMPRACE_TRIAL_H
 #define QMPRACE_TRIAL_H
 
@@ -25,6 +26,7 @@ struct trial_env;
 
 struct trial_options {
     uint64_t deadline_us; /* the whole trial; 0: TRIAL_DEFAULT_DEADLINE_US */
+    unsigned props_off;   /* properties a settled trial is not held to (propnames.h); 0: every one */
 };
 #define TRIAL_DEFAULT_DEADLINE_US (10ull * 1000000ull)
 

@@ -11,11 +11,16 @@
 #include <stdint.h>
 
 enum verdict {
-    VERDICT_PASS,  /* the target survived and settled */
-    VERDICT_CRASH, /* the target died */
-    VERDICT_HANG,  /* a deadline passed first */
+    VERDICT_PASS,      /* the target survived and settled */
+    VERDICT_CRASH,     /* the target died */
+    VERDICT_HANG,      /* a deadline passed first */
+    VERDICT_VIOLATION, /* the target settled, but a property does not hold (props.h) */
 };
 const char *verdict_name(enum verdict v);
+/* A crash or a violation: what a hunt looks for, triage groups and minimization keeps. Their signatures
+ * share one list: a violation's starts with VERDICT_VIOLATION_PREFIX. */
+bool verdict_is_finding(enum verdict v);
+#define VERDICT_VIOLATION_PREFIX "violation: "
 
 /* Fills `out` with the crash signature for a death by `signo` (0: unknown, e.g. only the QMP connection
  * was seen dying) whose fatal message was `message` (may be NULL). */
@@ -35,8 +40,8 @@ struct verdict_count {
 
 /* Outcomes of many trials of one schedule. */
 struct verdict_stats {
-    unsigned trials, crashes, hangs;
-    struct verdict_count *sigs; /* crash signatures, most frequent first after verdict_stats_sort */
+    unsigned trials, crashes, hangs, violations;
+    struct verdict_count *sigs; /* crash and violation signatures, most frequent first after verdict_stats_sort */
     size_t nsigs;
     struct verdict_count *hang_reasons;
     size_t nhang;
@@ -51,7 +56,7 @@ struct verdict_stats {
 
 void verdict_stats_init(struct verdict_stats *s);
 void verdict_stats_free(struct verdict_stats *s);
-/* `what` is the crash signature or the hang reason (ignored for a pass). */
+/* `what` is the crash or violation signature or the hang reason (ignored for a pass). */
 void verdict_stats_add(struct verdict_stats *s, enum verdict v, const char *what, uint64_t duration_us);
 /* One miss of the trial just added (see struct trial_miss); call verdict_stats_unexercised once for a trial
  * that had any that was not expected. */
