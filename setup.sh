@@ -133,7 +133,7 @@ logs=$(cd "$asan" && pwd)/sanitizer-logs
 rm -rf "$logs"
 mkdir -p "$logs"
 set +e
-ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$logs/asan" \
+QMPRACE_SANITIZED=1 ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$logs/asan" \
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan" \
   ctest --test-dir "$asan" --output-on-failure -j2 -E '^(e2e_hunt|e2e_qemu_versions)$'
 asan_rc=$?

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_compare.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
 #include "cmd_session.h"
@@ -42,6 +43,11 @@ static void usage(FILE *f)
             "                        cell with its reproducer and a crashing trial as a sequence diagram\n"
             "      --time DUR        an overall bound, minimization included (default 10m)\n"
             "      --no-minimize     write the crashing cells' schedules as they are\n"
+            "      --compare SPEC    the same sweep on a second target (the build with a patch), and each\n"
+            "                        cell classified: closed (a finding on --target, none on SPEC), left open\n"
+            "                        (on both), new (on SPEC only: a finding, or the command refused that\n"
+            "                        --target accepted), same; reproducers under OUT/a and OUT/b; exit 1 when\n"
+            "                        SPEC has a finding (left open or new)\n"
             "  -q, --quiet           no progress line\n"
             "  -h, --help            this text\n"
             "The trial profile:\n");
@@ -56,6 +62,7 @@ static void usage(FILE *f)
 
 struct explore_args {
     const char *json_path, *out, *report_path;
+    const char *compare; /* --compare SPEC: the same sweep on a second target, side by side */
     struct explore_options o;
     struct trial_profile prof;
     bool quiet;
@@ -73,6 +80,7 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
         {"commands", required_argument, NULL, 'C'}, {"out", required_argument, NULL, 'o'},
         {"json", required_argument, NULL, 'j'},     {"report", required_argument, NULL, 'R'},
         {"time", required_argument, NULL, 'T'},     {"no-minimize", no_argument, NULL, 'M'},
+        {"compare", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -115,6 +123,9 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
         case 'M':
             a->o.minimize = false;
             break;
+        case 'c':
+            a->compare = optarg;
+            break;
         case 'q':
             a->quiet = true;
             break;
@@ -153,8 +164,13 @@ static void on_say(void *arg, const char *msg)
 static void cell_text(const struct explore_cell *c, char *buf, size_t n)
 {
     const struct verdict_stats *s = &c->rep.stats;
-    const char *mark = s->crashes ? " X" : c->refused ? " r" : s->hangs ? " h" : s->unexercised ? " ?" : "";
-    snprintf(buf, n, "%u/%u%s", s->crashes, s->trials, mark);
+    const char *mark = s->crashes      ? " X"
+                       : s->violations ? " V"
+                       : c->refused    ? " r"
+                       : s->hangs      ? " h"
+                       : s->unexercised ? " ?"
+                                        : "";
+    snprintf(buf, n, "%u/%u%s", s->crashes + s->violations, s->trials, mark);
 }
 
 /* The matrix: a row per command, a column per window (numbered, with a legend). */
@@ -182,7 +198,8 @@ static void print_table(FILE *f, const struct explore_result *r)
         }
         fputc('\n', f);
     }
-    fprintf(f, "(K/N: K of N trials crashed; X crash, r refused, h hang, ? did not run as written)\n");
+    fprintf(f, "(K/N: K of N trials crashed or violated a property; X crash, V violation, r refused, h hang, ? did "
+               "not run as written)\n");
 }
 
 static void print_crashes(FILE *f, const struct explore_result *r)
@@ -190,7 +207,11 @@ static void print_crashes(FILE *f, const struct explore_result *r)
     for (size_t i = 0; i < r->done; i++) {
         const struct explore_cell *c = &r->cells[i];
         for (size_t k = 0; k < c->rep.stats.nsigs; k++)
-            fprintf(f, "crash: [%s] x [%s]: %u/%u %s%s%s\n", c->window->name, c->command,
+            fprintf(f, "%s: [%s] x [%s]: %u/%u %s%s%s\n",
+                    strncmp(c->rep.stats.sigs[k].key, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX))
+                        ? "crash"
+                        : "finding",
+                    c->window->name, c->command,
                     c->rep.stats.sigs[k].count, c->rep.stats.trials, c->rep.stats.sigs[k].key,
                     k == 0 && c->reproducer ? "\n  reproducer: " : "", k == 0 && c->reproducer ? c->reproducer : "");
     }
@@ -260,7 +281,7 @@ static int cmd_explore_go(struct explore_args *a, struct session *s)
     if (r.out_of_time)
         fprintf(f, "note: --time ran out after %zu of %zu cells\n", r.done, r.ncells);
     for (size_t i = 0; i < r.done && rc == EXIT_OK; i++)
-        if (r.cells[i].rep.stats.crashes)
+        if (r.cells[i].rep.stats.crashes || r.cells[i].rep.stats.violations)
             rc = EXIT_CRASH;
     if (a->json_path && write_json(a->json_path, &r) < 0 && rc < EXIT_USAGE)
         rc = EXIT_USAGE;
@@ -278,6 +299,70 @@ static int cmd_explore_go(struct explore_args *a, struct session *s)
     return rc;
 }
 
+/* One target's sweep, reproducers in `out` (NULL: none), under `prof`. Returns -1 to go on, else the exit
+ * status (after saying why). */
+static int cmd_explore_sweep(struct explore_args *a, const struct trial_profile *prof, const char *out,
+                             struct explore_result *r)
+{
+    struct session *s = NULL;
+    int rc = cmd_session_open("explore", prof, SESSION_SIGNALS | SESSION_TRIALS, NULL, 0, &s);
+    if (rc < 0) {
+        struct explore_options o = a->o;
+        o.out = out;
+        struct explore_hooks h = {on_progress, on_say, a};
+        struct err e = {{0}};
+        if (explore_run(s, &o, &h, r, &e) < 0) {
+            fprintf(stderr, "qmprace explore: %s: %s\n", prof->target, e.msg);
+            rc = r->usage ? EXIT_USAGE : EXIT_TARGET;
+        }
+        if (session_signal(s))
+            rc = 128 + session_signal(s);
+    }
+    session_free(s);
+    return rc;
+}
+
+/* --compare: the sweep on --target (A), then on SPEC (B), and the cells side by side. */
+static int cmd_explore_compare(struct explore_args *a)
+{
+    char out_a[4200] = "", out_b[4200] = "";
+    if (a->o.out) {
+        snprintf(out_a, sizeof out_a, "%s/a", a->o.out);
+        snprintf(out_b, sizeof out_b, "%s/b", a->o.out);
+        if (mkdir(out_a, 0755) < 0 || mkdir(out_b, 0755) < 0) {
+            fprintf(stderr, "qmprace explore: %s: %m\n", a->o.out);
+            return EXIT_USAGE;
+        }
+    }
+    struct trial_profile pb;
+    struct err e = {{0}};
+    if (profile_copy(&pb, &a->prof, &e) < 0 || profile_set(&pb, "target", a->compare, &e) < 0) {
+        profile_clear(&pb);
+        return cmd_usage_error("explore", "--compare: %s", e.msg);
+    }
+    struct explore_result ra = {0}, rb = {0};
+    int rc = cmd_explore_sweep(a, &a->prof, out_a[0] ? out_a : NULL, &ra);
+    if (rc < 0)
+        rc = cmd_explore_sweep(a, &pb, out_b[0] ? out_b : NULL, &rb);
+    FILE *f = a->json_path && strcmp(a->json_path, "-") == 0 ? stderr : stdout;
+    if (ra.done) {
+        unsigned on_b = cmd_compare_print(f, &ra, &rb, a->prof.target, pb.target);
+        if (rc < 0)
+            rc = on_b ? EXIT_CRASH : EXIT_OK;
+        if (a->json_path && cmd_compare_json(a->json_path, &ra, &rb) < 0 && rc <= EXIT_CRASH)
+            rc = EXIT_USAGE;
+    }
+    if (out_a[0]) /* what got no reproducer is not left behind */
+    {
+        rmdir(out_a);
+        rmdir(out_b);
+    }
+    explore_result_free(&ra);
+    explore_result_free(&rb);
+    profile_clear(&pb);
+    return rc < 0 ? EXIT_OK : rc;
+}
+
 int cmd_explore(int argc, char **argv)
 {
     struct explore_args a = {.o = {.minimize = true}};
@@ -287,6 +372,8 @@ int cmd_explore(int argc, char **argv)
     int rc = cmd_explore_parse(argc, argv, &a);
     if (rc < 0)
         rc = cmd_explore_outdir(&a);
+    if (rc < 0 && a.compare)
+        rc = cmd_explore_compare(&a);
     if (rc < 0)
         rc = cmd_session_open("explore", &a.prof, SESSION_SIGNALS | SESSION_TRIALS, NULL, 0, &s);
     if (rc < 0)

@@ -214,7 +214,7 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
     for (size_t i = 0; i < r->done && !r->interrupted; i++) {
         struct explore_cell *c = &r->cells[i];
         uint64_t used = mono_now_us() - start;
-        if (!c->rep.stats.crashes || !o->out)
+        if (!(c->rep.stats.crashes + c->rep.stats.violations) || !o->out)
             continue;
         if (used > limit) {
             r->out_of_time = true;
@@ -277,6 +277,7 @@ json_object *explore_cell_json(const struct explore_cell *c)
     json_object_object_add(o, "crashes", json_object_new_int64(s->crashes));
     json_object_object_add(o, "refused", json_object_new_int64(c->refused));
     json_object_object_add(o, "hangs", json_object_new_int64(s->hangs));
+    json_object_object_add(o, "violations", json_object_new_int64(s->violations));
     json_object_object_add(o, "unexercised", json_object_new_int64(s->unexercised));
     json_object_object_add(o, "signatures", report_counts_json(s->sigs, s->nsigs, "signature"));
     json_object_object_add(o, "reproducer", c->reproducer ? json_object_new_string(c->reproducer) : NULL);

@@ -99,10 +99,14 @@ static size_t sarif_rule(json_object *rules, const char *signature)
     }
     json_object *rule = json_object_new_object();
     json_object_object_add(rule, "id", json_object_new_string(id));
-    json_object_object_add(rule, "name", json_object_new_string("TargetCrash"));
+    bool violation = strncmp(signature, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX)) == 0;
+    json_object_object_add(rule, "name", json_object_new_string(violation ? "PropertyViolation" : "TargetCrash"));
     json_object_object_add(rule, "shortDescription", sarif_text(signature));
     json_object_object_add(rule, "fullDescription",
-                           sarif_text("The target VMM crashed while qmprace interleaved QMP commands with a migration"));
+                           sarif_text(violation ? "The target VMM settled, but a property of migration did not hold "
+                                                  "(see docs/running.md: properties)"
+                                                : "The target VMM crashed while qmprace interleaved QMP commands with "
+                                                  "a migration"));
     json_object *cfg = json_object_new_object();
     json_object_object_add(cfg, "level", json_object_new_string("error"));
     json_object_object_add(rule, "defaultConfiguration", cfg);

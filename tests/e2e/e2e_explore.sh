@@ -52,6 +52,17 @@ expect_grep "$tmp/c" '"crashes":0,"refused":3'
 cell "$tmp/e2.json" "params multifd-channels=1" >"$tmp/c"
 expect_grep "$tmp/c" '"crashes":3'
 
+# the two models side by side: the capability change closed by the fix, the parameter change left open,
+# and a cancel in the failure window new (the failure reported as a cancel: a violation)
+expect_status 1 "$QMPRACE" explore --target sim:qemu-7.2 --compare sim:failing --windows "reset all" \
+  --commands "caps multifd=off,params multifd-channels=1,cancel" --out "$tmp/cmp" --json "$tmp/cmp.json" -q \
+  --no-minimize
+expect_grep "$tmp/out" "closed: [failed: reset all] x [caps multifd=off]: A 3/3 SIGABRT yank_unregister_instance"
+expect_grep "$tmp/out" "left open: [failed: reset all] x [params multifd-channels=1]: A 3/3 SIGABRT yank_unregister_instance"
+expect_grep "$tmp/out" "new: [failed: reset all] x [cancel]: A 0/3; B 3/3 violation: failure-reported:"
+expect_grep "$tmp/cmp.json" '"command":"caps multifd=off","class":"closed"'
+[ -d "$tmp/cmp/a" ] && [ -d "$tmp/cmp/b" ] && pass || fail "no reproducers directories of the two builds"
+
 # bad input
 expect_status 2 "$QMPRACE" explore --windows "no such window" --out "$tmp/e3"
 expect_grep "$tmp/err" "no window matches 'no such window'"

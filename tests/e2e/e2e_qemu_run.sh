@@ -38,18 +38,25 @@ only_signature "$tmp/json" "$yank" "corpus held schedule"
 # The natural window is a fraction of a millisecond and QEMU reads a QMP command byte by byte (about
 # 0.7 ms for this one), so the rate depends on load: 0-2% on an idle 2-core machine; with two busy loops
 # beside it, batches of 100 gave 0, 4, 4, 4, 7, 13 and 14 crashes. 300 trials under that load crash
-# about ten times; at least one (the yank, nothing else) holds even at 1%.
-load_start
-run 1 "$corpus/libvirt-reset.sched" --repeat 300
-at_least "$tmp/json" crashes 1 "libvirt-reset, natural, under load"
-only_signature "$tmp/json" "$yank" "libvirt-reset, natural"
-# Multifd turned on in the window (nothing can hold this one open: without multifd the migration thread
-# sets FAILED and schedules the cleanup itself): 0-4% idle, 3-4% under the same load (6, 6 and 8 of 200);
-# 300 trials crash about ten times.
-run 1 "$corpus/multifd-on-in-window.sched" --repeat 300
-load_stop
-at_least "$tmp/json" crashes 1 "multifd turned on in the window, natural, under load"
-only_signature "$tmp/json" "SIGSEGV" "multifd turned on in the window"
+# about ten times; at least one (the yank, nothing else) holds even at 1%. Under the sanitizers qmprace
+# itself is several times slower to react, and a window of that width is a matter of QEMU's timing, not
+# of qmprace's memory: that build leaves these two series out and says so (QMPRACE_SANITIZED, set by
+# setup.sh).
+if [ -z "${QMPRACE_SANITIZED:-}" ]; then
+  load_start
+  run 1 "$corpus/libvirt-reset.sched" --repeat 300
+  at_least "$tmp/json" crashes 1 "libvirt-reset, natural, under load"
+  only_signature "$tmp/json" "$yank" "libvirt-reset, natural"
+  # Multifd turned on in the window (nothing can hold this one open: without multifd the migration thread
+  # sets FAILED and schedules the cleanup itself): 0-4% idle, 3-4% under the same load (6, 6 and 8 of 200);
+  # 300 trials crash about ten times.
+  run 1 "$corpus/multifd-on-in-window.sched" --repeat 300
+  load_stop
+  at_least "$tmp/json" crashes 1 "multifd turned on in the window, natural, under load"
+  only_signature "$tmp/json" "SIGSEGV" "multifd turned on in the window"
+else
+  skip "the natural-window rates (a sanitizer build reacts too slowly for a window of a fraction of a millisecond)"
+fi
 
 # The timeline of a held crash, in order, from QEMU's own trace points: hold, reset, FAILED from a multifd
 # thread, the command accepted, release, the cleanup on the main thread, the death.
@@ -86,9 +93,11 @@ done
 exec "$qemu_bin" "\${args[@]}"
 EOF
 chmod +x "$tmp/notrace"
-expect_status 1 "$QMPRACE" run "$tmp/stalled-held.sched" --target "qemu:$tmp/notrace" --repeat 3 --timeline
+expect_status 1 "$QMPRACE" run "$tmp/stalled-held.sched" --target "qemu:$tmp/notrace" --repeat 3 --timeline \
+  --json "$tmp/notrace.json"
 [ "$(grep -c 'has no `log` trace backend' "$tmp/err")" -eq 1 ] && pass || fail "no-trace warning not said exactly once"
-expect_grep "$tmp/out" "3/3 crashed" "no trace backend"
+# the held window without trace points: still (nearly) every time, as with them (88.6-100%, above)
+expect_rate "$tmp/notrace.json" "$yank" 88.6 100 "no trace backend"
 expect_grep "$tmp/out" "$yank" "no trace backend"
 expect_no_grep "$tmp/out" "trace    " "no trace backend"
 expect_status 2 "$QMPRACE" run "$tmp/on-trace.sched" --target "qemu:$tmp/notrace"
