@@ -1,6 +1,7 @@
 /* qemu_stacks: every thread's stack of a running QEMU, through eu-stack (see qemu_stacks.h). */
 #include "qemu_stacks.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -105,28 +106,56 @@ int qemu_stacks_parse(const char *text, const char *(*names)(void *arg, int tid)
 
 /* ---- reading a live process ---- */
 
+/* The threads' names, read before the unwinder attaches: attaching interrupts what they wait in, and a
+ * thread that then sees an error may be gone by the time its stack is read. */
 struct proc_names {
     pid_t pid;
-    char buf[32];
+    size_t n;
+    struct {
+        int tid;
+        char name[32];
+    } t[QEMU_STACK_MAX_THREADS];
 };
+
+static void read_comm(pid_t pid, int tid, char *buf, size_t n)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    buf[0] = '\0';
+    if (f && !fgets(buf, (int)n, f))
+        buf[0] = '\0';
+    if (f)
+        fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void names_snapshot(struct proc_names *pn)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pn->pid);
+    DIR *d = opendir(path);
+    for (struct dirent *de; d && pn->n < QEMU_STACK_MAX_THREADS && (de = readdir(d));) {
+        int tid = atoi(de->d_name);
+        if (tid <= 0)
+            continue;
+        pn->t[pn->n].tid = tid;
+        read_comm(pn->pid, tid, pn->t[pn->n].name, sizeof pn->t[pn->n].name);
+        pn->n++;
+    }
+    if (d)
+        closedir(d);
+}
 
 static const char *comm_of(void *arg, int tid)
 {
     struct proc_names *pn = arg;
-    if (tid == pn->pid) { /* the main thread keeps the program's name */
-        snprintf(pn->buf, sizeof pn->buf, "main");
-        return pn->buf;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pn->pid, tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    if (!fgets(pn->buf, sizeof pn->buf, f))
-        pn->buf[0] = '\0';
-    fclose(f);
-    pn->buf[strcspn(pn->buf, "\n")] = '\0';
-    return pn->buf;
+    if (tid == pn->pid) /* the main thread keeps the program's name */
+        return "main";
+    for (size_t i = 0; i < pn->n; i++)
+        if (pn->t[i].tid == tid)
+            return pn->t[i].name;
+    return NULL;
 }
 
 /* Turns the address of each frame without a name into an offset in its module, from the process's map. */
@@ -213,11 +242,18 @@ static char *run_unwinder(pid_t pid, uint64_t timeout_us, struct err *e)
 int qemu_stacks_capture(pid_t pid, uint64_t timeout_us, struct qemu_stacks *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
+    struct proc_names *pn = calloc(1, sizeof *pn);
+    if (!pn)
+        return err_set(e, "out of memory");
+    pn->pid = pid;
+    names_snapshot(pn);
     char *text = run_unwinder(pid, timeout_us, e);
-    if (!text)
+    if (!text) {
+        free(pn);
         return -1;
-    struct proc_names pn = {.pid = pid};
-    int rc = qemu_stacks_parse(text, comm_of, &pn, out, e);
+    }
+    int rc = qemu_stacks_parse(text, comm_of, pn, out, e);
+    free(pn);
     if (rc < 0) {
         /* what eu-stack said instead, e.g. that it could not attach */
         char first[200];
@@ -244,22 +280,29 @@ bool qemu_stack_idle(const struct qemu_thread_stack *t)
 {
     if (t->held)
         return false;
+    /* QEMU starts its RCU thread before it names threads: it keeps the program's name; waiting for work
+     * (or for readers) it is idle whether or not its functions have names in this binary */
+    if (strncmp(t->name, "qemu-system-", 12) == 0 && has_frame(t, "qemu_event_wait"))
+        return true;
     /* the main loop, the monitor's and other iothreads' loops, RCU, an idle vCPU, the thread pool's
      * workers: each waits for work in its own loop */
-    static const char *const loops[] = {"main_loop_wait", "g_main_loop_run", "iothread_run", "call_rcu_thread",
-                                        "qemu_wait_io_event", "worker_thread", NULL};
+    /* (RCU waiting for readers in synchronize_rcu is a consequence: a reader stuck elsewhere is what names
+     * the hang; 10.x's idle vCPU waits in qemu_process_cpu_events) */
+    static const char *const loops[] = {"main_loop_wait",     "g_main_loop_run", "iothread_run",
+                                        "call_rcu_thread",    "synchronize_rcu", "qemu_wait_io_event",
+                                        "qemu_process_cpu_events", "worker_thread", NULL};
     for (const char *const *l = loops; *l; l++)
         if (has_frame(t, *l))
             return true;
-    /* nothing but libc and an unnamed start: a thread our unwinder could not see into */
-    return t->nframes == 0;
+    return false;
 }
 
 static bool generic_wait(const char *fn)
 {
     static const char *const waits[] = {"qemu_sem_wait", "qemu_sem_timedwait", "qemu_cond_wait_impl",
                                         "qemu_cond_timedwait_impl", "qemu_event_wait", "qemu_mutex_lock_impl",
-                                        "qemu_rec_mutex_lock_impl", "qemu_futex_wait", "qemu_poll_ns", NULL};
+                                        "qemu_rec_mutex_lock_impl", "qemu_mutex_unlock_impl", "qemu_futex_wait",
+                                        "qemu_poll_ns", NULL};
     for (const char *const *w = waits; *w; w++)
         if (strcmp(fn, *w) == 0)
             return true;
@@ -310,20 +353,26 @@ void qemu_stacks_signature(const struct qemu_stacks *s, char *buf, size_t n)
     if (!busy)
         return;
     size_t nb = 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (!qemu_stack_idle(&s->threads[i]))
+    for (size_t i = 0; i < s->n; i++) /* a thread the unwinder could not read says nothing */
+        if (!qemu_stack_idle(&s->threads[i]) && s->threads[i].nframes)
             busy[nb++] = &s->threads[i];
     qsort(busy, nb, sizeof *busy, by_name);
     size_t used = 0;
+    char last[200] = "";
     for (size_t i = 0; i < nb && used < n; i++) {
-        char where[128], role[32];
+        char where[128], role[32], one[200];
         qemu_stack_where(busy[i], where, sizeof where);
-        /* a migration thread by its role, as the schedule language names it, whatever this QEMU calls it */
+        /* a migration thread by its role, as the schedule language names it, whatever this QEMU calls it;
+         * the multifd threads as one (which of them unwound, or got its packet stuck first, is chance) */
         struct thread_ref r;
         const char *name = busy[i]->name[0] ? busy[i]->name : "?";
         if (vocab_thread_parse(name, strlen(name), &r) == 0)
-            name = vocab_thread_name(r, role, sizeof role);
-        int w = snprintf(buf + used, n - used, "%s%s in %s", i ? " / " : "", name, where);
+            name = r.kind == THR_MULTIFDSEND ? "multifdsend_N" : vocab_thread_name(r, role, sizeof role);
+        snprintf(one, sizeof one, "%s in %s", name, where);
+        if (strcmp(one, last) == 0)
+            continue;
+        snprintf(last, sizeof last, "%s", one);
+        int w = snprintf(buf + used, n - used, "%s%s", used ? " / " : "", one);
         if (w < 0)
             break;
         used += (size_t)w;

@@ -60,9 +60,10 @@ bool qemu_stack_idle(const struct qemu_thread_stack *t);
  * frame with a name, else "module+0xOFFSET". */
 void qemu_stack_where(const struct qemu_thread_stack *t, char *buf, size_t n);
 /* "THREAD in WHERE / THREAD in WHERE" over the threads that are not idle, in name order; "" when every
- * thread is idle. A migration thread is named by its role as the schedule language names it (10.x's
- * mig/src/main is live_migration), so one hang is one signature across versions; digits are kept:
- * multifdsend_0 and multifdsend_1 are different places. */
+ * thread is idle (or could not be read). A migration thread is named by its role as the schedule
+ * language names it (10.x's mig/src/main is live_migration), so one hang is one signature across
+ * versions; the multifd send threads are one role, multifdsend_N (which of them the unwinder read, or
+ * which got stuck first, is chance), each place said once. */
 void qemu_stacks_signature(const struct qemu_stacks *s, char *buf, size_t n);
 
 #endif
