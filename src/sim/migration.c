@@ -222,6 +222,7 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
     m->next_channel = 0;
     m->lm_waiting = m->notice_armed = m->tail_queued = false;
     m->join_waiter = NULL;
+    m->cancel_unnoticed = false;
     m->file_error = false;
     m->used_multifd = false;
     m->main_pending = 0;
@@ -488,6 +489,18 @@ static void lm_feed(void *vmm)
 {
     struct sim_vmm *v = vmm;
     struct sim_mig *m = &v->mig;
+    if (m->cancel_unnoticed) {
+        /* only a channel that frees up wakes it (the semaphore); the main stream draining does not */
+        bool any_free = false;
+        for (int i = 0; m->mf && i < m->created && !any_free; i++)
+            any_free = m->mf[i].up && !m->mf[i].job && !m->mf[i].quit;
+        if (!any_free)
+            return;
+        m->cancel_unnoticed = false; /* woken: it sees the cancel now */
+        m->lm_waiting = false;
+        lm_notice(v);
+        return;
+    }
     if (m->lm == LM_SETUP) {
         start_active(v);
         return;
@@ -509,6 +522,18 @@ static void lm_notice(void *vmm)
     m->notice_armed = false;
     if (m->lm == LM_DONE || m->lm == LM_NONE)
         return;
+    bool any_quit = false;
+    for (int i = 0; m->mf && i < m->created; i++)
+        any_quit |= m->mf[i].quit;
+    if (m->mf && m->lm_waiting && !any_quit && v->status == MIG_CANCELLING) {
+        /* Asleep in qemu_sem_wait(channels_ready) with every channel stuck writing: a cancel shuts down
+         * the main channel only (7.2's migrate_fd_cancel, 10.x's migration_cancel), so no multifd channel
+         * fails or frees up to wake it, and while the destination reads nothing it never notices: the
+         * migration stays `cancelling` (measured on 7.2 and 10.2.2, docs/findings/cancel-hang-multifd.md).
+         * A channel that frees up later wakes it (lm_feed). */
+        m->cancel_unnoticed = true;
+        return;
+    }
     if (m->mf && m->lm_waiting) { /* woken in multifd_send_pages(): the next channel has quit */
         int cur = sim_cur_channels(v);
         int i = m->next_channel % cur;

@@ -149,6 +149,7 @@ struct sim_mig {
     int next_channel;
     enum sim_lm_state lm;
     bool lm_waiting;   /* live_migration is blocked waiting for a free multifd channel */
+    bool cancel_unnoticed; /* ... and a cancel came that nothing will wake it to see */
     bool notice_armed;
     bool tail_queued;
     bool bh_pending;

@@ -22,7 +22,10 @@ static void lm_stack(const struct sim_vmm *v, sim_stack_fn fn, void *arg)
     if (m->lm == LM_SETUP) /* ram_save_setup(): waiting for every channel's first packet */
         fn(arg, name, held, FRAMES("__futex_abstimed_wait_common", "qemu_sem_wait", "multifd_send_sync_main",
                                    "ram_save_setup", "migration_thread"));
-    else if (m->lm_waiting) /* multifd_send_pages(): no channel free */
+    else if (m->lm_waiting && v->model->spelling) /* 10.x: multifd_send(), no channel free */
+        fn(arg, name, held, FRAMES("__futex_abstimed_wait_common", "qemu_sem_wait", "multifd_send",
+                                   "multifd_queue_page", "ram_save_iterate", "migration_thread"));
+    else if (m->lm_waiting) /* 7.2: multifd_send_pages(), no channel free */
         fn(arg, name, held, FRAMES("__futex_abstimed_wait_common", "qemu_sem_wait", "multifd_send_pages",
                                    "ram_save_iterate", "migration_thread"));
     else if (m->main.armed && (m->main.data_left || m->main.head_off < m->main.head_len))

@@ -71,6 +71,19 @@ expect_no_grep "$tmp/out" "violat"
 expect_status 2 "$QMPRACE" run "$tmp/cancel-failing.sched" --properties failure-reported,frob
 expect_grep "$tmp/err" "--properties: unknown property 'frob'"
 
+# a hang as a finding (docs/findings/cancel-hang-multifd.md): migrate_cancel on a multifd migration whose
+# destination stopped reading; live_migration sleeps waiting for a free channel, the channels are stuck
+# writing, and nothing wakes it to see the cancel. Both models hang every time, named by where they wait,
+# as real 7.2 and 10.2.2 do
+printf 'caps events=on multifd=on\nmigrate\nafter 4MiB on any: stall all; wait 150ms; cancel\n' >"$tmp/cancel-hang.sched"
+expect_status 5 "$QMPRACE" run "$tmp/cancel-hang.sched" --target sim:qemu-7.2 --repeat 3 --deadline 500ms
+expect_grep "$tmp/out" "3  hang: live_migration in multifd_send_pages / multifdsend_N in qio_channel_socket_writev (did not settle: migration cancelling)"
+expect_status 5 "$QMPRACE" run "$tmp/cancel-hang.sched" --target sim:qemu-10.0 --repeat 3 --deadline 500ms
+expect_grep "$tmp/out" "3  hang: live_migration in multifd_send / multifdsend_N in qio_channel_socket_writev (did not settle: migration cancelling)"
+# ... and without multifd the cancel is seen at once
+sed 's/ multifd=on//' "$tmp/cancel-hang.sched" >"$tmp/cancel-nomf.sched"
+expect_status 0 "$QMPRACE" run "$tmp/cancel-nomf.sched" --target sim:qemu-7.2 --repeat 3 --deadline 500ms
+
 # the timeline shows the race as it happened, in order: reset, failed, the command accepted, cleanup, death
 expect_status 1 "$QMPRACE" run "$corpus/libvirt-reset.sched" --timeline
 awk '/fault +reset all/{a=NR} /event +MIGRATION {"status":"failed"}/{if(!b)b=NR} /qmp< +migrate-set-capabilities -> {}/{if(b&&!c)c=NR} /trace +main: savevm_state_cleanup/{d=NR} /death/{e=NR}
