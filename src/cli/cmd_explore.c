@@ -214,6 +214,10 @@ static void print_crashes(FILE *f, const struct explore_result *r)
                     c->window->name, c->command,
                     c->rep.stats.sigs[k].count, c->rep.stats.trials, c->rep.stats.sigs[k].key,
                     k == 0 && c->reproducer ? "\n  reproducer: " : "", k == 0 && c->reproducer ? c->reproducer : "");
+        if (!c->rep.stats.nsigs && c->rep.stats.nhang && !c->window_hangs) /* a hang of its own */
+            fprintf(f, "hang: [%s] x [%s]: %u/%u %s%s%s\n", c->window->name, c->command, c->rep.stats.hang_reasons[0].count,
+                    c->rep.stats.trials, c->rep.stats.hang_reasons[0].key, c->reproducer ? "\n  reproducer: " : "",
+                    c->reproducer ? c->reproducer : "");
     }
 }
 

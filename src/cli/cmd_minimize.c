@@ -19,7 +19,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: qmprace minimize SCHEDULE [options]\n"
-               "Shrink a crashing schedule while it keeps crashing with the same signature at a similar rate.\n"
+               "Shrink a schedule with a finding (a crash, a property violation or a hang) while it keeps that\n"
+               "finding, with the same signature, at a similar rate.\n"
                "\n"
                "  -n, --trials N          trials per candidate (default 10) and for the rates (x2)\n"
                "      --keep RATIO        a candidate must keep this share of the original rate (default 0.8)\n"
@@ -128,7 +129,8 @@ static int cmd_minimize_write(const struct mini_args *a, const struct trial_prof
     }
     fprintf(f, "# minimized by qmprace minimize from %s: %u of %u candidates kept%s\n", a->file, st->accepted,
             st->candidates, st->out_of_budget ? " (stopped by its budget)" : "");
-    fprintf(f, "# signature: %s\n# crashed %u/%u on %s (the original: %u/%u)\n" PROFILE_HEADER "%s\n%s", sig,
+    fprintf(f, "# signature: %s\n# %s %u/%u on %s (the original: %u/%u)\n" PROFILE_HEADER "%s\n%s", sig,
+            repeat_signature_verb(sig),
             repeat_signature_count(after, sig), after->stats.trials, p->target,
             repeat_signature_count(before, sig), before->stats.trials, prof, text);
     free(text);
@@ -159,7 +161,7 @@ static int cmd_minimize_run(const struct mini_args *a, struct session *ses, stru
     signo = session_signal(ses);
     if (!(sig = repeat_top_signature(&before))) {
         if (!signo)
-            fprintf(stderr, "qmprace minimize: %s did not crash %s in %u trials: nothing to keep\n", a->file,
+            fprintf(stderr, "qmprace minimize: %s had no finding (no crash, violation or hang) on %s in %u trials: nothing to keep\n", a->file,
                     p->target, before.stats.trials);
         rc = signo ? 128 + signo : EXIT_CRASH;
         goto out;

@@ -143,7 +143,7 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
     const char *sig = rc == 0 ? repeat_top_signature(&tc.rate) : NULL;
     if (rc == 0 && sig) {
         tc.signature = strdup(sig);
-        tc.phase = verdict_is_finding(tc.rate.shown.verdict) ? triage_phase(tc.rate.shown.timeline) : "none";
+        tc.phase = tc.rate.shown.verdict != VERDICT_PASS ? triage_phase(tc.rate.shown.timeline) : "none";
         tc.inputs = 1;
         if (asprintf(&tc.source, "explore cell [%s] x [%s]", c->window->name, c->command) < 0)
             tc.source = NULL;
@@ -201,6 +201,7 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
             hanging = c->window;
             r->hanging_windows++;
         }
+        c->window_hangs = c->window == hanging;
         if (rc < 0) {
             r->usage = rc == SESSION_REFUSED;
             return -1;
@@ -214,7 +215,11 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
     for (size_t i = 0; i < r->done && !r->interrupted; i++) {
         struct explore_cell *c = &r->cells[i];
         uint64_t used = mono_now_us() - start;
-        if (!(c->rep.stats.crashes + c->rep.stats.violations) || !o->out)
+        /* a finding, or a hang of its own (not one of a window that hangs whatever the command) */
+        bool hung = c->rep.stats.hangs && !c->window_hangs;
+        if (!(c->rep.stats.crashes + c->rep.stats.violations) && !hung)
+            continue;
+        if (!o->out)
             continue;
         if (used > limit) {
             r->out_of_time = true;

@@ -97,7 +97,7 @@ int triage_run(struct session *ses, char *const *files, size_t nfiles, const str
             continue;
         }
         unsigned count = repeat_signature_count(&r, sig);
-        const char *phase = verdict_is_finding(r.shown.verdict) ? triage_phase(r.shown.timeline) : "none";
+        const char *phase = r.shown.verdict != VERDICT_PASS ? triage_phase(r.shown.timeline) : "none";
         hunt_say(progress, arg, "input %zu/%zu: %s (after %s), %u/%u", i + 1, nfiles, sig, phase, count,
                  r.stats.trials);
         struct triage_case *c = find_case(t, sig, phase);
@@ -241,13 +241,14 @@ int triage_write(struct triage *t, const char *dir, const struct trial_profile *
         if (!body || !profile || asprintf(&text,
                               "# reproducer written by qmprace %s\n"
                               "# signature: %s\n"
-                              "# the migration was %s when it crashed\n"
-                              "# crashed %u/%u on %s (%.0f%%, 95%% CI %.0f-%.0f%%)\n"
+                              "# the migration was %s when it %s\n"
+                              "# %s %u/%u on %s (%.0f%%, 95%% CI %.0f-%.0f%%)\n"
                               "# from %s%s%s%s%s%s\n"
                               PROFILE_HEADER "%s\n"
                               "# run it: qmprace run THIS_FILE --repeat %u --timeline  (under the profile above)\n"
                               "%s",
-                              t->origin ? t->origin : "hunt", c->signature, c->phase, crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
+                              t->origin ? t->origin : "hunt", c->signature, c->phase, repeat_signature_verb(c->signature),
+                              repeat_signature_verb(c->signature), crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
                               100 * lo, 100 * hi, t->origin ? "" : "the AFL++ input ", c->source,
                               t->origin ? "" : inputs, t->origin ? "" : c->inputs == 1 ? " input" : " inputs",
                               t->origin ? "" : " with this signature)",

@@ -21,9 +21,10 @@ bool props_transition_allowed(int from, int to)
     /* A new migration: migrate_init() resets the status to none without a word, then sets setup. */
     if (to == MIG_SETUP)
         return from == MIG_NONE || terminal(from);
-    /* failed (and the fix's failing) are set by each thread that meets the error: it comes twice */
+    /* failed (and the fix's failing) are set by each thread that meets the error: it comes twice; a second
+     * migrate_cancel sets cancelling again (migrate_set_state(cancelling, cancelling) succeeds and says so) */
     if (from == to)
-        return to == MIG_FAILED || to == MIG_FAILING;
+        return to == MIG_FAILED || to == MIG_FAILING || to == MIG_CANCELLING;
     switch (from) {
     case MIG_NONE:
     case MIG_COMPLETED:

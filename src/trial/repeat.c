@@ -1,6 +1,7 @@
 /* repeat: N trials of one schedule and their sum (see repeat.h). */
 #include "repeat.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void repeat_init(struct repeat *r)
@@ -74,15 +75,36 @@ int repeat_run_each(struct session *ses, struct schedule *s, unsigned n, struct 
     return run(ses, s, n, r, NULL, each, arg, e);
 }
 
-const char *repeat_top_signature(const struct repeat *r)
+const char *repeat_top_signature(struct repeat *r)
 {
-    return r->stats.nsigs ? r->stats.sigs[0].key : NULL;
+    if (r->stats.nsigs)
+        return r->stats.sigs[0].key;
+    if (!r->stats.nhang)
+        return NULL;
+    snprintf(r->top_hang, sizeof r->top_hang, REPEAT_HANG_PREFIX "%s", r->stats.hang_reasons[0].key);
+    return r->top_hang;
 }
 
 unsigned repeat_signature_count(const struct repeat *r, const char *signature)
 {
+    size_t hp = strlen(REPEAT_HANG_PREFIX);
+    if (signature && strncmp(signature, REPEAT_HANG_PREFIX, hp) == 0) {
+        for (size_t i = 0; i < r->stats.nhang; i++)
+            if (strcmp(r->stats.hang_reasons[i].key, signature + hp) == 0)
+                return r->stats.hang_reasons[i].count;
+        return 0;
+    }
     for (size_t i = 0; signature && i < r->stats.nsigs; i++)
         if (strcmp(r->stats.sigs[i].key, signature) == 0)
             return r->stats.sigs[i].count;
     return 0;
+}
+
+const char *repeat_signature_verb(const char *signature)
+{
+    if (signature && strncmp(signature, REPEAT_HANG_PREFIX, strlen(REPEAT_HANG_PREFIX)) == 0)
+        return "hung";
+    if (signature && strncmp(signature, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX)) == 0)
+        return "violated";
+    return "crashed";
 }

@@ -94,11 +94,11 @@ expect_rate() {
 
 # expect_replays_as_stated REPRO: `qmprace run REPRO --repeat 20` with no other option (the reproducer's
 # `# profile:` header says where and how) crashes with the signature its header names, at a rate
-# consistent with the 95% interval the header states ("# crashed K/N on T (P%, 95% CI LO-HI%)")
+# consistent with the 95% interval the header states ("# crashed K/N on T (P%, 95% CI LO-HI%)"; hung or violated for those findings)
 expect_replays_as_stated() {
   local repro=$1 sig lo hi
   sig=$(sed -n 's/^# signature: //p' "$repro" | head -1)
-  read -r lo hi < <(sed -n 's/^# crashed .*95% CI \([0-9]*\)-\([0-9]*\)%).*/\1 \2/p' "$repro" | head -1)
+  read -r lo hi < <(sed -n 's/^# \(crashed\|hung\|violated\) .*95% CI \([0-9]*\)-\([0-9]*\)%).*/\2 \3/p' "$repro" | head -1)
   if [ -z "$sig" ] || [ -z "$lo" ]; then fail "$repro states no signature or rate"; return; fi
   set +e
   "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/replay.json" -q >"$tmp/out" 2>"$tmp/err"

@@ -37,6 +37,7 @@ static void test_machine(void)
     CHECK(props_transition_allowed(MIG_FAILING, MIG_FAILED));
     CHECK(props_transition_allowed(MIG_FAILING, MIG_CANCELLING)); /* migration_cancel() of a running status */
     CHECK(props_transition_allowed(MIG_CANCELLING, MIG_CANCELLED));
+    CHECK(props_transition_allowed(MIG_CANCELLING, MIG_CANCELLING)); /* a second migrate_cancel */
     CHECK(!props_transition_allowed(MIG_FAILED, MIG_ACTIVE));
     CHECK(!props_transition_allowed(MIG_COMPLETED, MIG_FAILED));
     CHECK(!props_transition_allowed(MIG_ACTIVE, MIG_CANCELLED));

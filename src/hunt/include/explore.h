@@ -38,6 +38,7 @@ struct explore_cell {
     char *command;
     struct repeat rep; /* its trials (rep.stats), and the one worth showing */
     unsigned refused;  /* trials in which the target refused the command */
+    bool window_hangs; /* its window hung by itself on this target (whatever the command) */
     char *reproducer;  /* a crashing cell's reproducer file, once written */
 };
 
