@@ -99,7 +99,7 @@ static int one(const uint8_t *buf, size_t len)
         memset(present, 0, sizeof present);
         feedback_features(&r, h.timing, emit, present);
         feedback_map_put(present);
-        found = verdict_is_finding(r.verdict); /* a crash, or a property that did not hold */
+        found = verdict_is_finding(r.verdict, r.signature); /* a crash, a property that did not hold, a hang */
         say(verdict_name(r.verdict), r.signature);
     } else {
         say("not run", e.msg); /* refused (a name this target lacks), or interrupted */

@@ -208,9 +208,7 @@ static void print_crashes(FILE *f, const struct explore_result *r)
         const struct explore_cell *c = &r->cells[i];
         for (size_t k = 0; k < c->rep.stats.nsigs; k++)
             fprintf(f, "%s: [%s] x [%s]: %u/%u %s%s%s\n",
-                    strncmp(c->rep.stats.sigs[k].key, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX))
-                        ? "crash"
-                        : "finding",
+                    verdict_of_signature(c->rep.stats.sigs[k].key) == VERDICT_CRASH ? "crash" : "finding",
                     c->window->name, c->command,
                     c->rep.stats.sigs[k].count, c->rep.stats.trials, c->rep.stats.sigs[k].key,
                     k == 0 && c->reproducer ? "\n  reproducer: " : "", k == 0 && c->reproducer ? c->reproducer : "");

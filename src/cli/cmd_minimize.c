@@ -130,7 +130,7 @@ static int cmd_minimize_write(const struct mini_args *a, const struct trial_prof
     fprintf(f, "# minimized by qmprace minimize from %s: %u of %u candidates kept%s\n", a->file, st->accepted,
             st->candidates, st->out_of_budget ? " (stopped by its budget)" : "");
     fprintf(f, "# signature: %s\n# %s %u/%u on %s (the original: %u/%u)\n" PROFILE_HEADER "%s\n%s", sig,
-            repeat_signature_verb(sig),
+            verdict_past(verdict_of_signature(sig)),
             repeat_signature_count(after, sig), after->stats.trials, p->target,
             repeat_signature_count(before, sig), before->stats.trials, prof, text);
     free(text);

@@ -31,7 +31,7 @@ static void hunt_live_replay(struct hunt_live *l, struct session *s, const struc
     for (unsigned k = 0; k < LIVE_REPLAYS; k++) {
         struct trial_result r;
         int rc = session_trial(s, sched, &r, &e);
-        bool found = rc == 0 && verdict_is_finding(r.verdict);
+        bool found = rc == 0 && verdict_is_finding(r.verdict, r.signature);
         bool hit = found && (!o->until_text || strstr(r.signature, o->until_text));
         if (found && !first[0])
             snprintf(first, sizeof first, "%s", r.signature);
@@ -44,10 +44,10 @@ static void hunt_live_replay(struct hunt_live *l, struct session *s, const struc
             break; /* not every time: no need to go on */
     }
     if (runs && first[0] && !crashed) /* it crashed, but not as --until-crash=TEXT waits for */
-        hunt_say(hooks->crash, hooks->arg, "crash %zu: %s on replay, which does not contain \"%s\"", l->nseen,
+        hunt_say(hooks->crash, hooks->arg, "finding %zu: %s on replay, which does not contain \"%s\"", l->nseen,
                  first, o->until_text);
     else if (runs)
-        hunt_say(hooks->crash, hooks->arg, "crash %zu: %s (%u of %u replays)", l->nseen,
+        hunt_say(hooks->crash, hooks->arg, "finding %zu: %s (%u of %u replays)", l->nseen,
                  first[0] ? first : "did not crash again on replay", crashed, runs);
     if (crashed == LIVE_REPLAYS)
         l->matched = true;

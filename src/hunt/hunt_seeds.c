@@ -88,7 +88,7 @@ static int hunt_seeds_one(struct session *s, const char *file, const char *seed_
         *why = HUNT_TARGET;
         err_prefix(e, "%s", target_spec(session_target(s)));
         kept = -1;
-    } else if (trc == 0 && verdict_is_finding(r.verdict)) {
+    } else if (trc == 0 && verdict_is_finding(r.verdict, r.signature)) {
         hunt_say(hooks->warning, hooks->arg, "seed left out: %s already crashes the target (%s)", file,
                  r.signature);
     } else if (trc == 0) {

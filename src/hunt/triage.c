@@ -247,8 +247,8 @@ int triage_write(struct triage *t, const char *dir, const struct trial_profile *
                               PROFILE_HEADER "%s\n"
                               "# run it: qmprace run THIS_FILE --repeat %u --timeline  (under the profile above)\n"
                               "%s",
-                              t->origin ? t->origin : "hunt", c->signature, c->phase, repeat_signature_verb(c->signature),
-                              repeat_signature_verb(c->signature), crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
+                              t->origin ? t->origin : "hunt", c->signature, c->phase, verdict_past(verdict_of_signature(c->signature)),
+                              verdict_past(verdict_of_signature(c->signature)), crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
                               100 * lo, 100 * hi, t->origin ? "" : "the AFL++ input ", c->source,
                               t->origin ? "" : inputs, t->origin ? "" : c->inputs == 1 ? " input" : " inputs",
                               t->origin ? "" : " with this signature)",

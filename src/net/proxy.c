@@ -795,6 +795,11 @@ bool proxy_channel_open(const struct proxy *p, unsigned index)
     return index < p->count && p->chans[index]->open;
 }
 
+bool proxy_channel_stalled(const struct proxy *p, unsigned index)
+{
+    return proxy_channel_open(p, index) && p->chans[index]->stalled;
+}
+
 uint64_t proxy_total_bytes(const struct proxy *p)
 {
     return p->total;

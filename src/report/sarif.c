@@ -99,14 +99,20 @@ static size_t sarif_rule(json_object *rules, const char *signature)
     }
     json_object *rule = json_object_new_object();
     json_object_object_add(rule, "id", json_object_new_string(id));
-    bool violation = strncmp(signature, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX)) == 0;
-    json_object_object_add(rule, "name", json_object_new_string(violation ? "PropertyViolation" : "TargetCrash"));
+    enum verdict kind = verdict_of_signature(signature);
+    json_object_object_add(rule, "name", json_object_new_string(kind == VERDICT_VIOLATION ? "PropertyViolation"
+                                                                : kind == VERDICT_HANG    ? "TargetHang"
+                                                                                          : "TargetCrash"));
     json_object_object_add(rule, "shortDescription", sarif_text(signature));
     json_object_object_add(rule, "fullDescription",
-                           sarif_text(violation ? "The target VMM settled, but a property of migration did not hold "
-                                                  "(see docs/running.md: properties)"
-                                                : "The target VMM crashed while qmprace interleaved QMP commands with "
-                                                  "a migration"));
+                           sarif_text(kind == VERDICT_VIOLATION
+                                          ? "The target VMM settled, but a property of migration did not hold "
+                                            "(see docs/running.md: properties)"
+                                      : kind == VERDICT_HANG
+                                          ? "The target VMM did not finish the migration or a command after the "
+                                            "schedule ended; the signature names where its threads wait"
+                                          : "The target VMM crashed while qmprace interleaved QMP commands with "
+                                            "a migration"));
     json_object *cfg = json_object_new_object();
     json_object_object_add(cfg, "level", json_object_new_string("error"));
     json_object_object_add(rule, "defaultConfiguration", cfg);
@@ -124,8 +130,9 @@ static json_object *sarif_result(const struct ci_finding *c, const char *target,
     json_object_object_add(res, "ruleId", json_object_new_string(id));
     json_object_object_add(res, "ruleIndex", json_object_new_int64((int64_t)rule));
     json_object_object_add(res, "level", json_object_new_string(c->allowed ? "note" : "error"));
-    if (asprintf(&msg, "%s%s (after `%s`; %u/%u replays crashed on %s)", c->allowed ? "known crash: " : "",
-                 c->signature, c->phase ? c->phase : "?", c->crashes, c->trials, target) < 0)
+    if (asprintf(&msg, "%s%s (after `%s`; %u/%u replays %s on %s)", c->allowed ? "known crash: " : "",
+                 c->signature, c->phase ? c->phase : "?", c->crashes, c->trials,
+                 verdict_past(verdict_of_signature(c->signature)), target) < 0)
         msg = NULL;
     json_object_object_add(res, "message", sarif_text(msg ? msg : c->signature));
     free(msg);

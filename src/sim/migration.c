@@ -432,6 +432,16 @@ static void maybe_complete(struct sim_vmm *v)
     lm_finish(v);
 }
 
+/* A multifd channel that could take a packet: for live_migration, a post on channels_ready it has not
+ * taken yet (a semaphore remembers it, so a wait would return at once). */
+static bool mf_any_free(const struct sim_mig *m)
+{
+    for (int i = 0; m->mf && i < m->created; i++)
+        if (m->mf[i].up && !m->mf[i].job && !m->mf[i].quit)
+            return true;
+    return false;
+}
+
 /* live_migration: multifd_send_pages(), channel by channel as each is free. */
 static void feed_multifd(struct sim_vmm *v)
 {
@@ -439,10 +449,7 @@ static void feed_multifd(struct sim_vmm *v)
     while (m->pages_done < m->pages_total) {
         if (m->mf_exiting)
             return; /* multifd_send_pages() fails; the error is noticed later (lm_notice) */
-        bool any_free = false;
-        for (int i = 0; i < m->created && !any_free; i++)
-            any_free = m->mf[i].up && !m->mf[i].job && !m->mf[i].quit;
-        if (!any_free) {
+        if (!mf_any_free(m)) {
             m->lm_waiting = true; /* qemu_sem_wait(channels_ready) */
             return;
         }
@@ -491,10 +498,7 @@ static void lm_feed(void *vmm)
     struct sim_mig *m = &v->mig;
     if (m->cancel_unnoticed) {
         /* only a channel that frees up wakes it (the semaphore); the main stream draining does not */
-        bool any_free = false;
-        for (int i = 0; m->mf && i < m->created && !any_free; i++)
-            any_free = m->mf[i].up && !m->mf[i].job && !m->mf[i].quit;
-        if (!any_free)
+        if (!mf_any_free(m))
             return;
         m->cancel_unnoticed = false; /* woken: it sees the cancel now */
         m->lm_waiting = false;
@@ -525,12 +529,12 @@ static void lm_notice(void *vmm)
     bool any_quit = false;
     for (int i = 0; m->mf && i < m->created; i++)
         any_quit |= m->mf[i].quit;
-    if (m->mf && m->lm_waiting && !any_quit && v->status == MIG_CANCELLING) {
+    if (m->mf && m->lm_waiting && !any_quit && !mf_any_free(m) && v->status == MIG_CANCELLING) {
         /* Asleep in qemu_sem_wait(channels_ready) with every channel stuck writing: a cancel shuts down
          * the main channel only (7.2's migrate_fd_cancel, 10.x's migration_cancel), so no multifd channel
          * fails or frees up to wake it, and while the destination reads nothing it never notices: the
          * migration stays `cancelling` (measured on 7.2 and 10.2.2, docs/findings/cancel-hang-multifd.md).
-         * A channel that frees up later wakes it (lm_feed). */
+         * A channel that frees up later wakes it (lm_feed); one free already has posted, and it wakes. */
         m->cancel_unnoticed = true;
         return;
     }

@@ -94,8 +94,10 @@ static void note_accepted(struct trial *t, const struct line_state *ls)
         json_object_object_get_ex(ls->cmd_args, "capabilities", &list);
         for (size_t i = 0; list && i < json_object_array_length(list); i++) {
             json_object *c = json_object_array_get_idx(list, i), *name, *state;
-            if (json_object_object_get_ex(c, "capability", &name) && json_object_object_get_ex(c, "state", &state))
+            if (json_object_object_get_ex(c, "capability", &name) && json_object_object_get_ex(c, "state", &state)) {
                 json_object_object_add(t->accepted_caps, json_object_get_string(name), json_object_get(state));
+                t->events_gap |= strcmp(json_object_get_string(name), "events") == 0 && !json_object_get_boolean(state);
+            }
         }
     } else if (ls->cmd_kind == ACT_PARAMS) {
         json_object_object_foreach(ls->cmd_args, name, value) json_object_object_add(t->accepted_params, name,

@@ -79,16 +79,18 @@ const char *repeat_top_signature(struct repeat *r)
 {
     if (r->stats.nsigs)
         return r->stats.sigs[0].key;
-    if (!r->stats.nhang)
-        return NULL;
-    snprintf(r->top_hang, sizeof r->top_hang, REPEAT_HANG_PREFIX "%s", r->stats.hang_reasons[0].key);
-    return r->top_hang;
+    for (size_t i = 0; i < r->stats.nhang; i++) /* most frequent first */
+        if (verdict_hang_is_finding(r->stats.hang_reasons[i].key)) {
+            snprintf(r->top_hang, sizeof r->top_hang, VERDICT_HANG_PREFIX "%s", r->stats.hang_reasons[i].key);
+            return r->top_hang;
+        }
+    return NULL;
 }
 
 unsigned repeat_signature_count(const struct repeat *r, const char *signature)
 {
-    size_t hp = strlen(REPEAT_HANG_PREFIX);
-    if (signature && strncmp(signature, REPEAT_HANG_PREFIX, hp) == 0) {
+    size_t hp = strlen(VERDICT_HANG_PREFIX);
+    if (signature && strncmp(signature, VERDICT_HANG_PREFIX, hp) == 0) {
         for (size_t i = 0; i < r->stats.nhang; i++)
             if (strcmp(r->stats.hang_reasons[i].key, signature + hp) == 0)
                 return r->stats.hang_reasons[i].count;
@@ -98,13 +100,4 @@ unsigned repeat_signature_count(const struct repeat *r, const char *signature)
         if (strcmp(r->stats.sigs[i].key, signature) == 0)
             return r->stats.sigs[i].count;
     return 0;
-}
-
-const char *repeat_signature_verb(const char *signature)
-{
-    if (signature && strncmp(signature, REPEAT_HANG_PREFIX, strlen(REPEAT_HANG_PREFIX)) == 0)
-        return "hung";
-    if (signature && strncmp(signature, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX)) == 0)
-        return "violated";
-    return "crashed";
 }

@@ -25,7 +25,7 @@ void report_text(FILE *f, const struct report *r, bool with_timeline)
     free(prof);
     for (size_t i = 0; i < s->nsigs; i++) /* a violation's signature says so itself */
         fprintf(f, "  %5u  %s%s\n", s->sigs[i].count,
-                strncmp(s->sigs[i].key, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX)) ? "crash: " : "",
+                verdict_of_signature(s->sigs[i].key) == VERDICT_CRASH ? "crash: " : "",
                 s->sigs[i].key);
     for (size_t i = 0; i < s->nhang; i++)
         fprintf(f, "  %5u  hang: %s\n", s->hang_reasons[i].count, s->hang_reasons[i].key);

@@ -110,7 +110,7 @@ static bool settle_quiet(void *arg)
 static void judge(struct trial *t)
 {
     struct prop_facts f = {t->tl, settle_last_migrate(t->settle), t->final_caps, t->final_params, t->accepted_caps,
-                           t->accepted_params};
+                           t->accepted_params, t->events_gap};
     char sig[400], full[450], why[700];
     if (!props_check(t->props, &f, sig, sizeof sig, why, sizeof why)) {
         finish(t, VERDICT_PASS, 0, NULL);
@@ -298,40 +298,6 @@ static void on_thread(void *arg, const char *thread, bool held)
 
 /* ---- one trial ---- */
 
-/* Where the target's threads wait now, into the timeline (one entry per thread) and `sig` (the blocked
- * threads' signature; "" when there are no stacks or no thread is blocked). */
-static void record_stacks(struct trial *t, char *sig, size_t n)
-{
-    sig[0] = '\0';
-    struct qemu_stacks st;
-    struct err e = {{0}};
-    if (target_stacks(t->env->target, &st, &e) < 0) {
-        if (target_caps(t->env->target).death) /* a kind that could have told: say why it did not */
-            timeline_add(t->tl, TL_NOTE, "no stacks of the hung target: %s", e.msg);
-        return;
-    }
-    for (size_t i = 0; i < st.n; i++) {
-        const struct qemu_thread_stack *th = &st.threads[i];
-        char where[128], frames[900] = "";
-        qemu_stack_where(th, where, sizeof where);
-        size_t used = 0;
-        for (int k = 0; k < th->nframes && used < sizeof frames; k++) {
-            const struct qemu_frame *f = &th->frames[k];
-            int w = f->fn[0] ? snprintf(frames + used, sizeof frames - used, "%s%s", k ? " < " : "", f->fn)
-                             : snprintf(frames + used, sizeof frames - used, "%s%s+0x%llx", k ? " < " : "", f->module,
-                                        (unsigned long long)f->offset);
-            if (w < 0)
-                break;
-            used += (size_t)w;
-        }
-        bool idle = qemu_stack_idle(th);
-        timeline_add_coded(t->tl, 0, TL_STACK, idle ? 0 : 1, th->tid, "%s (tid %d) %s in %s: %s", th->name, th->tid,
-                           idle ? "idle" : "blocked", where, frames);
-    }
-    qemu_stacks_signature(&st, sig, n);
-    qemu_stacks_free(&st);
-}
-
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -345,23 +311,9 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         finish_error(t, "%s", msg);
         return;
     }
-    char reason[400];
-    const char *pending = lines_pending_command(t);
-    if (pending)
-        snprintf(reason, sizeof reason, "no reply to %s", pending);
-    else if (settle_state(t->settle)[0])
-        snprintf(reason, sizeof reason, "did not settle: %s", settle_state(t->settle));
-    else
-        snprintf(reason, sizeof reason, "schedule still running");
     lines_unfired(t, true); /* a hang says what it never did, as a pass does */
-    /* where it waits, before the target is replaced: the blocked threads name the hang (the same hang is
-     * one signature across trials); the reason says what qmprace was waiting for */
-    char where[400], sig[600];
-    record_stacks(t, where, sizeof where);
-    if (where[0])
-        snprintf(sig, sizeof sig, "%s (%s)", where, reason);
-    else
-        snprintf(sig, sizeof sig, "%s", reason);
+    char sig[600];
+    hang_signature(t, sig, sizeof sig); /* before the target is replaced */
     finish(t, VERDICT_HANG, 0, sig);
 }
 

@@ -56,6 +56,7 @@ struct trial {
     uint64_t deadline_us;
     /* what QEMU accepted in this trial, last value per name: {"multifd": false}, {"multifd-channels": 1} */
     json_object *accepted_caps, *accepted_params;
+    bool events_gap; /* events=off was accepted: the events say less than the statuses (props.h) */
     unsigned props; /* the properties the trial is held to (propnames.h) */
     json_object *final_caps, *final_params; /* their values at the end of a settled trial */
     int finals;                             /* replies still awaited for them */
@@ -72,6 +73,10 @@ void trial_observe(struct trial *t, const struct obs *o);
  * the timeline. The text must not vary between trials (no pids, no times): reports add misses up by it. */
 void trial_miss(struct trial *t, const struct line_state *ls, bool expected, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* hang.c: a trial met its deadline: why, as its signature ("<blocked threads> (<reason>)"), the stacks
+ * into the timeline (verdict.h: which hangs are findings) */
+void hang_signature(struct trial *t, char *sig, size_t n);
 
 /* lines.c */
 int lines_init(struct trial *t);

@@ -9,9 +9,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool verdict_is_finding(enum verdict v)
+/* The reason alone, or after the blocked threads' stacks: "<stacks> (<reason>)" (stacks never hold " ("). */
+static bool hang_reason_is(const char *reason, const char *what)
 {
-    return v == VERDICT_CRASH || v == VERDICT_VIOLATION;
+    const char *open = strstr(reason, " (");
+    const char *r = open && reason[strlen(reason) - 1] == ')' ? open + 2 : reason;
+    return strncmp(r, what, strlen(what)) == 0;
+}
+
+bool verdict_hang_is_finding(const char *reason)
+{
+    return reason && *reason && !hang_reason_is(reason, VERDICT_HANG_SCHEDULE) &&
+           !hang_reason_is(reason, VERDICT_HANG_HELD);
+}
+
+bool verdict_is_finding(enum verdict v, const char *signature)
+{
+    return v == VERDICT_CRASH || v == VERDICT_VIOLATION || (v == VERDICT_HANG && verdict_hang_is_finding(signature));
+}
+
+enum verdict verdict_of_signature(const char *signature)
+{
+    if (signature && strncmp(signature, VERDICT_VIOLATION_PREFIX, strlen(VERDICT_VIOLATION_PREFIX)) == 0)
+        return VERDICT_VIOLATION;
+    if (signature && strncmp(signature, VERDICT_HANG_PREFIX, strlen(VERDICT_HANG_PREFIX)) == 0)
+        return VERDICT_HANG;
+    return VERDICT_CRASH;
+}
+
+const char *verdict_past(enum verdict v)
+{
+    switch (v) {
+    case VERDICT_PASS:
+        return "passed";
+    case VERDICT_CRASH:
+        return "crashed";
+    case VERDICT_HANG:
+        return "hung";
+    case VERDICT_VIOLATION:
+        return "violated";
+    }
+    return "?";
 }
 
 const char *verdict_name(enum verdict v)

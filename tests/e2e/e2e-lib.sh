@@ -60,10 +60,12 @@ expect_no_grep() {
 # replay_count JSON SIGNATURE: how many trials of a `qmprace run --json` report crashed with SIGNATURE (0
 # if none)
 replay_count() {
-  local esc k
-  esc=$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  local esc k key=signature sig=$2
+  # a hang's signature is "hang: " and its reason, which the JSON lists under hang_reasons
+  case $sig in "hang: "*) key=reason sig=${sig#hang: } ;; esac
+  esc=$(printf '%s' "$sig" | sed 's/\\/\\\\/g; s/"/\\"/g; s|/|\\/|g')
   # through the environment: awk -v would undo the JSON escapes
-  k=$(PAT="\"signature\":\"$esc\",\"count\":" awk '
+  k=$(PAT="\"$key\":\"$esc\",\"count\":" awk '
     { i = index($0, ENVIRON["PAT"]); if (i) print substr($0, i + length(ENVIRON["PAT"])) + 0 }' "$1" | head -1)
   echo "${k:-0}"
 }

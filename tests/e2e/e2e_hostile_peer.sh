@@ -12,7 +12,8 @@
 #   one message far bigger than 1 MiB      3    QMP message larger than 1048576 bytes (read no further)
 #   a reply with neither return nor error  3    ... has neither return nor error
 #   replies with ids nobody sent           0    ignored: the trials pass
-#   unknown events and statuses, failing   0    recorded in the timeline; `failing` fires `on failing`
+#   unknown events and statuses, failing   1    recorded in the timeline; `failing` fires `on failing`;
+#                                               its `failing > completed` is a status-machine violation
 #   half a reply, then closes              1    crash: QMP connection lost (a VMM dying mid-write)
 #   closes with our command unread (RST)   1    crash: QMP connection lost (reset)
 #   stops reading and answering            5    a hang: no reply to ... (the trial's deadline), and the
@@ -78,12 +79,14 @@ expect_grep "$tmp/out" ", 0 hung"
 [ "$(grep -c '^connection' "$tmp/peer.log")" -eq 2 ] && pass || fail "unknown-ids: expected 2 connections"
 
 # qmprace knows `failing` (the fix's status) and fires `on failing`; statuses it does not know are
-# recorded and fire nothing; malformed events are ignored
+# recorded and fire nothing; malformed events are ignored. The peer then says `completed`, which no
+# QEMU does after `failing`: the status-machine property says so (exit 1), as for any target
 : >"$tmp/peer.log"
 peer_start unknown-events
-expect_status 0 "$QMPRACE" run "$tmp/failing.sched" --target "qmp:unix:$sock" --timeline
+expect_status 1 "$QMPRACE" run "$tmp/failing.sched" --target "qmp:unix:$sock" --timeline
 peer_stop
 expect_grep "$tmp/out" "0/1 crashed"
+expect_grep "$tmp/out" "1  violation: status-machine: failing > completed"
 expect_grep "$tmp/out" "unknown migration status 'frobbing'"
 expect_grep "$tmp/out" "line 3: on failing: query"
 expect_grep "$tmp/out" "FROBNICATED"

@@ -66,5 +66,16 @@ int main(void)
     CHECK_INT(s.sigs[0].count, 2);
     CHECK_INT(verdict_stats_median_us(&s), 3000);
     verdict_stats_free(&s);
+
+    /* a hang is a finding when the target did not end (a command unanswered, a migration unsettled), not
+     * when a schedule line still waited at the deadline */
+    CHECK(verdict_is_finding(VERDICT_CRASH, YANK));
+    CHECK(verdict_is_finding(VERDICT_VIOLATION, "violation: settings-kept: multifd"));
+    CHECK(!verdict_is_finding(VERDICT_PASS, NULL));
+    CHECK(verdict_is_finding(VERDICT_HANG, "no reply to migrate"));
+    CHECK(verdict_is_finding(VERDICT_HANG, "live_migration in multifd_send (did not settle: migration cancelling)"));
+    CHECK(!verdict_is_finding(VERDICT_HANG, "schedule still running"));
+    CHECK(!verdict_is_finding(VERDICT_HANG, "main in main_loop_wait (schedule still running)"));
+    CHECK(!verdict_is_finding(VERDICT_HANG, ""));
     return check_exit();
 }

@@ -64,6 +64,7 @@ unsigned proxy_channel_count(const struct proxy *p);
 int proxy_channel_id(const struct proxy *p, unsigned index);       /* CHAN_MAIN, N, or PROXY_CH_UNKNOWN */
 uint64_t proxy_channel_bytes(const struct proxy *p, unsigned index);
 bool proxy_channel_open(const struct proxy *p, unsigned index);
+bool proxy_channel_stalled(const struct proxy *p, unsigned index); /* open, and a `stall` holds it now */
 uint64_t proxy_total_bytes(const struct proxy *p);
 
 /* Ends every channel of the trial with RST and forgets them; counters restart at zero. */

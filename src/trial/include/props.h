@@ -9,6 +9,7 @@
  *   settings-kept     every capability and parameter QEMU accepted in the trial still has the value it
  *                     accepted last
  *   events-agree      the last MIGRATION event and query-migrate's status agree once the target settled
+ *                     (when the events capability is on at the end and was never turned off in the trial)
  * A property that is violated makes the trial's verdict `violation`, with a signature of the property and
  * the statuses involved, counted and reported wherever crashes are. */
 #ifndef QMPRACE_PROPS_H
@@ -31,6 +32,7 @@ struct prop_facts {
     const struct timeline *tl;
     json_object *migrate, *caps, *params;
     json_object *accepted_caps, *accepted_params;
+    bool events_gap; /* QEMU accepted events=off in the trial: some MIGRATION events may never have come */
 };
 
 /* Checks the properties of `mask`. 0: all hold. 1: the first violated one, its signature in `sig`

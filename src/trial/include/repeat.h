@@ -17,8 +17,6 @@ struct repeat {
     bool interrupted;          /* trial_env_interrupt() stopped it: the stats hold the trials before */
     char top_hang[600];        /* repeat_top_signature's answer when it is a hang */
 };
-/* A hang's signature among findings: its reason (the blocked threads, what was awaited) after this. */
-#define REPEAT_HANG_PREFIX "hang: "
 
 /* Called after each trial. */
 typedef void (*repeat_progress_fn)(void *arg, unsigned done, unsigned total, const struct verdict_stats *s);
@@ -37,12 +35,11 @@ typedef void (*repeat_each_fn)(void *arg, const struct trial_result *t);
 int repeat_run_each(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_each_fn each,
                     void *arg, struct err *e);
 /* The most frequent finding's signature, after verdict_stats_sort: a crash's or a violation's, else the
- * most frequent hang's (REPEAT_HANG_PREFIX + its reason), so a hang is triaged and minimized as a crash is;
+ * most frequent hang's that is a finding (VERDICT_HANG_PREFIX + its reason, verdict_hang_is_finding), so a
+ * hang of the target is triaged and minimized as a crash is;
  * NULL when every trial passed. */
 const char *repeat_top_signature(struct repeat *r);
 /* How many trials ended with exactly this signature (a hang's with its prefix). */
 unsigned repeat_signature_count(const struct repeat *r, const char *signature);
-/* What a trial with this signature did, for a reproducer's header: "crashed", "hung" or "violated". */
-const char *repeat_signature_verb(const char *signature);
 
 #endif

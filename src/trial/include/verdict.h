@@ -17,10 +17,28 @@ enum verdict {
     VERDICT_VIOLATION, /* the target settled, but a property does not hold (props.h) */
 };
 const char *verdict_name(enum verdict v);
-/* A crash or a violation: what a hunt looks for, triage groups and minimization keeps. Their signatures
- * share one list: a violation's starts with VERDICT_VIOLATION_PREFIX. */
-bool verdict_is_finding(enum verdict v);
+/* What a hunt looks for, triage groups and minimization keeps: a crash, a violation, or a hang of the
+ * target (`signature`: the hang's reason). Crash and violation signatures share one list: a violation's
+ * starts with VERDICT_VIOLATION_PREFIX. */
+bool verdict_is_finding(enum verdict v, const char *signature);
 #define VERDICT_VIOLATION_PREFIX "violation: "
+/* A hang's reason when the deadline came while a schedule line still waited (for a trigger, or a `wait`
+ * longer than the deadline): the schedule, not the target, is what did not end, so no finding. A hang with
+ * a command unanswered or a migration that did not settle after the schedule ended is one. */
+#define VERDICT_HANG_SCHEDULE "schedule still running"
+/* ... and when what did not end waits on what the schedule still holds: a thread it froze, or a channel
+ * it stalls while the migration runs (a migration may wait for a peer that stopped reading; a cancel, a
+ * failure's cleanup or a QMP command may not): "held by the schedule: main stalled; did not settle: ..." */
+#define VERDICT_HANG_HELD "held by the schedule"
+/* A hang's reason, alone or after the blocked threads ("<stacks> (<reason>)"), is a finding unless it is
+ * one of those two. */
+bool verdict_hang_is_finding(const char *reason);
+/* A hang's signature among findings (triage, minimization, reports): its reason after this. */
+#define VERDICT_HANG_PREFIX "hang: "
+/* Which finding a finding's signature names, by its prefix: VERDICT_VIOLATION, VERDICT_HANG or VERDICT_CRASH. */
+enum verdict verdict_of_signature(const char *signature);
+/* "crashed", "hung", "violated" (a property), "passed": what a trial did, for a reproducer's header. */
+const char *verdict_past(enum verdict v);
 
 /* Fills `out` with the crash signature for a death by `signo` (0: unknown, e.g. only the QMP connection
  * was seen dying) whose fatal message was `message` (may be NULL). */

@@ -1,0 +1,119 @@
+/* hang: why a trial that met its deadline did not end, as its signature (see trial_internal.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "trial_internal.h"
+#include "vocab.h"
+
+/* Where the target's threads wait now, into the timeline (one entry per thread) and `sig` (the blocked
+ * threads' signature; "" when there are no stacks or no thread is blocked). */
+static void record_stacks(struct trial *t, char *sig, size_t n)
+{
+    sig[0] = '\0';
+    struct qemu_stacks st;
+    struct err e = {{0}};
+    if (target_stacks(t->env->target, &st, &e) < 0) {
+        if (target_caps(t->env->target).death) /* a kind that could have told: say why it did not */
+            timeline_add(t->tl, TL_NOTE, "no stacks of the hung target: %s", e.msg);
+        return;
+    }
+    for (size_t i = 0; i < st.n; i++) {
+        const struct qemu_thread_stack *th = &st.threads[i];
+        char where[128], frames[900] = "";
+        qemu_stack_where(th, where, sizeof where);
+        size_t used = 0;
+        for (int k = 0; k < th->nframes && used < sizeof frames; k++) {
+            const struct qemu_frame *f = &th->frames[k];
+            int w = f->fn[0] ? snprintf(frames + used, sizeof frames - used, "%s%s", k ? " < " : "", f->fn)
+                             : snprintf(frames + used, sizeof frames - used, "%s%s+0x%llx", k ? " < " : "", f->module,
+                                        (unsigned long long)f->offset);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        bool idle = qemu_stack_idle(th);
+        timeline_add_coded(t->tl, 0, TL_STACK, idle ? 0 : 1, th->tid, "%s (tid %d) %s in %s: %s", th->name, th->tid,
+                           idle ? "idle" : "blocked", where, frames);
+    }
+    qemu_stacks_signature(&st, sig, n);
+    qemu_stacks_free(&st);
+}
+
+/* What the schedule itself still holds: the channels it stalls and the threads it froze ("main stalled,
+ * live_migration frozen"; "" when nothing). A thread is frozen when its last hold entry says held. */
+static bool holds_text(struct trial *t, char *buf, size_t n, bool *frozen)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    *frozen = false;
+    for (unsigned i = 0; i < proxy_channel_count(t->env->proxy) && used < n; i++) {
+        if (!proxy_channel_stalled(t->env->proxy, i))
+            continue;
+        char name[32];
+        int w = snprintf(buf + used, n - used, "%s%s stalled", used ? ", " : "",
+                         vocab_channel_name(proxy_channel_id(t->env->proxy, i), name, sizeof name));
+        used += w > 0 ? (size_t)w : 0;
+    }
+    size_t nt = timeline_count(t->tl);
+    for (size_t i = 0; i < nt && used < n; i++) {
+        const struct tl_entry *e = timeline_get(t->tl, i);
+        if (e->kind != TL_THREAD || !e->arg)
+            continue;
+        size_t len = strcspn(e->text, " ");
+        bool later = false; /* released, or held again (then that entry speaks) */
+        for (size_t k = i + 1; k < nt && !later; k++) {
+            const struct tl_entry *f = timeline_get(t->tl, k);
+            later = f->kind == TL_THREAD && strncmp(f->text, e->text, len) == 0 && f->text[len] == ' ';
+        }
+        if (later)
+            continue;
+        *frozen = true;
+        int w = snprintf(buf + used, n - used, "%s%.*s frozen", used ? ", " : "", (int)len, e->text);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return buf[0] != '\0';
+}
+
+/* A status in which a migration may wait for its peer as long as the peer does not read. */
+static bool waits_for_peer(const char *status)
+{
+    int s = status ? vocab_status_parse(status, strlen(status)) : -1;
+    return s == MIG_SETUP || s == MIG_ACTIVE || s == MIG_PRE_SWITCHOVER || s == MIG_DEVICE || s == MIG_WAIT_UNPLUG ||
+           s == MIG_POSTCOPY_ACTIVE || s == MIG_POSTCOPY_PAUSED || s == MIG_POSTCOPY_RECOVER ||
+           s == MIG_POSTCOPY_RECOVER_SETUP || s == MIG_POSTCOPY_DEVICE || s == MIG_COLO;
+}
+
+void hang_signature(struct trial *t, char *sig, size_t n)
+{
+    char reason[400], holds[200];
+    const char *pending = lines_pending_command(t);
+    const char *state = settle_state(t->settle);
+    if (pending)
+        snprintf(reason, sizeof reason, "no reply to %s", pending);
+    else if (state[0])
+        snprintf(reason, sizeof reason, "did not settle: %s", state);
+    else
+        snprintf(reason, sizeof reason, VERDICT_HANG_SCHEDULE);
+    /* What the schedule holds at the end may be all that keeps the target from ending: a frozen thread
+     * always, a stalled channel while the migration runs and waits for its peer. Not so for a cancel, a
+     * failure's cleanup or a QMP command: none of those may wait for a peer that stopped reading. */
+    bool frozen;
+    char full[640];
+    const char *why = reason;
+    if (pending || state[0]) {
+        json_object *m = settle_last_migrate(t->settle), *st;
+        const char *status = m && json_object_object_get_ex(m, "status", &st) ? json_object_get_string(st) : NULL;
+        if (holds_text(t, holds, sizeof holds, &frozen) && (frozen || (!pending && waits_for_peer(status)))) {
+            snprintf(full, sizeof full, VERDICT_HANG_HELD ": %s; %s", holds, reason);
+            why = full;
+        }
+    }
+    /* where it waits: the blocked threads name the hang (the same hang is one signature across trials);
+     * the reason says what qmprace was waiting for */
+    char where[400];
+    record_stacks(t, where, sizeof where);
+    if (where[0])
+        snprintf(sig, n, "%s (%s)", where, why);
+    else
+        snprintf(sig, n, "%s", why);
+}
