@@ -90,7 +90,7 @@ int triage_run(struct session *ses, char *const *files, size_t nfiles, const str
         t->interrupted = r.interrupted;
         const char *sig = repeat_top_signature(&r);
         if (!sig) {
-            hunt_say(progress, arg, "input %zu/%zu: no crash in %u replays", i + 1, nfiles, r.stats.trials);
+            hunt_say(progress, arg, "input %zu/%zu: no finding (crash, violation or hang of the target) in %u replays", i + 1, nfiles, r.stats.trials);
             t->unreproduced++;
             repeat_clear(&r);
             schedule_free(s);
