@@ -309,9 +309,36 @@ static bool generic_wait(const char *fn)
     return false;
 }
 
+bool qemu_stack_waits_for_thread(const struct qemu_thread_stack *t)
+{
+    static const char *const sync[] = {"qemu_sem_wait",      "qemu_sem_timedwait",       "qemu_cond_wait_impl",
+                                       "qemu_cond_timedwait_impl", "qemu_event_wait", "qemu_mutex_lock_impl",
+                                       "qemu_rec_mutex_lock_impl", "qemu_mutex_unlock_impl", "qemu_futex_wait",
+                                       "qemu_thread_join",   "pthread_cond_wait",        "pthread_cond_timedwait",
+                                       "pthread_join",       "__futex_abstimed_wait_common", "__lll_lock_wait",
+                                       NULL};
+    /* the wait is innermost, a few libc frames at most above the primitive */
+    for (int i = 0; i < t->nframes && i < 6; i++) {
+        const char *fn = t->frames[i].fn;
+        if (strncmp(fn, "__pthread_mutex_", 16) == 0 || strncmp(fn, "__GI___pthread_mutex_", 21) == 0)
+            return true;
+        for (const char *const *w = sync; *w; w++)
+            if (strcmp(fn, *w) == 0)
+                return true;
+    }
+    return false;
+}
+
 static bool qemu_module(const char *module)
 {
     return strncmp(module, "qemu-system-", 12) == 0 || strncmp(module, "qemu-", 5) == 0;
+}
+
+/* What the other threads wait for: blocked in a library call (into the kernel) that is not a wait for a
+ * thread. A thread caught running QEMU's own code is busy (or spins, waiting), not blocked. */
+static bool blocks_others(const struct qemu_thread_stack *t)
+{
+    return t->nframes && !qemu_module(t->frames[0].module) && !qemu_stack_waits_for_thread(t);
 }
 
 void qemu_stack_where(const struct qemu_thread_stack *t, char *buf, size_t n)
@@ -352,10 +379,19 @@ void qemu_stacks_signature(const struct qemu_stacks *s, char *buf, size_t n)
     const struct qemu_thread_stack **busy = calloc(s->n ? s->n : 1, sizeof *busy);
     if (!busy)
         return;
-    size_t nb = 0;
+    size_t nb = 0, roots = 0;
     for (size_t i = 0; i < s->n; i++) /* a thread the unwinder could not read says nothing */
-        if (!qemu_stack_idle(&s->threads[i]) && s->threads[i].nframes)
+        if (!qemu_stack_idle(&s->threads[i]) && s->threads[i].nframes) {
             busy[nb++] = &s->threads[i];
+            roots += blocks_others(&s->threads[i]);
+        }
+    if (roots) { /* the threads the others wait for name the hang */
+        size_t k = 0;
+        for (size_t i = 0; i < nb; i++)
+            if (blocks_others(busy[i]))
+                busy[k++] = busy[i];
+        nb = k;
+    }
     qsort(busy, nb, sizeof *busy, by_name);
     size_t used = 0;
     char last[200] = "";

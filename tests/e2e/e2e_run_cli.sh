@@ -63,7 +63,7 @@ expect_grep "$tmp/stalled.json" '"unexercised":2'
 # ... and where the hung target waits: its blocked threads name the hang (the model's stacks, as eu-stack
 # shows a real QEMU's), the reason follows (here the schedule's own stall, which the running migration
 # waits for: no finding), and the timeline has every thread's stack
-expect_grep "$tmp/out" "2  hang: live_migration in multifd_send_pages / multifdsend_N in qio_channel_socket_writev (held by the schedule: main stalled, multifd0 stalled, multifd1 stalled; did not settle: migration active)"
+expect_grep "$tmp/out" "2  hang: multifdsend_N in qio_channel_socket_writev (held by the schedule: main stalled, multifd0 stalled, multifd1 stalled; did not settle: migration active)"
 expect_status 5 "$QMPRACE" run "$tmp/stalled.sched" --deadline 300ms --timeline --json "$tmp/stalled-tl.json"
 expect_grep "$tmp/out" "stack    live_migration (tid 2) blocked in multifd_send_pages: __futex_abstimed_wait_common < qemu_sem_wait < multifd_send_pages"
 expect_grep "$tmp/out" "stack    main (tid 1) idle in main_loop_wait"

@@ -24,8 +24,7 @@ static const char crash[] = "caps events=on multifd=on\nparams multifd-channels=
                             "on failed +1ms: caps multifd=off\n";
 
 #define HANG_SIG                                                                                                     \
-    "hang: live_migration in multifd_send_pages / multifdsend_N in qio_channel_socket_writev (did not settle: "     \
-    "migration cancelling)"
+    "hang: multifdsend_N in qio_channel_socket_writev (did not settle: migration cancelling)"
 
 /* DIR/NAME: `text` encoded as AFL++ would have saved it. */
 static void write_input(const char *dir, const char *name, const char *text, char *path, size_t n)

@@ -1,8 +1,8 @@
 /* Where a hung QEMU's threads are: eu-stack's output read into named threads and frames (a frame without
  * a name keeps its module), the idle threads told apart from the blocked ones the way a QEMU developer
  * would (the main loop's poll, RCU, an idle vCPU, the monitor's loop are idle; live_migration waiting in a
- * multifd sync is not), and one signature of the blocked threads, the same whatever order eu-stack
- * prints them in. A live process is read too: every thread of a running `sleep` (when elfutils is
+ * multifd sync is not), and one signature of the threads the others wait for (the blocked ones when none
+ * is blocked in the kernel), the same whatever order eu-stack prints them in. A live process is read too: every thread of a running `sleep` (when elfutils is
  * installed; else the test says it skipped that part). */
 #include <signal.h>
 #include <stdlib.h>
@@ -89,8 +89,11 @@ static void test_parse(void)
 
     char sig[512];
     qemu_stacks_signature(&s, sig, sizeof sig);
-    CHECK_STR(sig, "live_migration in multifd_send_sync_main / multifdsend_N in qio_channel_socket_writev / "
-                   "multifdsend_N in qemu-system-x86_64+0x555e76a61111");
+    /* named by what the others wait for: the write that does not return, not live_migration waiting for
+     * that thread, nor a thread caught running QEMU's code */
+    CHECK(qemu_stack_waits_for_thread(&s.threads[3]));
+    CHECK(!qemu_stack_waits_for_thread(&s.threads[2]));
+    CHECK_STR(sig, "multifdsend_N in qio_channel_socket_writev");
 
     /* the same threads in another order: the same signature */
     struct qemu_thread_stack tmp = s.threads[2];
@@ -99,6 +102,10 @@ static void test_parse(void)
     char again[512];
     qemu_stacks_signature(&s, again, sizeof again);
     CHECK_STR(again, sig);
+    /* no thread blocked in the kernel (a deadlock): the waiting threads name it */
+    s.threads[3].nframes = 0; /* the write, now at index 3 */
+    qemu_stacks_signature(&s, again, sizeof again);
+    CHECK_STR(again, "live_migration in multifd_send_sync_main / multifdsend_N in qemu-system-x86_64+0x555e76a61111");
     qemu_stacks_free(&s);
 
     CHECK_INT(qemu_stacks_parse("eu-stack: Cannot attach to process 7: Operation not permitted\n", NULL, NULL, &s, &e),

@@ -6,8 +6,12 @@
  * the time eu-stack takes (about 0.3 s) and changes nothing in it.
  *
  * What a hang is, from the stacks: the threads that are not idle (idle: the main loop in its poll, RCU
- * waiting for work, a vCPU or a worker waiting for a job, the monitor's own loop) and the QEMU function each
- * waits in, as one signature ("live_migration in multifd_send_sync_main / multifdsend_0 in
+ * waiting for work, a vCPU or a worker waiting for a job, the monitor's own loop) and, of those, the ones
+ * the others wait for: blocked in a library call into the kernel on something other than another thread
+ * (a write to a peer that does not read). A thread waiting on a semaphore, a mutex or a condition waits
+ * for a thread, and one caught running QEMU's code is busy or spins; where those are varies with the
+ * moment the hang began (QEMU 7.2's migration thread waits for a multifd channel in three places), so
+ * they name the hang only when no thread is blocked in the kernel (a deadlock, a spin). The QEMU function each waits in makes one signature ("multifdsend_N in
  * qio_channel_socket_writev"), so the same hang is one group across trials. */
 #ifndef QMPRACE_QEMU_STACKS_H
 #define QMPRACE_QEMU_STACKS_H
@@ -59,8 +63,12 @@ bool qemu_stack_idle(const struct qemu_thread_stack *t);
  * generic wait (qemu_sem_wait, qemu_cond_wait_impl, qemu_mutex_lock_impl, ...), else the innermost
  * frame with a name, else "module+0xOFFSET". */
 void qemu_stack_where(const struct qemu_thread_stack *t, char *buf, size_t n);
-/* "THREAD in WHERE / THREAD in WHERE" over the threads that are not idle, in name order; "" when every
- * thread is idle (or could not be read). A migration thread is named by its role as the schedule
+/* A thread blocked on another thread: a semaphore, mutex, condition, event or join among its innermost
+ * frames (QEMU's wrappers or libc's futex waits), spinning on a mutex included. */
+bool qemu_stack_waits_for_thread(const struct qemu_thread_stack *t);
+/* "THREAD in WHERE / THREAD in WHERE" over the threads that are not idle and block the others (all that
+ * are not idle when none does), in name order; "" when every thread is idle (or
+ * could not be read). A migration thread is named by its role as the schedule
  * language names it (10.x's mig/src/main is live_migration), so one hang is one signature across
  * versions; the multifd send threads are one role, multifdsend_N (which of them the unwinder read, or
  * which got stuck first, is chance), each place said once. */
