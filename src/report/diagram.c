@@ -95,10 +95,18 @@ static bool diagram_is_cleanup(const struct tl_entry *e)
     return e->kind == TL_TRACE && (e->code == TRACE_SAVEVM_STATE_CLEANUP || e->code == TRACE_MIGRATE_FD_CLEANUP);
 }
 
-/* Whether an entry gets a row: engine notes do not (they are in the text timeline). */
+/* Whether an entry gets a row: engine notes and the stacks of idle threads do not (they are in the text
+ * timeline). */
 static bool diagram_drawn(const struct tl_entry *e)
 {
-    return e->kind != TL_NOTE;
+    return e->kind != TL_NOTE && !(e->kind == TL_STACK && !e->code);
+}
+
+/* "multifdsend_0 (tid 12) blocked in ..." -> "multifdsend_0": the thread of a stack entry. */
+static void diagram_stack_thread(const char *text, char *out, size_t n)
+{
+    const char *tid = strstr(text, " (tid ");
+    snprintf(out, n, "%.*s", tid ? (int)(tid - text) : (int)strcspn(text, " "), text);
 }
 
 /* Lanes: client, main, then threads (migration thread, multifd threads, others), then channels. */
@@ -115,6 +123,8 @@ static void diagram_lanes(const struct timeline *tl, struct lanes *l)
                 diagram_thread_of(e->text, name, sizeof name);
             else if (e->kind == TL_THREAD)
                 snprintf(name, sizeof name, "%.*s", (int)strcspn(e->text, " "), e->text);
+            else if (e->kind == TL_STACK && e->code) /* a blocked thread gets a lane to end on */
+                diagram_stack_thread(e->text, name, sizeof name);
             else
                 continue;
             if (strcmp(name, "main") != 0 && diagram_thread_rank(name) == rank)
@@ -282,8 +292,7 @@ static void diagram_row(FILE *f, struct lanes *l, const struct tl_entry *e, size
     case TL_STACK: { /* a hung trial: where each thread that is not idle waits, at its lane's end */
         if (!e->code)
             break;
-        const char *tid = strstr(e->text, " (tid ");
-        snprintf(name, sizeof name, "%.*s", tid ? (int)(tid - e->text) : (int)strcspn(e->text, " "), e->text);
+        diagram_stack_thread(e->text, name, sizeof name);
         const char *where = strstr(e->text, "blocked in ");
         char stack_label[96];
         snprintf(stack_label, sizeof stack_label, "%.*s", where ? (int)strcspn(where, ":") : 7,

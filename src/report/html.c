@@ -100,13 +100,15 @@ static void html_stats(FILE *f, const struct verdict_stats *s, const char *rate_
     fprintf(f, "<p class=\"rate %s\">%s%u/%u crashed (%.1f%%, 95%% CI %.1f-%.1f%%)</p>\n",
             s->crashes ? "crash" : "pass", rate_of ? rate_of : "", s->crashes, s->trials,
             s->trials ? 100.0 * s->crashes / s->trials : 0.0, 100 * lo, 100 * hi);
-    fprintf(f, "<p>%u hung; %u did not run as written; median trial %.2f ms</p>\n", s->hangs, s->unexercised,
+    fprintf(f, "<p%s>%u violated a property; %u hung; %u did not run as written; median trial %.2f ms</p>\n",
+            s->violations || s->hangs ? " class=\"rate crash\"" : "", s->violations, s->hangs, s->unexercised,
             verdict_stats_median_us(s) / 1000.0);
     if (!s->nsigs && !s->nhang && !s->nmisses)
         return;
     fputs("<table class=\"sigs\">\n", f);
     for (size_t i = 0; i < s->nsigs; i++) {
-        fprintf(f, "<tr><td>%u</td><td>crash</td><td><code>", s->sigs[i].count);
+        fprintf(f, "<tr><td>%u</td><td>%s</td><td><code>", s->sigs[i].count,
+                verdict_of_signature(s->sigs[i].key) == VERDICT_VIOLATION ? "violation" : "crash");
         diagram_text(f, s->sigs[i].key, 0);
         fputs("</code></td></tr>\n", f);
     }
