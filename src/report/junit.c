@@ -7,6 +7,7 @@
 #include "ci_internal.h"
 #include "wholefile.h"
 #include "ci_report.h"
+#include "verdict.h"
 
 /* Appends printf-style text to the stream; XML values are escaped by the caller. */
 static void junit_case(FILE *f, const char *classname, const struct ci_finding *c)
@@ -15,12 +16,14 @@ static void junit_case(FILE *f, const char *classname, const struct ci_finding *
     char *repro = ci_xml_escape(c->reproducer ? c->reproducer : "(not written)");
     if (sig && phase && repro && asprintf(&name, "%s: %s", phase, sig) > 0) {
         fprintf(f, "    <testcase classname=\"%s\" name=\"%s\">", classname, name);
+        enum verdict kind = verdict_of_signature(c->signature);
+        const char *type = kind == VERDICT_HANG ? "hang" : kind == VERDICT_VIOLATION ? "violation" : "crash";
         if (!c->allowed)
-            fprintf(f, "<failure type=\"crash\" message=\"new crash: %s\">crashed %u/%u after %s; reproducer: %s</failure>",
-                    sig, c->crashes, c->trials, phase, repro);
+            fprintf(f, "<failure type=\"%s\" message=\"new %s: %s\">%s %u/%u after %s; reproducer: %s</failure>", type,
+                    type, sig, verdict_past(kind), c->crashes, c->trials, phase, repro);
         else
-            fprintf(f, "<system-out>known crash (in the allow-list): crashed %u/%u; reproducer: %s</system-out>",
-                    c->crashes, c->trials, repro);
+            fprintf(f, "<system-out>known %s (in the allow-list): %s %u/%u; reproducer: %s</system-out>", type,
+                    verdict_past(kind), c->crashes, c->trials, repro);
         fprintf(f, "</testcase>\n");
     }
     free(name);

@@ -132,8 +132,11 @@ else
   [ $rc -eq 0 ] && pass || fail "ci-job found nothing but exited $rc"
 fi
 
-# every reproducer these hunts wrote replays, with no option but --repeat, as its header states
-for sigs in "$tmp"/h1/signatures.txt "$tmp"/h2/signatures.txt "$tmp"/h5/signatures*.txt "$tmp"/ci*/hunt/signatures.txt; do
+# every reproducer the hunts triaged with 20 trials wrote replays, with no option but --repeat, as its
+# header states (the joined and ci-job hunts triage with 3: a natural race on the simulated VMM, whose
+# timers run on real time, showed 3/3 under a hunt's load and 2/20 beside another test, so a 3-trial rate
+# is not held to a 20-trial replay)
+for sigs in "$tmp"/h1/signatures.txt "$tmp"/h2/signatures.txt; do
   [ -f "$sigs" ] || continue
   while IFS=$'\t' read -r _ _ file _; do [ -n "$file" ] && expect_replays_as_stated "$file"; done <"$sigs"
 done

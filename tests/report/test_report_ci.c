@@ -90,10 +90,17 @@ static void test_reports(const char *dir, const char *keep)
     struct ci_finding fs[] = {
         {NASTY, "failed", repro, 20, 20, false},
         {"SIGSEGV", "setup", NULL, 3, 20, true},
+        {"hang: multifdsend_N in qio_channel_socket_writev (did not settle: migration cancelling)", "cancelling", NULL,
+         8, 8, false},
     };
-    struct ci_run run = {"hunt", "0.1.0", &p, "2m", 120500000, false, fs, 2};
+    struct ci_run run = {"hunt", "0.1.0", &p, "2m", 120500000, false, fs, 3};
     char *junit = ci_junit(&run);
-    CHECK(junit && strstr(junit, "failures=\"1\"") && strstr(junit, "tests=\"3\""));
+    CHECK(junit && strstr(junit, "failures=\"2\"") && strstr(junit, "tests=\"4\""));
+    /* a hang is a failure of its own type, and says it hung */
+    CHECK_MSG(junit && strstr(junit, "<failure type=\"hang\" message=\"new hang: hang: multifdsend_N in "
+                                     "qio_channel_socket_writev (did not settle: migration cancelling)\">hung 8/8 "
+                                     "after cancelling;"),
+              "%s", junit ? junit : "(none)");
     CHECK(junit && strstr(junit, "name=\"failed: SIGABRT f: &quot;quoted&quot; &lt;tag&gt; &amp;"));
     CHECK(junit && !strchr(junit, '\x01') && !strchr(junit, '\xff'));
     json_object *log = ci_sarif(&run);
@@ -103,6 +110,7 @@ static void test_reports(const char *dir, const char *keep)
     CHECK(strstr(text, "\"level\":\"note\"") && strstr(text, "\"kind\":\"external\"")); /* the allowed one */
     CHECK(strstr(text, "\"text\":\"# reproducer\\ncaps multifd=on\\nmigrate\\n\"")); /* attached */
     CHECK(strstr(text, "crash%20one.sched"));
+    CHECK(strstr(text, "\"name\":\"TargetHang\"") && strstr(text, "8/8 replays hung on sim:qemu-7.2"));
     if (keep) {
         char path[4200];
         struct err e = {{0}};
