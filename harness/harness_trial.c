@@ -7,7 +7,11 @@
  * The profile comes through the environment, because afl-fuzz passes the harness no per-run arguments of
  * ours: QMPRACE_HARNESS_PROFILE is profile_print's JSON ({"target":"qemu","ram":"64MiB","deadline":"500ms",
  * "without":"params"}); fields it leaves out take a hunt's defaults for the target (profile.h).
- * With a plain compiler it replays files and prints each verdict on stderr. */
+ * With a plain compiler it replays files and prints each verdict on stderr.
+ *
+ * It keeps a tally of its inputs (tally.h) in the file TALLY_ENV names: how many ran a migration, how many
+ * ran none, how many were refused, written at most once a second and before a finding ends the process
+ * (AFL++ forks a new one, which goes on from the file). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +19,18 @@
 
 #include "afl_main.h"
 #include "feedback.h"
+#include "mono.h"
 #include "profile.h"
 #include "schedule.h"
 #include "session.h"
+#include "tally.h"
 
 struct harness {
     struct session *session; /* no signals: AFL++ stops the harness by signals of its own */
     bool timing; /* the target repeats timings exactly: feedback may use them */
+    const char *tally_path; /* NULL: no tally kept */
+    struct tally tally;
+    uint64_t tally_written_us;
 };
 
 static struct harness h;
@@ -49,6 +58,21 @@ static void setup(void)
         exit(3);
     }
     h.timing = target_caps(session_target(h.session)).deterministic;
+    h.tally_path = getenv(TALLY_ENV);
+    if (h.tally_path && !*h.tally_path)
+        h.tally_path = NULL;
+    if (h.tally_path) /* an earlier process of this instance ended at a finding: go on from its count */
+        tally_read(h.tally_path, &h.tally);
+}
+
+/* The tally to its file, once a second, and always before the process ends at a finding. */
+static void tally_flush(bool now)
+{
+    uint64_t t = mono_now_us();
+    if (!h.tally_path || (!now && t - h.tally_written_us < 1000000))
+        return;
+    h.tally_written_us = t;
+    (void)tally_write(h.tally_path, &h.tally, &(struct err){{0}}); /* a lost count is not worth a stop */
 }
 
 static void emit(void *arg, unsigned key, unsigned count)
@@ -94,6 +118,7 @@ static int one(const uint8_t *buf, size_t len)
         fprintf(stderr, "qmprace-harness: the target could not be started: %s\n", e.msg);
         exit(3);
     }
+    tally_add(&h.tally, rc, &r);
     if (rc == 0) {
         static unsigned char present[FEEDBACK_KEYS];
         memset(present, 0, sizeof present);
@@ -106,6 +131,7 @@ static int one(const uint8_t *buf, size_t len)
     }
     trial_result_clear(&r);
     schedule_free(s);
+    tally_flush(found);
     return found;
 }
 

@@ -71,6 +71,16 @@ bool trial_result_exercised(const struct trial_result *r)
     return r->nmisses <= TRIAL_MAX_MISSES;
 }
 
+bool trial_result_migrated(const struct trial_result *r)
+{
+    for (size_t i = 0; r->timeline && i < timeline_count(r->timeline); i++) {
+        const struct tl_entry *e = timeline_get(r->timeline, i);
+        if (e->kind == TL_QMP_IN && e->code == ACT_MIGRATE && e->arg == TL_ACCEPTED)
+            return true;
+    }
+    return false;
+}
+
 /* ---- observations ---- */
 
 void trial_observe(struct trial *t, const struct obs *o)

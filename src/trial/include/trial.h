@@ -53,6 +53,9 @@ struct trial_result {
 
 /* True when every action of the schedule did what it says (misses marked expected aside). */
 bool trial_result_exercised(const struct trial_result *r);
+/* True when the target accepted a `migrate` in the trial: a migration ran, whatever became of it (what a
+ * hunt's rate of migration trials counts). */
+bool trial_result_migrated(const struct trial_result *r);
 
 /* The parts that live across trials: the fault proxy and the sink it forwards to, on `base`. */
 struct trial_env *trial_env_new(struct event_base *base, struct target *target, struct err *e);

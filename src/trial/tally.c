@@ -1,0 +1,63 @@
+/* tally: what became of a harness's inputs (see tally.h). */
+#include "tally.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "session.h"
+#include "wholefile.h"
+
+void tally_add(struct tally *t, int rc, const struct trial_result *r)
+{
+    if (rc != 0) { /* refused before it ran (or stopped before it began) */
+        t->refused++;
+        return;
+    }
+    if (trial_result_migrated(r))
+        t->migrations++;
+    else
+        t->no_migration++;
+    t->findings += verdict_is_finding(r->verdict, r->signature);
+}
+
+static const struct {
+    const char *key;
+    size_t off;
+} fields[] = {
+    {"migration_trials", offsetof(struct tally, migrations)},
+    {"trials_without_migration", offsetof(struct tally, no_migration)},
+    {"inputs_refused", offsetof(struct tally, refused)},
+    {"findings", offsetof(struct tally, findings)},
+};
+
+void tally_read(const char *path, struct tally *t)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[128];
+    while (fgets(line, sizeof line, f)) {
+        char key[64];
+        uint64_t v;
+        if (sscanf(line, "%63s : %" SCNu64, key, &v) != 2)
+            continue;
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            if (strcmp(key, fields[i].key) == 0)
+                *(uint64_t *)((char *)t + fields[i].off) += v;
+    }
+    fclose(f);
+}
+
+int tally_write(const char *path, const struct tally *t, struct err *e)
+{
+    char text[512];
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && used < sizeof text; i++) {
+        int w = snprintf(text + used, sizeof text - used, "%-24s : %" PRIu64 "\n", fields[i].key,
+                         *(const uint64_t *)((const char *)t + fields[i].off));
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return wholefile_write_text(path, text, e);
+}
