@@ -3,8 +3,10 @@
 # then the real QEMU): `qmprace run`'s trial rate on the hunt's seeds (the corpus without its known
 # cases) under the hunt's trial profile (sim: 32 MiB guest, 200 ms deadline; qemu: 64 MiB, 500 ms, one
 # reused QEMU), then a hunt of SECONDS (default 120; `--without params`, not stopped at a crash):
-# AFL++'s executions per second and stability, against the goals (20 executions per second per core,
-# stability above 80%), and whether the hunt found the yank assertion.
+# AFL++'s executions per second beside the migration trials per second the harness counted (inputs that
+# ran a migration, tally.h) and the share of inputs that ran no migration or were refused, stability,
+# against the goals (20 migration trials per second per core, stability above 80%), and whether the
+# hunt found the yank assertion.
 # Usage: bench/hunt-qemu-rate.sh [SECONDS [QEMU]]   (QMPRACE=path/to/qmprace; default build/qmprace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,15 +54,23 @@ row() {
   local stats
   stats=$(ls "$dir"/afl/*/fuzzer_stats 2>/dev/null | head -1)
   afl_stat() { [ -n "$stats" ] && awk -F: -v k="$1" '$1 ~ "^"k" *$" { gsub(/ /, "", $2); print $2 }' "$stats"; }
-  local eps stab yank=no
+  local eps stab yank=no mig nomig ref
   eps=$(afl_stat execs_per_sec || true); stab=$(afl_stat stability || true)
   grep -q yank_unregister_instance "$dir/signatures.txt" 2>/dev/null && yank=yes
-  printf '%-16s %12s %12s %9s %10s %6s\n' "$label" "$run_rate" "${eps:-?}" \
-    "$(awk -v h="${eps:-0}" -v r="$run_rate" 'BEGIN { printf "%.2f", h / r }')" "${stab:-?}" "$yank"
+  sumj() { grep -o "\"$1\": *[0-9.]*" "$dir/summary.json" 2>/dev/null | head -1 | sed 's/.*: *//'; }
+  mig=$(sumj migration_trials_per_sec); nomig=$(sumj trials_without_migration); ref=$(sumj refused)
+  local all=$(( $(sumj migration_trials || echo 0) + ${nomig:-0} + ${ref:-0} ))
+  printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' "$label" "$run_rate" "${eps:-?}" \
+    "$(printf '%.1f' "${mig:-0}")" \
+    "$(awk -v a="$all" -v k="${nomig:-0}" 'BEGIN { printf "%.0f%%", a ? 100 * k / a : 0 }')" \
+    "$(awk -v a="$all" -v k="${ref:-0}" 'BEGIN { printf "%.0f%%", a ? 100 * k / a : 0 }')" \
+    "$(awk -v h="${mig:-0}" -v r="$run_rate" 'BEGIN { printf "%.2f", h / r }')" "${stab:-?}" "$yank"
 }
 
 echo "${#seeds[@]} seeds (${seeds[*]}), 50 trials each; hunts of $secs s, one core each"
-printf '%-16s %12s %12s %9s %10s %6s\n' target "run trials/s" "hunt execs/s" "hunt/run" stability yank
+printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' target "run trials/s" "hunt execs/s" "migrations/s" \
+  "no migrate" refused "hunt/run" stability yank
 row sim:qemu-7.2 sim 32MiB 200ms
 row "qemu:$qemu_bin" qemu 64MiB 500ms
-echo "goals: a hunt on the real QEMU at 20 executions per second per core or more, stability above 80%"
+echo "goals: a hunt on the real QEMU at 20 migration trials per second per core or more, stability above 80%"
+echo "(hunt/run: the hunt's migration trials per second against run's trials per second on the seeds)"

@@ -107,9 +107,21 @@ static void cmd_hunt_show(void *arg, const struct hunt_progress *p)
         return;
     unsigned s = (unsigned)(p->elapsed_us / 1000000);
     const struct afl_progress *a = &p->afl;
-    fprintf(stderr, "%shunt: %u:%02u elapsed, %.0f execs/s, %llu execs, %u paths, %u crash%s%s", h->when.tty ? "\r" : "",
-            s / 60, s % 60, a->execs_per_sec, (unsigned long long)a->execs, a->paths, a->crashes,
-            a->crashes == 1 ? "" : "es", h->when.tty && !p->final ? "   " : "\n");
+    /* AFL++'s executions beside what they were: migration trials (the rate that matters), and the share
+     * of inputs that ran no migration or were refused */
+    const struct tally *t = &a->tally;
+    uint64_t inputs = t->migrations + t->no_migration + t->refused;
+    double secs = a->elapsed_us ? a->elapsed_us / 1e6 : 1.0;
+    char eps[32] = "-"; /* AFL++ says its rate only once it has run a few seconds */
+    if (a->execs_per_sec > 0)
+        snprintf(eps, sizeof eps, "%.0f", a->execs_per_sec);
+    fprintf(stderr,
+            "%shunt: %u:%02u elapsed, %s execs/s (%.1f migration trials/s; %.0f%% no migration, %.0f%% refused), "
+            "%llu execs, %u paths, %u crash%s%s",
+            h->when.tty ? "\r" : "", s / 60, s % 60, eps, t->migrations / secs,
+            inputs ? 100.0 * t->no_migration / inputs : 0.0, inputs ? 100.0 * t->refused / inputs : 0.0,
+            (unsigned long long)a->execs, a->paths, a->crashes, a->crashes == 1 ? "" : "es",
+            h->when.tty && !p->final ? "   " : "\n");
 }
 
 /* A warning or an error: always said, even with -q. */

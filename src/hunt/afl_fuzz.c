@@ -1,6 +1,8 @@
 /* afl_fuzz: starting, watching and stopping afl-fuzz instances (see afl_fuzz.h). */
 #include "afl_fuzz.h"
 
+#include "mono.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,8 @@ struct afl_jobs {
     int status[MAX_JOBS];
     bool alive[MAX_JOBS];
     char name[MAX_JOBS][40];
+    char tally[MAX_JOBS][4200]; /* each instance's harness tally (tally.h) */
+    uint64_t start_us;
 };
 
 char *afl_fuzz_find(void)
@@ -56,7 +60,8 @@ static void instance_name(unsigned i, unsigned jobs, const char *join, char *buf
 }
 
 /* In the child: environment, process group, output, then exec. Only async-signal-safe work here. */
-static void exec_instance(const struct afl_job_options *o, unsigned i, const char *name, int logfd)
+static void exec_instance(const struct afl_job_options *o, unsigned i, const char *name, int logfd,
+                          const char *tally)
 {
     setpgid(0, 0);
     /* If qmprace dies (even by SIGKILL), afl-fuzz is told to stop; it then ends its harness. */
@@ -95,6 +100,7 @@ static void exec_instance(const struct afl_job_options *o, unsigned i, const cha
     }
     for (const char *const *kv = o->env; kv && *kv; kv++)
         putenv((char *)*kv);
+    setenv(TALLY_ENV, tally, 1); /* the harness's count of what its inputs became */
     char seconds[32], timeout[32];
     snprintf(seconds, sizeof seconds, "%u", o->seconds);
     snprintf(timeout, sizeof timeout, "%u", o->timeout_ms);
@@ -139,6 +145,7 @@ struct afl_jobs *afl_jobs_start(const struct afl_job_options *o, struct err *e)
         err_set(e, "out of memory");
         return NULL;
     }
+    j->start_us = mono_now_us();
     for (unsigned i = 0; i < o->jobs; i++) {
         instance_name(i, o->jobs, o->join_name, j->name[i], sizeof j->name[i]);
         char log[4096];
@@ -149,9 +156,11 @@ struct afl_jobs *afl_jobs_start(const struct afl_job_options *o, struct err *e)
             afl_jobs_free(j);
             return NULL;
         }
+        snprintf(j->tally[i], sizeof j->tally[i], "%s/" TALLY_FILE "-%s", o->log_dir, j->name[i]);
+        unlink(j->tally[i]); /* a joined hunt's instance of the same name counts afresh */
         pid_t pid = fork();
         if (pid == 0)
-            exec_instance(o, i, j->name[i], logfd);
+            exec_instance(o, i, j->name[i], logfd, j->tally[i]);
         close(logfd);
         if (pid < 0) {
             err_set(e, "fork: %s", strerror(errno));
@@ -208,6 +217,7 @@ void afl_jobs_poll(struct afl_jobs *j, struct afl_progress *p)
 {
     memset(p, 0, sizeof *p);
     p->exit_status = -1;
+    p->elapsed_us = mono_now_us() - j->start_us;
     for (unsigned i = 0; i < j->n; i++) {
         if (j->alive[i]) {
             int st;
@@ -222,14 +232,20 @@ void afl_jobs_poll(struct afl_jobs *j, struct afl_progress *p)
         char path[4096];
         double v;
         snprintf(path, sizeof path, "%s/%s/fuzzer_stats", j->sync_dir, j->name[i]);
-        if (stat_value(path, "execs_done", &v))
-            p->execs += (uint64_t)v;
-        if (stat_value(path, "execs_per_sec", &v))
-            p->execs_per_sec += v;
+        /* AFL++'s own execs_per_sec is the average since its start at its last write of the file, and
+         * its first write ends the dry run: a few executions over a few milliseconds, thousands per
+         * second, left standing until the next write (tens of seconds later). The rate is taken from
+         * the same write's executions and run time instead, and only once that covers a few seconds. */
+        double execs = 0, run_time = 0;
+        if (stat_value(path, "execs_done", &execs))
+            p->execs += (uint64_t)execs;
+        if (stat_value(path, "run_time", &run_time) && run_time >= 5)
+            p->execs_per_sec += execs / run_time;
         if (i == 0 && stat_value(path, "corpus_count", &v))
             p->paths = (unsigned)v;
         snprintf(path, sizeof path, "%s/%s/crashes", j->sync_dir, j->name[i]);
         p->crashes += count_ids(path);
+        tally_read(j->tally[i], &p->tally);
     }
     if (!p->running && j->n)
         p->exit_status = j->status[0];

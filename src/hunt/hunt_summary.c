@@ -17,6 +17,16 @@ int hunt_summary_write(const char *path, const struct trial_profile *profile, co
     json_object_object_add(sum, "execs", json_object_new_int64((int64_t)p->execs));
     json_object_object_add(sum, "paths", json_object_new_int64(p->paths));
     json_object_object_add(sum, "afl_crashes", json_object_new_int64(p->crashes));
+    /* what AFL++'s executions were: trials that ran a migration, trials that ran none, inputs refused */
+    json_object *in = json_object_new_object();
+    json_object_object_add(in, "migration_trials", json_object_new_int64((int64_t)p->tally.migrations));
+    json_object_object_add(in, "trials_without_migration", json_object_new_int64((int64_t)p->tally.no_migration));
+    json_object_object_add(in, "refused", json_object_new_int64((int64_t)p->tally.refused));
+    json_object_object_add(in, "findings", json_object_new_int64((int64_t)p->tally.findings));
+    json_object_object_add(sum, "inputs", in);
+    json_object_object_add(sum, "fuzz_seconds", json_object_new_double(p->elapsed_us / 1e6));
+    json_object_object_add(sum, "migration_trials_per_sec",
+                           json_object_new_double(p->elapsed_us ? p->tally.migrations / (p->elapsed_us / 1e6) : 0.0));
     json_object_object_add(sum, "unreproduced", json_object_new_int64(t->unreproduced));
     json_object_object_add(sum, "interrupted", json_object_new_boolean(interrupted));
     json_object_object_add(sum, "crashes", triage_json(t));

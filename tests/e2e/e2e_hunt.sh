@@ -52,6 +52,17 @@ set -e
 execs=$(json_num "$tmp/h2/summary.json" execs)
 [ "${execs:-0}" -gt 100 ] && pass || fail "hunt on sim:failing ran ${execs:-no} executions in 30 s"
 [ -f "$tmp/h2/signatures.txt" ] && pass || fail "hunt on sim:failing wrote no signatures.txt"
+# what those executions were: the harness's tally of migration trials, trials without one and inputs
+# refused accounts for AFL++'s count (less what the last second's flush may miss), and most migrated
+mig=$(json_num "$tmp/h2/summary.json" migration_trials)
+nomig=$(json_num "$tmp/h2/summary.json" trials_without_migration)
+refused=$(json_num "$tmp/h2/summary.json" refused)
+sum=$(( ${mig:-0} + ${nomig:-0} + ${refused:-0} ))
+if [ "$sum" -ge $(( ${execs:-0} * 8 / 10 )) ] && [ "$sum" -le $(( ${execs:-0} + 20 )) ] && [ "${mig:-0}" -gt $(( sum / 3 )) ]; then
+  pass
+else
+  fail "hunt on sim:failing: $execs executions, tally $mig migration trials + $nomig without + $refused refused"
+fi
 # (a property violation after `failing` is the fix's own behaviour change, docs/running.md: properties)
 if awk -F'\t' '$4 ~ /^(failed|failing)$/ && $1 !~ /^(violation|hang): /' "$tmp/h2/signatures.txt" | grep -q .; then
   fail "sim:failing: a crash after a failure: $(cat "$tmp/h2/signatures.txt")"

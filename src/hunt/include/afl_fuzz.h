@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "tally.h"
 
 struct afl_job_options {
     const char *afl_fuzz; /* the afl-fuzz binary */
@@ -34,6 +35,8 @@ struct afl_progress {
     double execs_per_sec;
     unsigned paths;     /* queue entries of the main instance */
     unsigned crashes;   /* crash inputs saved, all instances */
+    struct tally tally; /* what the harnesses' inputs became, all instances (tally.h) */
+    uint64_t elapsed_us; /* since the instances were started */
     int exit_status;    /* the first instance's exit status once all ended (-1 before) */
 };
 
