@@ -341,6 +341,38 @@ static bool blocks_others(const struct qemu_thread_stack *t)
     return t->nframes && !qemu_module(t->frames[0].module) && !qemu_stack_waits_for_thread(t);
 }
 
+/* Reads from its peer: a read or receive among its innermost frames, or QEMU's channel read under them
+ * (a blocking qio_channel_read waits in poll through qio_channel_wait). */
+static bool reads_peer(const struct qemu_thread_stack *t)
+{
+    static const char *const reads[] = {"read", "__libc_read", "__GI___libc_read", "recvmsg", "__libc_recvmsg",
+                                        "__GI___recvmsg", "recv", "__libc_recv", "qio_channel_socket_readv",
+                                        "qemu_fill_buffer", NULL};
+    for (int i = 0; i < t->nframes && i < 8; i++) {
+        const char *fn = t->frames[i].fn;
+        if (strncmp(fn, "qio_channel_read", 16) == 0)
+            return true;
+        for (const char *const *r = reads; *r; r++)
+            if (strcmp(fn, *r) == 0)
+                return true;
+    }
+    return false;
+}
+
+bool qemu_stacks_wait_for_peer(const struct qemu_stacks *s)
+{
+    size_t roots = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct qemu_thread_stack *t = &s->threads[i];
+        if (qemu_stack_idle(t) || !t->nframes || !blocks_others(t))
+            continue;
+        if (!reads_peer(t))
+            return false;
+        roots++;
+    }
+    return roots > 0;
+}
+
 void qemu_stack_where(const struct qemu_thread_stack *t, char *buf, size_t n)
 {
     if (t->held) {

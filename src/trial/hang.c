@@ -6,10 +6,12 @@
 #include "vocab.h"
 
 /* Where the target's threads wait now, into the timeline (one entry per thread) and `sig` (the blocked
- * threads' signature; "" when there are no stacks or no thread is blocked). */
-static void record_stacks(struct trial *t, char *sig, size_t n)
+ * threads' signature; "" when there are no stacks or no thread is blocked); `*reads` whether the threads
+ * the others wait for all wait to read from the peer. */
+static void record_stacks(struct trial *t, char *sig, size_t n, bool *reads)
 {
     sig[0] = '\0';
+    *reads = false;
     struct qemu_stacks st;
     struct err e = {{0}};
     if (target_stacks(t->env->target, &st, &e) < 0) {
@@ -36,6 +38,7 @@ static void record_stacks(struct trial *t, char *sig, size_t n)
                            idle ? "idle" : "blocked", where, frames);
     }
     qemu_stacks_signature(&st, sig, n);
+    *reads = qemu_stacks_wait_for_peer(&st);
     qemu_stacks_free(&st);
 }
 
@@ -83,6 +86,17 @@ static bool waits_for_peer(const char *status)
            s == MIG_POSTCOPY_RECOVER_SETUP || s == MIG_POSTCOPY_DEVICE || s == MIG_COLO;
 }
 
+/* The command a migration in `status` waits for, by QEMU's design, before it goes on (NULL: none). */
+static const char *awaited_command(const char *status)
+{
+    int s = status ? vocab_status_parse(status, strlen(status)) : -1;
+    if (s == MIG_PRE_SWITCHOVER)
+        return "migrate-continue";
+    if (s == MIG_POSTCOPY_PAUSED)
+        return "a recovery (migrate-recover, migrate resume=true)";
+    return NULL;
+}
+
 void hang_signature(struct trial *t, char *sig, size_t n)
 {
     char reason[400], holds[200];
@@ -100,18 +114,30 @@ void hang_signature(struct trial *t, char *sig, size_t n)
     bool frozen;
     char full[640];
     const char *why = reason;
+    const char *status = NULL;
     if (pending || state[0]) {
         json_object *m = settle_last_migrate(t->settle), *st;
-        const char *status = m && json_object_object_get_ex(m, "status", &st) ? json_object_get_string(st) : NULL;
+        status = m && json_object_object_get_ex(m, "status", &st) ? json_object_get_string(st) : NULL;
+        const char *awaited = pending ? NULL : awaited_command(status);
         if (holds_text(t, holds, sizeof holds, &frozen) && (frozen || (!pending && waits_for_peer(status)))) {
             snprintf(full, sizeof full, VERDICT_HANG_HELD ": %s; %s", holds, reason);
+            why = full;
+        } else if (awaited) {
+            snprintf(full, sizeof full, VERDICT_HANG_COMMAND ": %s; %s", awaited, reason);
             why = full;
         }
     }
     /* where it waits: the blocked threads name the hang (the same hang is one signature across trials);
      * the reason says what qmprace was waiting for */
     char where[400];
-    record_stacks(t, where, sizeof where);
+    bool reads;
+    record_stacks(t, where, sizeof where, &reads);
+    /* A migration into the sink whose blocked threads all wait for the destination to speak: the sink
+     * never does (a destination VMM, --dest qemu, would), so it is not QEMU's hang. */
+    if (why == reason && state[0] && !pending && reads && !target_upstream(t->env->target)) {
+        snprintf(full, sizeof full, VERDICT_HANG_SINK ": it never answers; %s", reason);
+        why = full;
+    }
     if (where[0])
         snprintf(sig, n, "%s (%s)", where, why);
     else

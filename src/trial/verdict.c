@@ -20,7 +20,8 @@ static bool hang_reason_is(const char *reason, const char *what)
 bool verdict_hang_is_finding(const char *reason)
 {
     return reason && *reason && !hang_reason_is(reason, VERDICT_HANG_SCHEDULE) &&
-           !hang_reason_is(reason, VERDICT_HANG_HELD);
+           !hang_reason_is(reason, VERDICT_HANG_HELD) && !hang_reason_is(reason, VERDICT_HANG_COMMAND) &&
+           !hang_reason_is(reason, VERDICT_HANG_SINK);
 }
 
 bool verdict_is_finding(enum verdict v, const char *signature)

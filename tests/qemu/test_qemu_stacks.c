@@ -112,6 +112,47 @@ static void test_parse(void)
               -1);
 }
 
+/* Debian's 7.2 after `colo` into qmprace's sink (shortened from a real hunt's hang): the migration thread
+ * waits for the destination's COLO message, which the sink never sends. */
+static const char colo_into_sink[] =
+    "PID 200 - process\n"
+    "TID 200:\n"
+    "#0  0x00007fb440a5d366 __ppoll - /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+    "#1  0x000056228db49b5e qemu_poll_ns - /usr/bin/qemu-system-x86_64\n"
+    "#2  0x000056228db4725e main_loop_wait - /usr/bin/qemu-system-x86_64\n"
+    "TID 202:\n"
+    "#0  0x00007fb440a6a1b0 recvmsg - /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+    "#1  0x000056228d98ec61 - /usr/bin/qemu-system-x86_64\n"
+    "#2  0x000056228d98f000 qio_channel_read - /usr/bin/qemu-system-x86_64\n"
+    "#3  0x000056228d7730e5 - /usr/bin/qemu-system-x86_64\n"
+    "#4  0x000056228d773200 qemu_get_byte - /usr/bin/qemu-system-x86_64\n"
+    "#5  0x000056228d773300 qemu_get_be32 - /usr/bin/qemu-system-x86_64\n"
+    "#6  0x000056228d780000 migrate_start_colo_process - /usr/bin/qemu-system-x86_64\n";
+
+static const char *colo_names(void *arg, int tid)
+{
+    (void)arg;
+    return tid == 200 ? "qemu-system-x86" : tid == 202 ? "live_migration" : NULL;
+}
+
+/* Whether the hang waits for a peer to speak: the COLO thread reading does; the multifd write into a
+ * peer that stopped reading does not (that one QEMU must end itself, by a cancel or a failure). */
+static void test_wait_for_peer(void)
+{
+    struct qemu_stacks s;
+    struct err e = {{0}};
+    CHECK_INT(qemu_stacks_parse(colo_into_sink, colo_names, NULL, &s, &e), 0);
+    char sig[512];
+    qemu_stacks_signature(&s, sig, sizeof sig);
+    CHECK_STR(sig, "live_migration in qio_channel_read");
+    CHECK(qemu_stacks_wait_for_peer(&s));
+    qemu_stacks_free(&s);
+
+    CHECK_INT(qemu_stacks_parse(sample, names, NULL, &s, &e), 0);
+    CHECK(!qemu_stacks_wait_for_peer(&s));
+    qemu_stacks_free(&s);
+}
+
 /* A live process: every thread, each with a name, read within a bound. */
 static void test_live(void)
 {
@@ -147,6 +188,7 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     test_parse();
+    test_wait_for_peer();
     test_live();
     return check_exit();
 }

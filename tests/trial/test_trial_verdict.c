@@ -50,6 +50,17 @@ int main(void)
     verdict_wilson(0, 0, &lo, &hi);
     CHECK(lo == 0.0 && hi == 1.0);
 
+    /* a hang is a finding unless what did not end is the schedule, its holds, a command QEMU waits for
+     * by design, or a sink that never answers; with or without the blocked threads before the reason */
+    CHECK(verdict_hang_is_finding("did not settle: migration cancelling"));
+    CHECK(verdict_hang_is_finding("multifdsend_N in sendmsg (did not settle: migration cancelling)"));
+    CHECK(!verdict_hang_is_finding(VERDICT_HANG_SCHEDULE));
+    CHECK(!verdict_hang_is_finding("live_migration in x (" VERDICT_HANG_HELD ": main stalled; did not settle: migration active)"));
+    CHECK(!verdict_hang_is_finding(VERDICT_HANG_COMMAND ": migrate-continue; did not settle: migration pre-switchover"));
+    CHECK(!verdict_hang_is_finding("live_migration in qio_channel_read (" VERDICT_HANG_SINK ": it never answers; did not settle: x)"));
+    CHECK(!verdict_is_finding(VERDICT_HANG, VERDICT_HANG_SINK ": it never answers"));
+    CHECK(verdict_is_finding(VERDICT_HANG, "no reply to query-migrate"));
+
     struct verdict_stats s;
     verdict_stats_init(&s);
     verdict_stats_add(&s, VERDICT_CRASH, "SIGSEGV", 3000);

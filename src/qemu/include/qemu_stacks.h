@@ -73,5 +73,8 @@ bool qemu_stack_waits_for_thread(const struct qemu_thread_stack *t);
  * versions; the multifd send threads are one role, multifdsend_N (which of them the unwinder read, or
  * which got stuck first, is chance), each place said once. */
 void qemu_stacks_signature(const struct qemu_stacks *s, char *buf, size_t n);
+/* Whether the threads the others wait for (those qemu_stacks_signature names when any block the others)
+ * all wait to read from a peer: what a migration into a destination that never answers looks like. */
+bool qemu_stacks_wait_for_peer(const struct qemu_stacks *s);
 
 #endif

@@ -30,8 +30,16 @@ bool verdict_is_finding(enum verdict v, const char *signature);
  * it stalls while the migration runs (a migration may wait for a peer that stopped reading; a cancel, a
  * failure's cleanup or a QMP command may not): "held by the schedule: main stalled; did not settle: ..." */
 #define VERDICT_HANG_HELD "held by the schedule"
+/* ... when the migration waits, as QEMU means it to, for a command the schedule never sent: `pre-switchover`
+ * for migrate-continue (pause-before-switchover), `postcopy-paused` for a recovery:
+ * "waits for a command: migrate-continue; did not settle: migration pre-switchover" */
+#define VERDICT_HANG_COMMAND "waits for a command"
+/* ... and when the migration goes to qmprace's sink (no destination VMM), which never answers, and every
+ * thread the others wait for waits to read from it (the return path, a completion waiting for the
+ * destination's reply): "waits for the sink: it never answers; did not settle: ..." */
+#define VERDICT_HANG_SINK "waits for the sink"
 /* A hang's reason, alone or after the blocked threads ("<stacks> (<reason>)"), is a finding unless it is
- * one of those two. */
+ * one of those four. */
 bool verdict_hang_is_finding(const char *reason);
 /* A hang's signature among findings (triage, minimization, reports): its reason after this. */
 #define VERDICT_HANG_PREFIX "hang: "
