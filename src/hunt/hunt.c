@@ -10,6 +10,8 @@
 #include "hunt_say.h"
 #include "mono.h"
 #include "units.h"
+#include "vocab_target.h"
+#include "wholefile.h"
 
 #define HUNT_TICK_US 200000
 /* afl-fuzz stops itself at its -V limit; this is for one that does not */
@@ -35,18 +37,30 @@ static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_opti
                                        const char *dict, struct err *e)
 {
     const struct trial_profile *p = session_profile(s);
-    char *prof = profile_print(p), *env_profile = NULL, *env_dir = NULL;
+    /* the names this target has, so the mutator draws no input the harness would refuse */
+    const struct vocab_target *vt = target_vocab(session_target(s));
+    json_object *vj = vt ? vocab_target_to_json(vt) : NULL;
+    const char *vtext = vj ? json_object_to_json_string_ext(vj, JSON_C_TO_STRING_PLAIN) : NULL;
+    int wrote = vtext ? wholefile_write_text(d->vocab, vtext, e) : -1;
+    json_object_put(vj);
+    if (vt && wrote < 0) {
+        err_prefix(e, "cannot write the target's vocabulary");
+        return NULL;
+    }
+    char *prof = profile_print(p), *env_profile = NULL, *env_dir = NULL, *env_vocab = NULL;
     /* QMPRACE_HUNT_DIR names the hunt every process it started belongs to (afl-fuzz, the harness, its
      * QEMU), so what is left of a hunt can be found by it */
     if (!prof || asprintf(&env_profile, "QMPRACE_HARNESS_PROFILE=%s", prof) < 0 ||
-        asprintf(&env_dir, "QMPRACE_HUNT_DIR=%s", d->out) < 0) {
+        asprintf(&env_dir, "QMPRACE_HUNT_DIR=%s", d->out) < 0 ||
+        asprintf(&env_vocab, "QMPRACE_HARNESS_VOCAB=%s", vt ? d->vocab : "") < 0) {
         free(prof);
         free(env_profile);
+        free(env_dir);
         err_set(e, "out of memory");
         return NULL;
     }
     free(prof);
-    const char *env[] = {env_profile, env_dir, NULL};
+    const char *env[] = {env_profile, env_dir, env_vocab, NULL};
     struct afl_job_options ao = {
         .afl_fuzz = o->afl_fuzz, .harness = o->harness, .seeds_dir = d->seeds, .sync_dir = d->afl,
         .log_dir = d->logs, .dict = dict, .mutator = o->mutator,
@@ -57,6 +71,7 @@ static struct afl_jobs *hunt_afl_start(struct session *s, const struct hunt_opti
     struct afl_jobs *j = afl_jobs_start(&ao, e);
     free(env_profile);
     free(env_dir);
+    free(env_vocab);
     if (!j)
         err_prefix(e, "cannot start afl-fuzz");
     return j;

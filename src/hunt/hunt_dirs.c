@@ -17,6 +17,7 @@ void hunt_dirs_init(struct hunt_dirs *d, const char *out, const char *join_name)
     snprintf(d->afl, sizeof d->afl, "%s/afl", d->out);
     snprintf(d->logs, sizeof d->logs, "%s/logs", d->out);
     snprintf(d->dict, sizeof d->dict, "%s/dict", d->out);
+    snprintf(d->vocab, sizeof d->vocab, "%s/target-vocab%s%s.json", d->out, dash, name);
     snprintf(d->crashes, sizeof d->crashes, "%s/crashes%s%s", d->out, dash, name);
     snprintf(d->summary, sizeof d->summary, "%s/summary%s%s.json", d->out, dash, name);
     snprintf(d->signatures, sizeof d->signatures, "%s/signatures%s%s.txt", d->out, dash, name);

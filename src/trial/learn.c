@@ -153,8 +153,14 @@ int target_learn(struct target *t, struct event_base *base, struct err *e)
     qmp_free(l.q);
     /* asking changed nothing in the target: a QEMU stays up for the first trial */
     target_end(t, rc == 0);
-    if (rc == 0)
+    if (rc == 0) {
         t->learned = true;
+        /* the fuzzers' trace points this target has, for a mutator that keeps to them */
+        t->vocab.traces_known = t->vocab.known && target_caps(t).trace;
+        for (int i = 0; t->vocab.traces_known && i < TRACE_COUNT; i++)
+            if (target_has_trace(t, vocab_trace_names()[i]))
+                t->vocab.traces |= 1ull << i;
+    }
     return rc;
 }
 

@@ -185,3 +185,92 @@ bool vocab_target_has_command(const struct vocab_target *vt, const char *name)
     const char *key = name;
     return bsearch(&key, vt->commands, vt->ncommands, sizeof *vt->commands, cmp_str) != NULL;
 }
+
+bool vocab_target_has_trace(const struct vocab_target *vt, enum vocab_trace t)
+{
+    return !vt->known || !vt->traces_known || (vt->traces >> t & 1);
+}
+
+static json_object *names_of(uint64_t bits, int count, const char *(*name)(int i))
+{
+    json_object *a = json_object_new_array();
+    for (int i = 0; a && i < count; i++)
+        if (bits >> i & 1)
+            json_object_array_add(a, json_object_new_string(name(i)));
+    return a;
+}
+
+static const char *status_at(int i) { return vocab_status_name((enum mig_status)i); }
+static const char *cap_at(int i) { return vocab_cap_name((enum mig_cap)i); }
+static const char *param_at(int i) { return vocab_param((enum mig_param)i)->name; }
+static const char *trace_at(int i) { return vocab_trace_names()[i]; }
+
+json_object *vocab_target_to_json(const struct vocab_target *vt)
+{
+    json_object *j = json_object_new_object();
+    if (!j || !vt->known)
+        return j;
+    json_object_object_add(j, "version", json_object_new_string(vt->version));
+    json_object_object_add(j, "statuses", names_of(vt->statuses, MIG_STATUS_COUNT, status_at));
+    json_object_object_add(j, "caps", names_of(vt->caps, CAP_COUNT, cap_at));
+    json_object_object_add(j, "params", names_of(vt->params, PARAM_COUNT, param_at));
+    json_object *c = json_object_new_array();
+    for (size_t i = 0; c && i < vt->ncommands; i++)
+        json_object_array_add(c, json_object_new_string(vt->commands[i]));
+    json_object_object_add(j, "commands", c);
+    if (vt->traces_known)
+        json_object_object_add(j, "traces", names_of(vt->traces, TRACE_COUNT, trace_at));
+    return j;
+}
+
+/* The bits of the names in `j`'s list `key` that `parse` knows. */
+static uint64_t bits_of(json_object *j, const char *key, int (*parse)(const char *name))
+{
+    json_object *a;
+    uint64_t bits = 0;
+    if (!json_object_object_get_ex(j, key, &a) || !json_object_is_type(a, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        const char *name = json_object_get_string(json_object_array_get_idx(a, i));
+        int v = name ? parse(name) : -1;
+        if (v >= 0 && v < 64)
+            bits |= 1ull << v;
+    }
+    return bits;
+}
+
+static int parse_status(const char *n) { return vocab_status_parse(n, strlen(n)); }
+static int parse_cap(const char *n) { return vocab_cap_parse(n, strlen(n)); }
+static int parse_param(const char *n) { return vocab_param_parse(n, strlen(n)); }
+
+int vocab_target_from_json(struct vocab_target *vt, json_object *j, struct err *e)
+{
+    memset(vt, 0, sizeof *vt);
+    if (!json_object_is_type(j, json_type_object))
+        return err_set(e, "a target's vocabulary is a JSON object");
+    json_object *x, *c;
+    if (!json_object_object_get_ex(j, "statuses", &x))
+        return 0; /* the target did not say: every name is taken as known */
+    if (json_object_object_get_ex(j, "version", &x))
+        snprintf(vt->version, sizeof vt->version, "%s", json_object_get_string(x));
+    vt->statuses = bits_of(j, "statuses", parse_status);
+    vt->caps = bits_of(j, "caps", parse_cap);
+    vt->params = bits_of(j, "params", parse_param);
+    vt->traces_known = json_object_object_get_ex(j, "traces", &x);
+    vt->traces = bits_of(j, "traces", vocab_trace_parse);
+    size_t n = json_object_object_get_ex(j, "commands", &c) && json_object_is_type(c, json_type_array)
+                   ? json_object_array_length(c) : 0;
+    vt->commands = calloc(n ? n : 1, sizeof *vt->commands);
+    if (!vt->commands)
+        return err_set(e, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_object_get_string(json_object_array_get_idx(c, i));
+        if (name && !(vt->commands[vt->ncommands++] = strdup(name))) {
+            vocab_target_free(vt);
+            return err_set(e, "out of memory");
+        }
+    }
+    qsort(vt->commands, vt->ncommands, sizeof *vt->commands, cmp_str);
+    vt->known = true;
+    return 0;
+}

@@ -70,6 +70,7 @@ struct hunt_options {
 struct hunt_dirs {
     char out[4096];
     char seeds[4200], afl[4200], logs[4200], dict[4200];
+    char vocab[4200]; /* the target's vocabulary, as AFL++'s mutator reads it (QMPRACE_HARNESS_VOCAB) */
     char crashes[4200], summary[4200], signatures[4200]; /* suffixed with -JOIN_NAME when joining */
 };
 

@@ -23,8 +23,11 @@ struct vocab_target {
     uint64_t params;   /* bit (1 << enum mig_param) */
     char **commands;   /* sorted */
     size_t ncommands;
+    bool traces_known; /* whether `traces` says anything (a target without trace points leaves it false) */
+    uint64_t traces;   /* bit (1 << enum vocab_trace): the fuzzers' trace points this target has */
 };
-_Static_assert(MIG_STATUS_COUNT <= 64 && CAP_COUNT <= 64 && PARAM_COUNT <= 64, "the bit sets hold every name");
+_Static_assert(MIG_STATUS_COUNT <= 64 && CAP_COUNT <= 64 && PARAM_COUNT <= 64 && TRACE_COUNT <= 64,
+               "the bit sets hold every name");
 
 /* Fills `vt` from a `query-qmp-schema` reply (the array of SchemaInfo). -1 when it is not a schema that
  * names the migration commands. */
@@ -37,5 +40,14 @@ bool vocab_target_has_status(const struct vocab_target *vt, enum mig_status s);
 bool vocab_target_has_cap(const struct vocab_target *vt, enum mig_cap c);
 bool vocab_target_has_param(const struct vocab_target *vt, enum mig_param p);
 bool vocab_target_has_command(const struct vocab_target *vt, const char *name);
+bool vocab_target_has_trace(const struct vocab_target *vt, enum vocab_trace t);
+
+/* As JSON, for another process (the hunt hands it to AFL++'s mutator): {"version", "statuses", "caps",
+ * "params", "commands", "traces"}, each a list of names ("traces" only when known). An unknown target is
+ * {}. */
+json_object *vocab_target_to_json(const struct vocab_target *vt);
+/* Back from that JSON; names this qmprace does not know are left out. -1 (and `vt` unknown) when `j` is
+ * not such an object. */
+int vocab_target_from_json(struct vocab_target *vt, json_object *j, struct err *e);
 
 #endif
