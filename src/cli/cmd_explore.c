@@ -24,8 +24,6 @@
 
 static void usage(FILE *f)
 {
-    size_t nw;
-    const struct explore_window *w = explore_windows(&nw);
     fprintf(f,
             "Usage: qmprace explore [options]\n"
             "Send every command of the target's vocabulary (each capability on and off, each parameter\n"
@@ -53,9 +51,12 @@ static void usage(FILE *f)
             "The trial profile:\n");
     cmd_profile_usage(f, PROFILE_FOR_EXPLORE);
     fprintf(f, "\n"
-               "Windows:\n");
-    for (size_t i = 0; i < nw; i++)
-        fprintf(f, "  %s\n", w[i].name);
+               "Windows: each status of QEMU's migration that qmprace can reach and hold open, from what the\n"
+               "target reports (its statuses and capabilities; --dest qemu for those that need a destination\n"
+               "that answers); a window the target cannot open is listed after the matrix with the reason,\n"
+               "and so is one whose reaction never fired in its first cell (its other cells are not run):\n");
+    for (size_t i = 0; explore_route_name(i); i++)
+        fprintf(f, "  %s\n", explore_route_name(i));
     fprintf(f, "\nExit status: 0 no crash, 1 crashes found, 2 bad input or usage, 3 the target could not be\n"
                "started, 130/143 interrupted.\n");
 }
@@ -231,6 +232,13 @@ static int write_json(const char *path, const struct explore_result *r)
         fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
     }
+    for (size_t i = 0; i < r->windows.nu; i++) { /* a window not opened: no cell, the reason */
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "window", json_object_new_string(r->windows.u[i].name));
+        json_object_object_add(o, "unopened", json_object_new_string(r->windows.u[i].reason));
+        fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    }
     if (f == stdout)
         return fflush(f) == 0 ? 0 : -1;
     if (fclose(f) != 0) {
@@ -276,6 +284,10 @@ static int cmd_explore_go(struct explore_args *a, struct session *s)
     FILE *f = a->json_path && strcmp(a->json_path, "-") == 0 ? stderr : stdout;
     print_table(f, &r);
     print_crashes(f, &r);
+    if (r.windows.nu)
+        fprintf(f, "windows not opened on %s (%zu):\n", prof->target, r.windows.nu);
+    for (size_t i = 0; i < r.windows.nu; i++)
+        fprintf(f, "  %s: %s\n", r.windows.u[i].name, r.windows.u[i].reason);
     if (r.hanging_windows)
         fprintf(f, "note: %u window%s hung by %s on %s, whatever the command: %s other cells ran once each\n",
                 r.hanging_windows, r.hanging_windows == 1 ? "" : "s", r.hanging_windows == 1 ? "itself" : "themselves",

@@ -60,34 +60,58 @@ static struct schedule *cell_schedule(const struct explore_cell *c, struct err *
 struct trial_watch {
     struct explore_cell *cell;
     const struct schedule *s;
+    uint64_t reactions; /* bit N: line N of the window's text holds the command */
 };
 
-/* Whether the reaction (the lines holding the command) was refused in this trial. */
+/* The lines of a window's text that hold the command ("@"), as bits by line number. */
+static uint64_t reaction_lines(const char *text)
+{
+    uint64_t bits = 0;
+    int line = 1;
+    for (const char *p = text; *p; p++) {
+        if (*p == '@' && line < 64)
+            bits |= 1ull << line;
+        else if (*p == '\n')
+            line++;
+    }
+    return bits;
+}
+
+/* Whether the reaction (a line holding the command) was sent in this trial, and refused. */
 static void watch(void *arg, const struct trial_result *t)
 {
     struct trial_watch *w = arg;
     int pending = -1; /* the action kind of a reaction awaiting its reply */
-    bool refused = false;
+    bool refused = false, sent = false;
     for (size_t i = 0; i < timeline_count(t->timeline); i++) {
         const struct tl_entry *en = timeline_get(t->timeline, i);
-        /* a window's reactions are its status-triggered lines; its fault line is not one */
         if (en->kind == TL_QMP_OUT && en->arg >= 0 && (size_t)en->arg < w->s->nlines &&
-            w->s->lines[en->arg].trig.kind == TRIG_STATUS)
+            (w->reactions >> (w->s->lines[en->arg].line & 63) & 1)) {
             pending = en->code;
-        else if (en->kind == TL_QMP_IN && pending >= 0 && en->code == pending) {
+            sent = true;
+        } else if (en->kind == TL_QMP_IN && pending >= 0 && en->code == pending) {
             refused |= en->arg == TL_REFUSED;
             pending = -1;
         }
     }
     if (refused)
         w->cell->refused++;
+    if (sent)
+        w->cell->opened++;
 }
 
-static int plan(const struct explore_options *o, const struct vocab_target *vt, struct explore_result *r,
-                struct err *e)
+static int plan(const struct explore_options *o, const struct vocab_target *vt, bool dest_vmm,
+                struct explore_result *r, struct err *e)
 {
-    size_t nw;
-    const struct explore_window *w = explore_windows(&nw);
+    if (explore_windows_plan(vt, dest_vmm, &r->windows) < 0)
+        return err_set(e, "out of memory");
+    size_t keep = 0; /* the windows not opened, among those asked for */
+    for (size_t i = 0; i < r->windows.nu; i++)
+        if (wanted(o->windows, r->windows.u[i].name))
+            r->windows.u[keep++] = r->windows.u[i];
+    r->windows.nu = keep;
+    size_t nw = r->windows.n;
+    const struct explore_window *w = r->windows.w;
     char **cmds = NULL;
     size_t nc = explore_commands(vt, &cmds);
     if (!nc)
@@ -124,7 +148,7 @@ static int run_cell(struct session *ses, struct explore_cell *c, unsigned trials
     struct schedule *s = cell_schedule(c, e);
     if (!s)
         return SESSION_REFUSED;
-    struct trial_watch w = {c, s};
+    struct trial_watch w = {c, s, reaction_lines(c->window->text)};
     int rc = repeat_run_each(ses, s, trials, &c->rep, watch, &w, e);
     schedule_free(s);
     return rc < 0 ? rc : c->rep.interrupted ? 1 : 0;
@@ -173,6 +197,31 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
     return rc;
 }
 
+/* Moves the window of cell `i` (its first) to the unopened ones, and drops its cells from the plan. */
+static int drop_window(struct explore_result *r, size_t i, struct err *e)
+{
+    const struct explore_cell *c = &r->cells[i];
+    struct explore_unopened *u = realloc(r->windows.u, (r->windows.nu + 1) * sizeof *u);
+    if (!u)
+        return err_set(e, "out of memory");
+    r->windows.u = u;
+    u = &u[r->windows.nu++];
+    u->name = c->window->name;
+    snprintf(u->reason, sizeof u->reason, "its reaction never fired in %u trial%s (with `%s`)",
+             c->rep.stats.trials, c->rep.stats.trials == 1 ? "" : "s", c->command);
+    const struct explore_window *w = c->window;
+    size_t k = i;
+    while (k < r->ncells && r->cells[k].window == w) {
+        free(r->cells[k].command);
+        free(r->cells[k].reproducer);
+        repeat_clear(&r->cells[k].rep);
+        k++;
+    }
+    memmove(&r->cells[i], &r->cells[k], (r->ncells - k) * sizeof r->cells[0]);
+    r->ncells -= k - i;
+    return 0;
+}
+
 int explore_run(struct session *ses, const struct explore_options *o, const struct explore_hooks *h,
                 struct explore_result *r, struct err *e)
 {
@@ -180,7 +229,7 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
     const struct vocab_target *vt = target_vocab(session_target(ses));
     if (!vt)
         return err_set(e, "explore_run: the session has not asked its target what it knows (SESSION_TRIALS)");
-    if (plan(o, vt, r, e) < 0) {
+    if (plan(o, vt, session_profile(ses)->dest_vmm, r, e) < 0) {
         r->usage = true;
         return -1;
     }
@@ -197,6 +246,14 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
          * at the cost of one deadline per command, not N. */
         bool first = i == 0 || r->cells[i - 1].window != c->window;
         int rc = run_cell(ses, c, c->window == hanging ? 1 : repeat_of(o), e);
+        /* A window whose reaction never fired in its first cell's trials was not opened on this target
+         * (the status never came): it is listed with the reason, its cells are not run. */
+        if (rc == 0 && first && c->rep.stats.trials && !c->opened && !c->rep.interrupted) {
+            if (drop_window(r, i, e) < 0)
+                return -1;
+            i--;
+            continue;
+        }
         if (rc == 0 && first && c->rep.stats.trials && c->rep.stats.hangs == c->rep.stats.trials) {
             hanging = c->window;
             r->hanging_windows++;
@@ -269,6 +326,7 @@ void explore_result_free(struct explore_result *r)
         repeat_clear(&r->cells[i].rep);
     }
     free(r->cells);
+    explore_windows_free(&r->windows);
     memset(r, 0, sizeof *r);
 }
 

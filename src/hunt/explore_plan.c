@@ -1,8 +1,13 @@
-/* explore_plan: the windows explore knows how to open, and the commands it sends into them. The windows
- * are the deterministic ones of FACTS: stall the channels so the multifd writers block with data pending,
- * hold the migration thread, then fault; the reaction comes on `failing` (a build with the fix) and on
- * `failed`. The completion and the main channel's reset cannot be held that way: they are swept too, and
- * the matrix shows what they gave. */
+/* explore_plan: the windows explore opens, and the commands it sends into them.
+ *
+ * A window is a migration status held open long enough for a command to land in it. The list is built
+ * from the target's own state machine, not from known races: for each status QEMU's MigrationStatus has,
+ * the route into it (what brings a migration there: a fault, a cancel, a capability, the completion) and
+ * what holds it (the channels stalled so the writers block, the migration thread frozen so it cannot
+ * move on, or QEMU itself waiting for a command). A route is offered when the target reports its status
+ * and has what the route needs (a capability, a destination VMM); otherwise the window is listed with
+ * the reason it cannot be opened. The reactions land 1 ms after the status is seen, as a management
+ * application's reaction to the event would. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,23 +15,154 @@
 #include "explore.h"
 #include "vocab_target.h"
 
-#define SETUP "caps events=on multifd=on\nparams multifd-channels=2\nmigrate\n"
+#define SETUP_CAPS(extra) "caps events=on multifd=on" extra "\nparams multifd-channels=2\nmigrate\n"
+#define SETUP SETUP_CAPS("")
 #define HELD "after 4MiB on any: stall all; wait 20ms; freeze live_migration 30ms; "
+#define NO_STATUS (-1)
 
-static const struct explore_window windows[] = {
-    {"failed: reset all", SETUP HELD "reset all\non failing +1ms: @\non failed +1ms: @\n"},
-    {"failed: reset multifd0", SETUP HELD "reset multifd0\non failing +1ms: @\non failed +1ms: @\n"},
-    {"failed: reset main", SETUP "after 4MiB on any: freeze live_migration 30ms; reset main\n"
-                                 "on failing +1ms: @\non failed +1ms: @\n"},
-    {"failed in setup", SETUP "after 1B on any: reset all\non failing: @\non failed: @\n"},
-    {"cancelled", SETUP HELD "cancel\non cancelling +1ms: @\non cancelled +1ms: @\n"},
-    {"completed", SETUP "on completed: @\n"},
+struct route {
+    const char *name;
+    const char *opener;           /* the schedule up to its reactions */
+    int react[2];                 /* the statuses it reacts to (NO_STATUS: none); those the target reports */
+    const char *react_delay;      /* after the status: "+1ms" */
+    int needs_cap;                /* a capability the route sets (-1: none) */
+    bool needs_dest;              /* a destination VMM that answers (--dest qemu) */
+    const char *never;            /* set: qmprace cannot open it at all, and why */
 };
 
-const struct explore_window *explore_windows(size_t *n)
+static const struct route routes[] = {
+    /* setup: the migration thread frozen before it leaves setup */
+    {"setup: migration thread held", SETUP "on setup: freeze live_migration 40ms\n", {MIG_SETUP, NO_STATUS}, "+1ms",
+     -1, false, NULL},
+    /* active: every channel stalled, so the migration cannot end */
+    {"active: channels stalled", SETUP "after 1MiB on any: stall all 60ms\n", {MIG_ACTIVE, NO_STATUS}, "+20ms", -1,
+     false, NULL},
+    /* pre-switchover: QEMU waits for migrate-continue by design (pause-before-switchover) */
+    {"pre-switchover: paused", SETUP_CAPS(" pause-before-switchover=on")
+                                     "on pre-switchover +20ms: qmp {\"execute\":\"migrate-continue\","
+                                     "\"arguments\":{\"state\":\"pre-switchover\"}}\n",
+     {MIG_PRE_SWITCHOVER, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL},
+    /* device: after the pause, the migration thread frozen while it saves the devices */
+    {"device: migration thread held", SETUP_CAPS(" pause-before-switchover=on")
+                                            "on pre-switchover: qmp {\"execute\":\"migrate-continue\","
+                                            "\"arguments\":{\"state\":\"pre-switchover\"}}\n"
+                                            "on device: freeze live_migration 40ms\n",
+     {MIG_DEVICE, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL},
+    /* completed: the completion's cleanup, not held */
+    {"completed", SETUP, {MIG_COMPLETED, NO_STATUS}, "", -1, false, NULL},
+    /* a failure, by a fault on the channels: all of them, one multifd channel, the main one, in setup */
+    {"failed: reset all", SETUP HELD "reset all\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL},
+    {"failed: reset multifd0", SETUP HELD "reset multifd0\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL},
+    {"failed: reset main", SETUP "after 4MiB on any: freeze live_migration 30ms; reset main\n",
+     {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL},
+    {"failed in setup", SETUP "after 1B on any: reset all\n", {MIG_FAILING, MIG_FAILED}, "", -1, false, NULL},
+    /* a cancel, while the writers are blocked and the thread is held; and one in setup */
+    {"cancelled", SETUP HELD "cancel\n", {MIG_CANCELLING, MIG_CANCELLED}, "+1ms", -1, false, NULL},
+    {"cancelled in setup", SETUP "on setup: cancel\n", {MIG_CANCELLING, MIG_CANCELLED},
+     "+1ms", -1, false, NULL},
+    /* postcopy: switched to by a command once RAM is flowing; a reset there pauses it */
+    {"postcopy-active", SETUP_CAPS(" postcopy-ram=on") "after 1MiB on any: qmp {\"execute\":\"migrate-start-postcopy\"}\n",
+     {MIG_POSTCOPY_ACTIVE, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL},
+    {"postcopy-paused: reset all", SETUP_CAPS(" postcopy-ram=on") "after 1MiB on any: qmp {\"execute\":\"migrate-start-postcopy\"}\n"
+                                         "on postcopy-active +5ms: reset all\n",
+     {MIG_POSTCOPY_PAUSED, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL},
+    {"postcopy-recover", NULL, {MIG_POSTCOPY_RECOVER, MIG_POSTCOPY_RECOVER_SETUP}, "", CAP_POSTCOPY_RAM, true,
+     "a recovery needs migrate-recover on the destination and `migrate resume=true`, which schedules cannot send yet"},
+    {"postcopy-device", NULL, {MIG_POSTCOPY_DEVICE, NO_STATUS}, "", CAP_POSTCOPY_RAM, true,
+     "reached only when a postcopy migration completes into a destination"},
+    {"colo", NULL, {MIG_COLO, NO_STATUS}, "", CAP_X_COLO, true,
+     "COLO needs a secondary VM that checkpoints with the source (a destination set up for COLO)"},
+    {"wait-unplug", NULL, {MIG_WAIT_UNPLUG, NO_STATUS}, "", -1, false,
+     "needs a failover device (virtio-net with failover=on) the guest unplugs"},
+};
+
+const char *explore_route_name(size_t i)
 {
-    *n = sizeof windows / sizeof windows[0];
-    return windows;
+    return i < sizeof routes / sizeof routes[0] ? routes[i].name : NULL;
+}
+
+static int add_unopened(struct explore_windows *out, const char *name, const char *fmt, const char *a)
+{
+    struct explore_unopened *u = realloc(out->u, (out->nu + 1) * sizeof *u);
+    if (!u)
+        return -1;
+    out->u = u;
+    u[out->nu].name = name;
+    snprintf(u[out->nu].reason, sizeof u[out->nu].reason, fmt, a);
+    out->nu++;
+    return 0;
+}
+
+/* The route's schedule: its opener, then one reaction line per status the target reports ("@" where the
+ * command goes). NULL when none is reported. */
+static char *window_text(const struct route *r, const struct vocab_target *vt)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fputs(r->opener, f);
+    int n = 0;
+    for (int i = 0; i < 2; i++)
+        if (r->react[i] != NO_STATUS && vocab_target_has_status(vt, (enum mig_status)r->react[i])) {
+            fprintf(f, "on %s%s%s: @\n", vocab_status_name((enum mig_status)r->react[i]),
+                    r->react_delay[0] ? " " : "", r->react_delay);
+            n++;
+        }
+    fclose(f);
+    if (!n) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+int explore_windows_plan(const struct vocab_target *vt, bool dest_vmm, struct explore_windows *out)
+{
+    static const struct vocab_target unknown = {0};
+    if (!vt)
+        vt = &unknown;
+    memset(out, 0, sizeof *out);
+    size_t nr = sizeof routes / sizeof routes[0];
+    out->w = calloc(nr, sizeof *out->w);
+    if (!out->w)
+        return -1;
+    for (size_t i = 0; i < nr; i++) {
+        const struct route *r = &routes[i];
+        bool reported = false;
+        for (int k = 0; k < 2; k++)
+            reported |= r->react[k] != NO_STATUS && vocab_target_has_status(vt, (enum mig_status)r->react[k]);
+        int rc = 0;
+        if (!reported)
+            rc = add_unopened(out, r->name, "this target never reports `%s`",
+                              vocab_status_name((enum mig_status)r->react[0]));
+        else if (r->never)
+            rc = add_unopened(out, r->name, "%s", r->never);
+        else if (r->needs_cap >= 0 && !vocab_target_has_cap(vt, (enum mig_cap)r->needs_cap))
+            rc = add_unopened(out, r->name, "this target has no capability `%s`",
+                              vocab_cap_name((enum mig_cap)r->needs_cap));
+        else if (r->needs_dest && !dest_vmm)
+            rc = add_unopened(out, r->name, "%s", "needs a destination that answers (--dest qemu); the sink never does");
+        else if (!(out->w[out->n].text = window_text(r, vt)))
+            rc = -1;
+        else
+            out->w[out->n++].name = r->name;
+        if (rc < 0) {
+            explore_windows_free(out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void explore_windows_free(struct explore_windows *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->w[i].text);
+    free(w->w);
+    free(w->u);
+    memset(w, 0, sizeof *w);
 }
 
 /* A value other than the windows' own and QEMU's default, valid for the parameter, so the change is

@@ -13,7 +13,25 @@ cell() { grep -F "\"window\":\"failed: reset all\",\"command\":\"$2\"" "$1"; }
 
 expect_status 0 "$QMPRACE" explore --help
 expect_grep "$tmp/out" "failed: reset all"
+expect_grep "$tmp/out" "pre-switchover: paused"
 expect_grep "$tmp/out" "--windows LIST"
+
+# the windows come from the target: each opened one a column, each other one listed with its reason
+# (a status the target never reports, a destination the sink cannot be, a reaction that never fired)
+expect_status 0 "$QMPRACE" explore --target sim:qemu-7.2 --commands "caps xbzrle=off" -n 1 --json "$tmp/w.json" \
+  --out "$tmp/w" -q
+for w in "setup: migration thread held" "active: channels stalled" "completed" "failed: reset all" \
+         "failed in setup" "cancelled" "cancelled in setup"; do
+  expect_grep "$tmp/w.json" "{\"window\":\"$w\",\"command\":\"caps xbzrle=off\",\"trials\":1"
+done
+expect_grep "$tmp/out" "windows not opened on sim:qemu-7.2"
+expect_grep "$tmp/out" "postcopy-device: this target never reports \`postcopy-device\`"
+expect_grep "$tmp/out" "postcopy-active: needs a destination that answers (--dest qemu)"
+expect_grep "$tmp/w.json" '{"window":"colo","unopened":"COLO needs a secondary VM'
+# sim:failing reports `failing`; sim:qemu-7.2 does not: the failure windows react to it only there
+expect_status 0 "$QMPRACE" explore --target sim:failing --windows "reset all" --commands "caps xbzrle=off" -n 1 \
+  --json "$tmp/w2.json" --out "$tmp/w2" -q
+expect_grep "$tmp/w2.json" '"window":"failed: reset all","command":"caps xbzrle=off","trials":1'
 
 expect_status 1 "$QMPRACE" explore --target sim:qemu-7.2 --windows "reset all" --commands "$cells" \
   --out "$tmp/e1" --json "$tmp/e1.json" --report "$tmp/e1.html" -q

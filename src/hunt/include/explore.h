@@ -24,9 +24,28 @@
  * goes (a reaction line may hold it more than once: on `failing` and on `failed`). */
 struct explore_window {
     const char *name;
-    const char *text;
+    char *text;
 };
-const struct explore_window *explore_windows(size_t *n);
+/* A window that could not be opened on a target, and why ("this target never reports `colo`", "its
+ * reaction never fired in 3 trials"). */
+struct explore_unopened {
+    const char *name;
+    char reason[200];
+};
+/* The windows of a target (explore_plan.c: built from its statuses and capabilities), and those it cannot
+ * open. */
+struct explore_windows {
+    struct explore_window *w;
+    size_t n;
+    struct explore_unopened *u;
+    size_t nu;
+};
+/* Every route into a window qmprace knows, by index (NULL past the last): for --help. */
+const char *explore_route_name(size_t i);
+/* The windows of the target that knows `vt` (NULL: one that said nothing), migrating into a destination
+ * VMM or not. -1: out of memory. */
+int explore_windows_plan(const struct vocab_target *vt, bool dest_vmm, struct explore_windows *out);
+void explore_windows_free(struct explore_windows *w);
 
 /* The commands of the vocabulary `vt` knows (every name when NULL or unknown), as schedule actions
  * ("caps multifd=off", "params multifd-channels=1", "cancel", "qmp {\"execute\":\"stop\"}"). The caller
@@ -38,6 +57,7 @@ struct explore_cell {
     char *command;
     struct repeat rep; /* its trials (rep.stats), and the one worth showing */
     unsigned refused;  /* trials in which the target refused the command */
+    unsigned opened;   /* trials in which the command was sent inside the window (its reaction fired) */
     bool window_hangs; /* its window hung by itself on this target (whatever the command) */
     char *reproducer;  /* a crashing cell's reproducer file, once written */
 };
@@ -59,6 +79,7 @@ struct explore_hooks {
 };
 
 struct explore_result {
+    struct explore_windows windows; /* the cells' windows, and those not opened (with why) */
     struct explore_cell *cells;
     size_t ncells;   /* planned */
     size_t done;     /* run */
