@@ -55,6 +55,59 @@ static int status_slot(int s)
     return s >= 0 && s < MIG_STATUS_COUNT ? s : FB_STATUS_NONE;
 }
 
+/* The status a timeline entry says the migration moved to, or -1. */
+static int entry_status(const struct tl_entry *e)
+{
+    return e->kind == TL_EVENT ? e->code : e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1;
+}
+
+/* Which window a status opens: the migration's end (a failure, a cancel, its completion), whose cleanup
+ * runs after it; -1 for any other status. Every way a migration ends, not one race's. */
+static int window_of(int s)
+{
+    switch (s) {
+    case MIG_FAILING:
+    case MIG_FAILED:
+        return FB_WINDOW_FAILURE;
+    case MIG_CANCELLING:
+    case MIG_CANCELLED:
+        return FB_WINDOW_CANCEL;
+    case MIG_COMPLETED:
+        return FB_WINDOW_COMPLETION;
+    default:
+        return -1;
+    }
+}
+
+struct end_window {
+    int kind; /* enum fb_window; -1: the migration never ended */
+    uint64_t open_us, close_us;
+};
+
+/* From the first status that ends the migration to the cleanup that follows (its trace point) or the
+ * target's death; to the timeline's end when neither came. */
+static struct end_window end_window(const struct timeline *tl)
+{
+    struct end_window w = {-1, 0, 0};
+    size_t n = timeline_count(tl);
+    for (size_t i = 0; i < n; i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        if (w.kind < 0) {
+            int k = window_of(entry_status(e));
+            if (k >= 0) {
+                w.kind = k;
+                w.open_us = w.close_us = e->t_us;
+            }
+        } else if ((e->kind == TL_TRACE && e->code == TRACE_SAVEVM_STATE_CLEANUP) || e->kind == TL_DEATH) {
+            w.close_us = e->t_us;
+            return w;
+        }
+    }
+    if (w.kind >= 0 && n)
+        w.close_us = timeline_get(tl, n - 1)->t_us;
+    return w;
+}
+
 void feedback_features(const struct trial_result *r, bool timing, void (*emit)(void *arg, unsigned key, unsigned count),
                        void *arg)
 {
@@ -63,10 +116,10 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
     const struct timeline *tl = r->timeline;
     size_t n = timeline_count(tl);
 
-    struct tl_window w;
-    timeline_window(tl, &w);
-    bool opened = w.open;
-    uint64_t open_us = opened ? timeline_get(tl, w.from)->t_us : 0, close_us = opened ? timeline_get(tl, w.to)->t_us : 0;
+    struct end_window w = end_window(tl);
+    bool opened = w.kind >= 0;
+    uint64_t open_us = w.open_us, close_us = w.close_us;
+    unsigned wk = opened ? (unsigned)w.kind : 0;
 
     int status = -1;
     unsigned traces = 0;
@@ -80,7 +133,7 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
         switch (e->kind) {
         case TL_EVENT:
         case TL_TRACE: {
-            int s = e->kind == TL_EVENT ? e->code : (e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1);
+            int s = entry_status(e);
             if (e->kind == TL_TRACE) {
                 /* which of the race's trace points were hit, not how often or in which order: two
                  * multifd threads erroring in either order, once or twice, is the same state, and
@@ -107,12 +160,13 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
             if (e->code >= 0 && e->code < NACT && e->arg >= 0 && e->arg <= 2) {
                 bump(&c, FB_OUTCOME + (unsigned)((e->code * NSTATUS + status_slot(phase_of(status))) * 3 + e->arg));
                 if (opened && active_seen) {
+                    unsigned at = wk * NACT + (unsigned)e->code; /* this action, in this kind of window */
                     if (e->t_us >= open_us && e->t_us <= close_us)
-                        bump(&c, FB_INSIDE + (unsigned)(e->code * 3 + e->arg));
+                        bump(&c, FB_INSIDE + at * 3 + (unsigned)e->arg);
                     else if (timing && e->t_us < open_us)
-                        bump(&c, FB_BEFORE + (unsigned)(e->code * NBUCKET) + distance_bucket(open_us - e->t_us));
+                        bump(&c, FB_BEFORE + at * NBUCKET + distance_bucket(open_us - e->t_us));
                     else if (timing)
-                        bump(&c, FB_AFTER + (unsigned)(e->code * NBUCKET) + distance_bucket(e->t_us - close_us));
+                        bump(&c, FB_AFTER + at * NBUCKET + distance_bucket(e->t_us - close_us));
                 }
             }
             break;

@@ -17,17 +17,20 @@
  * action, status or trace point gets its keys without a renumbering by hand. */
 #define FB_NSTATUS (MIG_STATUS_COUNT + 1) /* status slots: every status and "none yet" */
 #define FB_NBUCKET 4   /* distance buckets per action */
+/* The windows a command can land in, by how the migration ends: from its first failing/failed,
+ * cancelling/cancelled or completed to the cleanup that follows (or the target's death). */
+enum fb_window { FB_WINDOW_FAILURE, FB_WINDOW_CANCEL, FB_WINDOW_COMPLETION, FB_NWINDOW };
 enum {
     FB_STATUS_NONE = FB_NSTATUS - 1, /* "no status seen yet" in the status slot */
     FB_TRANS = 0,                                          /* status a -> b */
     FB_OUTCOME = FB_TRANS + FB_NSTATUS * FB_NSTATUS,       /* action x phase x (refused, accepted, no reply) */
     FB_HOLD = FB_OUTCOME + ACT_KIND_COUNT * FB_NSTATUS * 3, /* thread kind x phase: a thread held */
-    FB_INSIDE = FB_HOLD + THR_KIND_COUNT * FB_NSTATUS,     /* action x outcome: answered inside the window */
-    FB_HELD_STATUS = FB_INSIDE + ACT_KIND_COUNT * 3,       /* thread kind x status reached while it was held */
+    FB_INSIDE = FB_HOLD + THR_KIND_COUNT * FB_NSTATUS,     /* window kind x action x outcome: answered inside */
+    FB_HELD_STATUS = FB_INSIDE + FB_NWINDOW * ACT_KIND_COUNT * 3, /* thread kind x status reached while it was held */
     FB_STALLED_STATUS = FB_HELD_STATUS + THR_KIND_COUNT * FB_NSTATUS, /* status reached on a stalled network */
-    FB_BEFORE = FB_STALLED_STATUS + FB_NSTATUS,            /* action x distance: answered before it opened */
-    FB_AFTER = FB_BEFORE + ACT_KIND_COUNT * FB_NBUCKET,    /* action x distance: after cleanup started */
-    FB_TRACE = FB_AFTER + ACT_KIND_COUNT * FB_NBUCKET,     /* one of the race's trace points hit */
+    FB_BEFORE = FB_STALLED_STATUS + FB_NSTATUS,            /* window kind x action x distance: before it opened */
+    FB_AFTER = FB_BEFORE + FB_NWINDOW * ACT_KIND_COUNT * FB_NBUCKET, /* window kind x action x distance: after */
+    FB_TRACE = FB_AFTER + FB_NWINDOW * ACT_KIND_COUNT * FB_NBUCKET,  /* one of the race's trace points hit */
     FB_VERDICT = FB_TRACE + TRACE_COUNT + 1,               /* verdict x (signal & 7) */
     FB_FAULT = FB_VERDICT + 3 * 8,                         /* fault action x channels open then (0..3+) */
     FB_END = FB_FAULT + ACT_KIND_COUNT * 4

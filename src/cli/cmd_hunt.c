@@ -1,6 +1,7 @@
 /* cmd_hunt: `qmprace hunt`: the main job, on the command line: its options, the progress line and what
  * the hunt says, and the exit status. The hunt itself is hunt_run() (src/hunt/hunt.c): seeds AFL++ with
- * the corpus (encoded, minus seeds that already crash the target), runs afl-fuzz on the schedule harness,
+ * seeds generated from the target's windows or given (encoded, minus seeds that already crash the target),
+ * runs afl-fuzz on the schedule harness,
  * stops at the time limit or (with --until-crash) at the first crash, then triages what it found into
  * minimized reproducers with rates and reports under DIR/crashes/. Exit status: 0 nothing found, 1 crashes
  * found, 2 bad input or usage (also: AFL++ or the harness missing), 3 the target could not be started,
@@ -44,8 +45,9 @@ static void usage(FILE *f)
             "      --join DIR          add secondary instances to the hunt whose --out is DIR (on a directory\n"
             "                          shared between machines, e.g. over NFS): its seeds and dictionary are\n"
             "                          used, and this process's triage goes to DIR/crashes-HOST-PID/\n"
-            "      --seeds DIR         text schedules to start from (default: the corpus shipped with qmprace);\n"
-            "                          seeds that already crash the target are left out\n"
+            "      --seeds DIR         text schedules to start from (default: generated from the target: a\n"
+            "                          plain migration, and every window `explore` can open on it with a\n"
+            "                          query inside); seeds that already crash the target are left out\n"
             "      --dict FILE         schedule lines AFL++ may splice in (default: the hunt lines shipped\n"
             "                          with qmprace, fuzz/hunt-lines.sched in a checkout)\n"
             "      --triage-trials N   replays per crash input (default 20)\n"
@@ -81,7 +83,7 @@ struct cmd_hunt_state {
     struct allow_list allow;
     struct hunt_options o;
     struct trial_profile prof; /* what the options say, then the hunt's defaults: the session's */
-    char *seeds, *dict;        /* the shipped ones, when no option names them */
+    char *dict;                /* the shipped one, when no option names it */
     bool quiet;
     char outbuf[64];    /* the default --out, hunt-DATE-TIME */
     char join_name[40]; /* with --join: this process's instances there, and the suffix of its files */
@@ -298,14 +300,8 @@ static int cmd_hunt_tools(struct cmd_hunt_state *h, char **afl, char **harness, 
         free(*mutator);
         *mutator = NULL;
     }
-    if (!h->o.seeds)
-        h->o.seeds = h->seeds = cmd_shipped_path(CMD_CORPUS);
     if (!h->o.dict)
         h->o.dict = h->dict = cmd_shipped_path(CMD_HUNT_DICT);
-    if (!h->o.seeds) {
-        fprintf(stderr, "qmprace hunt: cannot tell where qmprace is installed: give --seeds DIR\n");
-        return EXIT_USAGE;
-    }
     h->o.afl_fuzz = *afl;
     h->o.harness = *harness;
     h->o.mutator = *mutator;
@@ -445,7 +441,6 @@ int cmd_hunt(int argc, char **argv)
     free(mutator);
     allow_free(&h.allow);
     profile_clear(&h.prof);
-    free(h.seeds);
     free(h.dict);
     return rc;
 }

@@ -217,6 +217,7 @@ static const char *const other_commands[] = {
     "qmp {\"execute\":\"cont\"}",
     "qmp {\"execute\":\"migrate-start-postcopy\"}",
     "qmp {\"execute\":\"migrate-pause\"}",
+    "qmp {\"execute\":\"migrate-continue\",\"arguments\":{\"state\":\"pre-switchover\"}}",
 };
 
 static int add(char ***v, size_t *n, const char *fmt, const char *a, const char *b)

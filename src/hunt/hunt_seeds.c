@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explore.h"
 #include "hunt_say.h"
+#include "triage.h"
 
 #define HUNT_MAX_SEEDS 256
 
@@ -65,21 +67,16 @@ static bool hunt_seed_known_case(const char *file)
     return schedule_header(file, HUNT_NOT_A_SEED, line, sizeof line, &no, &col, NULL) == 1;
 }
 
-/* One seed: 1 kept, 0 left out (or interrupted), -1 failed (*why, e). */
-static int hunt_seeds_one(struct session *s, const char *file, const char *seed_dir, const struct hunt_hooks *hooks,
-                          enum hunt_failure *why, struct err *e)
+/* One seed, parsed: encoded to `bin_path` unless the target refuses it or it already finds something.
+ * 1 kept, 0 left out (or interrupted), -1 failed (*why, e). */
+static int hunt_seeds_keep(struct session *s, struct schedule *sched, const char *label, const char *bin_path,
+                           const struct hunt_hooks *hooks, enum hunt_failure *why, struct err *e)
 {
-    struct schedule *sched = schedule_load(file, e);
-    if (!sched) {
-        *why = HUNT_BAD_SCHEDULE;
-        return -1;
-    }
     uint8_t *bin = NULL;
     size_t len = 0;
     int arc = session_admit(s, sched, e);
     if (arc == SESSION_REFUSED || (arc == 0 && schedule_encode(sched, &bin, &len, e) < 0)) {
         hunt_say(hooks->warning, hooks->arg, "seed left out: %s", e->msg);
-        schedule_free(sched);
         return 0;
     }
     struct trial_result r = {0};
@@ -89,16 +86,71 @@ static int hunt_seeds_one(struct session *s, const char *file, const char *seed_
         err_prefix(e, "%s", target_spec(session_target(s)));
         kept = -1;
     } else if (trc == 0 && verdict_is_finding(r.verdict, r.signature)) {
-        hunt_say(hooks->warning, hooks->arg, "seed left out: %s already crashes the target (%s)", file,
+        hunt_say(hooks->warning, hooks->arg, "seed left out: %s already crashes the target (%s)", label,
                  r.signature);
     } else if (trc == 0) {
-        char path[8400];
-        hunt_seeds_bin_path(seed_dir, file, path, sizeof path);
-        kept = hunt_seeds_write(path, bin, len) == 0;
+        kept = hunt_seeds_write(bin_path, bin, len) == 0;
     }
     trial_result_clear(&r);
     free(bin);
+    return kept;
+}
+
+/* One seed file: 1 kept, 0 left out (or interrupted), -1 failed (*why, e). */
+static int hunt_seeds_one(struct session *s, const char *file, const char *seed_dir, const struct hunt_hooks *hooks,
+                          enum hunt_failure *why, struct err *e)
+{
+    struct schedule *sched = schedule_load(file, e);
+    if (!sched) {
+        *why = HUNT_BAD_SCHEDULE;
+        return -1;
+    }
+    char path[8400];
+    hunt_seeds_bin_path(seed_dir, file, path, sizeof path);
+    int kept = hunt_seeds_keep(s, sched, file, path, hooks, why, e);
     schedule_free(sched);
+    return kept;
+}
+
+/* A plain migration, and every window the target can open (explore_plan.c: from its statuses and
+ * capabilities) with a harmless command inside: where a hunt starts when no seeds are given. None carries
+ * a reaction that changes anything: which command lands in which window is for the fuzzer to find. */
+#define HUNT_PLAIN_SEED "caps events=on\nmigrate\n"
+#define HUNT_SEED_COMMAND "query"
+
+static int hunt_seeds_generate(struct session *s, const char *seed_dir, const struct hunt_hooks *hooks,
+                               enum hunt_failure *why, struct err *e)
+{
+    struct explore_windows w;
+    if (explore_windows_plan(target_vocab(session_target(s)), session_profile(s)->dest_vmm, &w) < 0)
+        return err_set(e, "out of memory");
+    int kept = 0;
+    for (size_t i = 0; i <= w.n && kept >= 0 && !session_signal(s); i++) {
+        char *text = NULL, name[96], slug[64], path[4400];
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f) {
+            kept = err_set(e, "out of memory");
+            break;
+        }
+        const char *src = i < w.n ? w.w[i].text : HUNT_PLAIN_SEED;
+        for (const char *p = src; *p; p++)
+            *p == '@' ? (void)fputs(HUNT_SEED_COMMAND, f) : (void)fputc(*p, f);
+        fclose(f);
+        triage_slug(i < w.n ? w.w[i].name : "plain migration", slug, sizeof slug);
+        snprintf(name, sizeof name, "generated seed [%s]", i < w.n ? w.w[i].name : "plain migration");
+        snprintf(path, sizeof path, "%s/%s.bin", seed_dir, slug);
+        struct schedule *sched = text ? schedule_parse(text, len, name, e) : NULL;
+        free(text);
+        if (!sched) { /* a window of ours that does not parse is qmprace's bug: said, and left out */
+            hunt_say(hooks->warning, hooks->arg, "seed left out: %s", e->msg);
+            continue;
+        }
+        int one = hunt_seeds_keep(s, sched, name, path, hooks, why, e);
+        schedule_free(sched);
+        kept = one < 0 ? -1 : kept + one;
+    }
+    explore_windows_free(&w);
     return kept;
 }
 
@@ -108,6 +160,18 @@ int hunt_seeds_prepare(struct session *s, const struct hunt_options *o, const ch
     static const struct hunt_hooks quiet = {0};
     if (!hooks)
         hooks = &quiet;
+    if (!o->seeds) {
+        /* the target is asked what it knows (statuses, capabilities) before its windows are built */
+        int kept = session_learn(s, e) < 0 ? -1 : hunt_seeds_generate(s, seed_dir, hooks, why, e);
+        if (kept < 0 && *why == HUNT_OK)
+            *why = HUNT_TARGET;
+        session_env_close(s);
+        if (kept == 0 && !session_signal(s)) {
+            *why = HUNT_BAD_INPUT;
+            return err_set(e, "no usable generated seed: each was left out (see above)");
+        }
+        return kept;
+    }
     char **files;
     size_t n = hunt_seeds_list(o->seeds, &files);
     int kept = 0;

@@ -13,9 +13,11 @@ static const char *const qmp_table[] = {
     "{\"execute\":\"cont\"}",
     "{\"execute\":\"migrate-start-postcopy\"}",
     "{\"execute\":\"migrate-pause\"}",
+    /* what pause-before-switchover waits for: the pre-switchover window's own way out */
+    "{\"execute\":\"migrate-continue\",\"arguments\":{\"state\":\"pre-switchover\"}}",
 };
 #define QMP_TABLE_SIZE (sizeof qmp_table / sizeof qmp_table[0])
-_Static_assert(QMP_TABLE_SIZE == 8, "the binary schedule form indexes this table: append, knowingly");
+_Static_assert(QMP_TABLE_SIZE == 9, "the binary schedule form indexes this table: append, knowingly");
 
 static int parse(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
 {

@@ -99,8 +99,7 @@ static void session_on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(s->base);
 }
 
-/* Asks the target what it knows, once (target_learn keeps the answer). */
-static int session_learn(struct session *s, struct err *e)
+int session_learn(struct session *s, struct err *e)
 {
     if (!s->target || !s->base)
         return err_set(e, "no target to run trials on");

@@ -98,6 +98,34 @@ int main(void)
         }
     }
 
+    /* every way a migration ends opens a window of its own kind until its cleanup: a command answered
+     * after `cancelled` or `completed` and before the cleanup lands inside that window, not the failure's */
+    {
+        const struct {
+            int status;
+            enum fb_window kind;
+        } ends[] = {{MIG_FAILED, FB_WINDOW_FAILURE}, {MIG_CANCELLED, FB_WINDOW_CANCEL},
+                    {MIG_COMPLETED, FB_WINDOW_COMPLETION}};
+        for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+            struct trial_result r = {.verdict = VERDICT_PASS};
+            r.timeline = timeline_new(1000000, 0);
+            timeline_add_coded(r.timeline, 1000000 + 100, TL_EVENT, MIG_ACTIVE, 0, "MIGRATION active");
+            timeline_add_coded(r.timeline, 1000000 + 1000, TL_EVENT, ends[i].status, 0, "MIGRATION end");
+            timeline_add_coded(r.timeline, 1000000 + 2000, TL_QMP_IN, ACT_CAPS, TL_ACCEPTED, "caps");
+            timeline_add_coded(r.timeline, 1000000 + 3000, TL_TRACE, TRACE_SAVEVM_STATE_CLEANUP, -1, "savevm_state_cleanup");
+            struct features f;
+            memset(&f, 0, sizeof f);
+            feedback_features(&r, true, collect, &f);
+            unsigned want = FB_INSIDE + (ends[i].kind * ACT_KIND_COUNT + ACT_CAPS) * 3 + TL_ACCEPTED;
+            CHECK_MSG(f.n[want], "end %s: no inside feature of its window kind", vocab_status_name(ends[i].status));
+            unsigned inside = 0;
+            for (unsigned k = FB_INSIDE; k < FB_HELD_STATUS; k++)
+                inside += f.n[k] != 0;
+            CHECK_INT(inside, 1);
+            trial_result_clear(&r);
+        }
+    }
+
     /* refused while active: the outcome feature names the status and the refusal */
     run(PRE "on active: caps multifd=off\n", &active, &v);
     CHECK_INT(v, VERDICT_PASS);

@@ -163,6 +163,48 @@ static void test_nothing_to_start_from(struct session *s, const char *tmp)
     check_refused(s, seeds, out, HUNT_BAD_INPUT, want);
 }
 
+/* No --seeds: the seeds are generated from the target's windows, a query inside each, and a plain
+ * migration; none crashes by itself, none carries a command that changes anything in a window. */
+static void test_generated(struct session *s, const char *tmp)
+{
+    char out[4200];
+    snprintf(out, sizeof out, "%s/generated-seeds", tmp);
+    CHECK(mkdir(out, 0755) == 0);
+    struct hunt_options o = {.seeds = NULL};
+    struct notes n = {{0}, 0, 0};
+    struct hunt_hooks hooks = {.warning = on_warning, .error = on_other, .crash = on_other, .triage = on_other,
+                               .arg = &n};
+    enum hunt_failure why = HUNT_OK;
+    struct err e = {{0}};
+    int kept = hunt_seeds_prepare(s, &o, out, &hooks, &why, &e);
+    CHECK_MSG(kept >= 8, "kept %d: %s; notes:\n%s", kept, e.msg, n.text);
+    CHECK_INT(why, HUNT_OK);
+    CHECK_INT(check_dir_entries(out), kept);
+    static const char *const names[] = {"plain-migration", "failed-reset-all", "cancelled", "completed"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s.bin", out, names[i]);
+        FILE *f = fopen(path, "rb");
+        CHECK_MSG(f != NULL, "no generated seed %s", path);
+        uint8_t buf[4096];
+        size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
+        if (f)
+            fclose(f);
+        struct schedule *got = schedule_decode(buf, len);
+        CHECK(got != NULL);
+        /* what lands in a window is a query: no capability or parameter is changed after `migrate` */
+        bool migrated = false;
+        for (size_t l = 0; got && l < got->nlines; l++)
+            for (size_t a = 0; a < got->lines[l].nacts; a++) {
+                enum sched_action_kind k = got->lines[l].acts[a].kind;
+                CHECK_MSG(!(migrated && (k == ACT_CAPS || k == ACT_PARAMS)), "%s changes a setting in its window:\n%s",
+                          names[i], schedule_print(got));
+                migrated |= k == ACT_MIGRATE;
+            }
+        schedule_free(got);
+    }
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -173,6 +215,7 @@ int main(void)
     test_kept_and_left_out(s, tmp);
     test_unparsable(s, tmp);
     test_nothing_to_start_from(s, tmp);
+    test_generated(s, tmp);
     session_free(s);
     CHECK(hunt_files_rm(tmp) == 0);
     return check_exit();

@@ -53,7 +53,8 @@ struct hunt_options {
      * among the machines sharing it; the triage goes to crashes-JOIN_NAME/, summary-JOIN_NAME.json and
      * signatures-JOIN_NAME.txt. NULL: this hunt owns `out`. */
     const char *join_name;
-    const char *seeds;        /* a directory of text schedules (*.sched) to start from */
+    const char *seeds;        /* a directory of text schedules (*.sched) to start from; NULL: generated
+                               * from the target's windows (hunt_seeds.c) */
     const char *dict;         /* a schedule whose lines become the dictionary; NULL or unreadable: none */
     const char *afl_fuzz;     /* the afl-fuzz binary */
     const char *harness;      /* the AFL++ schedule harness */

@@ -48,6 +48,10 @@ enum {
  * proxy: ..."; SESSION_REFUSED: a schedule cannot run here (e: "FILE:LINE:COL: why"). */
 int session_start(struct session *s, unsigned flags, struct schedule *const *scheds, size_t n, struct err *e);
 
+/* Asks the target what it knows (its vocabulary, target_vocab), once: the answer is kept. -1 when it
+ * could not be asked (e). */
+int session_learn(struct session *s, struct err *e);
+
 /* Readies `sched` for this session's trials: leaves out the profile's actions (in place), refuses what the
  * target cannot do or does not know (trial_check; the target is asked what it knows first, if it was not
  * yet) and switches on the trace points it waits for. 0, SESSION_REFUSED, or -1 when the target could not
