@@ -272,28 +272,13 @@ static struct sched_cap *caps_item(struct schedule *s, size_t pick, size_t *line
     return NULL;
 }
 
-static bool is_reaction(const struct sched_line *l)
-{
-    return l->trig.kind == TRIG_STATUS || l->trig.kind == TRIG_TRACE;
-}
-
-/* The line a revert goes to: mostly (3 in 4) a later line that reacts to the target (a status or a trace
- * point), as a management application sets things back when it hears of a failure; else any later line;
- * for the last line, an earlier one. */
+/* The line a revert goes to: any later line alike (a reaction to the target among them, where a
+ * management application would set things back); for the last line, an earlier one. No line is
+ * preferred: which line, like which capability, is for the search to find. */
 static size_t revert_line(const struct schedule *s, struct sched_mutator *m, size_t from)
 {
-    size_t later = s->nlines - 1 - from, reactions = 0;
-    if (!later)
-        return below(m, from);
-    for (size_t i = from + 1; i < s->nlines; i++)
-        reactions += is_reaction(&s->lines[i]);
-    if (!reactions || below(m, 4) == 0)
-        return from + 1 + below(m, later);
-    size_t pick = below(m, reactions);
-    for (size_t i = from + 1; i < s->nlines; i++)
-        if (is_reaction(&s->lines[i]) && pick-- == 0)
-            return i;
-    return from + 1;
+    size_t later = s->nlines - 1 - from;
+    return later ? from + 1 + below(m, later) : below(m, from);
 }
 
 /* MUT_REVERT: one capability a `caps` sets, set back the other way by a new
