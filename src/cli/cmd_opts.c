@@ -91,7 +91,7 @@ void cmd_profile_usage(FILE *f, enum profile_use use)
     const char *deadline = use == PROFILE_FOR_HUNT    ? "200ms on sim:, 500ms on qemu, 5s on qmp:"
                            : use == PROFILE_FOR_EXPLORE ? "2s"
                                                         : "10s";
-    const char *ram = use == PROFILE_FOR_HUNT ? "32MiB on sim:, 64MiB on qemu" : "the target's; sim and qemu: 256MiB";
+    const char *ram = use == PROFILE_FOR_HUNT || use == PROFILE_FOR_EXPLORE ? "32MiB on sim:, 64MiB on qemu" : "the target's; sim and qemu: 256MiB";
     fprintf(f,
             "  -t, --target SPEC       where trials run (default " PROFILE_DEFAULT_TARGET ")\n"
             "      --deadline DUR      a trial that takes longer is a hang (default %s)\n"

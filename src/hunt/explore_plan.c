@@ -28,52 +28,57 @@ struct route {
     int needs_cap;                /* a capability the route sets (-1: none) */
     bool needs_dest;              /* a destination VMM that answers (--dest qemu) */
     const char *never;            /* set: qmprace cannot open it at all, and why */
+    const char *react_line;       /* instead of status reactions: a line of its own, "@" where the command
+                                   * goes, that lands inside `status` */
+    int status;                   /* with react_line: the status it holds open */
 };
 
 static const struct route routes[] = {
     /* setup: the migration thread frozen before it leaves setup */
-    {"setup: migration thread held", SETUP "on setup: freeze live_migration 40ms\n", {MIG_SETUP, NO_STATUS}, "+1ms",
-     -1, false, NULL},
+    {"setup: migration thread held", SETUP, {NO_STATUS, NO_STATUS}, "", -1, false, NULL,
+     /* the migration thread writes the stream's header before it leaves setup (on `setup` it may not
+      * exist yet); held there, the command lands in setup */
+     "after 1B on main: freeze live_migration 40ms; wait 1ms; @\n", MIG_SETUP},
     /* active: every channel stalled, so the migration cannot end */
     {"active: channels stalled", SETUP "after 1MiB on any: stall all 60ms\n", {MIG_ACTIVE, NO_STATUS}, "+20ms", -1,
-     false, NULL},
+     false, NULL, NULL, 0},
     /* pre-switchover: QEMU waits for migrate-continue by design (pause-before-switchover) */
     {"pre-switchover: paused", SETUP_CAPS(" pause-before-switchover=on")
                                      "on pre-switchover +20ms: qmp {\"execute\":\"migrate-continue\","
                                      "\"arguments\":{\"state\":\"pre-switchover\"}}\n",
-     {MIG_PRE_SWITCHOVER, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL},
+     {MIG_PRE_SWITCHOVER, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0},
     /* device: after the pause, the migration thread frozen while it saves the devices */
     {"device: migration thread held", SETUP_CAPS(" pause-before-switchover=on")
                                             "on pre-switchover: qmp {\"execute\":\"migrate-continue\","
                                             "\"arguments\":{\"state\":\"pre-switchover\"}}\n"
                                             "on device: freeze live_migration 40ms\n",
-     {MIG_DEVICE, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL},
+     {MIG_DEVICE, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0},
     /* completed: the completion's cleanup, not held */
-    {"completed", SETUP, {MIG_COMPLETED, NO_STATUS}, "", -1, false, NULL},
+    {"completed", SETUP, {MIG_COMPLETED, NO_STATUS}, "", -1, false, NULL, NULL, 0},
     /* a failure, by a fault on the channels: all of them, one multifd channel, the main one, in setup */
-    {"failed: reset all", SETUP HELD "reset all\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL},
-    {"failed: reset multifd0", SETUP HELD "reset multifd0\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL},
+    {"failed: reset all", SETUP HELD "reset all\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0},
+    {"failed: reset multifd0", SETUP HELD "reset multifd0\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0},
     {"failed: reset main", SETUP "after 4MiB on any: freeze live_migration 30ms; reset main\n",
-     {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL},
-    {"failed in setup", SETUP "after 1B on any: reset all\n", {MIG_FAILING, MIG_FAILED}, "", -1, false, NULL},
+     {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0},
+    {"failed in setup", SETUP "after 1B on any: reset all\n", {MIG_FAILING, MIG_FAILED}, "", -1, false, NULL, NULL, 0},
     /* a cancel, while the writers are blocked and the thread is held; and one in setup */
-    {"cancelled", SETUP HELD "cancel\n", {MIG_CANCELLING, MIG_CANCELLED}, "+1ms", -1, false, NULL},
+    {"cancelled", SETUP HELD "cancel\n", {MIG_CANCELLING, MIG_CANCELLED}, "+1ms", -1, false, NULL, NULL, 0},
     {"cancelled in setup", SETUP "on setup: cancel\n", {MIG_CANCELLING, MIG_CANCELLED},
-     "+1ms", -1, false, NULL},
+     "+1ms", -1, false, NULL, NULL, 0},
     /* postcopy: switched to by a command once RAM is flowing; a reset there pauses it */
     {"postcopy-active", SETUP_CAPS(" postcopy-ram=on") "after 1MiB on any: qmp {\"execute\":\"migrate-start-postcopy\"}\n",
-     {MIG_POSTCOPY_ACTIVE, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL},
+     {MIG_POSTCOPY_ACTIVE, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL, NULL, 0},
     {"postcopy-paused: reset all", SETUP_CAPS(" postcopy-ram=on") "after 1MiB on any: qmp {\"execute\":\"migrate-start-postcopy\"}\n"
                                          "on postcopy-active +5ms: reset all\n",
-     {MIG_POSTCOPY_PAUSED, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL},
+     {MIG_POSTCOPY_PAUSED, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL, NULL, 0},
     {"postcopy-recover", NULL, {MIG_POSTCOPY_RECOVER, MIG_POSTCOPY_RECOVER_SETUP}, "", CAP_POSTCOPY_RAM, true,
-     "a recovery needs migrate-recover on the destination and `migrate resume=true`, which schedules cannot send yet"},
+     "a recovery needs migrate-recover on the destination and `migrate resume=true`, which schedules cannot send yet", NULL, 0},
     {"postcopy-device", NULL, {MIG_POSTCOPY_DEVICE, NO_STATUS}, "", CAP_POSTCOPY_RAM, true,
-     "reached only when a postcopy migration completes into a destination"},
+     "reached only when a postcopy migration completes into a destination", NULL, 0},
     {"colo", NULL, {MIG_COLO, NO_STATUS}, "", CAP_X_COLO, true,
-     "COLO needs a secondary VM that checkpoints with the source (a destination set up for COLO)"},
+     "COLO needs a secondary VM that checkpoints with the source (a destination set up for COLO)", NULL, 0},
     {"wait-unplug", NULL, {MIG_WAIT_UNPLUG, NO_STATUS}, "", -1, false,
-     "needs a failover device (virtio-net with failover=on) the guest unplugs"},
+     "needs a failover device (virtio-net with failover=on) the guest unplugs", NULL, 0},
 };
 
 const char *explore_route_name(size_t i)
@@ -104,6 +109,10 @@ static char *window_text(const struct route *r, const struct vocab_target *vt)
         return NULL;
     fputs(r->opener, f);
     int n = 0;
+    if (r->react_line && vocab_target_has_status(vt, (enum mig_status)r->status)) {
+        fputs(r->react_line, f);
+        n++;
+    }
     for (int i = 0; i < 2; i++)
         if (r->react[i] != NO_STATUS && vocab_target_has_status(vt, (enum mig_status)r->react[i])) {
             fprintf(f, "on %s%s%s: @\n", vocab_status_name((enum mig_status)r->react[i]),
@@ -130,13 +139,13 @@ int explore_windows_plan(const struct vocab_target *vt, bool dest_vmm, struct ex
         return -1;
     for (size_t i = 0; i < nr; i++) {
         const struct route *r = &routes[i];
-        bool reported = false;
+        bool reported = r->react_line && vocab_target_has_status(vt, (enum mig_status)r->status);
         for (int k = 0; k < 2; k++)
             reported |= r->react[k] != NO_STATUS && vocab_target_has_status(vt, (enum mig_status)r->react[k]);
         int rc = 0;
         if (!reported)
             rc = add_unopened(out, r->name, "this target never reports `%s`",
-                              vocab_status_name((enum mig_status)r->react[0]));
+                              vocab_status_name((enum mig_status)(r->react_line ? r->status : r->react[0])));
         else if (r->never)
             rc = add_unopened(out, r->name, "%s", r->never);
         else if (r->needs_cap >= 0 && !vocab_target_has_cap(vt, (enum mig_cap)r->needs_cap))

@@ -18,9 +18,13 @@ struct session {
 
 void session_defaults(struct trial_profile *p, enum profile_use use)
 {
-    uint64_t ram = 0, deadline = profile_default_deadline(use);
+    uint64_t ram = 0, deadline = profile_default_deadline(use), short_deadline = deadline;
+    /* a hunt and a sweep run thousands of trials: the small guest of a short trial (a sweep keeps its
+     * own deadline: its windows run to completion, which a hunt's trials seldom do) */
+    if (use == PROFILE_FOR_HUNT || use == PROFILE_FOR_EXPLORE)
+        target_short_trial(p->target[0] ? p->target : PROFILE_DEFAULT_TARGET, &ram, &short_deadline);
     if (use == PROFILE_FOR_HUNT)
-        target_short_trial(p->target[0] ? p->target : PROFILE_DEFAULT_TARGET, &ram, &deadline);
+        deadline = short_deadline;
     profile_fill(p, ram, deadline);
 }
 

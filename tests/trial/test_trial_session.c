@@ -37,6 +37,12 @@ static void test_defaults(void)
     CHECK_INT(p.deadline_us, 1000000);
     profile_clear(&p);
 
+    set(&p, "target", "qemu");
+    session_defaults(&p, PROFILE_FOR_EXPLORE); /* the hunt's small guest, explore's own deadline */
+    CHECK_INT(p.ram, 64ull << 20);
+    CHECK_INT(p.deadline_us, profile_default_deadline(PROFILE_FOR_EXPLORE));
+    profile_clear(&p);
+
     set(&p, "target", "sim:qemu-7.2");
     session_defaults(&p, PROFILE_FOR_RUN);
     CHECK_INT(p.ram, 0); /* the target's own */
