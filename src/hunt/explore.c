@@ -164,10 +164,44 @@ static int run_cell(struct session *ses, struct explore_cell *c, unsigned trials
     return rc < 0 ? rc : c->rep.interrupted ? 1 : 0;
 }
 
+/* The findings already minimized in this sweep, by signature. */
+struct minimized {
+    char **sigs;
+    size_t n;
+};
+
+static bool minimized_has(const struct minimized *m, const char *sig)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->sigs[i], sig) == 0)
+            return true;
+    return false;
+}
+
+static void minimized_add(struct minimized *m, const char *sig)
+{
+    char **v = realloc(m->sigs, (m->n + 1) * sizeof *v);
+    if (!v)
+        return; /* then it is minimized again: slower, not wrong */
+    m->sigs = v;
+    if ((v[m->n] = strdup(sig)))
+        m->n++;
+}
+
+static void minimized_free(struct minimized *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->sigs[i]);
+    free(m->sigs);
+}
+
 /* A crashing cell's reproducer: its schedule replayed for a rate of its own, minimized, written as a hunt
- * writes them. */
+ * writes them. A finding already minimized from another cell (the same signature: a setting QEMU never
+ * keeps violates in every window) is written as the cell's schedule, unminimized: one minimization per
+ * finding, not per cell. */
 static int reproduce(struct session *ses, struct explore_cell *c, const struct explore_options *o,
-                     const struct explore_hooks *h, uint64_t left_us, bool *interrupted, struct err *e)
+                     const struct explore_hooks *h, uint64_t left_us, struct minimized *done, bool *interrupted,
+                     struct err *e)
 {
     struct triage t = {.origin = "explore"};
     struct triage_case tc = {0};
@@ -189,11 +223,14 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
         tc.name = name;
         t.cases = &tc;
         t.n = 1;
-        struct triage_options to = {.trials = repeat_of(o), .minimize = o->minimize,
+        bool minimize = o->minimize && !minimized_has(done, sig);
+        struct triage_options to = {.trials = repeat_of(o), .minimize = minimize,
                                     .min = {.trials = repeat_of(o), .max_candidates = MIN_CANDIDATES,
                                             .max_time_us = left_us < MIN_TIME_US ? left_us : MIN_TIME_US}};
-        if (o->minimize)
+        if (minimize) {
             rc = triage_minimize_case(ses, &tc, &to, h ? h->say : NULL, h ? h->arg : NULL, interrupted, e);
+            minimized_add(done, tc.signature);
+        }
         if (rc == 0 && o->out && triage_write(&t, o->out, session_profile(ses), e) == 0 && tc.file)
             c->reproducer = strdup(tc.file);
         else if (rc == 0 && o->out)
@@ -279,6 +316,7 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
         if (h && h->progress)
             h->progress(h->arg, r->done, r->ncells, c);
     }
+    struct minimized done = {0};
     for (size_t i = 0; i < r->done && !r->interrupted; i++) {
         struct explore_cell *c = &r->cells[i];
         uint64_t used = mono_now_us() - start;
@@ -292,9 +330,12 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
             r->out_of_time = true;
             break;
         }
-        if (reproduce(ses, c, o, h, limit - used, &r->interrupted, e) < 0)
+        if (reproduce(ses, c, o, h, limit - used, &done, &r->interrupted, e) < 0) {
+            minimized_free(&done);
             return -1;
+        }
     }
+    minimized_free(&done);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mono.h"
 #include "trial_internal.h"
 #include "vocab.h"
 
@@ -86,6 +87,9 @@ static bool waits_for_peer(const char *status)
            s == MIG_POSTCOPY_RECOVER_SETUP || s == MIG_POSTCOPY_DEVICE || s == MIG_COLO;
 }
 
+/* A running migration whose bytes moved this recently at its deadline is still migrating. */
+#define HANG_STILL_FLOWING_US 250000ull
+
 /* The command a migration in `status` waits for, by QEMU's design, before it goes on (NULL: none). */
 static const char *awaited_command(const char *status)
 {
@@ -124,6 +128,11 @@ void hang_signature(struct trial *t, char *sig, size_t n)
             why = full;
         } else if (awaited) {
             snprintf(full, sizeof full, VERDICT_HANG_COMMAND ": %s; %s", awaited, reason);
+            why = full;
+        } else if (!pending && waits_for_peer(status) && t->last_bytes_us &&
+                   mono_now_us() - t->last_bytes_us < HANG_STILL_FLOWING_US) {
+            /* (no figure in it: a signature is the same in every trial of one hang) */
+            snprintf(full, sizeof full, VERDICT_HANG_SLOW ": its bytes still flowed at the deadline; %s", reason);
             why = full;
         }
     }

@@ -87,6 +87,8 @@ void trial_observe(struct trial *t, const struct obs *o)
 {
     if (t->done)
         return;
+    if (o->kind == OBS_CHAN_BYTES)
+        t->last_bytes_us = mono_now_us();
     /* the trace points of qmprace's own queries (the settle check's, the properties') are not the race's */
     bool ours = o->kind == OBS_TRACE && (settle_hides_trace(t->settle, o->name) ||
                                          (t->finals && strstr(o->name, "_query_migrate_")));

@@ -54,6 +54,8 @@ struct trial {
     int restoring; /* replies still awaited from setting a reused target back to a fresh one's settings */
     struct event *deadline, *grace;
     uint64_t deadline_us;
+    uint64_t last_bytes_us; /* mono time the proxy last moved migration bytes (0: never): a hang while
+                             * they still flow is a slow migration, not a stuck one (hang.c) */
     /* what QEMU accepted in this trial, last value per name: {"multifd": false}, {"multifd-channels": 1} */
     json_object *accepted_caps, *accepted_params;
     bool events_gap; /* events=off was accepted: the events say less than the statuses (props.h) */

@@ -21,7 +21,7 @@ bool verdict_hang_is_finding(const char *reason)
 {
     return reason && *reason && !hang_reason_is(reason, VERDICT_HANG_SCHEDULE) &&
            !hang_reason_is(reason, VERDICT_HANG_HELD) && !hang_reason_is(reason, VERDICT_HANG_COMMAND) &&
-           !hang_reason_is(reason, VERDICT_HANG_SINK);
+           !hang_reason_is(reason, VERDICT_HANG_SINK) && !hang_reason_is(reason, VERDICT_HANG_SLOW);
 }
 
 bool verdict_is_finding(enum verdict v, const char *signature)

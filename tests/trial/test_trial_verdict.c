@@ -59,6 +59,8 @@ int main(void)
     CHECK(!verdict_hang_is_finding(VERDICT_HANG_COMMAND ": migrate-continue; did not settle: migration pre-switchover"));
     CHECK(!verdict_hang_is_finding("live_migration in qio_channel_read (" VERDICT_HANG_SINK ": it never answers; did not settle: x)"));
     CHECK(!verdict_is_finding(VERDICT_HANG, VERDICT_HANG_SINK ": it never answers"));
+    CHECK(!verdict_hang_is_finding("live_migration in migration_rate_limit (" VERDICT_HANG_SLOW
+                                   ": its bytes still flowed at the deadline; did not settle: migration active)"));
     CHECK(verdict_is_finding(VERDICT_HANG, "no reply to query-migrate"));
 
     struct verdict_stats s;

@@ -38,8 +38,12 @@ bool verdict_is_finding(enum verdict v, const char *signature);
  * thread the others wait for waits to read from it (the return path, a completion waiting for the
  * destination's reply): "waits for the sink: it never answers; did not settle: ..." */
 #define VERDICT_HANG_SINK "waits for the sink"
+/* ... and when the migration still runs and its bytes still flowed just before the deadline (a rate
+ * limit, a guest that dirties faster than the link): slow, not stuck; a longer --deadline would see it end.
+ * "still migrating: its bytes still flowed at the deadline; did not settle: migration active" */
+#define VERDICT_HANG_SLOW "still migrating"
 /* A hang's reason, alone or after the blocked threads ("<stacks> (<reason>)"), is a finding unless it is
- * one of those four. */
+ * one of those five. */
 bool verdict_hang_is_finding(const char *reason);
 /* A hang's signature among findings (triage, minimization, reports): its reason after this. */
 #define VERDICT_HANG_PREFIX "hang: "
