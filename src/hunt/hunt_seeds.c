@@ -86,8 +86,9 @@ static int hunt_seeds_keep(struct session *s, struct schedule *sched, const char
         err_prefix(e, "%s", target_spec(session_target(s)));
         kept = -1;
     } else if (trc == 0 && verdict_is_finding(r.verdict, r.signature)) {
-        hunt_say(hooks->warning, hooks->arg, "seed left out: %s already crashes the target (%s)", label,
-                 r.signature);
+        /* a known finding is not a starting point: "crashed", "hung" or "violated" on its first trial */
+        hunt_say(hooks->warning, hooks->arg, "seed left out: %s already %s on the target (%s)", label,
+                 verdict_past(r.verdict), r.signature);
     } else if (trc == 0) {
         kept = hunt_seeds_write(bin_path, bin, len) == 0;
     }

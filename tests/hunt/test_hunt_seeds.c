@@ -97,7 +97,7 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
 
     /* the crashing seed is named, with the crash it already causes */
     char want[4400];
-    snprintf(want, sizeof want, "seed left out: %s already crashes the target (SIGABRT yank_unregister_instance",
+    snprintf(want, sizeof want, "seed left out: %s already crashed on the target (SIGABRT yank_unregister_instance",
              crash);
     CHECK_MSG(strstr(n.text, want) != NULL, "notes:\n%s", n.text);
     CHECK_MSG(strstr(n.text, "far.sched:3:1: cannot be encoded: '#7': only #1 to #4 fit") != NULL, "notes:\n%s",
