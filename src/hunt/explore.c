@@ -207,7 +207,13 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
     struct triage_case tc = {0};
     repeat_init(&tc.rate);
     tc.sched = cell_schedule(c, e);
-    int rc = tc.sched ? repeat_run(ses, tc.sched, repeat_of(o), &tc.rate, NULL, NULL, e) : -1;
+    /* A reproducer written as it is carries the cell's own trials (its rate, the trial shown); one to
+     * be minimized gets a replay of its own to measure the minimized one against. */
+    const char *cell_sig = repeat_top_signature(&c->rep);
+    bool borrowed = !o->minimize || (cell_sig && minimized_has(done, cell_sig));
+    int rc = !tc.sched ? -1 : borrowed ? 0 : repeat_run(ses, tc.sched, repeat_of(o), &tc.rate, NULL, NULL, e);
+    if (borrowed)
+        tc.rate = c->rep;
     const char *sig = rc == 0 ? repeat_top_signature(&tc.rate) : NULL;
     if (rc == 0 && sig) {
         tc.signature = strdup(sig);
@@ -223,7 +229,7 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
         tc.name = name;
         t.cases = &tc;
         t.n = 1;
-        bool minimize = o->minimize && !minimized_has(done, sig);
+        bool minimize = !borrowed && !minimized_has(done, sig);
         struct triage_options to = {.trials = repeat_of(o), .minimize = minimize,
                                     .min = {.trials = repeat_of(o), .max_candidates = MIN_CANDIDATES,
                                             .max_time_us = left_us < MIN_TIME_US ? left_us : MIN_TIME_US}};
@@ -240,7 +246,10 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
     free(tc.source);
     free(tc.file);
     schedule_free(tc.sched);
-    repeat_clear(&tc.rate);
+    if (borrowed) /* given back to its cell */
+        c->rep = tc.rate;
+    else
+        repeat_clear(&tc.rate);
     return rc;
 }
 
