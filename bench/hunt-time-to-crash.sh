@@ -38,7 +38,7 @@ hunt() {
   local any yank=""
   any=$(crash_times "$dir" | head -1)
   # found: the hunt stopped before its time was up, which --until-crash does only for a yank whose
-  # input crashed again in 3 of 3 replays (a natural window that crashes now and then does not count)
+  # input crashed again in 3 of at most 4 replays (a natural window that crashes now and then does not count)
   local ran
   ran=$(awk -F: '/^run_time/ {print $2 + 0}' "$dir"/afl/*/fuzzer_stats 2>/dev/null | sort -n | tail -1)
   if grep -qF yank_unregister_instance "$dir/signatures.txt" 2>/dev/null && [ "${ran:-$limit}" -lt $((limit - 2)) ]; then
