@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Hunting a real QEMU next to the simulated one, side by side in one run. For each target (sim:qemu-7.2,
-# then the real QEMU): `qmprace run`'s trial rate on the hunt's seeds (the corpus without its known
-# cases) under the hunt's trial profile (sim: 32 MiB guest, 200 ms deadline; qemu: 64 MiB, 500 ms, one
-# reused QEMU), then a hunt of SECONDS (default 120; `--without params`, not stopped at a crash):
+# then the real QEMU): a hunt of SECONDS (default 120; `--without params`, not stopped at a crash, from
+# the seeds it generates from the target), then `qmprace run`'s trial rate on those same seeds under the
+# hunt's trial profile (sim: 32 MiB guest, 200 ms deadline; qemu: 64 MiB, 500 ms, one reused QEMU):
 # AFL++'s executions per second beside the migration trials per second the harness counted (inputs that
 # ran a migration, tally.h) and the share of inputs that ran no migration or were refused, stability,
 # against the goals (20 migration trials per second per core, stability above 80%), and whether the
@@ -19,19 +19,27 @@ case $secs in ''|*[!0-9]*) echo "SECONDS must be a number" >&2; exit 2 ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "$("$qemu_bin" --version | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-# the hunt's seeds: the corpus without its known cases (marked "# hunt: not a seed")
-seeds=()
-while IFS= read -r f; do seeds+=("$(basename "$f" .sched)"); done < <(grep -L '^# hunt: not a seed' corpus/*.sched)
 
 # one row: TARGET LABEL RAM DEADLINE
 row() {
   local target=$1 label=$2 ram=$3 deadline=$4 dir="$tmp/$2"
-  local start end trials=0
+  set +e
+  "$qmprace" hunt --target "$target" --time "$secs" --without params --no-minimize --triage-trials 3 \
+    --out "$dir" -q >"$dir.out" 2>&1
+  set -e
+  # the seeds the hunt generated, as text, each run 50 times under the hunt's profile
+  local start end trials=0 refused=0 nseeds=0
+  mkdir -p "$dir.seeds"
+  for b in "$dir"/seeds/*.bin; do
+    [ -f "$b" ] || continue
+    "$qmprace" schedule decode "$b" -o "$dir.seeds/$(basename "$b" .bin).sched"
+    nseeds=$((nseeds + 1))
+  done
   start=$(date +%s%N)
-  local refused=0
-  for s in "${seeds[@]}"; do
+  for s in "$dir.seeds"/*.sched; do
+    [ -f "$s" ] || continue
     set +e
-    "$qmprace" run "corpus/$s.sched" --target "$target" --ram "$ram" --deadline "$deadline" --repeat 50 -q \
+    "$qmprace" run "$s" --target "$target" --ram "$ram" --deadline "$deadline" --without params --repeat 50 -q \
       --json "$dir.json" >/dev/null 2>&1
     local rc=$?
     set -e
@@ -45,12 +53,9 @@ row() {
   done
   [ $refused -eq 0 ] || echo "$label: $refused seed(s) did not run (refused by the target or it could not start)" >&2
   end=$(date +%s%N)
+  echo "$label: $nseeds generated seeds, 50 trials each" >&2
   local run_rate
-  run_rate=$(awk -v n=$trials -v ns=$((end - start)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')
-  set +e
-  "$qmprace" hunt --target "$target" --time "$secs" --without params --no-minimize --triage-trials 3 \
-    --out "$dir" -q >"$dir.out" 2>&1
-  set -e
+  run_rate=$(awk -v n=$trials -v ns=$((end - start)) 'BEGIN { printf "%.1f", ns ? n / (ns / 1e9) : 0 }')
   local stats
   stats=$(ls "$dir"/afl/*/fuzzer_stats 2>/dev/null | head -1)
   afl_stat() { [ -n "$stats" ] && awk -F: -v k="$1" '$1 ~ "^"k" *$" { gsub(/ /, "", $2); print $2 }' "$stats"; }
@@ -64,10 +69,10 @@ row() {
     "$(printf '%.1f' "${mig:-0}")" \
     "$(awk -v a="$all" -v k="${nomig:-0}" 'BEGIN { printf "%.0f%%", a ? 100 * k / a : 0 }')" \
     "$(awk -v a="$all" -v k="${ref:-0}" 'BEGIN { printf "%.0f%%", a ? 100 * k / a : 0 }')" \
-    "$(awk -v h="${mig:-0}" -v r="$run_rate" 'BEGIN { printf "%.2f", h / r }')" "${stab:-?}" "$yank"
+    "$(awk -v h="${mig:-0}" -v r="$run_rate" 'BEGIN { printf "%.2f", r ? h / r : 0 }')" "${stab:-?}" "$yank"
 }
 
-echo "${#seeds[@]} seeds (${seeds[*]}), 50 trials each; hunts of $secs s, one core each"
+echo "hunts of $secs s from generated seeds, one core each; run: those seeds, 50 trials each"
 printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' target "run trials/s" "hunt execs/s" "migrations/s" \
   "no migrate" refused "hunt/run" stability yank
 row sim:qemu-7.2 sim 32MiB 200ms
