@@ -60,7 +60,7 @@ if [ "$mode" = run ]; then
   rc=$?
   set -e
   [ $rc -eq 1 ] || exit $rc
-  # Then the hunt: AFL++ mutates the corpus's non-crashing schedules until the yank assertion comes
+  # Then the hunt: AFL++ mutates seeds generated from the target's windows until the yank assertion comes
   # back, and writes a minimized reproducer (usually well within two minutes).
   echo
   echo "== qmprace hunt: finding the same crash from schedules that do not crash by themselves"
