@@ -122,12 +122,18 @@ caps events=on multifd=on
 params multifd-channels=2
 migrate
 EOF
-# (the first trial of a run learns the settings while the source migrates, and may lose that race; the
-# second schedule's trial starts its destination with them)
+# (the first trial of a run learns the settings while the source migrates, and may lose that race: then
+# 7.2's source can hang in multifd_send_sync_main, and the run exits 5; the second schedule's trial
+# starts its destination with them, and is what is checked)
 cp "$tmp/complete.sched" "$tmp/complete-again.sched"
-expect_status 0 "$QMPRACE" run "$tmp/complete.sched" "$tmp/complete-again.sched" --target "$qemu" --dest qemu \
-  --timeline --deadline 5s
+set +e
+"$QMPRACE" run "$tmp/complete.sched" "$tmp/complete-again.sched" --target "$qemu" --dest qemu --timeline \
+  --deadline 5s >"$tmp/out" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 0 ] || [ $rc -eq 5 ] && pass || { fail "--dest qemu: exit status $rc"; head -20 "$tmp/err" >&2; }
 sed -n '/complete-again.sched on/,$p' "$tmp/out" >"$tmp/again"
+expect_grep "$tmp/again" "complete-again.sched on $qemu: 0/1 crashed (0.0%, 95% CI 0.0-79.3%), 0 hung" "--dest qemu"
 expect_grep "$tmp/again" 'event    MIGRATION {"status":"completed"}' "--dest qemu"
 
 e2e_done
