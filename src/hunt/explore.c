@@ -37,24 +37,23 @@ static bool wanted(const char *list, const char *text)
 /* The window's schedule with the command in its place. */
 static struct schedule *cell_schedule(const struct explore_cell *c, struct err *e)
 {
-    char *text = NULL, *name = NULL;
+    char *name = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    for (const char *p = c->window->text; *p; p++) {
-        if (*p == '@')
-            fputs(c->command, f);
-        else
-            fputc(*p, f);
-    }
-    fclose(f);
+    char *text = explore_window_text(c->window->text, c->command, &len);
     struct schedule *s = NULL;
     if (text && asprintf(&name, "explore [%s] x [%s]", c->window->name, c->command) > 0)
         s = schedule_parse(text, len, name, e);
     free(text);
     free(name);
     return s;
+}
+
+/* What a cell owns. */
+static void cell_free(struct explore_cell *c)
+{
+    free(c->command);
+    free(c->reproducer);
+    repeat_clear(&c->rep);
 }
 
 struct trial_watch {
@@ -267,12 +266,8 @@ static int drop_window(struct explore_result *r, size_t i, struct err *e)
              c->rep.stats.trials, c->rep.stats.trials == 1 ? "" : "s", c->command);
     const struct explore_window *w = c->window;
     size_t k = i;
-    while (k < r->ncells && r->cells[k].window == w) {
-        free(r->cells[k].command);
-        free(r->cells[k].reproducer);
-        repeat_clear(&r->cells[k].rep);
-        k++;
-    }
+    while (k < r->ncells && r->cells[k].window == w)
+        cell_free(&r->cells[k++]);
     memmove(&r->cells[i], &r->cells[k], (r->ncells - k) * sizeof r->cells[0]);
     r->ncells -= k - i;
     return 0;
@@ -380,11 +375,8 @@ const struct explore_cell *explore_cell_at(const struct explore_result *r, const
 
 void explore_result_free(struct explore_result *r)
 {
-    for (size_t i = 0; i < r->ncells; i++) {
-        free(r->cells[i].command);
-        free(r->cells[i].reproducer);
-        repeat_clear(&r->cells[i].rep);
-    }
+    for (size_t i = 0; i < r->ncells; i++)
+        cell_free(&r->cells[i]);
     free(r->cells);
     explore_windows_free(&r->windows);
     memset(r, 0, sizeof *r);

@@ -165,6 +165,24 @@ int explore_windows_plan(const struct vocab_target *vt, bool dest_vmm, struct ex
     return 0;
 }
 
+char *explore_window_text(const char *text, const char *command, size_t *len)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    if (!f)
+        return NULL;
+    for (const char *p = text; *p; p++)
+        *p == '@' ? (void)fputs(command, f) : (void)fputc(*p, f);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    if (len)
+        *len = n;
+    return out;
+}
+
 void explore_windows_free(struct explore_windows *w)
 {
     for (size_t i = 0; i < w->n; i++)

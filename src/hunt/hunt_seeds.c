@@ -127,21 +127,17 @@ static int hunt_seeds_generate(struct session *s, const char *seed_dir, const st
         return err_set(e, "out of memory");
     int kept = 0;
     for (size_t i = 0; i <= w.n && kept >= 0 && !session_signal(s); i++) {
-        char *text = NULL, name[96], slug[64], path[4400];
+        char name[96], slug[64], path[4400];
         size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-        if (!f) {
+        char *text = explore_window_text(i < w.n ? w.w[i].text : HUNT_PLAIN_SEED, HUNT_SEED_COMMAND, &len);
+        if (!text) {
             kept = err_set(e, "out of memory");
             break;
         }
-        const char *src = i < w.n ? w.w[i].text : HUNT_PLAIN_SEED;
-        for (const char *p = src; *p; p++)
-            *p == '@' ? (void)fputs(HUNT_SEED_COMMAND, f) : (void)fputc(*p, f);
-        fclose(f);
         triage_slug(i < w.n ? w.w[i].name : "plain migration", slug, sizeof slug);
         snprintf(name, sizeof name, "generated seed [%s]", i < w.n ? w.w[i].name : "plain migration");
         snprintf(path, sizeof path, "%s/%s.bin", seed_dir, slug);
-        struct schedule *sched = text ? schedule_parse(text, len, name, e) : NULL;
+        struct schedule *sched = schedule_parse(text, len, name, e);
         free(text);
         if (!sched) { /* a window of ours that does not parse is qmprace's bug: said, and left out */
             hunt_say(hooks->warning, hooks->arg, "seed left out: %s", e->msg);

@@ -53,12 +53,8 @@ int main(void)
     CHECK_STR(why_not(&w, "postcopy-device"), "this target never reports `postcopy-device`");
     /* every window parses with a command in its place */
     for (size_t i = 0; i < w.n; i++) {
-        char *full = NULL;
         size_t len = 0;
-        FILE *m = open_memstream(&full, &len);
-        for (const char *p = w.w[i].text; *p; p++)
-            p[0] == '@' ? (void)fputs("query", m) : (void)fputc(*p, m);
-        fclose(m);
+        char *full = explore_window_text(w.w[i].text, "query", &len);
         struct err e = {{0}};
         struct schedule *s = schedule_parse(full, len, w.w[i].name, &e);
         CHECK_MSG(s != NULL, "%s: %s", w.w[i].name, e.msg);

@@ -61,6 +61,16 @@ static struct session *sim_session(void)
     return s;
 }
 
+/* hunt_seeds_prepare from `seeds` (NULL: generated) into `out`, what the hunt says kept in `n`. */
+static int prepare_noted(struct session *s, const char *seeds, const char *out, struct notes *n,
+                         enum hunt_failure *why, struct err *e)
+{
+    struct hunt_options o = {.seeds = seeds};
+    struct hunt_hooks hooks = {.warning = on_warning, .error = on_other, .crash = on_other, .triage = on_other,
+                               .arg = n};
+    return hunt_seeds_prepare(s, &o, out, &hooks, why, e);
+}
+
 /* TMP/NAME-in (the seeds) and TMP/NAME-seeds (where they go), made. */
 static void make_dirs(const char *tmp, const char *name, char *seeds, char *out, size_t n)
 {
@@ -84,13 +94,10 @@ static void test_kept_and_left_out(struct session *s, const char *tmp)
              survive_text);
     CHECK(hunt_files_write(seeds, "known.sched", known_text, NULL, 0) == 0);
 
-    struct hunt_options o = {.seeds = seeds};
     struct notes n = {{0}, 0, 0};
-    struct hunt_hooks hooks = {.warning = on_warning, .error = on_other, .crash = on_other, .triage = on_other,
-                               .arg = &n};
     enum hunt_failure why = HUNT_OK;
     struct err e = {{0}};
-    int kept = hunt_seeds_prepare(s, &o, out, &hooks, &why, &e);
+    int kept = prepare_noted(s, seeds, out, &n, &why, &e);
     CHECK_MSG(kept == 1, "kept %d: %s; notes:\n%s", kept, e.msg, n.text);
     CHECK_INT(why, HUNT_OK);
     CHECK_INT(check_dir_entries(out), 1);
@@ -170,13 +177,10 @@ static void test_generated(struct session *s, const char *tmp)
     char out[4200];
     snprintf(out, sizeof out, "%s/generated-seeds", tmp);
     CHECK(mkdir(out, 0755) == 0);
-    struct hunt_options o = {.seeds = NULL};
     struct notes n = {{0}, 0, 0};
-    struct hunt_hooks hooks = {.warning = on_warning, .error = on_other, .crash = on_other, .triage = on_other,
-                               .arg = &n};
     enum hunt_failure why = HUNT_OK;
     struct err e = {{0}};
-    int kept = hunt_seeds_prepare(s, &o, out, &hooks, &why, &e);
+    int kept = prepare_noted(s, NULL, out, &n, &why, &e);
     CHECK_MSG(kept >= 8, "kept %d: %s; notes:\n%s", kept, e.msg, n.text);
     CHECK_INT(why, HUNT_OK);
     CHECK_INT(check_dir_entries(out), kept);

@@ -46,6 +46,9 @@ const char *explore_route_name(size_t i);
  * VMM or not. -1: out of memory. */
 int explore_windows_plan(const struct vocab_target *vt, bool dest_vmm, struct explore_windows *out);
 void explore_windows_free(struct explore_windows *w);
+/* A window's text (or any text with "@" where the command goes) with `command` in its place; malloc'd,
+ * its length in `len` (may be NULL). NULL: out of memory. */
+char *explore_window_text(const char *text, const char *command, size_t *len);
 
 /* The commands of the vocabulary `vt` knows (every name when NULL or unknown), as schedule actions
  * ("caps multifd=off", "params multifd-channels=1", "cancel", "qmp {\"execute\":\"stop\"}"). The caller
