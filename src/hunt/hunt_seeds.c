@@ -91,6 +91,11 @@ static int hunt_seeds_keep(struct session *s, struct schedule *sched, const char
                  verdict_past(r.verdict), r.signature);
     } else if (trc == 0) {
         kept = hunt_seeds_write(bin_path, bin, len) == 0;
+        /* kept (it migrates; a mutant may do what it could not), but not as if it had: a window this
+         * target never opened is said */
+        if (kept && !trial_result_exercised(&r) && r.nmisses)
+            hunt_say(hooks->warning, hooks->arg, "%s: kept as a seed, but its first trial did not run as written: %s",
+                     label, r.misses[0].what);
     }
     trial_result_clear(&r);
     free(bin);
