@@ -32,9 +32,11 @@ static void test_caps_and_params_by_status(void)
     start(&d, "qemu-7.2", 0, true);
     CHECK(drv_ok(drv_cmd(&d, "migrate-set-capabilities", CAPS_OFF))); /* none */
     CHECK(drv_ok(drv_cmd(&d, "migrate-set-parameters", PARAMS)));
+    /* without multifd: with it, a cancel while the destination reads nothing hangs in `cancelling` once
+     * the channels' socket buffers are full (QEMU's cancel hang, modeled; e2e_run_sim.sh checks it),
+     * and whether they are full by the time the cancel lands depends on the machine */
     CHECK(drv_ok(drv_cmd(&d, "migrate-set-capabilities",
-                         "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}, "
-                         "{\"capability\": \"multifd\", \"state\": true}]}")));
+                         "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}")));
     /* migrate, and in the same breath the changes: they run while the status is setup */
     char uri[64];
     snprintf(uri, sizeof uri, "{\"uri\": \"tcp:127.0.0.1:%u\"}", (unsigned)d.dest.port);

@@ -76,6 +76,7 @@ struct drv {
     json_object *msgs[DRV_MAX_MSGS];
     bool taken[DRV_MAX_MSGS];
     int nmsgs;
+    int dropped; /* messages that came after msgs[] was full */
     bool eof;
     int next_id;
     struct drv_trace traces[DRV_MAX_TRACES];
