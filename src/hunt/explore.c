@@ -203,7 +203,7 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
                      struct err *e)
 {
     struct triage t = {.origin = "explore"};
-    struct triage_case tc = {0};
+    struct triage_case tc = {.first_found_s = -1}; /* not from an AFL++ input */
     repeat_init(&tc.rate);
     tc.sched = cell_schedule(c, e);
     /* A reproducer written as it is carries the cell's own trials (its rate, the trial shown); one to

@@ -31,6 +31,21 @@ struct schedule *triage_load_input(const char *path)
     return s;
 }
 
+double triage_input_time(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *t = strstr(base, ",time:");
+    if (!t || !isdigit((unsigned char)t[6]))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long ms = strtoull(t + 6, &end, 10);
+    if (errno || (*end && *end != ','))
+        return -1;
+    return (double)ms / 1000.0;
+}
+
 static size_t text_len(const struct schedule *s)
 {
     char *t = schedule_print(s);
@@ -101,8 +116,11 @@ int triage_run(struct session *ses, char *const *files, size_t nfiles, const str
         hunt_say(progress, arg, "input %zu/%zu: %s (after %s), %u/%u", i + 1, nfiles, sig, phase, count,
                  r.stats.trials);
         struct triage_case *c = find_case(t, sig, phase);
+        double when = triage_input_time(files[i]);
         if (c) {
             c->inputs++;
+            if (when >= 0 && (c->first_found_s < 0 || when < c->first_found_s))
+                c->first_found_s = when;
             unsigned old = repeat_signature_count(&c->rate, sig);
             bool better = count > old || (count == old && text_len(s) < text_len(c->sched));
             if (!better) {
@@ -126,6 +144,7 @@ int triage_run(struct session *ses, char *const *files, size_t nfiles, const str
             c->signature = strdup(sig);
             c->phase = phase;
             c->inputs = 1;
+            c->first_found_s = when;
         }
         c->sched = s;
         c->rate = r;
@@ -305,6 +324,8 @@ json_object *triage_json(const struct triage *t)
         json_object_array_add(ci, json_object_new_double(hi));
         json_object_object_add(o, "ci95", ci);
         json_object_object_add(o, "inputs", json_object_new_int64(c->inputs));
+        json_object_object_add(o, "first_found_s",
+                               c->first_found_s >= 0 ? json_object_new_double(c->first_found_s) : NULL);
         json_object_object_add(o, "minimized", json_object_new_boolean(c->min.accepted > 0));
         json_object_object_add(o, "reproducer", c->file ? json_object_new_string(c->file) : NULL);
         json_object_object_add(o, "source", json_object_new_string(c->source ? c->source : ""));

@@ -74,8 +74,9 @@ int main(void)
     CHECK_MSG(s && session_start(s, 0, NULL, 0, &e) == 0, "%s", e.msg);
 
     char files[4][4200];
-    write_input(tmp, "id:000000", hang_a, files[0], sizeof files[0]);
-    write_input(tmp, "id:000001", hang_b, files[1], sizeof files[1]);
+    /* named as AFL++ names its crash inputs: the time each was saved, in ms into the session */
+    write_input(tmp, "id:000000,sig:06,src:000002,time:5120,execs:41,op:havoc,rep:2", hang_a, files[0], sizeof files[0]);
+    write_input(tmp, "id:000001,sig:06,src:000000,time:2310,execs:17,op:splice", hang_b, files[1], sizeof files[1]);
     write_input(tmp, "id:000002", held, files[2], sizeof files[2]);
     write_input(tmp, "id:000003", crash, files[3], sizeof files[3]);
     char *list[4] = {files[0], files[1], files[2], files[3]};
@@ -93,13 +94,19 @@ int main(void)
     CHECK_MSG(h != NULL, "no case '%s' among %zu", HANG_SIG, t.n);
     if (h) {
         CHECK_INT(h->inputs, 2);
+        CHECK_MSG(h->first_found_s > 2.309 && h->first_found_s < 2.311, "first found at %.3f s", h->first_found_s);
         CHECK_STR(h->phase, "cancelling");
         CHECK_INT(repeat_signature_count(&h->rate, HANG_SIG), 3);
         char *text = schedule_print(h->sched);
         CHECK_MSG(text && !strstr(text, "query"), "the hang's reproducer kept the query:\n%s", text);
         free(text);
     }
-    CHECK(find(&t, "SIGABRT yank_unregister_instance: Assertion `QLIST_EMPTY(&entry->yankfns)' failed") != NULL);
+    const struct triage_case *y = find(&t, "SIGABRT yank_unregister_instance: Assertion `QLIST_EMPTY(&entry->yankfns)' failed");
+    CHECK(y != NULL);
+    CHECK(!y || y->first_found_s < 0); /* its input's name carries no time */
+    CHECK(triage_input_time("a/b/id:000003,time:0,execs:1") == 0);
+    CHECK(triage_input_time("a/time:77/id:000003") < 0);
+    CHECK(triage_input_time("id:000003,time:12x") < 0);
 
     /* written as a hunt writes them: a reproducer that says it hung, and a line in signatures.txt */
     char dir[4300], sigs[4300];

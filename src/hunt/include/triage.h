@@ -19,6 +19,8 @@ struct triage_case {
                               * completion are different races, so they are different cases */
     char *source;            /* the AFL++ input it came from (or, for another origin, a description) */
     unsigned inputs;         /* how many inputs crashed with this signature */
+    double first_found_s;    /* the earliest of its inputs, seconds into the hunt (AFL++'s `time:` in the
+                              * input's name); < 0 when no input's name says */
     struct schedule *sched;  /* the reproducer (minimized unless minimization was off or failed) */
     struct repeat rate;      /* the reproducer's replays */
     struct minimize_stats min;
@@ -46,6 +48,9 @@ typedef void (*triage_progress_fn)(void *arg, const char *message);
 
 /* 0, or -1 when the target failed (e says why; what was triaged before is kept). Interrupts set
  * t->interrupted and return 0 with the cases so far. */
+/* Seconds into the fuzzing session at which AFL++ saved the input PATH (its name's `,time:MS`), or -1. */
+double triage_input_time(const char *path);
+
 int triage_run(struct session *ses, char *const *files, size_t nfiles, const struct triage_options *o,
                triage_progress_fn progress, void *arg, struct triage *t, struct err *e);
 /* Shrinks one case's reproducer (minimize_run with o->min), keeps it only when it still crashes with the
