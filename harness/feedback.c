@@ -55,12 +55,6 @@ static int status_slot(int s)
     return s >= 0 && s < MIG_STATUS_COUNT ? s : FB_STATUS_NONE;
 }
 
-/* The status a timeline entry says the migration moved to, or -1. */
-static int entry_status(const struct tl_entry *e)
-{
-    return e->kind == TL_EVENT ? e->code : e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1;
-}
-
 /* Which window a status opens: the migration's end (a failure, a cancel, its completion), whose cleanup
  * runs after it; -1 for any other status. Every way a migration ends, not one race's. */
 static int window_of(int s)
@@ -93,7 +87,7 @@ static struct end_window end_window(const struct timeline *tl)
     for (size_t i = 0; i < n; i++) {
         const struct tl_entry *e = timeline_get(tl, i);
         if (w.kind < 0) {
-            int k = window_of(entry_status(e));
+            int k = window_of(timeline_entry_status(e));
             if (k >= 0) {
                 w.kind = k;
                 w.open_us = w.close_us = e->t_us;
@@ -133,7 +127,7 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
         switch (e->kind) {
         case TL_EVENT:
         case TL_TRACE: {
-            int s = entry_status(e);
+            int s = timeline_entry_status(e);
             if (e->kind == TL_TRACE) {
                 /* which of the race's trace points were hit, not how often or in which order: two
                  * multifd threads erroring in either order, once or twice, is the same state, and

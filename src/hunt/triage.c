@@ -69,10 +69,8 @@ const char *triage_phase(const struct timeline *tl)
         const struct tl_entry *e = timeline_get(tl, i);
         if (e->kind == TL_DEATH)
             break;
-        if (e->kind == TL_EVENT && e->code >= 0)
-            status = e->code;
-        else if (e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE && e->arg >= 0)
-            status = e->arg;
+        if (timeline_entry_status(e) >= 0)
+            status = timeline_entry_status(e);
     }
     return vocab_status_name((enum mig_status)status);
 }

@@ -86,7 +86,7 @@ static int diagram_chan_no(const char *text)
 
 static bool diagram_is_failed(const struct tl_entry *e)
 {
-    int s = e->kind == TL_EVENT ? e->code : e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1;
+    int s = timeline_entry_status(e);
     return s == MIG_FAILED || s == MIG_FAILING;
 }
 

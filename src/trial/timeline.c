@@ -171,9 +171,15 @@ json_object *timeline_to_json(const struct timeline *tl)
     return arr;
 }
 
-static bool timeline_is_failure(const struct tl_entry *e)
+int timeline_entry_status(const struct tl_entry *e)
 {
     int s = e->kind == TL_EVENT ? e->code : e->kind == TL_TRACE && e->code == TRACE_MIGRATE_SET_STATE ? e->arg : -1;
+    return s >= 0 && s < MIG_STATUS_COUNT ? s : -1;
+}
+
+static bool timeline_is_failure(const struct tl_entry *e)
+{
+    int s = timeline_entry_status(e);
     return s == MIG_FAILED || s == MIG_FAILING;
 }
 

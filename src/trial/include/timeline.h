@@ -64,6 +64,10 @@ void timeline_add_at(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, c
 void timeline_add_coded(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int code, int arg,
                         const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* The migration status an entry says the migration moved to (a MIGRATION event, or QEMU's own
+ * migrate_set_state trace point), or -1. */
+int timeline_entry_status(const struct tl_entry *e);
+
 size_t timeline_count(const struct timeline *tl);
 size_t timeline_dropped(const struct timeline *tl);
 /* Entries in time order (stable for equal times). */
