@@ -4,7 +4,8 @@
 #   bash setup.sh run    install what is missing, build, reproduce the race on the simulated VMM, then
 #                        let AFL++ find it again from schedules that do not crash by themselves
 #   bash setup.sh test   install what is missing, build (warnings are errors), build QEMU 10.2 and 7.2 with
-#                        and without the fix (tests/qemu-fixed; cached), run the whole test
+#                        and without the fix (tests/qemu-fixed; cached) and 7.2 with the injected races of
+#                        bench/injected (cached), run the whole test
 #                        suite, then build it again with ASan+UBSan+LSan (into BUILD-asan) and run it there too
 #
 # Debian packages are installed with apt-get when run as root; otherwise the apt-get line is printed
@@ -15,7 +16,7 @@ cd "$(dirname "$0")"
 mode=${1:-}
 case "$mode" in
   run|test) ;;
-  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: bash setup.sh run|test" >&2; exit 2 ;;
 esac
 
@@ -114,6 +115,15 @@ if [ "$(id -u)" -eq 0 ]; then
       exit 1
     fi
   done
+  # the injected-race build of bench/injected (the fixed 7.2 plus six races; about 10 seconds from the
+  # fixed tree), for tests/e2e/e2e_qemu_injected.sh
+  log=$build/qemu-injected.log
+  echo "== QEMU 7.2 with injected races: bench/injected/build.sh (log: $log)"
+  if ! bash bench/injected/build.sh >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "setup.sh: bench/injected/build.sh failed (log: $log)" >&2
+    exit 1
+  fi
 fi
 
 set +e
