@@ -220,6 +220,24 @@ static void print_crashes(FILE *f, const struct explore_result *r)
     }
 }
 
+/* The windows whose command was not always sent inside their status: a cell's 0/3 there says less. */
+static void print_landing(FILE *f, const struct explore_result *r)
+{
+    for (size_t i = 0; i < r->windows.n; i++) {
+        const struct explore_window *w = &r->windows.w[i];
+        struct explore_landing l;
+        explore_window_landing(r, w, &l);
+        if (!l.sent || l.landed == l.sent)
+            continue;
+        char in[160] = "";
+        for (int s = 0, n = 0; s < MIG_STATUS_COUNT; s++)
+            if (w->statuses >> s & 1)
+                snprintf(in + strlen(in), sizeof in - strlen(in), "%s`%s`", n++ ? " or " : "", vocab_status_name((enum mig_status)s));
+        fprintf(f, "window %s: the command was sent in %s in %u of %u trials (otherwise in `%s`)\n", w->name, in, l.landed,
+                l.sent, l.outside >= 0 ? vocab_status_name((enum mig_status)l.outside) : "?");
+    }
+}
+
 static int write_json(const char *path, const struct explore_result *r)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
@@ -284,6 +302,7 @@ static int cmd_explore_go(struct explore_args *a, struct session *s)
     FILE *f = a->json_path && strcmp(a->json_path, "-") == 0 ? stderr : stdout;
     print_table(f, &r);
     print_crashes(f, &r);
+    print_landing(f, &r);
     if (r.windows.nu)
         fprintf(f, "windows not opened on %s (%zu):\n", prof->target, r.windows.nu);
     for (size_t i = 0; i < r.windows.nu; i++)

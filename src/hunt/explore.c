@@ -76,18 +76,32 @@ static uint64_t reaction_lines(const char *text)
     return bits;
 }
 
-/* Whether the reaction (a line holding the command) was sent in this trial, and refused. */
+/* Whether the reaction (a line holding the command) was sent in this trial, in which status, and whether
+ * it was refused. The status is QEMU's own (its migrate_set_state trace points, with QEMU's timestamps)
+ * where the target reports them, else the last MIGRATION event received. */
 static void watch(void *arg, const struct trial_result *t)
 {
     struct trial_watch *w = arg;
     int pending = -1; /* the action kind of a reaction awaiting its reply */
-    bool refused = false, sent = false;
+    bool refused = false, sent = false, landed = false;
+    bool traced = false;
+    for (size_t i = 0; i < timeline_count(t->timeline) && !traced; i++) {
+        const struct tl_entry *en = timeline_get(t->timeline, i);
+        traced = en->kind == TL_TRACE && timeline_entry_status(en) >= 0;
+    }
+    int status = MIG_NONE;
     for (size_t i = 0; i < timeline_count(t->timeline); i++) {
         const struct tl_entry *en = timeline_get(t->timeline, i);
+        if (timeline_entry_status(en) >= 0 && (en->kind == TL_TRACE) == traced)
+            status = timeline_entry_status(en);
         if (en->kind == TL_QMP_OUT && en->arg >= 0 && (size_t)en->arg < w->s->nlines &&
             (w->reactions >> (w->s->lines[en->arg].line & 63) & 1)) {
             pending = en->code;
             sent = true;
+            if (w->cell->window->statuses >> status & 1)
+                landed = true;
+            else
+                w->cell->sent_in = status;
         } else if (en->kind == TL_QMP_IN && pending >= 0 && en->code == pending) {
             refused |= en->arg == TL_REFUSED;
             pending = -1;
@@ -97,6 +111,8 @@ static void watch(void *arg, const struct trial_result *t)
         w->cell->refused++;
     if (sent)
         w->cell->opened++;
+    if (landed)
+        w->cell->landed++;
 }
 
 static int plan(const struct explore_options *o, const struct vocab_target *vt, bool dest_vmm,
@@ -122,6 +138,7 @@ static int plan(const struct explore_options *o, const struct vocab_target *vt, 
                 struct explore_cell *c = &r->cells[r->ncells++];
                 c->window = &w[i];
                 c->command = strdup(cmds[k]);
+                c->sent_in = -1;
                 repeat_init(&c->rep);
             }
     for (size_t k = 0; k < nc; k++)
@@ -382,6 +399,20 @@ void explore_result_free(struct explore_result *r)
     memset(r, 0, sizeof *r);
 }
 
+void explore_window_landing(const struct explore_result *r, const struct explore_window *w,
+                            struct explore_landing *out)
+{
+    memset(out, 0, sizeof *out);
+    out->outside = -1;
+    for (size_t i = 0; i < r->done; i++)
+        if (r->cells[i].window == w) {
+            out->sent += r->cells[i].opened;
+            out->landed += r->cells[i].landed;
+            if (r->cells[i].sent_in >= 0)
+                out->outside = r->cells[i].sent_in;
+        }
+}
+
 json_object *explore_cell_json(const struct explore_cell *c)
 {
     const struct verdict_stats *s = &c->rep.stats;
@@ -394,6 +425,7 @@ json_object *explore_cell_json(const struct explore_cell *c)
     json_object_object_add(o, "hangs", json_object_new_int64(s->hangs));
     json_object_object_add(o, "violations", json_object_new_int64(s->violations));
     json_object_object_add(o, "unexercised", json_object_new_int64(s->unexercised));
+    json_object_object_add(o, "landed", json_object_new_int64(c->landed));
     json_object_object_add(o, "signatures", report_counts_json(s->sigs, s->nsigs, "signature"));
     json_object_object_add(o, "reproducer", c->reproducer ? json_object_new_string(c->reproducer) : NULL);
     return o;

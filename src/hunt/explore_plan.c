@@ -155,8 +155,15 @@ int explore_windows_plan(const struct vocab_target *vt, bool dest_vmm, struct ex
             rc = add_unopened(out, r->name, "%s", "needs a destination that answers (--dest qemu); the sink never does");
         else if (!(out->w[out->n].text = window_text(r, vt)))
             rc = -1;
-        else
-            out->w[out->n++].name = r->name;
+        else {
+            struct explore_window *w = &out->w[out->n++];
+            w->name = r->name;
+            if (r->react_line)
+                w->statuses |= 1u << r->status;
+            for (int k = 0; k < 2; k++)
+                if (r->react[k] != NO_STATUS && vocab_target_has_status(vt, (enum mig_status)r->react[k]))
+                    w->statuses |= 1u << r->react[k];
+        }
         if (rc < 0) {
             explore_windows_free(out);
             return -1;

@@ -23,7 +23,10 @@ expect_status 0 "$QMPRACE" explore --target sim:qemu-7.2 --commands "caps xbzrle
 for w in "setup: migration thread held" "active: channels stalled" "completed" "failed: reset all" \
          "failed in setup" "cancelled" "cancelled in setup"; do
   expect_grep "$tmp/w.json" "{\"window\":\"$w\",\"command\":\"caps xbzrle=off\",\"trials\":1"
+  # ... and its command was sent while the migration was in the window's status
+  grep -F "{\"window\":\"$w\"," "$tmp/w.json" | grep -qF '"landed":1,' && pass || fail "$w: the command did not land in its status"
 done
+expect_no_grep "$tmp/out" "the command was sent in" "every window's command landed in its status"
 expect_grep "$tmp/out" "windows not opened on sim:qemu-7.2"
 expect_grep "$tmp/out" "postcopy-device: this target never reports \`postcopy-device\`"
 expect_grep "$tmp/out" "postcopy-active: needs a destination that answers (--dest qemu)"

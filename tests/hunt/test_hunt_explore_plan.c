@@ -47,6 +47,10 @@ int main(void)
     CHECK(w.n >= 10);
     const struct explore_window *f = find(&w, "failed: reset all");
     CHECK(f && strstr(f->text, "on failed +1ms: @") && !strstr(f->text, "on failing"));
+    /* where each window's command is meant to land: the statuses the target reports */
+    CHECK(f && f->statuses == 1u << MIG_FAILED);
+    const struct explore_window *st = find(&w, "setup: migration thread held");
+    CHECK(st && st->statuses == 1u << MIG_SETUP);
     CHECK(find(&w, "pre-switchover: paused") != NULL);
     CHECK(find(&w, "postcopy-active") == NULL);
     CHECK(why_not(&w, "postcopy-active") && strstr(why_not(&w, "postcopy-active"), "--dest qemu"));
@@ -68,6 +72,7 @@ int main(void)
     CHECK_INT(explore_windows_plan(&vt, true, &w), 0);
     f = find(&w, "failed: reset all");
     CHECK(f && strstr(f->text, "on failing +1ms: @") && strstr(f->text, "on failed +1ms: @"));
+    CHECK(f && f->statuses == (1u << MIG_FAILING | 1u << MIG_FAILED));
     CHECK(find(&w, "postcopy-active") != NULL);
     CHECK_STR(why_not(&w, "pre-switchover: paused"), "this target has no capability `pause-before-switchover`");
     explore_windows_free(&w);

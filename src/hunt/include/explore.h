@@ -25,6 +25,7 @@
 struct explore_window {
     const char *name;
     char *text;
+    unsigned statuses; /* bit per enum mig_status: where its command is meant to land */
 };
 /* A window that could not be opened on a target, and why ("this target never reports `colo`", "its
  * reaction never fired in 3 trials"). */
@@ -60,7 +61,10 @@ struct explore_cell {
     char *command;
     struct repeat rep; /* its trials (rep.stats), and the one worth showing */
     unsigned refused;  /* trials in which the target refused the command */
-    unsigned opened;   /* trials in which the command was sent inside the window (its reaction fired) */
+    unsigned opened;   /* trials in which the command was sent (its reaction fired) */
+    unsigned landed;   /* trials in which it was sent while the migration was in the window's status (by
+                        * QEMU's own migrate_set_state where it reports it, else by the events) */
+    int sent_in;       /* the status it was last sent in outside the window; -1: never */
     bool window_hangs; /* its window hung by itself on this target (whatever the command) */
     char *reproducer;  /* a crashing cell's reproducer file, once written */
 };
@@ -106,7 +110,17 @@ bool explore_row_starts(const struct explore_result *r, size_t i);
 const struct explore_cell *explore_cell_at(const struct explore_result *r, const struct explore_window *w,
                                            const char *command);
 
-/* {"window","command","trials","crashes","refused","hangs","unexercised","signatures":[...],"reproducer"} */
+/* Over the cells run of window `w`: trials whose command was sent, of those how many landed in the
+ * window's status, and a status where one was sent outside it (-1: none). */
+struct explore_landing {
+    unsigned sent, landed;
+    int outside;
+};
+void explore_window_landing(const struct explore_result *r, const struct explore_window *w,
+                            struct explore_landing *out);
+
+/* {"window","command","trials","crashes","refused","hangs","unexercised","landed","signatures":[...],
+ *  "reproducer"} */
 json_object *explore_cell_json(const struct explore_cell *c);
 
 #endif
