@@ -45,7 +45,8 @@ static void usage(FILE *f)
             "                        cell classified: closed (a finding on --target, none on SPEC), left open\n"
             "                        (on both), new (on SPEC only: a finding, or the command refused that\n"
             "                        --target accepted), same; reproducers under OUT/a and OUT/b; exit 1 when\n"
-            "                        SPEC has a finding (left open or new)\n"
+            "                        SPEC has a finding (left open or new); with --report, the page shows\n"
+            "                        the matrix coloured by class and both builds' reproducers\n"
             "  -q, --quiet           no progress line\n"
             "  -h, --help            this text\n"
             "The trial profile:\n");
@@ -335,7 +336,7 @@ static int cmd_explore_go(struct explore_args *a, struct session *s)
 /* One target's sweep, reproducers in `out` (NULL: none), under `prof`. Returns -1 to go on, else the exit
  * status (after saying why). */
 static int cmd_explore_sweep(struct explore_args *a, const struct trial_profile *prof, const char *out,
-                             struct explore_result *r)
+                             struct explore_result *r, char *version, size_t version_len)
 {
     struct session *s = NULL;
     int rc = cmd_session_open("explore", prof, SESSION_SIGNALS | SESSION_TRIALS, NULL, 0, &s);
@@ -350,6 +351,8 @@ static int cmd_explore_sweep(struct explore_args *a, const struct trial_profile 
         }
         if (session_signal(s))
             rc = 128 + session_signal(s);
+        const struct vocab_target *vt = target_vocab(session_target(s));
+        snprintf(version, version_len, "%s", vt ? vt->version : "");
     }
     session_free(s);
     return rc;
@@ -374,9 +377,10 @@ static int cmd_explore_compare(struct explore_args *a)
         return cmd_usage_error("explore", "--compare: %s", e.msg);
     }
     struct explore_result ra = {0}, rb = {0};
-    int rc = cmd_explore_sweep(a, &a->prof, out_a[0] ? out_a : NULL, &ra);
+    char ver_a[128] = "", ver_b[128] = "";
+    int rc = cmd_explore_sweep(a, &a->prof, out_a[0] ? out_a : NULL, &ra, ver_a, sizeof ver_a);
     if (rc < 0)
-        rc = cmd_explore_sweep(a, &pb, out_b[0] ? out_b : NULL, &rb);
+        rc = cmd_explore_sweep(a, &pb, out_b[0] ? out_b : NULL, &rb, ver_b, sizeof ver_b);
     FILE *f = a->json_path && strcmp(a->json_path, "-") == 0 ? stderr : stdout;
     if (ra.done) {
         unsigned on_b = cmd_compare_print(f, &ra, &rb, a->prof.target, pb.target);
@@ -384,6 +388,12 @@ static int cmd_explore_compare(struct explore_args *a)
             rc = on_b ? EXIT_CRASH : EXIT_OK;
         if (a->json_path && cmd_compare_json(a->json_path, &ra, &rb) < 0 && rc <= EXIT_CRASH)
             rc = EXIT_USAGE;
+        struct html_target ta = {a->prof.target, ver_a, QMPRACE_VERSION}, tb = {pb.target, ver_b, QMPRACE_VERSION};
+        if (a->report_path && html_report_compare(a->report_path, &ta, &tb, &a->prof, &ra, &rb, &e) < 0) {
+            fprintf(stderr, "qmprace explore: --report: %s\n", e.msg);
+            if (rc <= EXIT_CRASH)
+                rc = EXIT_USAGE;
+        }
     }
     if (out_a[0]) /* what got no reproducer is not left behind */
     {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ci_internal.h"
+#include "compare.h"
 #include "wholefile.h"
 #include "diagram.h"
 #include "html_report.h"
@@ -23,6 +24,7 @@ static const char html_style[] =
     "font-size:12px}table.matrix th{background:#eef}td.c-crash{background:#f4a3a3}td.c-some{background:#fbd3c4}"
     "td.c-refused{background:#d6e4f0}td.c-pass{background:#d7f0d7}td.c-hang{background:#ffe0a0}"
     "td.c-miss{background:#eee}td.c-none{background:#fff}"
+    "td.k-closed{background:#b9e3b9}td.k-open{background:#f4a3a3}td.k-new{background:#d9b8ef}td.k-same{background:#fff}"
     "</style>\n";
 
 /* Opens the page in memory (*text, once the stream is closed): head, title, and the target and profile
@@ -312,5 +314,126 @@ int html_report_explore(const char *path, const struct html_target *t, const str
         }
         rc = html_timeline(f, c->rep.shown.timeline, c->rep.shown_trial, verdict_name(c->rep.shown.verdict));
     }
+    return html_finish(path, f, &text, rc, e);
+}
+
+/* One build's side of a compared cell: its rate and signatures, and its reproducer's text. */
+static void html_compare_side(FILE *f, const char *label, const struct html_target *t, const struct explore_cell *c)
+{
+    fprintf(f, "<h3>%s: <code>", label);
+    diagram_text(f, t->spec, 0);
+    fputs("</code></h3>\n", f);
+    if (!c) {
+        fputs("<p>This cell did not run there (the window was not opened on that build).</p>\n", f);
+        return;
+    }
+    html_stats(f, &c->rep.stats, NULL);
+    if (c->refused)
+        fprintf(f, "<p>The target refused the command in %u of %u trials.</p>\n", c->refused, c->rep.stats.trials);
+    if (c->reproducer) {
+        fputs("<p>reproducer <code>", f);
+        diagram_text(f, c->reproducer, 0);
+        fputs("</code></p>\n", f);
+        html_file(f, c->reproducer);
+    }
+}
+
+int html_report_compare(const char *path, const struct html_target *a, const struct html_target *b,
+                        const struct trial_profile *p, const struct explore_result *ra, const struct explore_result *rb,
+                        struct err *e)
+{
+    static const char *const css[CMP_CLASS_COUNT] = {"k-same", "k-closed", "k-open", "k-new"};
+    enum compare_class *k = calloc(ra->done ? ra->done : 1, sizeof *k);
+    if (!k)
+        return err_set(e, "out of memory");
+    size_t unmatched = 0;
+    compare_explore(ra, rb, k, &unmatched);
+    char title[900];
+    snprintf(title, sizeof title, "qmprace explore: %s compared with %s", a->spec, b->spec);
+    char *text;
+    size_t len;
+    FILE *f = html_begin(&text, &len, title, a, p);
+    if (!f) {
+        free(k);
+        return err_set(e, "out of memory");
+    }
+    fputs("<table class=\"kv\"><tr><td>compared with (B)</td><td><code>", f);
+    diagram_text(f, b->spec, 0);
+    fputs("</code>", f);
+    if (b->version && *b->version) {
+        fputs(" (", f);
+        diagram_text(f, b->version, 0);
+        fputs(")", f);
+    }
+    fputs("</td></tr></table>\n", f);
+    unsigned count[CMP_CLASS_COUNT] = {0};
+    for (size_t i = 0; i < ra->done; i++)
+        count[k[i]]++;
+    fprintf(f, "<p>%zu cells on A, %zu on B: %u closed (a finding on A, none on B), %u left open (on both), %u new "
+               "(on B only: a finding, or a command B refused that A accepted), %u the same; %zu ran on A only.</p>\n",
+            ra->done, rb->done, count[CMP_CLOSED], count[CMP_OPEN], count[CMP_NEW], count[CMP_SAME] - (unsigned)unmatched,
+            unmatched);
+    const struct explore_window *cols[16];
+    size_t ncols = explore_columns(ra, cols, 16);
+    fputs("<table class=\"matrix\">\n<tr><th>command</th>", f);
+    for (size_t c = 0; c < ncols; c++) {
+        fputs("<th>", f);
+        diagram_text(f, cols[c]->name, 0);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < ra->done; i++) {
+        if (!explore_row_starts(ra, i))
+            continue;
+        fputs("<tr><td><code>", f);
+        diagram_text(f, ra->cells[i].command, 0);
+        fputs("</code></td>", f);
+        for (size_t c = 0; c < ncols; c++) {
+            const struct explore_cell *ca = explore_cell_at(ra, cols[c], ra->cells[i].command);
+            if (!ca) {
+                fputs("<td class=\"c-none\"></td>", f);
+                continue;
+            }
+            size_t ia = (size_t)(ca - ra->cells);
+            const struct explore_cell *cb = compare_match(rb, ca);
+            unsigned fa = ca->rep.stats.crashes + ca->rep.stats.violations;
+            char cell[64];
+            if (cb)
+                snprintf(cell, sizeof cell, "%u&gt;%u%s", fa, cb->rep.stats.crashes + cb->rep.stats.violations,
+                         cb->refused && !ca->refused ? " r" : "");
+            else
+                snprintf(cell, sizeof cell, "%u&gt;?", fa);
+            fprintf(f, "<td class=\"%s\">", css[k[ia]]);
+            if (k[ia] != CMP_SAME)
+                fprintf(f, "<a href=\"#cmp-%zu\">%s</a>", ia, cell);
+            else
+                fputs(cell, f);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p>K&gt;L: findings (crashes and violations) on A &gt; on B; r: B refused the command where A "
+          "accepted it. Green: closed; red: left open; purple: new; white: the same. Each coloured cell links to "
+          "both builds' results and reproducers.</p>\n",
+          f);
+    int rc = 0;
+    for (int want = CMP_CLOSED; want < CMP_CLASS_COUNT && rc == 0; want++)
+        for (size_t i = 0; i < ra->done && rc == 0; i++) {
+            if (k[i] != (enum compare_class)want)
+                continue;
+            const struct explore_cell *ca = &ra->cells[i], *cb = compare_match(rb, ca);
+            fprintf(f, "<h2 id=\"cmp-%zu\">%s: [", i, compare_class_name(k[i]));
+            diagram_text(f, ca->window->name, 0);
+            fputs("] x [", f);
+            diagram_text(f, ca->command, 0);
+            fputs("]</h2>\n", f);
+            html_compare_side(f, "A", a, ca);
+            html_compare_side(f, "B", b, cb);
+            /* the trial that shows the difference: A's finding for a closed cell, else B's */
+            const struct explore_cell *shown = k[i] == CMP_CLOSED || !cb ? ca : cb;
+            rc = html_timeline(f, shown->rep.shown.timeline, shown->rep.shown_trial,
+                               verdict_name(shown->rep.shown.verdict));
+        }
+    free(k);
     return html_finish(path, f, &text, rc, e);
 }

@@ -77,12 +77,21 @@ expect_grep "$tmp/c" '"crashes":3'
 # and a cancel in the failure window new (the failure reported as a cancel: a violation)
 expect_status 1 "$QMPRACE" explore --target sim:qemu-7.2 --compare sim:failing --windows "reset all" \
   --commands "caps multifd=off,params multifd-channels=1,cancel" --out "$tmp/cmp" --json "$tmp/cmp.json" -q \
-  --no-minimize
+  --no-minimize --report "$tmp/cmp.html"
 expect_grep "$tmp/out" "closed: [failed: reset all] x [caps multifd=off]: A 3/3 SIGABRT yank_unregister_instance"
 expect_grep "$tmp/out" "left open: [failed: reset all] x [params multifd-channels=1]: A 3/3 SIGABRT yank_unregister_instance"
 expect_grep "$tmp/out" "new: [failed: reset all] x [cancel]: A 0/3; B 3/3 violation: failure-reported:"
 expect_grep "$tmp/cmp.json" '"command":"caps multifd=off","class":"closed"'
 [ -d "$tmp/cmp/a" ] && [ -d "$tmp/cmp/b" ] && pass || fail "no reproducers directories of the two builds"
+# the page: both builds named, the matrix coloured by class, each differing cell linked to its section
+# with both builds' results and reproducers
+expect_grep "$tmp/cmp.html" '<title>qmprace explore: sim:qemu-7.2 compared with sim:failing</title>'
+expect_grep "$tmp/cmp.html" '<tr><td>compared with (B)</td><td><code>sim:failing</code>'
+for k in closed open new; do expect_grep "$tmp/cmp.html" "<td class=\"k-$k\"><a href=\"#cmp-"; done
+expect_grep "$tmp/cmp.html" 'closed: [failed: reset all] x [caps multifd=off]</h2>'
+expect_grep "$tmp/cmp.html" 'new: [failed: reset all] x [cancel]</h2>'
+expect_grep "$tmp/cmp.html" '<p>reproducer <code>'"$tmp/cmp/a/"
+expect_grep "$tmp/cmp.html" '<p>reproducer <code>'"$tmp/cmp/b/"
 
 # bad input
 expect_status 2 "$QMPRACE" explore --windows "no such window" --out "$tmp/e3"

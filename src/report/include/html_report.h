@@ -3,7 +3,8 @@
  * its interval and the signatures, the schedule or reproducer text, and the crashing trial's timeline as
  * a sequence diagram (diagram.h) with the race window shaded. One page per command: `run` (a section per
  * schedule), `hunt` (the crashes found, grouped as in signatures.txt), `explore` (the window x command
- * matrix as a coloured grid, a link per crashing cell to its reproducer). Written whole or not at all. */
+ * matrix as a coloured grid, a link per crashing cell to its reproducer; with --compare, each cell by what
+ * the second build changed). Written whole or not at all. */
 #ifndef QMPRACE_HTML_REPORT_H
 #define QMPRACE_HTML_REPORT_H
 
@@ -32,5 +33,10 @@ int html_report_hunt(const char *path, const struct html_target *t, const struct
 /* `explore`: the matrix, and a section per crashing cell. */
 int html_report_explore(const char *path, const struct html_target *t, const struct trial_profile *p,
                         const struct explore_result *r, struct err *e);
+/* `explore --compare`: the matrix with each cell coloured by its class (closed, left open, new, the same;
+ * compare.h), and a section per cell that differs with both builds' rates and reproducers. */
+int html_report_compare(const char *path, const struct html_target *a, const struct html_target *b,
+                        const struct trial_profile *p, const struct explore_result *ra, const struct explore_result *rb,
+                        struct err *e);
 
 #endif
