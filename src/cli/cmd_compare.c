@@ -20,17 +20,21 @@ static void cell_text(const struct explore_cell *ca, const struct explore_cell *
         snprintf(buf, n, "%u>%u %c", fa, fb, class_mark[k]);
 }
 
-/* What happened in one cell on one build, in a few words. */
-static void cell_story(const struct explore_cell *c, char *buf, size_t n)
+void cmd_compare_story(const struct verdict_stats *s, unsigned refused, char *buf, size_t n)
 {
-    const struct verdict_stats *s = &c->rep.stats;
     int w = snprintf(buf, n, "%u/%u", s->crashes + s->violations, s->trials);
     if (s->nsigs && w > 0 && (size_t)w < n)
         w += snprintf(buf + w, n - (size_t)w, " %s", s->sigs[0].key);
-    if (c->refused && w > 0 && (size_t)w < n)
-        w += snprintf(buf + w, n - (size_t)w, ", refused %u", c->refused);
+    if (refused && w > 0 && (size_t)w < n)
+        w += snprintf(buf + w, n - (size_t)w, ", refused %u", refused);
     if (s->hangs && w > 0 && (size_t)w < n)
         snprintf(buf + w, n - (size_t)w, ", %u hung", s->hangs);
+}
+
+/* What happened in one cell on one build, in a few words. */
+static void cell_story(const struct explore_cell *c, char *buf, size_t n)
+{
+    cmd_compare_story(&c->rep.stats, c->refused, buf, n);
 }
 
 /* New only because B refused the command (no finding on B). */

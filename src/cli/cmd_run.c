@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_compare.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
 #include "html_report.h"
@@ -18,6 +19,7 @@
 #include "repeat.h"
 #include "report.h"
 #include "schedule.h"
+#include "target.h"
 #include "cmd_session.h"
 #include "wholefile.h"
 
@@ -34,6 +36,12 @@ static void usage(FILE *f)
                "                          profile, the rates, each schedule and its trial as a sequence diagram\n"
                "      --timeline          show the timeline of the first crashing trial\n"
                "                          (else the first hang, else the first trial)\n"
+               "      --compare SPEC      run the same schedules on a second target (the build with a patch)\n"
+               "                          and class each: closed (a finding on --target, none on SPEC), left\n"
+               "                          open (on both), new (on SPEC only: a finding, or a command refused\n"
+               "                          that --target accepted), same; exit 1 when SPEC has a finding\n"
+               "                          (left open or new); --json then writes one object per schedule\n"
+               "                          with its class and both runs\n"
                "  -q, --quiet             no progress line\n"
                "  -h, --help              this text\n"
                "The trial profile:\n");
@@ -58,6 +66,7 @@ static void usage(FILE *f)
 struct sched_run {
     struct schedule *sched;
     struct repeat rep; /* its trials, and the one whose timeline is shown */
+    unsigned refused;  /* trials in which the target refused a command */
 };
 
 /* The progress line, on a terminal only. */
@@ -115,6 +124,7 @@ static int write_json(const char *path, struct sched_run *runs, size_t n, const 
 /* The arguments of `qmprace run`. */
 struct run_args {
     const char *json_path, *report_path;
+    const char *compare; /* --compare SPEC */
     uint64_t repeat;
     bool timeline, quiet;
     struct trial_profile cli;  /* what the options say */
@@ -131,7 +141,7 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
         {"repeat", required_argument, NULL, 'n'}, {"json", required_argument, NULL, 'j'},
         {"timeline", no_argument, NULL, 'T'},     {"report", required_argument, NULL, 'R'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"compare", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -155,6 +165,9 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
         case 'T':
             a->timeline = true;
             break;
+        case 'C':
+            a->compare = optarg;
+            break;
         case 'q':
             a->quiet = true;
             break;
@@ -167,6 +180,16 @@ static int cmd_run_parse(int argc, char **argv, struct run_args *a)
     }
     if (optind >= argc)
         return cmd_usage_error("run", "no schedule given");
+    if (a->compare && a->report_path)
+        return cmd_usage_error("run", "--report does not show a comparison: write each build's page with its own "
+                                      "run, or use explore --compare --report");
+    if (a->compare) { /* a target spec that cannot be is said before A's trials, not after */
+        struct err e = {{0}};
+        struct target *t = target_new(a->compare, &(struct target_options){0}, &e);
+        if (!t)
+            return cmd_usage_error("run", "--compare: %s", e.msg);
+        target_free(t);
+    }
     a->files = argv + optind;
     a->nfiles = (size_t)(argc - optind);
     return -1;
@@ -205,6 +228,19 @@ static int cmd_run_open(struct run_args *a, struct sched_run *runs, struct sessi
     return rc;
 }
 
+/* Counts a trial in which the target refused a command. */
+static void count_refused(void *arg, const struct trial_result *t)
+{
+    struct sched_run *sr = arg;
+    for (size_t i = 0; i < timeline_count(t->timeline); i++) {
+        const struct tl_entry *en = timeline_get(t->timeline, i);
+        if (en->kind == TL_QMP_IN && en->arg == TL_REFUSED) {
+            sr->refused++;
+            return;
+        }
+    }
+}
+
 /* Runs each schedule's trials until done or interrupted. Returns EXIT_OK, or EXIT_TARGET when the target
  * failed (said on stderr). */
 static int cmd_run_trials(const struct run_args *a, struct session *s, struct sched_run *runs)
@@ -215,8 +251,13 @@ static int cmd_run_trials(const struct run_args *a, struct session *s, struct sc
         struct sched_run *sr = &runs[i];
         struct progress pr = {.name = sr->sched->name};
         cmd_progress_init(&pr.when);
-        if (repeat_run(s, sr->sched, (unsigned)a->repeat, &sr->rep, show_progress ? progress : NULL, &pr,
-                       &e) < 0) {
+        int rc = 0;
+        for (unsigned k = 0; k < a->repeat && rc == 0 && !sr->rep.interrupted; k++) {
+            rc = repeat_run_each(s, sr->sched, 1, &sr->rep, count_refused, sr, &e);
+            if (rc == 0 && show_progress)
+                progress(&pr, k + 1, (unsigned)a->repeat, &sr->rep.stats);
+        }
+        if (rc < 0) {
             if (show_progress)
                 fputc('\n', stderr);
             fprintf(stderr, "qmprace run: %s: trial %u: %s\n", target_spec(session_target(s)),
@@ -293,6 +334,111 @@ static int cmd_run_report_all(const struct run_args *a, const struct session *s,
     return rc;
 }
 
+/* `rc` raised by a run's trials that are not findings: hung (5) over not run as written (4) over 0. */
+static int cmd_run_quiet_status(int rc, const struct sched_run *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct verdict_stats st = runs[i].rep.stats;
+        st.crashes = st.violations = 0;
+        rc = cmd_run_status(rc, &st);
+    }
+    return rc;
+}
+
+/* --compare: the comparison of each schedule's runs on A and B, as text and (with --json) one object per
+ * schedule. Returns the exit status: 1 when B has a finding (left open or new), else what A's and B's
+ * trials that hung or did not run as written say. */
+static int cmd_run_compare_report(const struct run_args *a, const struct trial_profile *pa,
+                                  const struct trial_profile *pb, const struct sched_run *ra,
+                                  const struct sched_run *rb)
+{
+    FILE *out = a->json_path && strcmp(a->json_path, "-") == 0 ? stderr : stdout;
+    fprintf(out, "A = %s\nB = %s\n", pa->target, pb->target);
+    unsigned counts[CMP_CLASS_COUNT] = {0}, on_b = 0;
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < a->nfiles; i++) {
+        if (!ra[i].rep.stats.trials || !rb[i].rep.stats.trials)
+            continue;
+        enum compare_class k = compare_classify(&ra[i].rep.stats, ra[i].refused, &rb[i].rep.stats, rb[i].refused);
+        counts[k]++;
+        on_b += k == CMP_OPEN || k == CMP_NEW;
+        char sa[300], sb[300];
+        cmd_compare_story(&ra[i].rep.stats, ra[i].refused, sa, sizeof sa);
+        cmd_compare_story(&rb[i].rep.stats, rb[i].refused, sb, sizeof sb);
+        fprintf(out, "%s: %s: A %s; B %s\n", compare_class_name(k), ra[i].sched->name, sa, sb);
+        json_object *o = json_object_new_object();
+        struct report rep_a = run_report(&ra[i], pa), rep_b = run_report(&rb[i], pb);
+        json_object_object_add(o, "schedule", json_object_new_string(ra[i].sched->name));
+        json_object_object_add(o, "class", json_object_new_string(compare_class_name(k)));
+        json_object_object_add(o, "a", report_json(&rep_a, a->timeline));
+        json_object_object_add(o, "b", report_json(&rep_b, a->timeline));
+        json_object_array_add(arr, o);
+    }
+    fprintf(out, "%u closed, %u left open, %u new, %u same\n", counts[CMP_CLOSED], counts[CMP_OPEN], counts[CMP_NEW],
+            counts[CMP_SAME]);
+    int rc = on_b ? EXIT_CRASH : cmd_run_quiet_status(cmd_run_quiet_status(EXIT_OK, ra, a->nfiles), rb, a->nfiles);
+    if (a->json_path) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = strcmp(a->json_path, "-") == 0 ? stdout : open_memstream(&text, &len);
+        struct err e = {{0}};
+        int wr = f ? 0 : err_set(&e, "out of memory");
+        for (size_t i = 0; f && i < json_object_array_length(arr); i++)
+            fprintf(f, "%s\n", json_object_to_json_string_ext(json_object_array_get_idx(arr, i), JSON_C_TO_STRING_PLAIN));
+        if (f == stdout)
+            wr = fflush(f) == 0 ? 0 : err_set(&e, "cannot write to stdout");
+        else if (f)
+            wr = fclose(f) == 0 && text ? wholefile_write(a->json_path, text, len, &e) : err_set(&e, "out of memory");
+        free(text);
+        if (wr < 0) {
+            fprintf(stderr, "qmprace run: --json: %s\n", e.msg);
+            rc = EXIT_USAGE;
+        }
+    }
+    json_object_put(arr);
+    return rc;
+}
+
+/* --compare: the same schedules, the same profile but the target, on B; then both side by side. */
+static int cmd_run_compare(struct run_args *a, struct sched_run *ra)
+{
+    struct trial_profile pb;
+    struct err e = {{0}};
+    if (profile_copy(&pb, &a->prof, &e) < 0 || profile_set(&pb, "target", a->compare, &e) < 0) {
+        profile_clear(&pb);
+        return cmd_usage_error("run", "--compare: %s", e.msg);
+    }
+    struct sched_run *rb = calloc(a->nfiles, sizeof *rb);
+    struct schedule **scheds = calloc(a->nfiles, sizeof *scheds);
+    struct session *sb = NULL;
+    int rc = rb && scheds ? -1 : EXIT_USAGE;
+    for (size_t i = 0; rc < 0 && i < a->nfiles; i++) {
+        rb[i].sched = scheds[i] = ra[i].sched; /* borrowed: freed with A's */
+        repeat_init(&rb[i].rep);
+    }
+    if (rc < 0)
+        rc = cmd_session_open("run", &pb, SESSION_SIGNALS | SESSION_TRIALS, scheds, a->nfiles, &sb);
+    if (rc < 0) {
+        rc = cmd_run_trials(a, sb, rb);
+        if (rc == EXIT_OK) {
+            /* B's own report, as a run of it alone prints it; then the two side by side */
+            struct run_args only_text = *a;
+            only_text.json_path = only_text.report_path = NULL;
+            cmd_run_report_all(&only_text, sb, rb, EXIT_OK);
+            rc = cmd_run_compare_report(a, &a->prof, &pb, ra, rb);
+        }
+        if (session_signal(sb))
+            rc = 128 + session_signal(sb);
+    }
+    session_free(sb);
+    for (size_t i = 0; rb && i < a->nfiles; i++)
+        repeat_clear(&rb[i].rep);
+    free(rb);
+    free(scheds);
+    profile_clear(&pb);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_args a = {.repeat = 1};
@@ -312,7 +458,19 @@ int cmd_run(int argc, char **argv)
         rc = cmd_run_load(&a, runs);
     if (rc < 0)
         rc = cmd_run_open(&a, runs, &s);
-    if (rc < 0) {
+    if (rc < 0 && a.compare) {
+        /* A's own report first (its JSON is written with the comparison) */
+        struct run_args only_text = a;
+        only_text.json_path = NULL;
+        rc = cmd_run_report_all(&only_text, s, runs, cmd_run_trials(&a, s, runs));
+        if (session_signal(s))
+            rc = 128 + session_signal(s);
+        else if (rc != EXIT_TARGET && rc != EXIT_USAGE) {
+            session_free(s); /* one target at a time: A's QEMU ends before B's starts */
+            s = NULL;
+            rc = cmd_run_compare(&a, runs);
+        }
+    } else if (rc < 0) {
         rc = cmd_run_report_all(&a, s, runs, cmd_run_trials(&a, s, runs));
         if (session_signal(s))
             rc = 128 + session_signal(s);

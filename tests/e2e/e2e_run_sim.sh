@@ -68,6 +68,20 @@ expect_status 0 "$QMPRACE" run "$tmp/cancel-failing.sched" --target sim:qemu-7.2
 expect_no_grep "$tmp/out" "violat"
 expect_status 4 "$QMPRACE" run "$tmp/cancel-failing.sched" --target sim:failing --repeat 3 --properties none
 expect_no_grep "$tmp/out" "violat"
+# the two models side by side: the failure the fix turns into a cancellation is new on it, the seed race
+# closed; JSON per schedule with its class; a second target that cannot be is said before anything runs
+expect_status 1 "$QMPRACE" run "$tmp/cancel-failing.sched" "$corpus/libvirt-reset.sched" --target sim:qemu-7.2 \
+  --compare sim:failing --repeat 3 --json "$tmp/cmp.json" -q
+expect_grep "$tmp/out" "new: $tmp/cancel-failing.sched: A 0/3; B 3/3 violation: failure-reported:"
+expect_grep "$tmp/out" "closed: $corpus/libvirt-reset.sched: A 3/3 SIGABRT yank_unregister_instance"
+expect_grep "$tmp/out" "1 closed, 0 left open, 1 new, 0 same"
+expect_grep "$tmp/cmp.json" 'cancel-failing.sched","class":"new","a":{"schedule"'
+expect_grep "$tmp/cmp.json" '"target":"sim:failing"'
+expect_status 0 "$QMPRACE" run "$corpus/control-reset-only.sched" --target sim:qemu-7.2 --compare sim:failing -n 2 -q
+expect_grep "$tmp/out" "0 closed, 0 left open, 0 new, 1 same"
+expect_status 2 "$QMPRACE" run "$tmp/cancel-failing.sched" --compare sim:nope
+expect_grep "$tmp/err" "--compare: unknown sim model 'nope'"
+expect_no_grep "$tmp/out" "crashed" "--compare sim:nope ran trials"
 expect_status 2 "$QMPRACE" run "$tmp/cancel-failing.sched" --properties failure-reported,frob
 expect_grep "$tmp/err" "--properties: unknown property 'frob'"
 
