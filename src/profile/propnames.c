@@ -13,6 +13,8 @@ static const struct {
     [PROP_SETTINGS_KEPT] = {"settings-kept",
                             "every capability and parameter QEMU accepted still has the value it accepted last"},
     [PROP_EVENTS_AGREE] = {"events-agree", "the last MIGRATION event and query-migrate's status agree once settled"},
+    [PROP_ONE_VM] = {"one-vm", "after the migration ends the guest runs on exactly one side: the destination after "
+                               "completed, the source after failed or cancelled"},
 };
 
 const char *prop_name(enum prop p)

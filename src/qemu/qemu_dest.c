@@ -21,6 +21,9 @@
 
 /* Start to greeting takes tens of ms here. */
 #define READY_WAIT_US (10u * 1000000u)
+/* How long qemu_dest_query_running waits for a destination still loading (`inmigrate`): 50 x 10 ms. */
+#define RUNNING_POLLS 50
+#define RUNNING_POLL_US 10000
 
 struct qemu_dest {
     struct qemu_vm *vm;
@@ -32,6 +35,11 @@ struct qemu_dest {
     int in_fd; /* O_PATH of the incoming socket, once it exists */
     char upstream[48];
     char why[256];
+    /* qemu_dest_query_running's question, while it is open */
+    struct event *poll_ev;
+    void (*running_cb)(void *arg, int running);
+    void *running_arg;
+    unsigned polls;
 };
 
 static void on_line(void *arg, const char *line)
@@ -246,10 +254,65 @@ fail:
     return NULL;
 }
 
+static void running_answer(struct qemu_dest *d, int running)
+{
+    void (*cb)(void *, int) = d->running_cb;
+    d->running_cb = NULL;
+    if (cb)
+        cb(d->running_arg, running);
+}
+
+static void running_reply(void *arg, const struct qmp_reply *r)
+{
+    struct qemu_dest *d = arg;
+    if (!d->running_cb)
+        return;
+    json_object *st = NULL;
+    if (!r->lost && !r->timed_out && !r->error_class && r->ret)
+        json_object_object_get_ex(r->ret, "status", &st);
+    const char *s = st ? json_object_get_string(st) : NULL;
+    if (s && strcmp(s, "inmigrate") == 0) { /* still loading: ask again, a bounded number of times */
+        if (d->polls++ < RUNNING_POLLS) {
+            struct timeval tv = {0, RUNNING_POLL_US};
+            evtimer_add(d->poll_ev, &tv);
+        } else {
+            running_answer(d, -1);
+        }
+        return;
+    }
+    /* no answer: the destination QEMU is gone (it exits when its incoming migration fails) */
+    running_answer(d, s && strcmp(s, "running") == 0 ? 1 : 0);
+}
+
+static void running_poll(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct qemu_dest *d = arg;
+    if (!d->running_cb)
+        return;
+    if (d->closed || d->ended || !qmp_send(d->q, "query-status", NULL, 0, running_reply, d))
+        running_answer(d, 0);
+}
+
+int qemu_dest_query_running(struct qemu_dest *d, struct event_base *base, void (*done)(void *arg, int running),
+                            void *arg)
+{
+    if (!d->poll_ev && !(d->poll_ev = evtimer_new(base, running_poll, d)))
+        return -1;
+    d->running_cb = done;
+    d->running_arg = arg;
+    d->polls = 0;
+    struct timeval now = {0, 0};
+    return evtimer_add(d->poll_ev, &now); /* asked from the loop, never from inside the caller */
+}
+
 void qemu_dest_free(struct qemu_dest *d)
 {
     if (!d)
         return;
+    if (d->poll_ev)
+        event_free(d->poll_ev);
     qmp_free(d->q);
     qemu_vm_free(d->vm);
     if (d->in_fd >= 0)

@@ -183,6 +183,56 @@ static int check_events(const struct prop_facts *f, char *sig, size_t len)
     return 1;
 }
 
+/* Whether the schedule left the guest running (its own stop and cont, as QEMU accepted them): the source
+ * starts running, and a migration's own stop at its completion is not the schedule's. */
+static bool wanted_running(const struct timeline *tl)
+{
+    bool running = true;
+    /* the commands awaiting their replies, in the order sent (QMP answers in that order): +1 a stop,
+     * -1 a cont, 0 another */
+    signed char pending[64];
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < timeline_count(tl); i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        if (e->kind == TL_QMP_OUT && tail - head < sizeof pending)
+            pending[tail++ % sizeof pending] = !e->text                                      ? 0
+                                               : strstr(e->text, "\"execute\":\"stop\"") ? 1
+                                               : strstr(e->text, "\"execute\":\"cont\"") ? -1
+                                                                                          : 0;
+        else if (e->kind == TL_QMP_IN && head < tail) {
+            signed char k = pending[head++ % sizeof pending];
+            if (k && e->arg == TL_ACCEPTED)
+                running = k < 0;
+        }
+    }
+    return running;
+}
+
+static int check_one_vm(const struct prop_facts *f, char *sig, size_t len)
+{
+    const char *final = str_member(f->migrate, "status");
+    const char *st = str_member(f->run_status, "status");
+    if (!final || !st)
+        return 0;
+    bool completed = strcmp(final, "completed") == 0;
+    if (!completed && strcmp(final, "failed") != 0 && strcmp(final, "cancelled") != 0)
+        return 0; /* no migration ended */
+    int dest = f->dest_running >= 0 ? f->dest_running : f->dest_modelled ? completed : -1;
+    if (dest < 0)
+        return 0; /* into the sink: no guest can run on the other side */
+    bool src = strcmp(st, "running") == 0;
+    const char *dwhere = f->dest_running >= 0 ? "the destination" : "the modelled destination";
+    if (src && dest) {
+        snprintf(sig, len, "both sides run the guest after %s (source %s, %s running)", final, st, dwhere);
+        return 1;
+    }
+    if (!src && !dest && (completed || wanted_running(f->tl))) {
+        snprintf(sig, len, "neither side runs the guest after %s (source %s, %s not running)", final, st, dwhere);
+        return 1;
+    }
+    return 0;
+}
+
 int props_check(unsigned mask, const struct prop_facts *f, char *sig, size_t n, char *why, size_t nwhy)
 {
     int seq[SEQ_MAX];
@@ -205,6 +255,9 @@ int props_check(unsigned mask, const struct prop_facts *f, char *sig, size_t n, 
             break;
         case PROP_EVENTS_AGREE:
             v = check_events(f, detail, sizeof detail);
+            break;
+        case PROP_ONE_VM:
+            v = check_one_vm(f, detail, sizeof detail);
             break;
         case PROP_COUNT:
             break;

@@ -140,6 +140,11 @@ void target_end(struct target *t, bool healthy)
     t->ops->end(t, healthy);
 }
 
+int target_dest_running(struct target *t, target_dest_fn done, void *arg)
+{
+    return t->ops->dest_running ? t->ops->dest_running(t, done, arg) : -1;
+}
+
 const char *target_help(void)
 {
     static char buf[2048];

@@ -38,6 +38,8 @@ struct target_ops {
     int (*stacks)(struct target *t, struct qemu_stacks *out, struct err *e);
     /* optional: read what the target has already written (its trace points) but the loop has not read */
     void (*drain)(struct target *t);
+    /* optional: target_dest_running (else: no destination VMM) */
+    int (*dest_running)(struct target *t, target_dest_fn done, void *arg);
 };
 
 struct target {

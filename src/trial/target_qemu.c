@@ -455,6 +455,12 @@ static void qemu_end(struct target *t, bool healthy)
         stop_source(qt);
 }
 
+static int qemu_dest_running(struct target *t, target_dest_fn done, void *arg)
+{
+    struct qemu_target *qt = t->impl;
+    return qt->dest && qt->base ? qemu_dest_query_running(qt->dest, qt->base, done, arg) : -1;
+}
+
 static struct target_caps qemu_caps(const struct target *t)
 {
     const struct qemu_target *qt = t->impl;
@@ -505,6 +511,7 @@ const struct target_ops target_qemu_ops = {
     .end = qemu_end,
     .destroy = qemu_destroy,
     .caps = {.freeze = true, .trace = false, .death = true},
+    .dest_running = qemu_dest_running,
     .caps_of = qemu_caps,
     .warning = qemu_warning,
     .upstream = qemu_upstream,

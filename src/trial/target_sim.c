@@ -160,7 +160,7 @@ const struct target_ops target_sim_ops = {
     .freeze = sim_freeze,
     .end = sim_end,
     .destroy = sim_destroy,
-    .caps = {.freeze = true, .trace = true, .death = true, .deterministic = true},
+    .caps = {.freeze = true, .trace = true, .death = true, .deterministic = true, .dest_modelled = true},
     .has_trace = sim_has_trace,
     .stacks = sim_stacks,
 };

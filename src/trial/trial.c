@@ -91,7 +91,8 @@ void trial_observe(struct trial *t, const struct obs *o)
         t->last_bytes_us = mono_now_us();
     /* the trace points of qmprace's own queries (the settle check's, the properties') are not the race's */
     bool ours = o->kind == OBS_TRACE && (settle_hides_trace(t->settle, o->name) ||
-                                         (t->finals && strstr(o->name, "_query_migrate_")));
+                                         (t->finals && (strstr(o->name, "_query_migrate_") ||
+                                                        strstr(o->name, "_query_status"))));
     if (!ours)
         obs_record(t->tl, o);
     size_t n;
@@ -121,8 +122,16 @@ static bool settle_quiet(void *arg)
 /* The properties (props.h), over what the trial saw and what the target says now: a pass or a violation. */
 static void judge(struct trial *t)
 {
-    struct prop_facts f = {t->tl, settle_last_migrate(t->settle), t->final_caps, t->final_params, t->accepted_caps,
-                           t->accepted_params, t->events_gap};
+    struct prop_facts f = {t->tl,
+                           settle_last_migrate(t->settle),
+                           t->final_caps,
+                           t->final_params,
+                           t->accepted_caps,
+                           t->accepted_params,
+                           t->events_gap,
+                           t->final_status,
+                           t->dest_running,
+                           target_caps(t->env->target).dest_modelled};
     char sig[400], full[450], why[700];
     if (!props_check(t->props, &f, sig, sizeof sig, why, sizeof why)) {
         finish(t, VERDICT_PASS, 0, NULL);
@@ -154,22 +163,45 @@ static void on_final_params(void *arg, const struct qmp_reply *r)
     on_final(arg, r, &((struct trial *)arg)->final_params);
 }
 
+static void on_final_status(void *arg, const struct qmp_reply *r)
+{
+    on_final(arg, r, &((struct trial *)arg)->final_status);
+}
+
+static void on_dest_running(void *arg, int running)
+{
+    struct trial *t = arg;
+    if (t->done)
+        return;
+    t->dest_running = running;
+    if (running < 0)
+        timeline_add(t->tl, TL_NOTE, "the destination QEMU was still loading the migration: one-vm not checked");
+    if (--t->finals == 0)
+        judge(t);
+}
+
 static void settle_done(void *arg)
 {
     struct trial *t = arg;
     lines_unfired(t, false);
-    /* settings-kept reads the capabilities and parameters QEMU has now, when the trial set any */
-    bool ask = (t->props & (1u << PROP_SETTINGS_KEPT)) &&
-               (json_object_object_length(t->accepted_caps) || json_object_object_length(t->accepted_params));
-    if (ask) {
-        t->finals = 2;
-        bool sent = qmp_send(t->q, "query-migrate-capabilities", NULL, 0, on_final_caps, t) &&
-                    qmp_send(t->q, "query-migrate-parameters", NULL, 0, on_final_params, t);
-        if (sent)
-            return;
-        t->finals = 0;
+    /* What the properties read at the end: settings-kept the capabilities and parameters QEMU has now
+     * (when the trial set any), one-vm where the guest runs. The count holds one more until every
+     * question is out, so no reply can judge the trial before the last one is asked. */
+    bool settings = (t->props & (1u << PROP_SETTINGS_KEPT)) &&
+                    (json_object_object_length(t->accepted_caps) || json_object_object_length(t->accepted_params));
+    bool status = t->props & (1u << PROP_ONE_VM);
+    t->finals = 1;
+    t->dest_running = -1;
+    if (settings) {
+        t->finals += qmp_send(t->q, "query-migrate-capabilities", NULL, 0, on_final_caps, t) != 0;
+        t->finals += qmp_send(t->q, "query-migrate-parameters", NULL, 0, on_final_params, t) != 0;
     }
-    judge(t);
+    if (status) {
+        t->finals += qmp_send(t->q, "query-status", NULL, 0, on_final_status, t) != 0;
+        t->finals += target_dest_running(t->env->target, on_dest_running, t) == 0;
+    }
+    if (--t->finals == 0)
+        judge(t);
 }
 
 /* ---- QMP hooks ---- */
@@ -368,6 +400,7 @@ static void trial_teardown(struct trial *t)
     json_object_put(t->accepted_params);
     json_object_put(t->final_caps);
     json_object_put(t->final_params);
+    json_object_put(t->final_status);
 }
 
 int trial_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt,

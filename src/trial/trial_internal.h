@@ -61,6 +61,8 @@ struct trial {
     bool events_gap; /* events=off was accepted: the events say less than the statuses (props.h) */
     unsigned props; /* the properties the trial is held to (propnames.h) */
     json_object *final_caps, *final_params; /* their values at the end of a settled trial */
+    json_object *final_status;              /* query-status at the end (one-vm) */
+    int dest_running;                       /* the destination VMM's guest at the end: 1, 0, -1 not asked */
     int finals;                             /* replies still awaited for them */
     int rc;
     struct err *e;

@@ -136,4 +136,15 @@ sed -n '/complete-again.sched on/,$p' "$tmp/out" >"$tmp/again"
 expect_grep "$tmp/again" "complete-again.sched on $qemu: 0/1 crashed (0.0%, 95% CI 0.0-79.3%), 0 hung" "--dest qemu"
 expect_grep "$tmp/again" 'event    MIGRATION {"status":"completed"}' "--dest qemu"
 
+# one-vm with a real destination: a `cont` of the source after the completion runs the guest on both
+# sides (QEMU 7.2 allows postmigrate -> running), seen by query-status on each
+cp "$tmp/complete.sched" "$tmp/split.sched"
+echo 'on completed +1ms: qmp {"execute":"cont"}' >>"$tmp/split.sched"
+set +e
+"$QMPRACE" run "$tmp/complete.sched" "$tmp/split.sched" --target "$qemu" --dest qemu --deadline 5s >"$tmp/out" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && pass || { fail "--dest qemu, cont after completed: exit status $rc, expected 1"; head -20 "$tmp/out" >&2; }
+expect_grep "$tmp/out" "violation: one-vm: both sides run the guest after completed (source running, the destination running)"
+
 e2e_done

@@ -68,6 +68,16 @@ expect_status 0 "$QMPRACE" run "$tmp/cancel-failing.sched" --target sim:qemu-7.2
 expect_no_grep "$tmp/out" "violat"
 expect_status 4 "$QMPRACE" run "$tmp/cancel-failing.sched" --target sim:failing --repeat 3 --properties none
 expect_no_grep "$tmp/out" "violat"
+# one-vm: the simulated VMM models the destination (the guest runs there once the migration completed), so a
+# `cont` of the source after the completion is split brain; a stop the schedule made before a failure is
+# not a lost VM
+printf 'caps events=on\nmigrate\non completed +1ms: qmp {"execute":"cont"}\n' >"$tmp/split.sched"
+expect_status 1 "$QMPRACE" run "$tmp/split.sched" --repeat 3
+expect_grep "$tmp/out" "3  violation: one-vm: both sides run the guest after completed (source running, the modelled destination running)"
+printf 'caps events=on multifd=on\nqmp {"execute":"stop"}\nmigrate\nafter 4MiB on any: reset all\n' >"$tmp/stopped.sched"
+expect_status 0 "$QMPRACE" run "$tmp/stopped.sched" --repeat 3
+expect_status 0 "$QMPRACE" run "$tmp/split.sched" --repeat 1 --properties status-machine,failure-reported
+
 # the two models side by side: the failure the fix turns into a cancellation is new on it, the seed race
 # closed; JSON per schedule with its class; a second target that cannot be is said before anything runs
 expect_status 1 "$QMPRACE" run "$tmp/cancel-failing.sched" "$corpus/libvirt-reset.sched" --target sim:qemu-7.2 \

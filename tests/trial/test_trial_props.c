@@ -3,7 +3,9 @@
  * failing and a cancel of it) and nothing it cannot do (back from an end, a cancel without cancelling);
  * a failure that ends cancelled, or failed without its error, is a violation of failure-reported with the
  * statuses in its signature; a capability or parameter QEMU accepted and no longer has is settings-kept's;
- * the last event against query-migrate is events-agree's; a property left out is not checked. */
+ * the last event against query-migrate is events-agree's; the guest running on both sides or on neither
+ * after the migration ended is one-vm's (a stop the schedule made is not a lost VM; into the sink there is
+ * no other side); a property left out is not checked. */
 #include <json-c/json.h>
 #include <string.h>
 
@@ -103,7 +105,7 @@ static void test_settings_and_events(void)
     json_object *caps = json_tokener_parse("[{\"capability\":\"events\",\"state\":true},{\"capability\":\"multifd\",\"state\":false}]");
     json_object *params = json_tokener_parse("{\"multifd-channels\":2}");
     json_object *migrate = json_tokener_parse("{\"status\":\"completed\"}");
-    struct prop_facts f = {tl, migrate, caps, params, accepted_caps, accepted_params, false};
+    struct prop_facts f = {tl, migrate, caps, params, accepted_caps, accepted_params, false, NULL, -1, false};
     CHECK_INT(check(PROPS_ALL, &f, sig), 1);
     CHECK_STR(sig, "settings-kept: capability multifd accepted on, has off");
     json_object_put(caps);
@@ -135,6 +137,53 @@ static void test_settings_and_events(void)
     timeline_free(tl);
 }
 
+static void test_one_vm(void)
+{
+    char sig[400];
+    int done[] = {MIG_SETUP, MIG_ACTIVE, MIG_COMPLETED};
+    struct timeline *tl = statuses(done, 3);
+    json_object *completed = json_tokener_parse("{\"status\":\"completed\"}");
+    json_object *failed = json_tokener_parse("{\"status\":\"failed\"}");
+    json_object *running = json_tokener_parse("{\"running\":true,\"status\":\"running\"}");
+    json_object *post = json_tokener_parse("{\"running\":false,\"status\":\"postmigrate\"}");
+    json_object *paused = json_tokener_parse("{\"running\":false,\"status\":\"paused\"}");
+    unsigned one = 1u << PROP_ONE_VM;
+    struct prop_facts f = {.tl = tl, .migrate = completed, .run_status = post, .dest_running = -1, .dest_modelled = true};
+    CHECK_INT(check(one, &f, sig), 0);
+    /* the source continued after its guest went to the destination: split brain */
+    f.run_status = running;
+    CHECK_INT(check(one, &f, sig), 1);
+    CHECK_STR(sig, "one-vm: both sides run the guest after completed (source running, the modelled destination running)");
+    /* into the sink nothing runs on the other side: nothing to check */
+    f.dest_modelled = false;
+    CHECK_INT(check(one, &f, sig), 0);
+    /* a real destination that runs it after a failure */
+    f.migrate = failed;
+    f.dest_running = 1;
+    CHECK_INT(check(one, &f, sig), 1);
+    CHECK_STR(sig, "one-vm: both sides run the guest after failed (source running, the destination running)");
+    /* a failure that leaves the source paused and the destination gone: a lost VM */
+    f.dest_running = 0;
+    f.run_status = paused;
+    CHECK_INT(check(one, &f, sig), 1);
+    CHECK_STR(sig, "one-vm: neither side runs the guest after failed (source paused, the destination not running)");
+    /* ... unless the schedule stopped it itself (its stop accepted, in reply order) */
+    timeline_add_coded(tl, 0, TL_QMP_OUT, 0, 0, "{\"execute\":\"query-status\"}");
+    timeline_add_coded(tl, 0, TL_QMP_OUT, 0, 1, "{\"execute\":\"stop\"}");
+    timeline_add_coded(tl, 0, TL_QMP_IN, 0, TL_ACCEPTED, "query-status -> {}");
+    timeline_add_coded(tl, 0, TL_QMP_IN, 0, TL_ACCEPTED, "stop -> {}");
+    CHECK_INT(check(one, &f, sig), 0);
+    /* no migration ended, or no status asked: nothing to check */
+    f.run_status = NULL;
+    CHECK_INT(check(one, &f, sig), 0);
+    json_object_put(completed);
+    json_object_put(failed);
+    json_object_put(running);
+    json_object_put(post);
+    json_object_put(paused);
+    timeline_free(tl);
+}
+
 static void test_names(void)
 {
     unsigned m;
@@ -155,6 +204,7 @@ int main(void)
     test_machine();
     test_failure();
     test_settings_and_events();
+    test_one_vm();
     test_names();
     return check_exit();
 }

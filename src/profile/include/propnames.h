@@ -12,6 +12,7 @@ enum prop {
     PROP_FAILURE_REPORTED, /* a migration that entered failing or failed ends failed, with its error */
     PROP_SETTINGS_KEPT,    /* what QEMU accepted is what QEMU has */
     PROP_EVENTS_AGREE,     /* the last MIGRATION event and query-migrate agree once settled */
+    PROP_ONE_VM,           /* after the migration ends the guest runs on exactly one side */
     PROP_COUNT
 };
 #define PROPS_ALL ((1u << PROP_COUNT) - 1)

@@ -37,6 +37,12 @@ void qemu_dest_free(struct qemu_dest *d);
 
 /* Where the fault proxy forwards to: "unix:/proc/self/fd/N". */
 const char *qemu_dest_upstream(const struct qemu_dest *d);
+/* Whether its guest runs, once it has finished loading: `done(arg, running)` is called later from the loop
+ * with 1 (query-status says running), 0 (it does not, or the destination QEMU is gone: it exits when its
+ * incoming migration fails) or -1 (still `inmigrate` after half a second). Never called after
+ * qemu_dest_free. -1: could not be asked. */
+int qemu_dest_query_running(struct qemu_dest *d, struct event_base *base, void (*done)(void *arg, int running),
+                            void *arg);
 /* A trace point of the source: mirrors its migration settings until its `migrate`. */
 void qemu_dest_mirror(struct qemu_dest *d, const char *event, const char *args);
 

@@ -10,6 +10,11 @@
  *                     accepted last
  *   events-agree      the last MIGRATION event and query-migrate's status agree once the target settled
  *                     (when the events capability is on at the end and was never turned off in the trial)
+ *   one-vm            after the migration ends the guest runs on exactly one side (query-status on each):
+ *                     the destination after `completed`, the source after `failed` or `cancelled` (unless the
+ *                     schedule itself stopped it); never both (split brain), never neither (a lost VM). Checked
+ *                     where there is a destination to ask (--dest qemu), or one the target models (the
+ *                     simulated VMM's runs the guest exactly when the migration completed); not into the sink
  * A property that is violated makes the trial's verdict `violation`, with a signature of the property and
  * the statuses involved, counted and reported wherever crashes are. */
 #ifndef QMPRACE_PROPS_H
@@ -33,6 +38,11 @@ struct prop_facts {
     json_object *migrate, *caps, *params;
     json_object *accepted_caps, *accepted_params;
     bool events_gap; /* QEMU accepted events=off in the trial: some MIGRATION events may never have come */
+    json_object *run_status; /* the source's query-status at the end (NULL: not asked or not answered) */
+    int dest_running;        /* the destination VMM's guest at the end: 1 running, 0 not (or the VMM is
+                              * gone), -1 no destination to ask */
+    bool dest_modelled;      /* no destination to ask, but the target models one: it runs the guest exactly
+                              * when the migration completed */
 };
 
 /* Checks the properties of `mask`. 0: all hold. 1: the first violated one, its signature in `sig`

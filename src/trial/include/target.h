@@ -35,6 +35,8 @@ struct target_caps {
     bool trace;  /* `on trace EVENT` and trace points in timelines */
     bool death;  /* reports how it died (signal and message) through `died` */
     bool deterministic; /* the same schedule runs the same way every time (the simulated VMM) */
+    bool dest_modelled; /* it models the migration's destination: the guest runs there exactly when the
+                         * migration completed (one-vm, props.h) */
 };
 
 struct target_options {
@@ -49,6 +51,11 @@ struct target_options {
 /* Parses a target spec. Errors here are usage errors (exit 2): unknown kind, unknown model. */
 struct target *target_new(const char *spec, const struct target_options *opt, struct err *e);
 void target_free(struct target *t);
+/* The destination VMM's guest during a trial (--dest qemu), asked from the loop: `done(arg, running)` later
+ * with 1 running, 0 not running or gone, -1 unknown; never after the trial's target_end. -1 (and no call):
+ * no destination VMM to ask. */
+typedef void (*target_dest_fn)(void *arg, int running);
+int target_dest_running(struct target *t, target_dest_fn done, void *arg);
 /* A hunt's short-trial guest RAM (0: the VMM's own) and deadline for the kind `spec` names; -1 (and
  * nothing set) for no known kind. */
 int target_short_trial(const char *spec, uint64_t *ram, uint64_t *deadline_us);
