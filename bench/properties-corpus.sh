@@ -4,10 +4,16 @@
 # every property checked; a table of crashes, violations and hangs per schedule and build, then each
 # violation's signature. A violation on a build without the fix is either a bug qmprace found or a property
 # wrong about QEMU: either way it is printed.
-# Usage: bench/properties-corpus.sh [TRIALS [QEMU...]]   (QMPRACE=path/to/qmprace; default build/qmprace)
+# With --dest qemu each trial migrates into a real destination QEMU, so one-vm is checked too.
+# Usage: bench/properties-corpus.sh [--dest qemu] [TRIALS [QEMU...]]   (QMPRACE=path/to/qmprace; default build/qmprace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 qmprace=${QMPRACE:-build/qmprace}
+extra=()
+if [ "${1:-}" = --dest ]; then
+  extra=(--dest "${2:?--dest needs qemu or sink}")
+  shift 2
+fi
 n=${1:-20}
 shift || true
 [ -x "$qmprace" ] || { echo "no $qmprace: build first" >&2; exit 2; }
@@ -22,7 +28,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 num() { grep -o "\"$2\":[0-9]*" "$1" | head -1 | cut -d: -f2; }
-echo "$n trials per cell; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$n trials per cell${extra[*]:+, ${extra[*]}}; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in "${targets[@]}"; do
   v=$("${t#qemu:}" --version 2>/dev/null | head -1 || true)
   [ "$t" = qemu ] && v=$(qemu-system-x86_64 --version | head -1)
@@ -39,7 +45,7 @@ for sched in corpus/*.sched; do
   printf '%-34s' "$(basename "$sched" .sched)"
   for t in "${targets[@]}"; do
     set +e
-    "$qmprace" run "$sched" --target "$t" --repeat "$n" --deadline 5s --json "$tmp/r.json" -q >/dev/null 2>"$tmp/err"
+    "$qmprace" run "$sched" --target "$t" --repeat "$n" --deadline 5s "${extra[@]}" --json "$tmp/r.json" -q >/dev/null 2>"$tmp/err"
     rc=$?
     set -e
     if [ ! -s "$tmp/r.json" ] || [ $rc -eq 2 ] || [ $rc -eq 3 ]; then
