@@ -243,8 +243,11 @@ static const char *html_cell(const struct explore_cell *c, char *buf, size_t n)
     return "c-pass";
 }
 
-/* The matrix: a row per command, a column per window. */
-static void html_matrix(FILE *f, const struct explore_result *r)
+/* Writes one cell of a matrix: its whole <td> (c NULL: no cell ran there). */
+typedef void (*html_cell_fn)(FILE *f, const struct explore_result *r, const struct explore_cell *c, void *arg);
+
+/* A matrix: a row per command, a column per window, each cell written by `cell`; then the legend. */
+static void html_grid(FILE *f, const struct explore_result *r, html_cell_fn cell, void *arg, const char *legend)
 {
     const struct explore_window *cols[16];
     size_t ncols = explore_columns(r, cols, 16);
@@ -261,25 +264,25 @@ static void html_matrix(FILE *f, const struct explore_result *r)
         fputs("<tr><td><code>", f);
         diagram_text(f, r->cells[i].command, 0);
         fputs("</code></td>", f);
-        for (size_t k = 0; k < ncols; k++) {
-            const struct explore_cell *c = explore_cell_at(r, cols[k], r->cells[i].command);
-            char text[48] = "";
-            const char *cls = c ? html_cell(c, text, sizeof text) : "c-none";
-            fprintf(f, "<td class=\"%s\">", cls);
-            if (c && c->reproducer) {
-                fputs("<a href=\"#cell-", f);
-                fprintf(f, "%zu\">%s</a>", (size_t)(c - r->cells), text);
-            } else {
-                fputs(text, f);
-            }
-            fputs("</td>", f);
-        }
+        for (size_t k = 0; k < ncols; k++)
+            cell(f, r, explore_cell_at(r, cols[k], r->cells[i].command), arg);
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n<p>K/N: K of N trials crashed (red: all, pink: some); blue: the target refused the command; "
-          "green: no crash; orange: a hang; grey: did not run as written. A crashing cell links to its "
-          "reproducer.</p>\n",
-          f);
+    fprintf(f, "</table>\n<p>%s</p>\n", legend);
+}
+
+/* A sweep's cell: K/N coloured by what happened, a crashing one linked to its section. */
+static void html_explore_cell(FILE *f, const struct explore_result *r, const struct explore_cell *c, void *arg)
+{
+    (void)arg;
+    char text[48] = "";
+    const char *cls = c ? html_cell(c, text, sizeof text) : "c-none";
+    fprintf(f, "<td class=\"%s\">", cls);
+    if (c && c->reproducer)
+        fprintf(f, "<a href=\"#cell-%zu\">%s</a>", (size_t)(c - r->cells), text);
+    else
+        fputs(text, f);
+    fputs("</td>", f);
 }
 
 int html_report_explore(const char *path, const struct html_target *t, const struct trial_profile *p,
@@ -294,7 +297,9 @@ int html_report_explore(const char *path, const struct html_target *t, const str
         return err_set(e, "out of memory");
     fprintf(f, "<p>%zu of %zu cells ran%s%s.</p>\n", r->done, r->ncells, r->out_of_time ? "; --time ran out" : "",
             r->interrupted ? "; interrupted" : "");
-    html_matrix(f, r);
+    html_grid(f, r, html_explore_cell, NULL,
+              "K/N: K of N trials crashed (red: all, pink: some); blue: the target refused the command; green: no "
+              "crash; orange: a hang; grey: did not run as written. A crashing cell links to its reproducer.");
     int rc = 0;
     for (size_t i = 0; i < r->done && rc == 0; i++) {
         const struct explore_cell *c = &r->cells[i];
@@ -338,11 +343,41 @@ static void html_compare_side(FILE *f, const char *label, const struct html_targ
     }
 }
 
+struct html_compare {
+    const struct explore_result *b;
+    const enum compare_class *k; /* by A's cell index */
+};
+
+/* A compared cell: findings on A > on B, coloured by its class, a differing one linked to its section. */
+static void html_compare_cell(FILE *f, const struct explore_result *ra, const struct explore_cell *ca, void *arg)
+{
+    static const char *const css[CMP_CLASS_COUNT] = {"k-same", "k-closed", "k-open", "k-new"};
+    const struct html_compare *cmp = arg;
+    if (!ca) {
+        fputs("<td class=\"c-none\"></td>", f);
+        return;
+    }
+    size_t ia = (size_t)(ca - ra->cells);
+    const struct explore_cell *cb = compare_match(cmp->b, ca);
+    unsigned fa = ca->rep.stats.crashes + ca->rep.stats.violations;
+    char cell[64];
+    if (cb)
+        snprintf(cell, sizeof cell, "%u&gt;%u%s", fa, cb->rep.stats.crashes + cb->rep.stats.violations,
+                 cb->refused && !ca->refused ? " r" : "");
+    else
+        snprintf(cell, sizeof cell, "%u&gt;?", fa);
+    fprintf(f, "<td class=\"%s\">", css[cmp->k[ia]]);
+    if (cmp->k[ia] != CMP_SAME)
+        fprintf(f, "<a href=\"#cmp-%zu\">%s</a>", ia, cell);
+    else
+        fputs(cell, f);
+    fputs("</td>", f);
+}
+
 int html_report_compare(const char *path, const struct html_target *a, const struct html_target *b,
                         const struct trial_profile *p, const struct explore_result *ra, const struct explore_result *rb,
                         struct err *e)
 {
-    static const char *const css[CMP_CLASS_COUNT] = {"k-same", "k-closed", "k-open", "k-new"};
     enum compare_class *k = calloc(ra->done ? ra->done : 1, sizeof *k);
     if (!k)
         return err_set(e, "out of memory");
@@ -373,49 +408,11 @@ int html_report_compare(const char *path, const struct html_target *a, const str
                "(on B only: a finding, or a command B refused that A accepted), %u the same; %zu ran on A only.</p>\n",
             ra->done, rb->done, count[CMP_CLOSED], count[CMP_OPEN], count[CMP_NEW], count[CMP_SAME] - (unsigned)unmatched,
             unmatched);
-    const struct explore_window *cols[16];
-    size_t ncols = explore_columns(ra, cols, 16);
-    fputs("<table class=\"matrix\">\n<tr><th>command</th>", f);
-    for (size_t c = 0; c < ncols; c++) {
-        fputs("<th>", f);
-        diagram_text(f, cols[c]->name, 0);
-        fputs("</th>", f);
-    }
-    fputs("</tr>\n", f);
-    for (size_t i = 0; i < ra->done; i++) {
-        if (!explore_row_starts(ra, i))
-            continue;
-        fputs("<tr><td><code>", f);
-        diagram_text(f, ra->cells[i].command, 0);
-        fputs("</code></td>", f);
-        for (size_t c = 0; c < ncols; c++) {
-            const struct explore_cell *ca = explore_cell_at(ra, cols[c], ra->cells[i].command);
-            if (!ca) {
-                fputs("<td class=\"c-none\"></td>", f);
-                continue;
-            }
-            size_t ia = (size_t)(ca - ra->cells);
-            const struct explore_cell *cb = compare_match(rb, ca);
-            unsigned fa = ca->rep.stats.crashes + ca->rep.stats.violations;
-            char cell[64];
-            if (cb)
-                snprintf(cell, sizeof cell, "%u&gt;%u%s", fa, cb->rep.stats.crashes + cb->rep.stats.violations,
-                         cb->refused && !ca->refused ? " r" : "");
-            else
-                snprintf(cell, sizeof cell, "%u&gt;?", fa);
-            fprintf(f, "<td class=\"%s\">", css[k[ia]]);
-            if (k[ia] != CMP_SAME)
-                fprintf(f, "<a href=\"#cmp-%zu\">%s</a>", ia, cell);
-            else
-                fputs(cell, f);
-            fputs("</td>", f);
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</table>\n<p>K&gt;L: findings (crashes and violations) on A &gt; on B; r: B refused the command where A "
-          "accepted it. Green: closed; red: left open; purple: new; white: the same. Each coloured cell links to "
-          "both builds' results and reproducers.</p>\n",
-          f);
+    struct html_compare cmp = {rb, k};
+    html_grid(f, ra, html_compare_cell, &cmp,
+              "K&gt;L: findings (crashes and violations) on A &gt; on B; r: B refused the command where A accepted "
+              "it. Green: closed; red: left open; purple: new; white: the same. Each coloured cell links to both "
+              "builds' results and reproducers.");
     int rc = 0;
     for (int want = CMP_CLOSED; want < CMP_CLASS_COUNT && rc == 0; want++)
         for (size_t i = 0; i < ra->done && rc == 0; i++) {
