@@ -27,6 +27,19 @@ static const char html_style[] =
     "td.k-closed{background:#b9e3b9}td.k-open{background:#f4a3a3}td.k-new{background:#d9b8ef}td.k-same{background:#fff}"
     "</style>\n";
 
+/* A target's rows of the page's table: its spec under `label`, and its VMM's version when known. */
+static void html_target_rows(FILE *f, const char *label, const struct html_target *t)
+{
+    fprintf(f, "<tr><td>%s</td><td><code>", label);
+    diagram_text(f, t->spec, 0);
+    fputs("</code></td></tr>\n", f);
+    if (t->version && *t->version) {
+        fputs("<tr><td>VMM version</td><td>", f);
+        diagram_text(f, t->version, 0);
+        fputs("</td></tr>\n", f);
+    }
+}
+
 /* Opens the page in memory (*text, once the stream is closed): head, title, and the target and profile
  * table. NULL when memory runs out. */
 static FILE *html_begin(char **text, size_t *len, const char *title, const struct html_target *t,
@@ -42,14 +55,8 @@ static FILE *html_begin(char **text, size_t *len, const char *title, const struc
     fputs(html_style, f);
     fputs("</head><body>\n<h1>", f);
     diagram_text(f, title, 0);
-    fputs("</h1>\n<table class=\"kv\">\n<tr><td>target</td><td><code>", f);
-    diagram_text(f, t->spec, 0);
-    fputs("</code></td></tr>\n", f);
-    if (t->version && *t->version) {
-        fputs("<tr><td>VMM version</td><td>", f);
-        diagram_text(f, t->version, 0);
-        fputs("</td></tr>\n", f);
-    }
+    fputs("</h1>\n<table class=\"kv\">\n", f);
+    html_target_rows(f, "target", t);
     struct utsname u;
     if (uname(&u) == 0) {
         char host[400];
@@ -392,15 +399,9 @@ int html_report_compare(const char *path, const struct html_target *a, const str
         free(k);
         return err_set(e, "out of memory");
     }
-    fputs("<table class=\"kv\"><tr><td>compared with (B)</td><td><code>", f);
-    diagram_text(f, b->spec, 0);
-    fputs("</code>", f);
-    if (b->version && *b->version) {
-        fputs(" (", f);
-        diagram_text(f, b->version, 0);
-        fputs(")", f);
-    }
-    fputs("</td></tr></table>\n", f);
+    fputs("<table class=\"kv\">\n", f);
+    html_target_rows(f, "compared with (B)", b);
+    fputs("</table>\n", f);
     unsigned count[CMP_CLASS_COUNT] = {0};
     for (size_t i = 0; i < ra->done; i++)
         count[k[i]]++;
