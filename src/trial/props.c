@@ -140,7 +140,9 @@ static int cap_now(json_object *caps, const char *name)
     return -1;
 }
 
-static int check_settings(const struct prop_facts *f, char *sig, size_t len)
+/* A parameter's signature names it, not its values: one group per parameter however a hunt varies them
+ * (the values go to `values`, for the note). */
+static int check_settings(const struct prop_facts *f, char *sig, size_t len, char *values, size_t vlen)
 {
     if (f->caps && f->accepted_caps) {
         json_object_object_foreach(f->accepted_caps, name, want) {
@@ -156,7 +158,8 @@ static int check_settings(const struct prop_facts *f, char *sig, size_t len)
         json_object_object_foreach(f->accepted_params, name, want) {
             json_object *now;
             if (json_object_object_get_ex(f->params, name, &now) && !json_object_equal(now, want)) {
-                snprintf(sig, len, "parameter %s accepted %s, has %s", name, json_object_to_json_string(want),
+                snprintf(sig, len, "parameter %s not kept", name);
+                snprintf(values, vlen, "; accepted %s, has %s", json_object_to_json_string(want),
                          json_object_to_json_string(now));
                 return 1;
             }
@@ -238,7 +241,7 @@ int props_check(unsigned mask, const struct prop_facts *f, char *sig, size_t n, 
     int seq[SEQ_MAX];
     bool from_events;
     size_t ns = statuses(f->tl, seq, &from_events);
-    char detail[400] = "";
+    char detail[400] = "", values[200] = "";
     for (int p = 0; p < PROP_COUNT; p++) {
         if (!(mask & (1u << p)))
             continue;
@@ -251,7 +254,7 @@ int props_check(unsigned mask, const struct prop_facts *f, char *sig, size_t n, 
             v = check_failure(f, seq, ns, detail, sizeof detail);
             break;
         case PROP_SETTINGS_KEPT:
-            v = check_settings(f, detail, sizeof detail);
+            v = check_settings(f, detail, sizeof detail, values, sizeof values);
             break;
         case PROP_EVENTS_AGREE:
             v = check_events(f, detail, sizeof detail);
@@ -266,8 +269,8 @@ int props_check(unsigned mask, const struct prop_facts *f, char *sig, size_t n, 
             snprintf(sig, n, "%s: %s", prop_name((enum prop)p), detail);
             char path[300];
             seq_text(seq, ns, path, sizeof path);
-            snprintf(why, nwhy, "%s (%s; statuses seen%s: %s)", prop_name((enum prop)p), prop_summary((enum prop)p),
-                     from_events ? " in events" : "", ns ? path : "none");
+            snprintf(why, nwhy, "%s (%s; statuses seen%s: %s%s)", prop_name((enum prop)p), prop_summary((enum prop)p),
+                     from_events ? " in events" : "", ns ? path : "none", values);
             return 1;
         }
     }

@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The reason alone, or after the blocked threads' stacks: "<stacks> (<reason>)" (stacks never hold " ("). */
+/* The reason alone, or after the blocked threads' stacks: "<stacks> (<reason>)". The reason is the last
+ * parenthesized part: a stack may hold one of its own ("main in a hold of qmprace's (freeze)"). */
 static bool hang_reason_is(const char *reason, const char *what)
 {
-    const char *open = strstr(reason, " (");
+    const char *open = NULL;
+    for (const char *p = strstr(reason, " ("); p; p = strstr(p + 1, " ("))
+        open = p;
     const char *r = open && reason[strlen(reason) - 1] == ')' ? open + 2 : reason;
     return strncmp(r, what, strlen(what)) == 0;
 }
