@@ -108,6 +108,10 @@ void hang_signature(struct trial *t, char *sig, size_t n)
     const char *state = settle_state(t->settle);
     if (pending)
         snprintf(reason, sizeof reason, "no reply to %s", pending);
+    else if (!lines_quiet(t))
+        /* a line still waits out its own delay or `wait`: the deadline cut the schedule, not a hang of the
+         * target (the settle check's last word may be old: it waits for the schedule) */
+        snprintf(reason, sizeof reason, VERDICT_HANG_SCHEDULE);
     else if (state[0])
         snprintf(reason, sizeof reason, "did not settle: %s", state);
     else

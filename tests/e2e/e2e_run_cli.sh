@@ -73,6 +73,11 @@ expect_grep "$tmp/stalled-tl.json" '"kind":"stack"'
 printf 'caps events=on\nmigrate\n' >"$tmp/plain.sched"
 expect_status 5 "$QMPRACE" run "$tmp/plain.sched" --deadline 40ms
 expect_grep "$tmp/out" "(still migrating: its bytes still flowed at the deadline; did not settle: migration active)"
+# ... a line still waiting out its delay at the deadline: the schedule's, not a hang of the target (the
+# settle check's last word, from before the failure, said `active`: a hunt kept that as a finding)
+printf 'caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 4MiB on any: freeze live_migration 30ms; reset main\non failing +24s: query\n' >"$tmp/later.sched"
+expect_status 5 "$QMPRACE" run "$tmp/later.sched" --target sim:failing --deadline 500ms
+expect_grep "$tmp/out" "1  hang: schedule still running"
 # ... and a crash still says crash (exit 1), whatever else did not happen
 printf 'caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 1MiB on any: freeze multifdsend_5 10ms; reset all\non failed: caps multifd=off\n' >"$tmp/unheld-crash.sched"
 expect_status 1 "$QMPRACE" run "$tmp/unheld-crash.sched" --repeat 3
