@@ -94,7 +94,8 @@ void cmd_profile_usage(FILE *f, enum profile_use use)
     const char *ram = use == PROFILE_FOR_HUNT || use == PROFILE_FOR_EXPLORE ? "32MiB on sim:, 64MiB on qemu" : "the target's; sim and qemu: 256MiB";
     fprintf(f,
             "  -t, --target SPEC       where trials run (default " PROFILE_DEFAULT_TARGET ")\n"
-            "      --deadline DUR      a trial that takes longer is a hang (default %s)\n"
+            "      --deadline DUR      a trial that takes longer is a hang (counted from the target's QMP\n"
+            "                          greeting; default %s)\n"
             "      --ram SIZE          guest RAM of the target (default %s)\n"
             "      --without ACTIONS   leave these actions out of every schedule, e.g. params\n"
             "      --properties LIST   what a settled trial is held to (default all; none, or some of\n"

@@ -209,6 +209,10 @@ static void settle_done(void *arg)
 static void start_schedule(struct trial *t)
 {
     t->ready = true;
+    /* the deadline is the schedule's: it counts from here, not from a VMM still starting (a fresh QEMU
+     * after a hang takes longer to greet than a short deadline, on a busy machine) */
+    struct timeval tv = mono_tv(t->deadline_us);
+    evtimer_add(t->deadline, &tv);
     lines_start(t);
     settle_poke(t->settle);
 }
@@ -350,7 +354,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     if (!t->ready) {
         /* A target that never talks QMP could not be started or reached: an error, not a verdict. */
         char dl[32], msg[96];
-        units_format_duration(t->deadline_us, dl, sizeof dl);
+        units_format_duration(t->deadline_us > TRIAL_START_US ? t->deadline_us : TRIAL_START_US, dl, sizeof dl);
         snprintf(msg, sizeof msg, "no QMP greeting from the target within %s", dl);
         finish_error(t, "%s", msg);
         return;
@@ -435,7 +439,9 @@ int trial_run(struct trial_env *env, const struct schedule *s, const struct tria
         t.rc = -1;
         goto out;
     }
-    struct timeval tv = mono_tv(deadline);
+    /* until the target greets (and a reused one has its settings back): the start's own bound; then
+     * start_schedule arms the trial's deadline */
+    struct timeval tv = mono_tv(deadline > TRIAL_START_US ? deadline : TRIAL_START_US);
     evtimer_add(t.deadline, &tv);
     /* EVLOOP_ONCE in a loop, not one dispatch: the base also carries the proxy, the sink and signal
      * events that never end, so only `done` says the trial is over. The deadline timer keeps the base

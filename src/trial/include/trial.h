@@ -25,10 +25,13 @@
 struct trial_env;
 
 struct trial_options {
-    uint64_t deadline_us; /* the whole trial; 0: TRIAL_DEFAULT_DEADLINE_US */
+    uint64_t deadline_us; /* the schedule's, from the target's QMP greeting on; 0: TRIAL_DEFAULT_DEADLINE_US */
     unsigned props_off;   /* properties a settled trial is not held to (propnames.h); 0: every one */
 };
 #define TRIAL_DEFAULT_DEADLINE_US (10ull * 1000000ull)
+/* How long a target may take to greet over QMP (a VMM starting) before the trial is an error, when the
+ * deadline is shorter. */
+#define TRIAL_START_US (10ull * 1000000ull)
 
 /* Something of the schedule that did not happen as written: a hold that held nothing, a fault that hit no
  * channel, a command the target refused because it does not know a name, a command never sent, a
