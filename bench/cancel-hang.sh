@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The cancel hang (docs/findings/cancel-hang-multifd.md), measured side by side in one run: migrate_cancel
-# on a multifd migration whose destination has stopped reading, on each QEMU given (default: Debian's 7.2,
-# and the vanilla and fixed 7.2 and 10.2.2 builds of tests/qemu-fixed when built), TRIALS times each:
+# on a multifd migration whose destination has stopped reading, on each target given (default: Debian's
+# 7.2, the vanilla and fixed 7.2 and 10.2.2 builds of tests/qemu-fixed when built, and the simulated VMM's
+# 7.2 and 10.0 models), TRIALS times each:
 #   held    the reproducer (the channels stalled 150 ms before the cancel): hangs and their signature
 #   20ms    the cancel 20 ms after the stall (the channels' buffers may not be full yet)
+#   85ms    the cancel 85 ms after the stall (where the simulated VMM's race lies)
 #   nomf    the reproducer without multifd
 #   1s      the reproducer with the destination reading again after 1 s (`stall all 1s`): hangs past 3 s
 # then, on the first build, LONG_TRIALS trials with a deadline of LONG seconds (does it end by itself?) and
@@ -22,14 +24,16 @@ if [ ${#targets[@]} -eq 0 ]; then
   for b in qemu-7.2-failing/vanilla qemu-7.2-failing/fixed qemu-10.2-failing/vanilla qemu-10.2-failing/fixed; do
     [ -x "$cache/$b/build/qemu-system-x86_64" ] && targets+=("qemu:$cache/$b/build/qemu-system-x86_64")
   done
+  targets+=(sim:qemu-7.2 sim:qemu-10.0)
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'caps multifd=on\nmigrate\nafter 1MiB on any: stall all; wait 150ms; cancel\n' >"$tmp/held.sched"
 printf 'caps multifd=on\nmigrate\nafter 1MiB on any: stall all; wait 20ms; cancel\n' >"$tmp/20ms.sched"
+printf 'caps multifd=on\nmigrate\nafter 1MiB on any: stall all; wait 85ms; cancel\n' >"$tmp/85ms.sched"
 printf 'migrate\nafter 1MiB on any: stall all; wait 150ms; cancel\n' >"$tmp/nomf.sched"
 printf 'caps multifd=on\nmigrate\nafter 1MiB on any: stall all 1s; wait 150ms; cancel\n' >"$tmp/1s.sched"
-label() { case $1 in qemu) echo "debian-7.2" ;; *) echo "$1" | grep -o 'qemu-[0-9.]*-failing/[a-z]*' | sed 's/qemu-\([0-9.]*\)-failing\//\1-/' ;; esac; }
+label() { case $1 in qemu) echo "debian-7.2" ;; sim:*) echo "$1" ;; *) echo "$1" | grep -o 'qemu-[0-9.]*-failing/[a-z]*' | sed 's/qemu-\([0-9.]*\)-failing\//\1-/' ;; esac; }
 num() { grep -o "\"$2\":[0-9]*" "$1" | head -1 | cut -d: -f2; }
 # cell TARGET SCHED DEADLINE: "H/N (lo-hi%)" of hangs, the top hang signature into $tmp/sig
 cell() {
@@ -46,13 +50,14 @@ cell() {
     printf "%d/%d (%.0f-%.0f%%)", k, n, 100 * lo, 100 * hi }'
 }
 echo "$n trials per cell, deadline 3s; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-16s %-18s %-18s %-18s %-18s %s\n' build held 20ms nomf 1s "signature (held)"
+printf '%-16s %-18s %-18s %-18s %-18s %-18s %s\n' build held 20ms 85ms nomf 1s "signature (held)"
 for t in "${targets[@]}"; do
   h=$(cell "$t" "$tmp/held.sched" 3s); sig=$(cat "$tmp/sig" 2>/dev/null || true)
   w=$(cell "$t" "$tmp/20ms.sched" 3s)
+  e=$(cell "$t" "$tmp/85ms.sched" 3s)
   m=$(cell "$t" "$tmp/nomf.sched" 3s)
   r=$(cell "$t" "$tmp/1s.sched" 3s)
-  printf '%-16s %-18s %-18s %-18s %-18s %s\n' "$(label "$t")" "$h" "$w" "$m" "$r" "$sig"
+  printf '%-16s %-18s %-18s %-18s %-18s %-18s %s\n' "$(label "$t")" "$h" "$w" "$e" "$m" "$r" "$sig"
 done
 echo
 echo "does it end by itself? $nlong trials of the reproducer with a ${long}s deadline on $(label "${targets[0]}"):"
