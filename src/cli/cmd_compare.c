@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wholefile.h"
+#include "cmd_json.h"
 
 static const char class_mark[CMP_CLASS_COUNT] = {'-', 'C', 'O', 'N'};
 
@@ -116,16 +116,13 @@ unsigned cmd_compare_print(FILE *f, const struct explore_result *a, const struct
 int cmd_compare_json(const char *path, const struct explore_result *a, const struct explore_result *b)
 {
     enum compare_class *k = calloc(a->done ? a->done : 1, sizeof *k);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = k ? (strcmp(path, "-") == 0 ? stdout : open_memstream(&text, &len)) : NULL;
-    if (!f) {
-        free(k);
+    if (!k) {
         fprintf(stderr, "qmprace explore: --json: out of memory\n");
         return -1;
     }
     size_t unmatched;
     compare_explore(a, b, k, &unmatched);
+    json_object *lines = json_object_new_array();
     for (size_t i = 0; i < a->done; i++) {
         const struct explore_cell *ca = &a->cells[i], *cb = compare_match(b, ca);
         json_object *o = json_object_new_object();
@@ -134,16 +131,10 @@ int cmd_compare_json(const char *path, const struct explore_result *a, const str
         json_object_object_add(o, "class", json_object_new_string(compare_class_name(k[i])));
         json_object_object_add(o, "a", explore_cell_json(ca));
         json_object_object_add(o, "b", cb ? explore_cell_json(cb) : NULL);
-        fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
+        json_object_array_add(lines, o);
     }
     free(k);
-    if (f == stdout)
-        return fflush(f) == 0 ? 0 : -1;
-    struct err e;
-    int rc = fclose(f) == 0 && text ? wholefile_write(path, text, len, &e) : err_set(&e, "out of memory");
-    if (rc < 0)
-        fprintf(stderr, "qmprace explore: --json: %s\n", e.msg);
-    free(text);
+    int rc = cmd_json_lines("explore", path, lines, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    json_object_put(lines);
     return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "cmd_compare.h"
+#include "cmd_json.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
 #include "cmd_session.h"
@@ -32,6 +33,9 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  -n, --repeat N        trials per cell (default 3)\n"
+            "      --jobs N          run the cells in N worker processes, each with a target of its own (a\n"
+            "                        QEMU each: N times the memory), a window's cells in one worker\n"
+            "                        (default 1, at most 64); the reproducers are made afterwards, here\n"
             "      --windows LIST    only the windows whose names contain one of these comma-separated parts\n"
             "      --commands LIST   only the commands that contain one of these parts (e.g. multifd,query)\n"
             "  -o, --out DIR         write a minimized reproducer for each crashing cell there (default\n"
@@ -82,7 +86,7 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
         {"commands", required_argument, NULL, 'C'}, {"out", required_argument, NULL, 'o'},
         {"json", required_argument, NULL, 'j'},     {"report", required_argument, NULL, 'R'},
         {"time", required_argument, NULL, 'T'},     {"no-minimize", no_argument, NULL, 'M'},
-        {"compare", required_argument, NULL, 'c'},
+        {"compare", required_argument, NULL, 'c'},  {"jobs", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -100,6 +104,11 @@ static int cmd_explore_parse(int argc, char **argv, struct explore_args *a)
             if (!cmd_opt_count("explore", "--repeat", optarg, 1, 1000, &v))
                 return EXIT_USAGE;
             a->o.repeat = (unsigned)v;
+            break;
+        case 'J':
+            if (!cmd_opt_count("explore", "--jobs", optarg, 1, 64, &v))
+                return EXIT_USAGE;
+            a->o.jobs = (unsigned)v;
             break;
         case 'W':
             a->o.windows = optarg;
@@ -241,30 +250,18 @@ static void print_landing(FILE *f, const struct explore_result *r)
 
 static int write_json(const char *path, const struct explore_result *r)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "qmprace explore: --json: %s: %m\n", path);
-        return -1;
-    }
-    for (size_t i = 0; i < r->done; i++) {
-        json_object *o = explore_cell_json(&r->cells[i]);
-        fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
-    }
+    json_object *lines = json_object_new_array();
+    for (size_t i = 0; i < r->done; i++)
+        json_object_array_add(lines, explore_cell_json(&r->cells[i]));
     for (size_t i = 0; i < r->windows.nu; i++) { /* a window not opened: no cell, the reason */
         json_object *o = json_object_new_object();
         json_object_object_add(o, "window", json_object_new_string(r->windows.u[i].name));
         json_object_object_add(o, "unopened", json_object_new_string(r->windows.u[i].reason));
-        fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
+        json_object_array_add(lines, o);
     }
-    if (f == stdout)
-        return fflush(f) == 0 ? 0 : -1;
-    if (fclose(f) != 0) {
-        fprintf(stderr, "qmprace explore: --json: cannot write %s\n", path);
-        return -1;
-    }
-    return 0;
+    int rc = cmd_json_lines("explore", path, lines, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    json_object_put(lines);
+    return rc;
 }
 
 /* The reproducers' directory: given, or a new one named for now; it must be new or empty. */

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "cmd_compare.h"
+#include "cmd_json.h"
 #include "cmd_opts.h"
 #include "cmd_progress.h"
 #include "html_report.h"
@@ -21,7 +22,6 @@
 #include "schedule.h"
 #include "target.h"
 #include "cmd_session.h"
-#include "wholefile.h"
 
 static void usage(FILE *f)
 {
@@ -96,28 +96,15 @@ static struct report run_report(const struct sched_run *sr, const struct trial_p
 static int write_json(const char *path, struct sched_run *runs, size_t n, const struct trial_profile *prof,
                       bool timeline)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = strcmp(path, "-") == 0 ? stdout : open_memstream(&text, &len);
-    if (!f) {
-        fprintf(stderr, "qmprace run: --json: out of memory\n");
-        return -1;
-    }
+    json_object *lines = json_object_new_array();
     for (size_t i = 0; i < n; i++) {
         if (!runs[i].rep.stats.trials)
             continue;
         struct report rep = run_report(&runs[i], prof);
-        json_object *o = report_json(&rep, timeline);
-        fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
+        json_object_array_add(lines, report_json(&rep, timeline));
     }
-    if (f == stdout)
-        return fflush(f) == 0 ? 0 : -1;
-    struct err e;
-    int rc = fclose(f) == 0 && text ? wholefile_write(path, text, len, &e) : err_set(&e, "out of memory");
-    if (rc < 0)
-        fprintf(stderr, "qmprace run: --json: %s\n", e.msg);
-    free(text);
+    int rc = cmd_json_lines("run", path, lines, JSON_C_TO_STRING_PLAIN);
+    json_object_put(lines);
     return rc;
 }
 
@@ -377,24 +364,8 @@ static int cmd_run_compare_report(const struct run_args *a, const struct trial_p
     fprintf(out, "%u closed, %u left open, %u new, %u same\n", counts[CMP_CLOSED], counts[CMP_OPEN], counts[CMP_NEW],
             counts[CMP_SAME]);
     int rc = on_b ? EXIT_CRASH : cmd_run_quiet_status(cmd_run_quiet_status(EXIT_OK, ra, a->nfiles), rb, a->nfiles);
-    if (a->json_path) {
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = strcmp(a->json_path, "-") == 0 ? stdout : open_memstream(&text, &len);
-        struct err e = {{0}};
-        int wr = f ? 0 : err_set(&e, "out of memory");
-        for (size_t i = 0; f && i < json_object_array_length(arr); i++)
-            fprintf(f, "%s\n", json_object_to_json_string_ext(json_object_array_get_idx(arr, i), JSON_C_TO_STRING_PLAIN));
-        if (f == stdout)
-            wr = fflush(f) == 0 ? 0 : err_set(&e, "cannot write to stdout");
-        else if (f)
-            wr = fclose(f) == 0 && text ? wholefile_write(a->json_path, text, len, &e) : err_set(&e, "out of memory");
-        free(text);
-        if (wr < 0) {
-            fprintf(stderr, "qmprace run: --json: %s\n", e.msg);
-            rc = EXIT_USAGE;
-        }
-    }
+    if (a->json_path && cmd_json_lines("run", a->json_path, arr, JSON_C_TO_STRING_PLAIN) < 0)
+        rc = EXIT_USAGE;
     json_object_put(arr);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* explore: the window x command sweep (see explore.h). */
 #include "explore.h"
+#include "explore_sweep.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ struct trial_watch {
     struct explore_cell *cell;
     const struct schedule *s;
     uint64_t reactions; /* bit N: line N of the window's text holds the command */
+    json_object *wire;  /* a worker's: every trial, whole, for the parent to add up (NULL: none kept) */
 };
 
 /* The lines of a window's text that hold the command ("@"), as bits by line number. */
@@ -113,6 +115,8 @@ static void watch(void *arg, const struct trial_result *t)
         w->cell->opened++;
     if (landed)
         w->cell->landed++;
+    if (w->wire)
+        json_object_array_add(w->wire, trial_result_to_wire(t));
 }
 
 static int plan(const struct explore_options *o, const struct vocab_target *vt, bool dest_vmm,
@@ -157,14 +161,14 @@ static unsigned repeat_of(const struct explore_options *o)
     return o->repeat ? o->repeat : DEFAULT_REPEAT;
 }
 
-/* Runs one cell's trials. 0, 1 when interrupted, -1 when the target failed, SESSION_REFUSED when the target
- * cannot run the window (e says why). */
-static int run_cell(struct session *ses, struct explore_cell *c, unsigned trials, struct err *e)
+/* Runs one cell's trials (each kept whole in `wire` when not NULL). 0, 1 when interrupted, -1 when the
+ * target failed, SESSION_REFUSED when the target cannot run the window (e says why). */
+static int run_cell(struct session *ses, struct explore_cell *c, unsigned trials, json_object *wire, struct err *e)
 {
     struct schedule *s = cell_schedule(c, e);
     if (!s)
         return SESSION_REFUSED;
-    struct trial_watch w = {c, s, reaction_lines(c->window->text)};
+    struct trial_watch w = {c, s, reaction_lines(c->window->text), wire};
     int rc = 0;
     for (unsigned k = 0; k < trials && rc == 0 && !c->rep.interrupted; k++) {
         rc = repeat_run_each(ses, s, 1, &c->rep, watch, &w, e);
@@ -269,24 +273,117 @@ static int reproduce(struct session *ses, struct explore_cell *c, const struct e
     return rc;
 }
 
-/* Moves the window of cell `i` (its first) to the unopened ones, and drops its cells from the plan. */
-static int drop_window(struct explore_result *r, size_t i, struct err *e)
+int explore_sweep_window(struct explore_sweep *sw, size_t i, struct err *e)
 {
-    const struct explore_cell *c = &r->cells[i];
-    struct explore_unopened *u = realloc(r->windows.u, (r->windows.nu + 1) * sizeof *u);
-    if (!u)
-        return err_set(e, "out of memory");
-    r->windows.u = u;
-    u = &u[r->windows.nu++];
-    u->name = c->window->name;
-    snprintf(u->reason, sizeof u->reason, "its reaction never fired in %u trial%s (with `%s`)",
-             c->rep.stats.trials, c->rep.stats.trials == 1 ? "" : "s", c->command);
-    const struct explore_window *w = c->window;
+    struct explore_result *r = sw->r;
+    const struct explore_window *w = r->cells[i].window;
+    bool hangs = false;
+    for (size_t k = i; k < r->ncells && r->cells[k].window == w; k++) {
+        if (mono_now_us() - sw->start_us > sw->limit_us) {
+            r->out_of_time = true;
+            return 1;
+        }
+        struct explore_cell *c = &r->cells[k];
+        /* A window whose first cell hung every time hangs by itself on this target (QEMU 7.2 never cleans
+         * up a multifd migration that failed in setup): its other cells run once each, so it says that
+         * at the cost of one deadline per command, not N. */
+        int rc = run_cell(sw->ses, c, hangs ? 1 : repeat_of(sw->o), sw->wire, e);
+        if (rc < 0) {
+            r->usage = rc == SESSION_REFUSED;
+            return -1;
+        }
+        c->ran = true;
+        verdict_stats_sort(&c->rep.stats);
+        const struct verdict_stats *st = &c->rep.stats;
+        /* A window whose reaction never fired in its first cell's trials was not opened on this target
+         * (the status never came): it is listed with the reason, its other cells are not run. */
+        c->not_opened = rc == 0 && k == i && st->trials && !c->opened && !c->rep.interrupted;
+        hangs |= rc == 0 && k == i && st->trials && st->hangs == st->trials;
+        c->window_hangs = hangs;
+        if (sw->cell_done)
+            sw->cell_done(sw, k);
+        if (rc == 1) {
+            r->interrupted = true;
+            return 1;
+        }
+        if (c->not_opened)
+            return 0;
+    }
+    return 0;
+}
+
+/* The cells of window `w` (those from `i` on). */
+static size_t window_cells(const struct explore_result *r, size_t i)
+{
     size_t k = i;
-    while (k < r->ncells && r->cells[k].window == w)
-        cell_free(&r->cells[k++]);
-    memmove(&r->cells[i], &r->cells[k], (r->ncells - k) * sizeof r->cells[0]);
-    r->ncells -= k - i;
+    while (k < r->ncells && r->cells[k].window == r->cells[i].window)
+        k++;
+    return k - i;
+}
+
+void explore_sweep_progress(struct explore_sweep *sw, size_t i)
+{
+    const struct explore_cell *c = &sw->r->cells[i];
+    if (c->not_opened) /* its window's cells leave the plan */
+        sw->total -= window_cells(sw->r, i);
+    else
+        sw->done++;
+    if (sw->h && sw->h->progress && !c->not_opened)
+        sw->h->progress(sw->h->arg, sw->done, sw->total, c);
+}
+
+/* After the sweep: the windows not opened join the unopened ones (their cells are dropped), the cells run
+ * come first in plan order (r->done of them), and the windows that hung by themselves are counted. */
+static int sweep_finish(struct explore_result *r, struct err *e)
+{
+    size_t keep = 0, ran = 0;
+    for (size_t i = 0; i < r->ncells;) {
+        size_t n = window_cells(r, i);
+        const struct explore_cell *first = &r->cells[i];
+        if (first->not_opened) {
+            struct explore_unopened *u = realloc(r->windows.u, (r->windows.nu + 1) * sizeof *u);
+            if (!u)
+                return err_set(e, "out of memory");
+            r->windows.u = u;
+            u = &u[r->windows.nu++];
+            u->name = first->window->name;
+            snprintf(u->reason, sizeof u->reason, "its reaction never fired in %u trial%s (with `%s`)",
+                     first->rep.stats.trials, first->rep.stats.trials == 1 ? "" : "s", first->command);
+            for (size_t k = i; k < i + n; k++)
+                cell_free(&r->cells[k]);
+        } else {
+            r->hanging_windows += first->ran && first->window_hangs;
+            for (size_t k = i; k < i + n; k++)
+                r->cells[keep++] = r->cells[k];
+        }
+        i += n;
+    }
+    r->ncells = keep;
+    /* the cells run first (a stable partition: a parallel sweep out of time leaves gaps) */
+    struct explore_cell *v = malloc((keep ? keep : 1) * sizeof *v);
+    if (!v)
+        return err_set(e, "out of memory");
+    for (size_t i = 0; i < keep; i++)
+        if (r->cells[i].ran)
+            v[ran++] = r->cells[i];
+    for (size_t i = 0, k = ran; i < keep; i++)
+        if (!r->cells[i].ran)
+            v[k++] = r->cells[i];
+    memcpy(r->cells, v, keep * sizeof *v);
+    free(v);
+    r->done = ran;
+    return 0;
+}
+
+/* The sweep in this process, window after window. */
+static int sweep_here(struct explore_sweep *sw, struct err *e)
+{
+    struct explore_result *r = sw->r;
+    for (size_t i = 0; i < r->ncells; i += window_cells(r, i)) {
+        int rc = explore_sweep_window(sw, i, e);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
     return 0;
 }
 
@@ -302,41 +399,11 @@ int explore_run(struct session *ses, const struct explore_options *o, const stru
         return -1;
     }
     uint64_t start = mono_now_us(), limit = o->time_us ? o->time_us : DEFAULT_TIME_US;
-    const struct explore_window *hanging = NULL;
-    for (size_t i = 0; i < r->ncells && !r->interrupted; i++) {
-        if (mono_now_us() - start > limit) {
-            r->out_of_time = true;
-            break;
-        }
-        struct explore_cell *c = &r->cells[i];
-        /* A window whose first cell hung every time hangs by itself on this target (QEMU 7.2 never cleans
-         * up a multifd migration that failed in setup): its other cells run once each, so it says that
-         * at the cost of one deadline per command, not N. */
-        bool first = i == 0 || r->cells[i - 1].window != c->window;
-        int rc = run_cell(ses, c, c->window == hanging ? 1 : repeat_of(o), e);
-        /* A window whose reaction never fired in its first cell's trials was not opened on this target
-         * (the status never came): it is listed with the reason, its cells are not run. */
-        if (rc == 0 && first && c->rep.stats.trials && !c->opened && !c->rep.interrupted) {
-            if (drop_window(r, i, e) < 0)
-                return -1;
-            i--;
-            continue;
-        }
-        if (rc == 0 && first && c->rep.stats.trials && c->rep.stats.hangs == c->rep.stats.trials) {
-            hanging = c->window;
-            r->hanging_windows++;
-        }
-        c->window_hangs = c->window == hanging;
-        if (rc < 0) {
-            r->usage = rc == SESSION_REFUSED;
-            return -1;
-        }
-        r->interrupted = rc == 1;
-        r->done = i + 1;
-        verdict_stats_sort(&c->rep.stats);
-        if (h && h->progress)
-            h->progress(h->arg, r->done, r->ncells, c);
-    }
+    struct explore_sweep sw = {.ses = ses, .o = o, .h = h, .r = r, .start_us = start, .limit_us = limit,
+                               .total = r->ncells, .cell_done = explore_sweep_progress};
+    int rc = o->jobs > 1 ? explore_sweep_jobs(&sw, e) : sweep_here(&sw, e);
+    if (sweep_finish(r, e) < 0 || rc < 0)
+        return -1;
     struct minimized done = {0};
     for (size_t i = 0; i < r->done && !r->interrupted; i++) {
         struct explore_cell *c = &r->cells[i];

@@ -34,6 +34,16 @@ static void keep_shown(struct repeat *r, struct trial_result *t, unsigned trial)
     }
 }
 
+void repeat_add(struct repeat *r, struct trial_result *t)
+{
+    verdict_stats_add(&r->stats, t->verdict, t->signature, t->duration_us);
+    for (unsigned i = 0; i < t->nmisses && i < TRIAL_MAX_MISSES; i++)
+        verdict_stats_add_miss(&r->stats, t->misses[i].what, t->misses[i].expected);
+    if (!trial_result_exercised(t))
+        verdict_stats_unexercised(&r->stats);
+    keep_shown(r, t, r->stats.trials);
+}
+
 static int run(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_progress_fn progress,
                repeat_each_fn each, void *arg, struct err *e)
 {
@@ -50,12 +60,7 @@ static int run(struct session *ses, struct schedule *s, unsigned n, struct repea
         }
         if (each)
             each(arg, &t);
-        verdict_stats_add(&r->stats, t.verdict, t.signature, t.duration_us);
-        for (unsigned i = 0; i < t.nmisses && i < TRIAL_MAX_MISSES; i++)
-            verdict_stats_add_miss(&r->stats, t.misses[i].what, t.misses[i].expected);
-        if (!trial_result_exercised(&t))
-            verdict_stats_unexercised(&r->stats);
-        keep_shown(r, &t, r->stats.trials);
+        repeat_add(r, &t);
         if (progress)
             progress(arg, k, n, &r->stats);
     }

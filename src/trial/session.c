@@ -71,6 +71,16 @@ void session_free(struct session *s)
     free(s);
 }
 
+void session_forked(struct session *s)
+{
+    if (s && s->sigint)
+        event_free(s->sigint);
+    if (s && s->sigterm)
+        event_free(s->sigterm);
+    if (s)
+        s->sigint = s->sigterm = NULL;
+}
+
 const struct trial_profile *session_profile(const struct session *s)
 {
     return &s->prof;

@@ -47,13 +47,12 @@ void timeline_free(struct timeline *tl)
     free(tl);
 }
 
-static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int code, int arg, const char *fmt,
-                va_list ap)
+/* Appends an entry `t` after the start, taking `text` (freed when it cannot be kept). */
+static void append(struct timeline *tl, uint64_t t, enum tl_kind kind, int code, int arg, char *text)
 {
-    if (!tl)
-        return;
     if (tl->n >= tl->max) {
         tl->dropped++;
+        free(text);
         return;
     }
     if (tl->n == tl->cap) {
@@ -63,10 +62,25 @@ static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int co
         struct tl_entry *v = realloc(tl->v, cap * sizeof *v);
         if (!v) {
             tl->dropped++;
+            free(text);
             return;
         }
         tl->v = v;
         tl->cap = cap;
+    }
+    if (tl->n && t < tl->v[tl->n - 1].t_us)
+        tl->sorted = false;
+    tl->v[tl->n++] = (struct tl_entry){.t_us = t, .kind = kind, .code = code, .arg = arg, .text = text};
+}
+
+static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int code, int arg, const char *fmt,
+                va_list ap)
+{
+    if (!tl)
+        return;
+    if (tl->n >= tl->max) { /* not worth formatting */
+        tl->dropped++;
+        return;
     }
     char *text = NULL;
     if (vasprintf(&text, fmt, ap) < 0) {
@@ -74,10 +88,7 @@ static void add(struct timeline *tl, uint64_t mono_us, enum tl_kind kind, int co
         return;
     }
     /* Times before the start (a trace line stamped just before t0) are shown at 0. */
-    uint64_t t = mono_us > tl->t0 ? mono_us - tl->t0 : 0;
-    if (tl->n && t < tl->v[tl->n - 1].t_us)
-        tl->sorted = false;
-    tl->v[tl->n++] = (struct tl_entry){.t_us = t, .kind = kind, .code = code, .arg = arg, .text = text};
+    append(tl, mono_us > tl->t0 ? mono_us - tl->t0 : 0, kind, code, arg, text);
 }
 
 void timeline_add(struct timeline *tl, enum tl_kind kind, const char *fmt, ...)
@@ -169,6 +180,56 @@ json_object *timeline_to_json(const struct timeline *tl)
         json_object_array_add(arr, o);
     }
     return arr;
+}
+
+json_object *timeline_to_wire(const struct timeline *tl)
+{
+    json_object *o = json_object_new_object(), *arr = json_object_new_array();
+    json_object_object_add(o, "t0", json_object_new_uint64(timeline_t0(tl)));
+    json_object_object_add(o, "dropped", json_object_new_uint64(timeline_dropped(tl)));
+    for (size_t i = 0; i < timeline_count(tl); i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        json_object *v = json_object_new_array_ext(5);
+        json_object_array_add(v, json_object_new_uint64(e->t_us));
+        json_object_array_add(v, json_object_new_int(e->kind));
+        json_object_array_add(v, json_object_new_int(e->code));
+        json_object_array_add(v, json_object_new_int(e->arg));
+        json_object_array_add(v, json_object_new_string(e->text));
+        json_object_array_add(arr, v);
+    }
+    json_object_object_add(o, "e", arr);
+    return o;
+}
+
+struct timeline *timeline_from_wire(json_object *j)
+{
+    json_object *t0, *dropped, *arr;
+    if (!json_object_object_get_ex(j, "t0", &t0) || !json_object_object_get_ex(j, "dropped", &dropped) ||
+        !json_object_object_get_ex(j, "e", &arr) || !json_object_is_type(arr, json_type_array))
+        return NULL;
+    size_t n = json_object_array_length(arr);
+    struct timeline *tl = timeline_new(json_object_get_uint64(t0), n > 4096 ? n : 4096);
+    for (size_t i = 0; tl && i < n; i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        int kind = json_object_get_int(json_object_array_get_idx(v, 1));
+        const char *text = json_object_get_string(json_object_array_get_idx(v, 4));
+        if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 5 || kind < 0 ||
+            kind >= TL_KIND_COUNT || !text) {
+            timeline_free(tl);
+            return NULL;
+        }
+        char *copy = strdup(text);
+        if (!copy) {
+            timeline_free(tl);
+            return NULL;
+        }
+        append(tl, json_object_get_uint64(json_object_array_get_idx(v, 0)), (enum tl_kind)kind,
+               json_object_get_int(json_object_array_get_idx(v, 2)), json_object_get_int(json_object_array_get_idx(v, 3)),
+               copy);
+    }
+    if (tl)
+        tl->dropped += json_object_get_uint64(dropped);
+    return tl;
 }
 
 int timeline_entry_status(const struct tl_entry *e)

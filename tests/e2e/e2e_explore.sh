@@ -93,6 +93,26 @@ expect_grep "$tmp/cmp.html" 'new: [failed: reset all] x [cancel]</h2>'
 expect_grep "$tmp/cmp.html" '<p>reproducer <code>'"$tmp/cmp/a/"
 expect_grep "$tmp/cmp.html" '<p>reproducer <code>'"$tmp/cmp/b/"
 
+# --jobs 2: the same sweep in two worker processes, each with a simulated VMM of its own: the same cells
+# in the same order with the same counts, the same windows not opened
+expect_status 0 "$QMPRACE" explore --target sim:qemu-7.2 --commands "caps xbzrle=off" -n 1 --json "$tmp/j.json" \
+  --out "$tmp/j" -q --jobs 2
+counts() { grep -o '"window":"[^"]*","command":"[^"]*","trials":[0-9]*,"crashes":[0-9]*,"refused":[0-9]*\|"unopened":"[^"]*"' "$1"; }
+[ "$(counts "$tmp/w.json")" = "$(counts "$tmp/j.json")" ] && [ -n "$(counts "$tmp/j.json")" ] && pass ||
+  fail "explore --jobs 2 made another matrix: $(diff <(counts "$tmp/w.json") <(counts "$tmp/j.json") | head -5)"
+# ... and a crashing cell's trials come back whole: the counts, the signature, the shown trial's timeline
+# on the page, and a reproducer made afterwards
+expect_status 1 "$QMPRACE" explore --target sim:qemu-7.2 --windows "reset all" --commands "caps multifd=off,query" \
+  --jobs 2 --out "$tmp/j2" --json "$tmp/j2.json" --report "$tmp/j2.html" -q
+cell "$tmp/j2.json" "caps multifd=off" >"$tmp/c"
+expect_grep "$tmp/c" '"trials":3,"crashes":3'
+expect_grep "$tmp/c" "{\"signature\":\"$yank\",\"count\":3}"
+expect_grep "$tmp/c" "\"reproducer\":\"$tmp/j2/"
+expect_grep "$tmp/j2.html" 'id="race-window"'
+cell "$tmp/j2.json" "query" >"$tmp/c"
+expect_grep "$tmp/c" '"trials":3,"crashes":0,"refused":0'
+expect_status 2 "$QMPRACE" explore --jobs 0
+
 # bad input
 expect_status 2 "$QMPRACE" explore --windows "no such window" --out "$tmp/e3"
 expect_grep "$tmp/err" "no window matches 'no such window'"

@@ -66,6 +66,8 @@ struct explore_cell {
                         * QEMU's own migrate_set_state where it reports it, else by the events) */
     int sent_in;       /* the status it was last sent in outside the window; -1: never */
     bool window_hangs; /* its window hung by itself on this target (whatever the command) */
+    bool ran;          /* its trials ran (a sweep out of time or interrupted leaves some not run) */
+    bool not_opened;   /* the first cell of a window whose reaction never fired: the window is not opened */
     char *reproducer;  /* a crashing cell's reproducer file, once written */
 };
 
@@ -76,6 +78,7 @@ struct explore_options {
     uint64_t time_us;       /* the whole sweep, minimization included (0: 10 minutes) */
     const char *out;        /* where reproducers go (NULL: none written) */
     bool minimize;
+    unsigned jobs;          /* worker processes for the cells, one target each (0 or 1: the sweep runs here) */
 };
 
 struct explore_hooks {

@@ -34,6 +34,9 @@ int repeat_run(struct session *ses, struct schedule *s, unsigned n, struct repea
 typedef void (*repeat_each_fn)(void *arg, const struct trial_result *t);
 int repeat_run_each(struct session *ses, struct schedule *s, unsigned n, struct repeat *r, repeat_each_fn each,
                     void *arg, struct err *e);
+/* Adds one trial made elsewhere (another process's, trial_result_from_wire) as repeat_run adds its own,
+ * taking its timeline. Sort the stats (verdict_stats_sort) once every trial is in. */
+void repeat_add(struct repeat *r, struct trial_result *t);
 /* The most frequent finding's signature, after verdict_stats_sort: a crash's or a violation's, else the
  * most frequent hang's that is a finding (VERDICT_HANG_PREFIX + its reason, verdict_hang_is_finding), so a
  * hang of the target is triaged and minimized as a crash is;

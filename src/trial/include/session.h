@@ -32,6 +32,11 @@ struct session *session_new(const struct trial_profile *p, struct err *e);
 /* Frees the trial env, the signal events, the target and the event base. NULL is fine. */
 void session_free(struct session *s);
 
+/* In a child after fork(): lets go of SIGINT and SIGTERM, so a session of the child's own can take them
+ * (libevent lets one event base have signals). The child must neither use `s` after this nor free it: its
+ * target is the parent's. */
+void session_forked(struct session *s);
+
 /* The profile every trial of the session runs under. */
 const struct trial_profile *session_profile(const struct session *s);
 

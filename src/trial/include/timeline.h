@@ -91,5 +91,10 @@ void timeline_window(const struct timeline *tl, struct tl_window *w);
 int timeline_write_text(const struct timeline *tl, FILE *f);
 /* [{"t_us": N, "kind": "...", "text": "..."}, ...] (new reference). */
 json_object *timeline_to_json(const struct timeline *tl);
+/* The whole timeline for another qmprace process (explore's workers): every field of every entry, so
+ * timeline_from_wire gives back an equal one. {"t0":N,"dropped":N,"e":[[t_us,kind,code,arg,"text"],...]} */
+json_object *timeline_to_wire(const struct timeline *tl);
+/* NULL when `j` is not what timeline_to_wire writes (or memory ran out). */
+struct timeline *timeline_from_wire(json_object *j);
 
 #endif

@@ -77,5 +77,9 @@ int trial_check(const struct schedule *s, const struct target *target, struct er
 int trial_run(struct trial_env *env, const struct schedule *s, const struct trial_options *opt,
               struct trial_result *r, struct err *e);
 void trial_result_clear(struct trial_result *r);
+/* A result whole as JSON, for another qmprace process (trial_wire.c), and back: 0, or -1 when `j` is not
+ * what trial_result_to_wire wrote (e says so; `r` then holds nothing). */
+json_object *trial_result_to_wire(const struct trial_result *r);
+int trial_result_from_wire(json_object *j, struct trial_result *r, struct err *e);
 
 #endif
