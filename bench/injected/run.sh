@@ -3,7 +3,7 @@
 # often each race's own schedule reaches it, which explore cells find it, and when hunts find it (the
 # default mutator and --mutator none side by side). Prints one row per race.
 #
-#   bash bench/injected/run.sh [--time SECONDS] [--hunts N] [--explore-time DUR] [--out DIR]
+#   bash bench/injected/run.sh [--time SECONDS] [--hunts N] [--explore-time DUR] [--explore-jobs N] [--out DIR]
 #
 # Needs root the first time (build.sh installs QEMU's build dependencies), python3, and the project
 # built in ./build (QMPRACE=path to use another qmprace).
@@ -14,6 +14,7 @@ qmprace=${QMPRACE:-$repo/build/qmprace}
 time_s=600
 hunts=3
 explore_time=20m
+explore_jobs=1
 out=
 usage() { sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -21,12 +22,13 @@ while [ $# -gt 0 ]; do
     --time) time_s=${2:?--time needs seconds}; shift 2 ;;
     --hunts) hunts=${2:?--hunts needs a count}; shift 2 ;;
     --explore-time) explore_time=${2:?--explore-time needs a duration}; shift 2 ;;
+    --explore-jobs) explore_jobs=${2:?--explore-jobs needs a count}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
-case "$time_s$hunts" in *[!0-9]*) echo "run.sh: --time and --hunts take whole numbers" >&2; exit 2 ;; esac
+case "$time_s$hunts$explore_jobs" in *[!0-9]*) echo "run.sh: --time, --hunts and --explore-jobs take whole numbers" >&2; exit 2 ;; esac
 [ "$hunts" -ge 1 ] && [ "$hunts" -le 10 ] || { echo "run.sh: --hunts takes 1 to 10" >&2; exit 2; }
 [ -x "$qmprace" ] || { echo "run.sh: no qmprace at $qmprace (build it, or set QMPRACE)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "run.sh: needs python3" >&2; exit 2; }
@@ -63,14 +65,16 @@ for name in "${races[@]}"; do
   case $rc in 0|1|5) ;; *) echo "run.sh: reach/$name.sched: qmprace run exited $rc" >&2; cat "$out/reach-$name.txt" >&2; exit 1 ;; esac
 done
 
-log "explore: the full sweep, at most $explore_time (log: $out/explore.txt)"
+t_reach=$SECONDS
+log "explore: the full sweep, at most $explore_time, $explore_jobs job(s) (log: $out/explore.txt)"
 set +e
-"$qmprace" explore --target "$target" --time "$explore_time" --no-minimize --out "$out/explore" \
-  --json "$out/explore.json" -q >"$out/explore.txt" 2>&1
+"$qmprace" explore --target "$target" --time "$explore_time" --jobs "$explore_jobs" --no-minimize \
+  --out "$out/explore" --json "$out/explore.json" -q >"$out/explore.txt" 2>&1
 rc=$?
 set -e
 case $rc in 0|1) ;; *) echo "run.sh: explore exited $rc" >&2; tail -n 20 "$out/explore.txt" >&2; exit 1 ;; esac
 
+t_explore=$SECONDS
 for i in $(seq 1 "$hunts"); do
   log "hunts $i/$hunts: default mutator and --mutator none side by side, ${time_s}s each"
   pids=()
@@ -87,9 +91,12 @@ for i in $(seq 1 "$hunts"); do
   done
 done
 
-python3 - "$out" "$hunts" "$time_s" "$target" <<'EOF'
+t_hunts=$SECONDS
+python3 - "$out" "$hunts" "$time_s" "$target" "$t_reach" "$((t_explore - t_reach))" "$((t_hunts - t_explore))" \
+  "$explore_jobs" <<'EOF'
 import json, os, statistics, sys
 out, hunts, limit, target = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+phase = {"build and reach": int(sys.argv[5]), "explore (--jobs %s)" % sys.argv[8]: int(sys.argv[6]), "hunts": int(sys.argv[7])}
 races = [l.rstrip("\n").split("\t") for l in open(os.path.join(out, "races.tsv"))]
 
 def hit(sig, expr):
@@ -133,5 +140,6 @@ for name, expr in races:
     found_hunt += len(found) * 2 > hunts
     print("| %s | %s | %s | %s | %s |" % (name, reach, "; ".join(ex) if ex else "not found", median_text(ht["default"]), median_text(ht["none"])))
 print("explore found %d of %d; the hunt (default mutator) found %d of %d in most of its %d hunts" % (found_explore, len(races), found_hunt, len(races), hunts))
+print("phases: " + ", ".join("%s %d min %02d s" % (k, v // 60, v % 60) for k, v in phase.items()))
 print("(outputs in %s)" % out)
 EOF
