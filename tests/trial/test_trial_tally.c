@@ -9,6 +9,7 @@
 #include "check.h"
 #include "session.h"
 #include "tally.h"
+#include "trial_session.h"
 
 static void one(struct session *s, struct tally *t, const char *text)
 {
@@ -28,19 +29,10 @@ static void one(struct session *s, struct tally *t, const char *text)
 
 int main(void)
 {
-    struct trial_profile p;
-    profile_init(&p);
     struct err e = {{0}};
-    CHECK(profile_set(&p, "target", "sim:qemu-7.2", &e) == 0);
-    CHECK(profile_set(&p, "deadline", "2s", &e) == 0);
-    struct session *s = session_new(&p, &e);
-    profile_clear(&p);
-    CHECK_MSG(s != NULL, "%s", e.msg);
-    if (!s || session_start(s, SESSION_TRIALS, NULL, 0, &e) != 0) {
-        CHECK_MSG(false, "session: %s", e.msg);
-        session_free(s);
+    struct session *s = test_trial_session("sim:qemu-7.2", "2s");
+    if (!s)
         return check_exit();
-    }
 
     struct tally t = {0};
     one(s, &t, "caps mapped-ram=on\nmigrate\n");          /* 7.2 has no mapped-ram: refused */

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "repeat.h"
 #include "session.h"
+#include "trial_session.h"
 
 static struct trial_result trial(struct session *s, const char *text)
 {
@@ -64,14 +65,8 @@ static void round_trip(const struct trial_result *r, struct repeat *sum)
 
 int main(void)
 {
-    struct trial_profile p;
-    profile_init(&p);
     struct err e = {{0}};
-    CHECK(profile_set(&p, "target", "sim:qemu-7.2", &e) == 0);
-    CHECK(profile_set(&p, "deadline", "2s", &e) == 0);
-    struct session *s = session_new(&p, &e);
-    profile_clear(&p);
-    CHECK_MSG(s && session_start(s, SESSION_TRIALS, NULL, 0, &e) == 0, "session: %s", e.msg);
+    struct session *s = test_trial_session("sim:qemu-7.2", "2s");
     if (!s)
         return check_exit();
     struct trial_result crash = trial(s, "caps events=on multifd=on\nmigrate\nafter 1MiB on any: freeze live_migration 30ms; "

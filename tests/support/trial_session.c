@@ -1,0 +1,21 @@
+/* trial_session: a session ready for trials (see trial_session.h). */
+#include "trial_session.h"
+
+#include "check.h"
+
+struct session *test_trial_session(const char *target, const char *deadline)
+{
+    struct trial_profile p;
+    profile_init(&p);
+    struct err e = {{0}};
+    CHECK_MSG(profile_set(&p, "target", target, &e) == 0, "%s", e.msg);
+    CHECK_MSG(profile_set(&p, "deadline", deadline, &e) == 0, "%s", e.msg);
+    struct session *s = session_new(&p, &e);
+    profile_clear(&p);
+    if (!s || session_start(s, SESSION_TRIALS, NULL, 0, &e) != 0) {
+        CHECK_MSG(false, "a session on %s: %s", target, e.msg);
+        session_free(s);
+        return NULL;
+    }
+    return s;
+}

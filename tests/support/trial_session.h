@@ -1,0 +1,11 @@
+/* trial_session: a session ready for trials on one target, as the trial tests open it (the target asked
+ * what it knows, the trial env made). Never used outside tests. */
+#ifndef QMPRACE_TEST_TRIAL_SESSION_H
+#define QMPRACE_TEST_TRIAL_SESSION_H
+
+#include "session.h"
+
+/* A session on `target` with each trial's `deadline` ("2s"), or NULL after a failed check saying why. */
+struct session *test_trial_session(const char *target, const char *deadline);
+
+#endif
