@@ -31,7 +31,7 @@ crashes() {
   set -e
   # a cell agrees only when its trials ran as written (0) or crashed (1); not as written (4) or a hang (5)
   # is not a verdict to compare
-  [ $rc -le 1 ] || { echo "ERR(rc $rc: $(head -c 80 "$tmp/err" | tr '\n' ' '))"; return; }
+  [ $rc -le 1 ] || { echo "ERR ERR(exit $rc$(head -c 60 "$tmp/err" | tr '\n' ' ' | sed 's/^./: &/'))"; return; }
   local k sig
   k=$(grep -o "\"crashes\":[0-9]*" "$tmp/r.json" | head -1 | cut -d: -f2 || true)
   sig=$(grep -o "\"signature\":\"[^\"]*\"" "$tmp/r.json" | head -1 | cut -d\" -f4 | cut -c1-40 || true)
@@ -54,7 +54,11 @@ for sched in corpus/*.sched "$tmp"/*.sched; do
     elif [ "$sk" != 0 ] && [ "$rk" != 0 ] && [ "${s#* }" = "${r#* }" ]; then same=yes; fi
     case "$sk$rk" in *ERR*) same=err ;; esac
     total=$((total + 1)); [ "$same" = yes ] && agree=$((agree + 1))
-    printf '%-34s %-20s %-6s %-46s %-46s %s\n' "$name" "$model/$build" "" "$sk/$n ${s#* }" "$rk/$n ${r#* }" "$same"
+    # a cell that did not run to a verdict prints why instead of a count
+    scell="$sk/$n ${s#* }" rcell="$rk/$n ${r#* }"
+    [ "$sk" = ERR ] && scell=${s#* }
+    [ "$rk" = ERR ] && rcell=${r#* }
+    printf '%-34s %-20s %-6s %-46s %-46s %s\n' "$name" "$model/$build" "" "$scell" "$rcell" "$same"
   done
 done
 echo
