@@ -312,8 +312,7 @@ int explore_sweep_window(struct explore_sweep *sw, size_t i, struct err *e)
     return 0;
 }
 
-/* The cells of window `w` (those from `i` on). */
-static size_t window_cells(const struct explore_result *r, size_t i)
+size_t explore_window_cells(const struct explore_result *r, size_t i)
 {
     size_t k = i;
     while (k < r->ncells && r->cells[k].window == r->cells[i].window)
@@ -325,7 +324,7 @@ void explore_sweep_progress(struct explore_sweep *sw, size_t i)
 {
     const struct explore_cell *c = &sw->r->cells[i];
     if (c->not_opened) /* its window's cells leave the plan */
-        sw->total -= window_cells(sw->r, i);
+        sw->total -= explore_window_cells(sw->r, i);
     else
         sw->done++;
     if (sw->h && sw->h->progress && !c->not_opened)
@@ -338,7 +337,7 @@ static int sweep_finish(struct explore_result *r, struct err *e)
 {
     size_t keep = 0, ran = 0;
     for (size_t i = 0; i < r->ncells;) {
-        size_t n = window_cells(r, i);
+        size_t n = explore_window_cells(r, i);
         const struct explore_cell *first = &r->cells[i];
         if (first->not_opened) {
             struct explore_unopened *u = realloc(r->windows.u, (r->windows.nu + 1) * sizeof *u);
@@ -379,7 +378,7 @@ static int sweep_finish(struct explore_result *r, struct err *e)
 static int sweep_here(struct explore_sweep *sw, struct err *e)
 {
     struct explore_result *r = sw->r;
-    for (size_t i = 0; i < r->ncells; i += window_cells(r, i)) {
+    for (size_t i = 0; i < r->ncells; i += explore_window_cells(r, i)) {
         int rc = explore_sweep_window(sw, i, e);
         if (rc != 0)
             return rc < 0 ? -1 : 0;

@@ -268,9 +268,8 @@ int explore_sweep_jobs(struct explore_sweep *sw, struct err *e)
             munmap(next, sizeof *next);
         return err_set(e, "out of memory");
     }
-    for (size_t i = 0; i < r->ncells; i++) /* each window's first cell */
-        if (i == 0 || r->cells[i].window != r->cells[i - 1].window)
-            starts[nstarts++] = i;
+    for (size_t i = 0; i < r->ncells; i += explore_window_cells(r, i)) /* each window's first cell */
+        starts[nstarts++] = i;
     *next = 0;
     js->sw = sw;
     js->e = e;

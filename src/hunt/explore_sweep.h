@@ -25,6 +25,9 @@ struct explore_sweep {
  * 0: the window is done; 1: interrupted or out of time (r->interrupted, r->out_of_time); -1: the target
  * failed or cannot run the window (r->usage; e says why). */
 int explore_sweep_window(struct explore_sweep *sw, size_t i, struct err *e);
+/* How many cells window `i`'s first cell and those after it of the same window make (the plan keeps a
+ * window's cells together). */
+size_t explore_window_cells(const struct explore_result *r, size_t i);
 /* cell_done as the sweep in this process does it: counts the cell and calls the progress hook. */
 void explore_sweep_progress(struct explore_sweep *sw, size_t i);
 /* The sweep spread over o->jobs worker processes, one target each (explore_jobs.c). Same returns as a
