@@ -148,6 +148,9 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
         snprintf(ls->cmd, sizeof ls->cmd, "%s", exe ? json_object_get_string(exe) : "qmp");
         timeline_add_coded(t->tl, 0, TL_QMP_OUT, (int)a->kind, (int)ls->index, "%s",
                            json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN));
+        json_object *cargs = NULL;
+        json_object_object_get_ex(args, "arguments", &cargs);
+        target_note_sent(t->env->target, exe ? json_object_get_string(exe) : "qmp", cargs);
         id = qmp_send_raw(t->q, args, 0, on_reply, ls);
     } else {
         snprintf(ls->cmd, sizeof ls->cmd, "%s", name);
@@ -155,6 +158,7 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
         ls->cmd_args = a->kind == ACT_CAPS || a->kind == ACT_PARAMS ? json_object_get(args) : NULL;
         timeline_add_coded(t->tl, 0, TL_QMP_OUT, (int)a->kind, (int)ls->index, "%s %s", name,
                            args ? json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN) : "");
+        target_note_sent(t->env->target, name, args);
         id = qmp_send(t->q, name, args, 0, on_reply, ls);
     }
     if (!id) {

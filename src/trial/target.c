@@ -59,6 +59,8 @@ void target_free(struct target *t)
     vocab_target_free(&t->vocab);
     json_object_put(t->fresh_caps);
     json_object_put(t->fresh_params);
+    json_object_put(t->changed_caps);
+    json_object_put(t->changed_params);
     free(t->spec);
     free(t);
 }
@@ -112,16 +114,6 @@ int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, s
     if (!t->ops->freeze)
         return err_set(e, "target %s cannot hold threads", t->spec);
     return t->ops->freeze(t, thread, dur_us, e);
-}
-
-bool target_restore(const struct target *t, json_object **caps, json_object **params)
-{
-    *caps = *params = NULL;
-    if (!t->ops->reused || !t->ops->reused(t) || !t->fresh_caps || !t->fresh_params)
-        return false;
-    *caps = t->fresh_caps;
-    *params = t->fresh_params;
-    return true;
 }
 
 int target_settle_start(struct target *t, struct target_settle_check *c)

@@ -51,6 +51,10 @@ struct target {
     /* what a fresh VMM of it has set, as migrate-set-capabilities' and migrate-set-parameters' arguments:
      * a reused VMM is given them back before a trial, so no trial inherits the last one's settings */
     json_object *fresh_caps, *fresh_params;
+    /* what the trials since the last restore asked to change (names as keys), or everything
+     * (target_restore.c) */
+    json_object *changed_caps, *changed_params;
+    bool restore_all;
 };
 
 extern const struct target_ops target_sim_ops;

@@ -74,8 +74,8 @@ struct qemu_target {
 /* A trial may leave the VM other than a fresh one would be: a completed migration leaves it paused
  * ("Can't migrate the vm that was paused due to previous migration"), and commands beyond the migration
  * ones (stop, cont, system_reset, device_add, quit...) change it in ways a schedule cannot undo. Such a
- * trial's QEMU is not reused. Capabilities and parameters do carry over: schedules set the ones they
- * rely on, as the corpus does; --fresh gives every trial a new QEMU. */
+ * trial's QEMU is not reused. Capabilities and parameters are set back before the next trial
+ * (target_restore.c); --fresh gives every trial a new QEMU. */
 static bool migration_only(const char *cmd)
 {
     static const char *const safe[] = {"qmp_capabilities", "migrate", "migrate_cancel", "migrate_set_capabilities",

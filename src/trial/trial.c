@@ -222,11 +222,13 @@ static void on_restored(void *arg, const struct qmp_reply *r)
     struct trial *t = arg;
     if (t->done || r->lost)
         return;
-    if (r->timed_out || r->error_class)
+    if (r->timed_out || r->error_class) {
         timeline_add(t->tl, TL_NOTE, "could not give the reused QEMU a fresh one's settings: %s",
                      r->error_desc ? r->error_desc : "no reply");
+        target_restore_failed(t->env->target);
+    }
     if (--t->restoring == 0) {
-        timeline_add(t->tl, TL_NOTE, "reused QEMU: capabilities and parameters set back to a fresh one's");
+        timeline_add(t->tl, TL_NOTE, "reused QEMU: what the last trial changed set back to a fresh one's");
         start_schedule(t);
     }
 }
@@ -240,15 +242,22 @@ static void on_ready(void *arg, json_object *greeting)
     timeline_add(t->tl, TL_NOTE, "QMP ready: QEMU %d.%d.%d%s%s", major, minor, micro, pkg && *pkg ? " " : "",
                  pkg ? pkg : "");
     json_object *caps, *params;
-    if (target_restore(t->env->target, &caps, &params)) {
-        /* a reused QEMU keeps what the last trial set: give it a fresh one's settings first, so each
+    enum target_restore restore = target_restore(t->env->target, &caps, &params);
+    if (restore == TARGET_UNCHANGED)
+        timeline_add(t->tl, TL_NOTE, "reused QEMU: nothing to set back");
+    if (restore == TARGET_SET_BACK) {
+        /* a reused QEMU keeps what the last trial set: set that back to a fresh one's first, so each
          * trial starts where a new QEMU would (and a fuzzer sees the same input behave the same) */
-        t->restoring = 2;
-        if (!qmp_send(t->q, "migrate-set-capabilities", json_object_get(caps), 0, on_restored, t) ||
-            !qmp_send(t->q, "migrate-set-parameters", json_object_get(params), 0, on_restored, t))
-            t->restoring = 0;
+        t->restoring = (caps != NULL) + (params != NULL);
+        bool sent = !caps || qmp_send(t->q, "migrate-set-capabilities", caps, 0, on_restored, t);
+        if (params && sent)
+            sent = qmp_send(t->q, "migrate-set-parameters", params, 0, on_restored, t);
         else
+            json_object_put(params);
+        if (sent)
             return;
+        t->restoring = 0;
+        target_restore_failed(t->env->target);
     }
     start_schedule(t);
 }

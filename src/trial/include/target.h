@@ -86,10 +86,19 @@ int target_learn(struct target *t, struct event_base *base, struct err *e);
 struct vocab_target;
 const struct vocab_target *target_vocab(const struct target *t);
 
-/* When this trial runs on a VMM an earlier trial used: the migration capabilities and parameters a fresh
- * one has (migrate-set-capabilities' and migrate-set-parameters' arguments, borrowed), to be set back
- * before the schedule runs; false (and NULLs) for a fresh VMM or when target_learn could not read them. */
-bool target_restore(const struct target *t, json_object **caps, json_object **params);
+/* What a trial's VMM needs before the schedule runs so that it starts with a fresh one's migration settings.
+ * TARGET_SET_BACK: it runs on a VMM an earlier trial used, and `caps`/`params` are migrate-set-capabilities'
+ * and migrate-set-parameters' arguments to send (new references, either NULL when nothing of its kind needs
+ * setting back): the capabilities and parameters the trials since the last restore asked to change
+ * (target_note_sent), at a fresh VMM's values. Otherwise both NULL: TARGET_UNCHANGED, a reused VMM nothing
+ * changed; TARGET_FRESH, a VMM no trial used (or target_learn could not read a fresh one's settings). */
+enum target_restore { TARGET_FRESH, TARGET_UNCHANGED, TARGET_SET_BACK };
+enum target_restore target_restore(struct target *t, json_object **caps, json_object **params);
+/* A command a trial sent to the VMM (name and arguments), so the next restore knows what it may have
+ * changed. */
+void target_note_sent(struct target *t, const char *cmd, json_object *args);
+/* The VMM refused a restore: the next one sends every capability and parameter. */
+void target_restore_failed(struct target *t);
 
 /* Holds a thread of the target for `dur_us`. */
 int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);

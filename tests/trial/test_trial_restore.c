@@ -1,0 +1,117 @@
+/* A reused QEMU starts each trial with a fresh one's migration settings: after a trial that set
+ * capabilities and parameters (through the schedule's own lines and through a command written out whole)
+ * and failed its migration (so the QEMU is kept), the next trial's queries read a fresh QEMU's values; a
+ * trial that changed nothing leaves nothing to set back (no restore at all). Skipped (exit 77, with the
+ * reason) when there is no QEMU binary. */
+#include <signal.h>
+#include <string.h>
+
+#include "check.h"
+#include "target.h"
+#include "trial_session.h"
+
+#define SKIP 77
+
+static const char changes[] = "caps multifd=on xbzrle=on\n"
+                              "params multifd-channels=3 downtime-limit=1000\n"
+                              "qmp {\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":1000000000}}\n"
+                              "migrate\n"
+                              "after 1MiB on any: reset all\n";
+static const char queries[] = "qmp {\"execute\":\"query-migrate-capabilities\"}\n"
+                              "qmp {\"execute\":\"query-migrate-parameters\"}\n";
+
+/* The reply of `cmd` in the trial's timeline (a new reference), or NULL. */
+static json_object *reply_of(const struct trial_result *r, const char *cmd)
+{
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "%s -> ", cmd);
+    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
+        const struct tl_entry *t = timeline_get(r->timeline, i);
+        if (t->kind == TL_QMP_IN && strncmp(t->text, prefix, strlen(prefix)) == 0)
+            return json_tokener_parse(t->text + strlen(prefix));
+    }
+    return NULL;
+}
+
+static bool noted(const struct trial_result *r, const char *what)
+{
+    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
+        const struct tl_entry *t = timeline_get(r->timeline, i);
+        if (t->kind == TL_NOTE && strstr(t->text, what))
+            return true;
+    }
+    return false;
+}
+
+static int cap_state(json_object *caps, const char *name)
+{
+    for (size_t i = 0; i < json_object_array_length(caps); i++) {
+        json_object *c = json_object_array_get_idx(caps, i), *n, *s;
+        if (json_object_object_get_ex(c, "capability", &n) && strcmp(json_object_get_string(n), name) == 0 &&
+            json_object_object_get_ex(c, "state", &s))
+            return json_object_get_boolean(s);
+    }
+    return -1;
+}
+
+static int64_t param(json_object *params, const char *name)
+{
+    json_object *v = NULL;
+    return json_object_object_get_ex(params, name, &v) ? json_object_get_int64(v) : -1;
+}
+
+static bool trial(struct session *s, const char *text, struct trial_result *r)
+{
+    struct err e = {{0}};
+    struct schedule *sched = schedule_parse(text, strlen(text), "t.sched", &e);
+    CHECK_MSG(sched != NULL, "%s", e.msg);
+    int rc = sched ? session_trial(s, sched, r, &e) : -1;
+    CHECK_MSG(rc == 0, "rc %d: %s", rc, e.msg);
+    schedule_free(sched);
+    return rc == 0;
+}
+
+/* The queries' trial: a fresh QEMU's values everywhere the first trial changed them. */
+static void check_fresh(const struct trial_result *r, const char *when)
+{
+    json_object *caps = reply_of(r, "query-migrate-capabilities");
+    json_object *params = reply_of(r, "query-migrate-parameters");
+    CHECK_MSG(caps && params, "%s: the queries were answered", when);
+    CHECK_MSG(cap_state(caps, "multifd") == 0 && cap_state(caps, "xbzrle") == 0, "%s: caps %s", when,
+              json_object_to_json_string(caps));
+    CHECK_MSG(param(params, "multifd-channels") == 2 && param(params, "downtime-limit") == 300 &&
+                  param(params, "max-bandwidth") != 1000000000,
+              "%s: params %s", when, json_object_to_json_string(params));
+    json_object_put(caps);
+    json_object_put(params);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct err e = {{0}};
+    struct target_options topt = {0};
+    struct target *probe = target_new("qemu", &topt, &e);
+    if (!probe) {
+        printf("SKIP: no QEMU to reuse: %s\n", e.msg);
+        return SKIP;
+    }
+    target_free(probe);
+    struct session *s = test_trial_session("qemu", "3s");
+    if (!s)
+        return check_exit();
+    struct trial_result a = {0}, b = {0}, c = {0};
+    if (trial(s, changes, &a) && trial(s, queries, &b) && trial(s, queries, &c)) {
+        CHECK_MSG(a.verdict == VERDICT_PASS, "the changing trial: %s %s", verdict_name(a.verdict), a.signature);
+        CHECK_MSG(noted(&b, "reused QEMU: what the last trial changed set back"), "the trial after it restored the settings");
+        check_fresh(&b, "after the changing trial");
+        CHECK_MSG(noted(&c, "reused QEMU: nothing to set back"), "a trial after one that changed nothing sets "
+                                                                  "nothing back");
+        check_fresh(&c, "after a trial that changed nothing");
+    }
+    trial_result_clear(&a);
+    trial_result_clear(&b);
+    trial_result_clear(&c);
+    session_free(s);
+    return check_exit();
+}
