@@ -28,6 +28,10 @@ struct target_ops {
     const char *(*upstream)(const struct target *t); /* optional; NULL: the sink */
     /* optional: whether this trial runs on a VMM an earlier trial used (else: never) */
     bool (*reused)(const struct target *t);
+    /* optional: a reused VMM an earlier trial's completed migration left paused (target_restore resumes it) */
+    bool (*left_paused)(const struct target *t);
+    /* optional: the VMM refused what target_restore sent: do not reuse it after this trial */
+    void (*restore_refused)(struct target *t);
     /* optional, for a kind with caps.trace: whether it can emit this trace point (else: any) */
     bool (*has_trace)(const struct target *t, const char *name);
     /* optional: switch trace point `name` on for the trials to come (else: nothing to do) */

@@ -62,6 +62,8 @@ struct qemu_target {
     bool reusable;
     bool reused;  /* this trial runs on the QEMU an earlier one left */
     bool changed; /* this trial left the VM in another state than a fresh one (see note_change) */
+    bool paused;  /* this trial's migration completed: the VM waits in `postmigrate` */
+    bool resume;  /* this trial runs on a VM an earlier one left paused: `cont` before the schedule */
     struct qemu_task_cache names;
     char fatal[512], last[512];
     struct qemu_dest *dest;
@@ -71,11 +73,13 @@ struct qemu_target {
 
 /* ---- what the source says ---- */
 
-/* A trial may leave the VM other than a fresh one would be: a completed migration leaves it paused
- * ("Can't migrate the vm that was paused due to previous migration"), and commands beyond the migration
- * ones (stop, cont, system_reset, device_add, quit...) change it in ways a schedule cannot undo. Such a
- * trial's QEMU is not reused. Capabilities and parameters are set back before the next trial
- * (target_restore.c); --fresh gives every trial a new QEMU. */
+/* A trial may leave the VM other than a fresh one would be. A completed migration leaves it paused
+ * ("Can't migrate the vm that was paused due to previous migration"): the next trial resumes it with
+ * `cont` first (as libvirt resumes a source whose destination failed after completion), which takes a
+ * couple of milliseconds where a new QEMU takes well over a hundred; with --dest qemu it is replaced, as
+ * that path sets nothing back. Commands beyond the migration ones (stop, cont, system_reset, device_add,
+ * quit...) change it in ways a schedule cannot undo: such a trial's QEMU is not reused. Capabilities and
+ * parameters are set back before the next trial (target_restore.c); --fresh gives every trial a new QEMU. */
 static bool migration_only(const char *cmd)
 {
     static const char *const safe[] = {"qmp_capabilities", "migrate", "migrate_cancel", "migrate_set_capabilities",
@@ -90,8 +94,12 @@ static bool migration_only(const char *cmd)
 
 static void note_change(struct qemu_target *qt, const struct qemu_trace_point *tp)
 {
-    if (strcmp(tp->event, "migrate_set_state") == 0 && strcmp(tp->args, "new state completed") == 0)
-        qt->changed = true;
+    if (strcmp(tp->event, "migrate_set_state") == 0 && strcmp(tp->args, "new state completed") == 0) {
+        if (qt->dest_vmm)
+            qt->changed = true;
+        else
+            qt->paused = true;
+    }
     else if (strncmp(tp->event, "qmp_enter_", 10) == 0 && !migration_only(tp->event + 10))
         qt->changed = true;
 }
@@ -173,6 +181,7 @@ static void stop_source(struct qemu_target *qt)
     qemu_vm_free(qt->src);
     qt->src = NULL;
     qt->reusable = false;
+    qt->paused = false;
 }
 
 static int launch_source(struct qemu_target *qt, struct err *e)
@@ -389,6 +398,8 @@ static int qemu_begin(struct target *t, struct event_base *base, const struct ta
     qt->reused = qt->src != NULL;
     qt->reusable = false;
     qt->changed = false;
+    qt->resume = qt->paused;
+    qt->paused = false;
     qt->migrating = false;
     qt->since_mono = mono_now_us();
     qt->live = true;
@@ -488,6 +499,19 @@ static bool qemu_reused(const struct target *t)
     return qt->reused && !qt->dest_vmm;
 }
 
+static bool qemu_left_paused(const struct target *t)
+{
+    const struct qemu_target *qt = t->impl;
+    return qemu_reused(t) && qt->resume;
+}
+
+/* It would not take back what it was left with: this trial's QEMU is not used again. */
+static void qemu_restore_refused(struct target *t)
+{
+    struct qemu_target *qt = t->impl;
+    qt->changed = true;
+}
+
 static void qemu_drain(struct target *t)
 {
     struct qemu_target *qt = t->impl;
@@ -519,5 +543,7 @@ const struct target_ops target_qemu_ops = {
     .want_trace = qemu_want_trace,
     .stacks = qemu_stacks,
     .reused = qemu_reused,
+    .left_paused = qemu_left_paused,
+    .restore_refused = qemu_restore_refused,
     .drain = qemu_drain,
 };

@@ -1,5 +1,5 @@
 /* target_restore: what a reused VMM is given back before a trial, so that no trial inherits the last one's
- * migration settings. Only what the trials since the last restore asked to change is sent back (the
+ * migration settings (nor a VM its completed migration left paused: `cont`). Only what the trials since the last restore asked to change is sent back (the
  * capabilities and parameters their commands named), at the values a fresh VMM has: 7.2's monitor reads
  * its input a byte per turn of its loop, and the whole lists took about a third of a plain trial. A command
  * whose effect on the settings is not known here (anything beyond the migration commands and queries, a
@@ -116,20 +116,50 @@ static void forget(struct target *t)
     t->restore_all = false;
 }
 
-enum target_restore target_restore(struct target *t, json_object **caps, json_object **params)
+static void add_cmd(json_object *cmds, const char *name, json_object *args)
 {
-    *caps = *params = NULL;
+    json_object *c = json_object_new_object();
+    if (!c) {
+        json_object_put(args);
+        return;
+    }
+    json_object_object_add(c, "execute", json_object_new_string(name));
+    if (args)
+        json_object_object_add(c, "arguments", args);
+    json_object_array_add(cmds, c);
+}
+
+enum target_restore target_restore(struct target *t, json_object **cmds)
+{
+    *cmds = NULL;
     if (!t->ops->reused || !t->ops->reused(t) || !t->fresh_caps || !t->fresh_params) {
         forget(t); /* a fresh VMM has a fresh one's settings */
         return TARGET_FRESH;
     }
-    *caps = caps_subset(t);
-    *params = params_subset(t);
+    json_object *caps = caps_subset(t), *params = params_subset(t);
+    bool resume = t->ops->left_paused && t->ops->left_paused(t);
     forget(t);
-    return *caps || *params ? TARGET_SET_BACK : TARGET_UNCHANGED;
+    if (!caps && !params && !resume)
+        return TARGET_UNCHANGED;
+    *cmds = json_object_new_array();
+    if (!*cmds) {
+        json_object_put(caps);
+        json_object_put(params);
+        target_restore_failed(t);
+        return TARGET_UNCHANGED;
+    }
+    if (resume)
+        add_cmd(*cmds, "cont", NULL);
+    if (caps)
+        add_cmd(*cmds, "migrate-set-capabilities", caps);
+    if (params)
+        add_cmd(*cmds, "migrate-set-parameters", params);
+    return TARGET_SET_BACK;
 }
 
 void target_restore_failed(struct target *t)
 {
     t->restore_all = true;
+    if (t->ops->restore_refused)
+        t->ops->restore_refused(t);
 }

@@ -95,6 +95,10 @@ void trial_observe(struct trial *t, const struct obs *o)
                                                         strstr(o->name, "_query_status"))));
     if (!ours)
         obs_record(t->tl, o);
+    /* what the target did before the schedule started (greeting a fresh one, setting a reused one back)
+     * is in the timeline, but no line of the schedule reacts to it */
+    if (!t->ready || (o->mono_us && o->mono_us < t->ready_us))
+        return;
     size_t n;
     const struct trigger_fire *f = triggers_offer(t->triggers, o, &n);
     for (size_t i = 0; i < n; i++)
@@ -209,6 +213,7 @@ static void settle_done(void *arg)
 static void start_schedule(struct trial *t)
 {
     t->ready = true;
+    t->ready_us = mono_now_us();
     /* the deadline is the schedule's: it counts from here, not from a VMM still starting (a fresh QEMU
      * after a hang takes longer to greet than a short deadline, on a busy machine) */
     struct timeval tv = mono_tv(t->deadline_us);
@@ -227,10 +232,8 @@ static void on_restored(void *arg, const struct qmp_reply *r)
                      r->error_desc ? r->error_desc : "no reply");
         target_restore_failed(t->env->target);
     }
-    if (--t->restoring == 0) {
-        timeline_add(t->tl, TL_NOTE, "reused QEMU: what the last trial changed set back to a fresh one's");
+    if (--t->restoring == 0)
         start_schedule(t);
-    }
 }
 
 static void on_ready(void *arg, json_object *greeting)
@@ -241,23 +244,37 @@ static void on_ready(void *arg, json_object *greeting)
     vocab_greeting_version(greeting, &major, &minor, &micro, &pkg);
     timeline_add(t->tl, TL_NOTE, "QMP ready: QEMU %d.%d.%d%s%s", major, minor, micro, pkg && *pkg ? " " : "",
                  pkg ? pkg : "");
-    json_object *caps, *params;
-    enum target_restore restore = target_restore(t->env->target, &caps, &params);
+    json_object *cmds;
+    enum target_restore restore = target_restore(t->env->target, &cmds);
     if (restore == TARGET_UNCHANGED)
         timeline_add(t->tl, TL_NOTE, "reused QEMU: nothing to set back");
     if (restore == TARGET_SET_BACK) {
-        /* a reused QEMU keeps what the last trial set: set that back to a fresh one's first, so each
+        /* a reused QEMU keeps what the last trial left: set that back to a fresh one's first, so each
          * trial starts where a new QEMU would (and a fuzzer sees the same input behave the same) */
-        t->restoring = (caps != NULL) + (params != NULL);
-        bool sent = !caps || qmp_send(t->q, "migrate-set-capabilities", caps, 0, on_restored, t);
-        if (params && sent)
-            sent = qmp_send(t->q, "migrate-set-parameters", params, 0, on_restored, t);
-        else
-            json_object_put(params);
-        if (sent)
+        char names[160] = "";
+        size_t n = json_object_array_length(cmds), off = 0;
+        t->restoring = (int)n;
+        for (size_t i = 0; i < n; i++) {
+            json_object *c = json_object_array_get_idx(cmds, i), *exe = NULL, *args = NULL;
+            json_object_object_get_ex(c, "execute", &exe);
+            json_object_object_get_ex(c, "arguments", &args);
+            const char *name = json_object_get_string(exe);
+            if (off < sizeof names)
+                off += (size_t)snprintf(names + off, sizeof names - off, "%s%s", i ? ", " : "", name);
+            if (!qmp_send(t->q, name, json_object_get(args), 0, on_restored, t)) {
+                t->restoring -= (int)(n - i); /* the replies of what was sent still come; none start it */
+                timeline_add(t->tl, TL_NOTE, "%s not sent to the reused QEMU: QMP is not connected", name);
+                target_restore_failed(t->env->target);
+                break;
+            }
+        }
+        json_object_put(cmds);
+        if (t->restoring > 0) {
+            timeline_add(t->tl, TL_NOTE, "reused QEMU: what the last trial left set back to a fresh one's (%s)",
+                         names);
             return;
+        }
         t->restoring = 0;
-        target_restore_failed(t->env->target);
     }
     start_schedule(t);
 }

@@ -51,6 +51,7 @@ struct trial {
     struct settle *settle;
     size_t seq; /* the untriggered line running or next to run; nlines when all are done */
     bool ready, done, died;
+    uint64_t ready_us; /* when the schedule started (mono clock) */
     int restoring; /* replies still awaited from setting a reused target back to a fresh one's settings */
     struct event *deadline, *grace;
     uint64_t deadline_us;

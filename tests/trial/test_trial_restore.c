@@ -1,8 +1,9 @@
-/* A reused QEMU starts each trial with a fresh one's migration settings: after a trial that set
- * capabilities and parameters (through the schedule's own lines and through a command written out whole)
- * and failed its migration (so the QEMU is kept), the next trial's queries read a fresh QEMU's values; a
- * trial that changed nothing leaves nothing to set back (no restore at all). Skipped (exit 77, with the
- * reason) when there is no QEMU binary. */
+/* A reused QEMU starts each trial where a fresh one would: after a trial that set capabilities and
+ * parameters (through the schedule's own lines and through a command written out whole) and failed its
+ * migration (so the QEMU is kept), the next trial's queries read a fresh QEMU's values; a trial that
+ * changed nothing leaves nothing to set back (no restore at all); after a migration that completed, the
+ * same QEMU is resumed (`cont`) and migrates again. Skipped (exit 77, with the reason) when there is no
+ * QEMU binary. */
 #include <signal.h>
 #include <string.h>
 
@@ -103,15 +104,30 @@ int main(void)
     struct trial_result a = {0}, b = {0}, c = {0};
     if (trial(s, changes, &a) && trial(s, queries, &b) && trial(s, queries, &c)) {
         CHECK_MSG(a.verdict == VERDICT_PASS, "the changing trial: %s %s", verdict_name(a.verdict), a.signature);
-        CHECK_MSG(noted(&b, "reused QEMU: what the last trial changed set back"), "the trial after it restored the settings");
+        CHECK_MSG(noted(&b, "reused QEMU: what the last trial left set back"), "the trial after it restored the settings");
         check_fresh(&b, "after the changing trial");
         CHECK_MSG(noted(&c, "reused QEMU: nothing to set back"), "a trial after one that changed nothing sets "
                                                                   "nothing back");
         check_fresh(&c, "after a trial that changed nothing");
     }
+    struct trial_result d = {0}, f = {0};
+    if (trial(s, "migrate\n", &d) && trial(s, "qmp {\"execute\":\"query-status\"}\nmigrate\n", &f)) {
+        CHECK_MSG(d.verdict == VERDICT_PASS && f.verdict == VERDICT_PASS, "the migrations: %s, %s",
+                  verdict_name(d.verdict), verdict_name(f.verdict));
+        CHECK_MSG(noted(&f, "set back to a fresh one's (cont)"), "the trial after a completed migration resumes its "
+                                                               "QEMU");
+        json_object *st = reply_of(&f, "query-status"), *running = NULL;
+        CHECK_MSG(st && json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running),
+                  "the resumed VM runs: %s", st ? json_object_to_json_string(st) : "no reply");
+        json_object_put(st);
+        CHECK_MSG(trial_result_exercised(&f) && trial_result_migrated(&f), "it migrates again (%u misses%s%s)",
+                  f.nmisses, f.nmisses ? ": " : "", f.nmisses ? f.misses[0].what : "");
+    }
     trial_result_clear(&a);
     trial_result_clear(&b);
     trial_result_clear(&c);
+    trial_result_clear(&d);
+    trial_result_clear(&f);
     session_free(s);
     return check_exit();
 }

@@ -86,18 +86,20 @@ int target_learn(struct target *t, struct event_base *base, struct err *e);
 struct vocab_target;
 const struct vocab_target *target_vocab(const struct target *t);
 
-/* What a trial's VMM needs before the schedule runs so that it starts with a fresh one's migration settings.
- * TARGET_SET_BACK: it runs on a VMM an earlier trial used, and `caps`/`params` are migrate-set-capabilities'
- * and migrate-set-parameters' arguments to send (new references, either NULL when nothing of its kind needs
- * setting back): the capabilities and parameters the trials since the last restore asked to change
- * (target_note_sent), at a fresh VMM's values. Otherwise both NULL: TARGET_UNCHANGED, a reused VMM nothing
- * changed; TARGET_FRESH, a VMM no trial used (or target_learn could not read a fresh one's settings). */
+/* What a trial's VMM needs before the schedule runs so that it starts where a fresh one would.
+ * TARGET_SET_BACK: it runs on a VMM an earlier trial used, and `cmds` is the QMP commands to send first, in
+ * order ({"execute", "arguments"} objects, a new reference): `cont` when a completed migration left the VM
+ * paused, then the capabilities and parameters the trials since the last restore asked to change
+ * (target_note_sent) at a fresh VMM's values. Otherwise `cmds` is NULL: TARGET_UNCHANGED, a reused VMM
+ * nothing changed; TARGET_FRESH, a VMM no trial used (or target_learn could not read a fresh one's
+ * settings). */
 enum target_restore { TARGET_FRESH, TARGET_UNCHANGED, TARGET_SET_BACK };
-enum target_restore target_restore(struct target *t, json_object **caps, json_object **params);
+enum target_restore target_restore(struct target *t, json_object **cmds);
 /* A command a trial sent to the VMM (name and arguments), so the next restore knows what it may have
  * changed. */
 void target_note_sent(struct target *t, const char *cmd, json_object *args);
-/* The VMM refused a restore: the next one sends every capability and parameter. */
+/* The VMM refused a restore: the next one sends every capability and parameter, and a VMM that cannot be
+ * trusted to have taken it back is not reused after this trial. */
 void target_restore_failed(struct target *t);
 
 /* Holds a thread of the target for `dur_us`. */
