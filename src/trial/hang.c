@@ -94,11 +94,7 @@ static bool waits_for_peer(const char *status)
 static const char *awaited_command(const char *status)
 {
     int s = status ? vocab_status_parse(status, strlen(status)) : -1;
-    if (s == MIG_PRE_SWITCHOVER)
-        return "migrate-continue";
-    if (s == MIG_POSTCOPY_PAUSED)
-        return "a recovery (migrate-recover, migrate resume=true)";
-    return NULL;
+    return s >= 0 ? vocab_status_awaited_command((enum mig_status)s) : NULL;
 }
 
 void hang_signature(struct trial *t, char *sig, size_t n)

@@ -70,6 +70,16 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
         snprintf(s->state, sizeof s->state, "%s", state);
         timeline_add(s->tl, TL_NOTE, "settling: %s", state);
     }
+    json_object *st = NULL;
+    const char *status = json_object_object_get_ex(s->check.migrate, "status", &st) ? json_object_get_string(st) : NULL;
+    int code = status ? vocab_status_parse(status, strlen(status)) : -1;
+    if (code >= 0 && vocab_status_awaited_command((enum mig_status)code) && s->hooks.awaits) {
+        target_drain(s->target); /* as for a pass: what it said first may start a line */
+        if (s->hooks.quiet(s->hooks.arg)) {
+            s->hooks.awaits(s->hooks.arg);
+            return;
+        }
+    }
     bool running = s->last_status >= 0 && vocab_status_is_running((enum mig_status)s->last_status);
     struct timeval tv = mono_tv(running ? PROBE_RUNNING_US : s->backoff_us);
     evtimer_add(s->timer, &tv);

@@ -17,6 +17,9 @@
 struct settle_hooks {
     bool (*quiet)(void *arg);   /* nothing of the schedule is running or left to run */
     void (*settled)(void *arg); /* the target settled while the trial was quiet: a pass */
+    /* the migration waits, by QEMU's design, for a command (vocab_status_awaited_command) while the trial
+     * is quiet: nothing of the schedule is left to send it, so it would wait out the deadline */
+    void (*awaits)(void *arg);
     void *arg;
 };
 

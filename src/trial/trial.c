@@ -372,6 +372,25 @@ static void on_thread(void *arg, const char *thread, bool held)
 
 /* ---- one trial ---- */
 
+/* The trial's end as a hang: what it never did, and why it did not end, before the target is replaced. */
+static void hang_now(struct trial *t)
+{
+    lines_unfired(t, true); /* a hang says what it never did, as a pass does */
+    char sig[600];
+    hang_signature(t, sig, sizeof sig);
+    finish(t, VERDICT_HANG, 0, sig);
+}
+
+/* Quiet, and the migration waits by design for a command no line will send: it would wait out the
+ * deadline (the hang's reason says so: waits for a command), so the trial ends as that hang now. */
+static void settle_awaits(void *arg)
+{
+    struct trial *t = arg;
+    timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and the migration waits for a command: a hang now, "
+                                 "not at the deadline");
+    hang_now(t);
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -385,10 +404,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         finish_error(t, "%s", msg);
         return;
     }
-    lines_unfired(t, true); /* a hang says what it never did, as a pass does */
-    char sig[600];
-    hang_signature(t, sig, sizeof sig); /* before the target is replaced */
-    finish(t, VERDICT_HANG, 0, sig);
+    hang_now(t);
 }
 
 void trial_result_clear(struct trial_result *r)
@@ -408,7 +424,7 @@ static int trial_setup(struct trial *t)
     t->triggers = triggers_new(t->s);
     t->accepted_caps = json_object_new_object();
     t->accepted_params = json_object_new_object();
-    struct settle_hooks sh = {settle_quiet, settle_done, t};
+    struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
     if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->q || !t->triggers || !t->settle ||
         !t->accepted_caps || !t->accepted_params)

@@ -114,6 +114,15 @@ int vocab_status_parse(const char *s, size_t len)
     return find(status_names, s, len);
 }
 
+const char *vocab_status_awaited_command(enum mig_status s)
+{
+    if (s == MIG_PRE_SWITCHOVER)
+        return "migrate-continue";
+    if (s == MIG_POSTCOPY_PAUSED)
+        return "a recovery (migrate-recover, migrate resume=true)";
+    return NULL;
+}
+
 bool vocab_status_is_running(enum mig_status s)
 {
     switch (s) {

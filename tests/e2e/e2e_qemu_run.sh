@@ -83,6 +83,18 @@ expect_status 0 "$QMPRACE" run "$tmp/on-trace.sched" --target "$qemu" --timeline
 expect_grep "$tmp/out" "step     line 5: on trace savevm_state_cleanup: query" "on trace"
 expect_grep "$tmp/out" "qmp<     query-migrate -> " "on trace"
 
+# A migration paused before the switchover waits for migrate-continue, which no line sends: the trial
+# ends as that hang once the schedule is done, not after its 10 s deadline, and says so
+cat >"$tmp/paused.sched" <<'EOF'
+caps events=on pause-before-switchover=on
+migrate
+EOF
+expect_status 5 "$QMPRACE" run "$tmp/paused.sched" --target "$qemu" --deadline 10s --repeat 2 --timeline \
+  --json "$tmp/json"
+expect_grep "$tmp/out" "(waits for a command: migrate-continue; did not settle: migration pre-switchover)" "paused"
+expect_grep "$tmp/out" "a hang now, not at the deadline" "paused"
+at_most "$tmp/json" trial_ms_median 5000 "paused: the hang did not wait out its deadline"
+
 # A QEMU without the log trace backend (simulated: a wrapper drops every -trace): said once, `on trace`
 # refused before anything runs, and crashes still judged (death and assertion line need no tracing).
 cat >"$tmp/notrace" <<EOF

@@ -155,6 +155,9 @@ int vocab_status_parse(const char *s, size_t len); /* -1 if unknown */
 /* QEMU's migration_is_running(): statuses in which capability changes are refused. `failing` is
  * running too; only a model with the fix ever enters it. */
 bool vocab_status_is_running(enum mig_status s);
+/* The command a migration in status `s` waits for, by QEMU's design, before it goes on (NULL: none):
+ * pre-switchover waits for migrate-continue, postcopy-paused for a recovery. */
+const char *vocab_status_awaited_command(enum mig_status s);
 
 const char *vocab_cap_name(enum mig_cap c);
 int vocab_cap_parse(const char *s, size_t len); /* -1 if unknown */
