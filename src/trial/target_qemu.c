@@ -100,6 +100,8 @@ static void note_change(struct qemu_target *qt, const struct qemu_trace_point *t
         else
             qt->paused = true;
     }
+    else if (qt->resume && strcmp(tp->event, "qmp_enter_cont") == 0)
+        qt->resume = false; /* the restore's own `cont`: QEMU's stderr is in order, so it is the first one */
     else if (strncmp(tp->event, "qmp_enter_", 10) == 0 && !migration_only(tp->event + 10))
         qt->changed = true;
 }

@@ -110,8 +110,9 @@ int main(void)
                                                                   "nothing back");
         check_fresh(&c, "after a trial that changed nothing");
     }
-    struct trial_result d = {0}, f = {0};
-    if (trial(s, "migrate\n", &d) && trial(s, "qmp {\"execute\":\"query-status\"}\nmigrate\n", &f)) {
+    struct trial_result d = {0}, f = {0}, g = {0};
+    if (trial(s, "migrate\n", &d) && trial(s, "qmp {\"execute\":\"query-status\"}\nmigrate\n", &f) &&
+        trial(s, "migrate\n", &g)) {
         CHECK_MSG(d.verdict == VERDICT_PASS && f.verdict == VERDICT_PASS, "the migrations: %s, %s",
                   verdict_name(d.verdict), verdict_name(f.verdict));
         CHECK_MSG(noted(&f, "set back to a fresh one's (cont)"), "the trial after a completed migration resumes its "
@@ -122,12 +123,16 @@ int main(void)
         json_object_put(st);
         CHECK_MSG(trial_result_exercised(&f) && trial_result_migrated(&f), "it migrates again (%u misses%s%s)",
                   f.nmisses, f.nmisses ? ": " : "", f.nmisses ? f.misses[0].what : "");
+        /* the restore's own `cont` is not a command of the schedule's that changed the VM for good */
+        CHECK_MSG(noted(&g, "set back to a fresh one's (cont)"), "the QEMU resumed once is resumed again, not "
+                                                               "replaced");
     }
     trial_result_clear(&a);
     trial_result_clear(&b);
     trial_result_clear(&c);
     trial_result_clear(&d);
     trial_result_clear(&f);
+    trial_result_clear(&g);
     session_free(s);
     return check_exit();
 }
