@@ -82,8 +82,8 @@ struct qemu_target {
  * parameters are set back before the next trial (target_restore.c); --fresh gives every trial a new QEMU. */
 static bool migration_only(const char *cmd)
 {
-    static const char *const safe[] = {"qmp_capabilities", "migrate", "migrate_cancel", "migrate_set_capabilities",
-                                       "migrate_set_parameters", NULL};
+    static const char *const safe[] = {"qmp_capabilities", "migrate", "migrate_cancel", "migrate_continue",
+                                       "migrate_set_capabilities", "migrate_set_parameters", NULL};
     if (strncmp(cmd, "query_", 6) == 0)
         return true;
     for (const char *const *p = safe; *p; p++)

@@ -1,9 +1,9 @@
 /* A reused QEMU starts each trial where a fresh one would: after a trial that set capabilities and
  * parameters (through the schedule's own lines and through a command written out whole) and failed its
  * migration (so the QEMU is kept), the next trial's queries read a fresh QEMU's values; a trial that
- * changed nothing leaves nothing to set back (no restore at all); after a migration that completed, the
- * same QEMU is resumed (`cont`) and migrates again. Skipped (exit 77, with the reason) when there is no
- * QEMU binary. */
+ * changed nothing leaves nothing to set back (no restore at all); after a migration that completed (paused
+ * before its switchover and let go on), the same QEMU is resumed (`cont`) and migrates again, twice.
+ * Skipped (exit 77, with the reason) when there is no QEMU binary. */
 #include <signal.h>
 #include <string.h>
 
@@ -111,12 +111,16 @@ int main(void)
         check_fresh(&c, "after a trial that changed nothing");
     }
     struct trial_result d = {0}, f = {0}, g = {0};
-    if (trial(s, "migrate\n", &d) && trial(s, "qmp {\"execute\":\"query-status\"}\nmigrate\n", &f) &&
+    /* (a migration paused before its switchover and let go on: migrate-continue is a migration command) */
+    static const char paused[] = "caps events=on pause-before-switchover=on\nmigrate\n"
+                                 "on pre-switchover: qmp {\"execute\":\"migrate-continue\",\"arguments\":"
+                                 "{\"state\":\"pre-switchover\"}}\n";
+    if (trial(s, paused, &d) && trial(s, "qmp {\"execute\":\"query-status\"}\nmigrate\n", &f) &&
         trial(s, "migrate\n", &g)) {
         CHECK_MSG(d.verdict == VERDICT_PASS && f.verdict == VERDICT_PASS, "the migrations: %s, %s",
                   verdict_name(d.verdict), verdict_name(f.verdict));
-        CHECK_MSG(noted(&f, "set back to a fresh one's (cont)"), "the trial after a completed migration resumes its "
-                                                               "QEMU");
+        CHECK_MSG(noted(&f, "set back to a fresh one's (cont, migrate-set-capabilities)"),
+                  "the trial after a completed migration resumes its QEMU and sets its capability back");
         json_object *st = reply_of(&f, "query-status"), *running = NULL;
         CHECK_MSG(st && json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running),
                   "the resumed VM runs: %s", st ? json_object_to_json_string(st) : "no reply");
