@@ -6,7 +6,7 @@
 # AFL++'s executions per second beside the migration trials per second the harness counted (inputs that
 # ran a migration, tally.h) and the share of inputs that ran no migration or were refused, stability,
 # against the goals (20 migration trials per second per core, stability above 80%), and whether the
-# hunt found the yank assertion.
+# hunt found the yank assertion; then where each hunt's time went, as its harness counted it.
 # Usage: bench/hunt-qemu-rate.sh [SECONDS [QEMU]]   (QMPRACE=path/to/qmprace; default build/qmprace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +70,16 @@ row() {
     "$(awk -v a="$all" -v k="${nomig:-0}" 'BEGIN { printf "%.0f%%", a ? 100 * k / a : 0 }')" \
     "$(awk -v a="$all" -v k="${ref:-0}" 'BEGIN { printf "%.0f%%", a ? 100 * k / a : 0 }')" \
     "$(awk -v h="${mig:-0}" -v r="$run_rate" 'BEGIN { printf "%.2f", r ? h / r : 0 }')" "${stab:-?}" "$yank"
+  # where the hunt's time went (summary.json's harness_seconds), as shares, printed after the table
+  python3 - "$dir/summary.json" "$label" >>"$tmp/time" <<'PY' || echo "$label: no harness_seconds in summary.json" >>"$tmp/time"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["harness_seconds"]
+keys = ["migration_trials", "trials_without_migration", "refused", "findings", "harness_starts", "elsewhere"]
+total = sum(t[k] for k in keys) or 1
+print("%-16s" % sys.argv[2] + "".join("%12.0f%%" % (100 * t[k] / total) for k in keys) +
+      "   (%d findings, %d harness starts)" % (d["inputs"]["findings"], d["inputs"]["harness_starts"]))
+PY
 }
 
 echo "hunts of $secs s from generated seeds, one core each; run: those seeds, 50 trials each"
@@ -77,5 +87,9 @@ printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' target "run trials/s" "hun
   "no migrate" refused "hunt/run" stability yank
 row sim:qemu-7.2 sim 32MiB 200ms
 row "qemu:$qemu_bin" qemu 64MiB 500ms
+echo
+echo "where each hunt's time went (its harness's own count; elsewhere: AFL++ and starting harness processes)"
+printf '%-16s%13s%13s%13s%13s%13s%13s\n' target migrations "no migrate" refused findings starts elsewhere
+cat "$tmp/time"
 echo "goals: a hunt on the real QEMU at 20 migration trials per second per core or more, stability above 80%"
 echo "(hunt/run: the hunt's migration trials per second against run's trials per second on the seeds)"

@@ -103,8 +103,13 @@ static void say(const char *what, const char *detail)
 
 static int one(const uint8_t *buf, size_t len)
 {
-    if (!h.session)
+    uint64_t t0 = mono_now_us();
+    if (!h.session) {
         setup();
+        uint64_t t1 = mono_now_us();
+        tally_start(&h.tally, t1 - t0);
+        t0 = t1;
+    }
     struct schedule *s = schedule_decode(buf, len);
     if (!s) {
         say("not run", "not a schedule");
@@ -118,7 +123,7 @@ static int one(const uint8_t *buf, size_t len)
         fprintf(stderr, "qmprace-harness: the target could not be started: %s\n", e.msg);
         exit(3);
     }
-    tally_add(&h.tally, rc, &r);
+    tally_add(&h.tally, rc, &r, mono_now_us() - t0);
     if (rc == 0) {
         static unsigned char present[FEEDBACK_KEYS];
         memset(present, 0, sizeof present);

@@ -9,17 +9,31 @@
 #include "session.h"
 #include "wholefile.h"
 
-void tally_add(struct tally *t, int rc, const struct trial_result *r)
+void tally_add(struct tally *t, int rc, const struct trial_result *r, uint64_t us)
 {
     if (rc != 0) { /* refused before it ran (or stopped before it began) */
         t->refused++;
+        t->us_refused += us;
         return;
     }
+    bool finding = verdict_is_finding(r->verdict, r->signature);
     if (trial_result_migrated(r))
         t->migrations++;
     else
         t->no_migration++;
-    t->findings += verdict_is_finding(r->verdict, r->signature);
+    t->findings += finding;
+    if (finding)
+        t->us_findings += us;
+    else if (trial_result_migrated(r))
+        t->us_migrations += us;
+    else
+        t->us_no_migration += us;
+}
+
+void tally_start(struct tally *t, uint64_t us)
+{
+    t->starts++;
+    t->us_starts += us;
 }
 
 static const struct {
@@ -30,6 +44,12 @@ static const struct {
     {"trials_without_migration", offsetof(struct tally, no_migration)},
     {"inputs_refused", offsetof(struct tally, refused)},
     {"findings", offsetof(struct tally, findings)},
+    {"us_migration_trials", offsetof(struct tally, us_migrations)},
+    {"us_trials_without_migration", offsetof(struct tally, us_no_migration)},
+    {"us_inputs_refused", offsetof(struct tally, us_refused)},
+    {"us_findings", offsetof(struct tally, us_findings)},
+    {"harness_starts", offsetof(struct tally, starts)},
+    {"us_harness_starts", offsetof(struct tally, us_starts)},
 };
 
 void tally_read(const char *path, struct tally *t)
@@ -52,10 +72,10 @@ void tally_read(const char *path, struct tally *t)
 
 int tally_write(const char *path, const struct tally *t, struct err *e)
 {
-    char text[512];
+    char text[1024];
     size_t used = 0;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0] && used < sizeof text; i++) {
-        int w = snprintf(text + used, sizeof text - used, "%-24s : %" PRIu64 "\n", fields[i].key,
+        int w = snprintf(text + used, sizeof text - used, "%-28s : %" PRIu64 "\n", fields[i].key,
                          *(const uint64_t *)((const char *)t + fields[i].off));
         used += w > 0 ? (size_t)w : 0;
     }

@@ -21,10 +21,17 @@ struct tally {
     uint64_t no_migration; /* trials in which no `migrate` was accepted */
     uint64_t refused;      /* inputs not run: a name, trace point or action this target lacks */
     uint64_t findings;     /* of the trials, those that found a crash, a violation or a hang of the target */
+    /* Where the harness's time went, in microseconds: the inputs of each kind (a finding's time counts as
+     * a finding's only: its deadline, its stacks, what replaced its target), and its set-ups (a process
+     * AFL++ started, after a finding ended the last one: the target started and asked what it knows). */
+    uint64_t us_migrations, us_no_migration, us_refused, us_findings;
+    uint64_t starts, us_starts;
 };
 
-/* One input: session_trial's return code and, when it is 0, its result. */
-void tally_add(struct tally *t, int rc, const struct trial_result *r);
+/* One input: session_trial's return code and, when it is 0, its result, and how long it took. */
+void tally_add(struct tally *t, int rc, const struct trial_result *r, uint64_t us);
+/* One set-up of the harness, and how long it took. */
+void tally_start(struct tally *t, uint64_t us);
 /* Adds what the file at `path` says to `t` (a missing or unreadable file adds nothing). */
 void tally_read(const char *path, struct tally *t);
 /* Writes `t` to `path` atomically. */
