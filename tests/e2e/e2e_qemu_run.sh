@@ -29,7 +29,7 @@ at_most "$tmp/json" crashes 0 "control"
 at_most "$tmp/json" hangs 1 "control"
 
 # The corpus' own held schedule resets first and holds after; on loopback that lands in the window only
-# part of the time (18 of 50, and 20 hangs, in docs/targets.md's bench block): it must crash, and only
+# part of the time (19 of 50, and 17 hangs, in docs/targets.md's bench block): it must crash, and only
 # with the yank. (QEMU 7.2 sometimes deadlocks when the thread is let go into a multifd sync: those hangs
 # cost their deadline, so 1 s.)
 expect_status 1 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target "$qemu" --deadline 1s --repeat 20 \
