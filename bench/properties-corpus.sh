@@ -32,7 +32,7 @@ echo "$n trials per cell${extra[*]:+, ${extra[*]}}; $(nproc) cores, load $(cut -
 for t in "${targets[@]}"; do
   v=$("${t#qemu:}" --version 2>/dev/null | head -1 || true)
   [ "$t" = qemu ] && v=$(qemu-system-x86_64 --version | head -1)
-  echo "${t##*/} ($t): $v"
+  echo "${t##*/} (${t/#qemu:$HOME/qemu:~}): $v"  # (the home directory as ~: no machine path in what is quoted)
 done
 printf '%-34s' schedule
 for t in "${targets[@]}"; do printf ' %-22s' "$(basename "${t#qemu:}" | cut -c1-10)/$(echo "$t" | grep -o '[0-9.]*-failing/[a-z]*' | cut -d- -f1)"; done
