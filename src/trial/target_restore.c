@@ -1,9 +1,10 @@
 /* target_restore: what a reused VMM is given back before a trial, so that no trial inherits the last one's
- * migration settings (nor a VM its completed migration left paused: `cont`). Only what the trials since the last restore asked to change is sent back (the
- * capabilities and parameters their commands named), at the values a fresh VMM has: 7.2's monitor reads
- * its input a byte per turn of its loop, and the whole lists took about a third of a plain trial. A command
- * whose effect on the settings is not known here (anything beyond the migration commands and queries, a
- * `migrate` with block options) or a restore the VMM refused makes the next restore send everything. */
+ * migration settings (nor a VM its completed migration left paused: `cont`). Only what the trials since the
+ * last restore asked to change is sent back (the capabilities and parameters their commands named), at the
+ * values a fresh VMM has: 7.2's monitor reads its input a byte per turn of its loop, and the whole lists
+ * took about a third of a plain trial. A command whose effect on the settings is not known here (anything
+ * beyond the migration commands and queries, a `migrate` with block options) or a restore the VMM refused
+ * makes the next restore send everything. */
 #include <string.h>
 
 #include "target.h"
