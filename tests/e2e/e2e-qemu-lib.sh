@@ -33,17 +33,3 @@ at_most() {
   local v; v=$(json_num "$1" "$2")
   if [ -n "$v" ] && [ "$v" -le "$3" ]; then pass; else fail "$4: $2 = ${v:-?}, expected at most $3"; fi
 }
-
-# CPU load beside a run, as on a busy 2-core machine: two busy loops, ended by load_stop (and on exit).
-load_pids=()
-# Each loop also ends by itself when this script is gone or after two minutes, so a test killed by its
-# timeout leaves no busy loop behind.
-load_start() {
-  local me=$$
-  for _ in 1 2; do
-    (end=$((SECONDS + 120)); while [ $SECONDS -lt $end ] && kill -0 "$me" 2>/dev/null; do :; done) &
-    load_pids+=($!)
-  done
-}
-load_stop() { for p in "${load_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; load_pids=(); }
-trap 'load_stop; e2e_cleanup' EXIT

@@ -38,23 +38,22 @@ at_least "$tmp/json" crashes 1 "corpus held schedule"
 only_signature "$tmp/json" "$yank" "corpus held schedule"
 
 # The natural window is a fraction of a millisecond and QEMU reads a QMP command byte by byte (about
-# 0.7 ms for this one), so the rate depends on load: 0-2% on an idle 2-core machine; with two busy loops
-# beside it, batches of 100 gave 0, 4, 4, 4, 7, 13 and 14 crashes. 300 trials under that load crash
-# about ten times; at least one (the yank, nothing else) holds even at 1%. Under the sanitizers qmprace
-# itself is several times slower to react, and a window of that width is a matter of QEMU's timing, not
-# of qmprace's memory: that build leaves these two series out and says so (QMPRACE_SANITIZED, set by
-# setup.sh).
+# 0.7 ms for this one). On a reused QEMU (run's default) the cleanup runs so soon after FAILED that the
+# command almost never lands in time (0/600 for multifd-on-in-window, 8/300 for libvirt-reset, idle);
+# a fresh QEMU's first migration is slower (page faults on its RAM), and so is its cleanup: 25/100 and
+# 23/100 idle, 32/60 and 14/60 with two busy loops beside it (bench/qemu-trial-rate.sh prints both
+# modes). So these series ask a fresh QEMU per trial: 60 trials at 15% miss every crash one time in
+# 17,000. Under the sanitizers qmprace itself is several times slower to react, and a window of that
+# width is a matter of QEMU's timing, not of qmprace's memory: that build leaves these two series out
+# and says so (QMPRACE_SANITIZED, set by setup.sh).
 if [ -z "${QMPRACE_SANITIZED:-}" ]; then
-  load_start
-  run 1 "$corpus/libvirt-reset.sched" --repeat 300
-  at_least "$tmp/json" crashes 1 "libvirt-reset, natural, under load"
+  run 1 "$corpus/libvirt-reset.sched" --repeat 60 --fresh
+  at_least "$tmp/json" crashes 1 "libvirt-reset, natural, a fresh QEMU per trial"
   only_signature "$tmp/json" "$yank" "libvirt-reset, natural"
   # Multifd turned on in the window (nothing can hold this one open: without multifd the migration thread
-  # sets FAILED and schedules the cleanup itself): 0-4% idle, 3-4% under the same load (6, 6 and 8 of 200);
-  # 300 trials crash about ten times.
-  run 1 "$corpus/multifd-on-in-window.sched" --repeat 300
-  load_stop
-  at_least "$tmp/json" crashes 1 "multifd turned on in the window, natural, under load"
+  # sets FAILED and schedules the cleanup itself).
+  run 1 "$corpus/multifd-on-in-window.sched" --repeat 60 --fresh
+  at_least "$tmp/json" crashes 1 "multifd turned on in the window, natural, a fresh QEMU per trial"
   only_signature "$tmp/json" "SIGSEGV" "multifd turned on in the window"
 else
   skip "the natural-window rates (a sanitizer build reacts too slowly for a window of a fraction of a millisecond)"
