@@ -4,9 +4,9 @@
 #      control schedule (a migration, a reset, QEMU survives): median trial time from `run --json` and
 #      wall time per trial (start-up, RAM fill and teardown included), their ratio, and the goals
 #      (reuse at least 3x faster, 150 ms or less per trial);
-#   2. the crash rate of every corpus schedule, of the held window on a stalled network, and of
-#      libvirt-reset with two busy loops beside it, with 95% Wilson intervals, hangs, and the most
-#      frequent crash signature.
+#   2. the crash rate of every corpus schedule (on a reused QEMU), of libvirt-reset with two busy
+#      loops beside it, and of the two natural-window schedules on a fresh QEMU per trial, with 95%
+#      Wilson intervals, hangs, and the most frequent crash signature.
 # Rates drift with host load: compare them within one run only.
 # Usage: bench/qemu-trial-rate.sh [TRIALS [QEMU]]   (QMPRACE=path/to/qmprace; default build/qmprace;
 #        TRIALS per measurement, default 50; QEMU default qemu-system-x86_64 on PATH)
@@ -48,24 +48,30 @@ awk -v rm="${med[reuse]}" -v fm="${med[fresh]}" -v rw="${wall[reuse]}" -v fw="${
     "", "fresh/reuse", fm / rm, fw / rw, (fm / rm >= 3 && rm <= 150) ? "met" : "NOT met" }'
 echo
 
-# The natural window is as wide as the scheduler makes it: the same schedule again with two busy loops
-# beside it (FACTS measured the same effect).
-cp corpus/libvirt-reset.sched "$tmp/libvirt-reset-loaded.sched"
-loops=()
+# The natural window is as wide as the scheduler makes it: libvirt-reset again with two busy loops
+# beside it (FACTS measured the same effect); and the two natural schedules on a fresh QEMU per trial,
+# whose first migration and cleanup are slower than a reused one's.
 printf '%-34s %9s %7s %15s %6s  %s\n' schedule crashes rate "95% CI" hangs "top signature"
-for sched in corpus/*.sched "$tmp/libvirt-reset-loaded.sched"; do
-  if [ "$sched" = "$tmp/libvirt-reset-loaded.sched" ]; then
+rows=()
+for sched in corpus/*.sched; do rows+=("$(basename "$sched" .sched)|$sched|"); done
+rows+=("libvirt-reset, 2 busy loops beside|corpus/libvirt-reset.sched|loaded")
+rows+=("libvirt-reset, fresh QEMU each|corpus/libvirt-reset.sched|fresh")
+rows+=("multifd-on-in-window, fresh each|corpus/multifd-on-in-window.sched|fresh")
+for row in "${rows[@]}"; do
+  IFS='|' read -r name sched how <<<"$row"
+  extra=()
+  [ "$how" = fresh ] && extra=(--fresh)
+  if [ "$how" = loaded ]; then
     for _ in 1 2; do (end=$((SECONDS + 300)); while [ $SECONDS -lt $end ]; do :; done) & loops+=($!); done
   fi
   set +e
-  "$qmprace" run "$sched" --target "$target" --repeat "$n" --deadline 2s --json "$tmp/r.json" -q >/dev/null 2>&1
+  "$qmprace" run "$sched" --target "$target" --repeat "$n" --deadline 2s "${extra[@]}" --json "$tmp/r.json" \
+    -q >/dev/null 2>&1
   rc=$?
   for p in "${loops[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   loops=()
   set -e
-  [ $rc -le 1 ] || { echo "qmprace run failed ($rc) on $sched" >&2; exit 1; }
-  name=$(basename "$sched" .sched)
-  [ "$sched" = "$tmp/libvirt-reset-loaded.sched" ] && name="libvirt-reset, 2 busy loops beside"
+  [ $rc -le 1 ] || { echo "qmprace run failed ($rc) on $name" >&2; exit 1; }
   crashes=$(num "$tmp/r.json" crashes)
   hangs=$(num "$tmp/r.json" hangs)
   ci=$(grep -o '"ci95":\[[0-9.e-]*,[0-9.e-]*\]' "$tmp/r.json" | sed 's/"ci95":\[//; s/\]//')

@@ -29,7 +29,7 @@ at_most "$tmp/json" crashes 0 "control"
 at_most "$tmp/json" hangs 1 "control"
 
 # The corpus' own held schedule resets first and holds after; on loopback that lands in the window only
-# part of the time (19 of 50, and 17 hangs, in docs/targets.md's bench block): it must crash, and only
+# part of the time (25 of 50, and 8 hangs, in docs/targets.md's bench block): it must crash, and only
 # with the yank. (QEMU 7.2 sometimes deadlocks when the thread is let go into a multifd sync: those hangs
 # cost their deadline, so 1 s.)
 expect_status 1 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target "$qemu" --deadline 1s --repeat 20 \
@@ -39,20 +39,21 @@ only_signature "$tmp/json" "$yank" "corpus held schedule"
 
 # The natural window is a fraction of a millisecond and QEMU reads a QMP command byte by byte (about
 # 0.7 ms for this one). On a reused QEMU (run's default) the cleanup runs so soon after FAILED that the
-# command almost never lands in time (0/600 for multifd-on-in-window, 8/300 for libvirt-reset, idle);
-# a fresh QEMU's first migration is slower (page faults on its RAM), and so is its cleanup: 25/100 and
-# 23/100 idle, 32/60 and 14/60 with two busy loops beside it (bench/qemu-trial-rate.sh prints both
-# modes). So these series ask a fresh QEMU per trial: 60 trials at 15% miss every crash one time in
-# 17,000. Under the sanitizers qmprace itself is several times slower to react, and a window of that
-# width is a matter of QEMU's timing, not of qmprace's memory: that build leaves these two series out
-# and says so (QMPRACE_SANITIZED, set by setup.sh).
+# command seldom lands in time (by hand, idle: 8/300 for libvirt-reset, 0/600 for
+# multifd-on-in-window). A fresh QEMU's first migration is slower (page faults on its RAM), and so is
+# its cleanup: 25/100 and 23/100 by hand, 8/50 and 14/50 in bench/qemu-trial-rate.sh's block, 32/60
+# and 14/60 with two busy loops beside it. So these series ask a fresh QEMU per trial: 80 trials miss
+# every crash one time in a million at 16%, one in 800 at 8% (the bench's lowest 95% bound).
+# Under the sanitizers qmprace itself is several times slower to react, and a window of that width is
+# a matter of QEMU's timing, not of qmprace's memory: that build leaves these two series out and says
+# so (QMPRACE_SANITIZED, set by setup.sh).
 if [ -z "${QMPRACE_SANITIZED:-}" ]; then
-  run 1 "$corpus/libvirt-reset.sched" --repeat 60 --fresh
+  run 1 "$corpus/libvirt-reset.sched" --repeat 80 --fresh
   at_least "$tmp/json" crashes 1 "libvirt-reset, natural, a fresh QEMU per trial"
   only_signature "$tmp/json" "$yank" "libvirt-reset, natural"
   # Multifd turned on in the window (nothing can hold this one open: without multifd the migration thread
   # sets FAILED and schedules the cleanup itself).
-  run 1 "$corpus/multifd-on-in-window.sched" --repeat 60 --fresh
+  run 1 "$corpus/multifd-on-in-window.sched" --repeat 80 --fresh
   at_least "$tmp/json" crashes 1 "multifd turned on in the window, natural, a fresh QEMU per trial"
   only_signature "$tmp/json" "SIGSEGV" "multifd turned on in the window"
 else
