@@ -75,10 +75,11 @@ row() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 t = d["harness_seconds"]
-keys = ["migration_trials", "trials_without_migration", "refused", "findings", "harness_starts", "elsewhere"]
+keys = ["migration_trials", "trials_without_migration", "refused", "findings", "hangs", "harness_starts", "elsewhere"]
 total = sum(t[k] for k in keys) or 1
 print("%-16s" % sys.argv[2] + "".join("%12.0f%%" % (100 * t[k] / total) for k in keys) +
-      "   (%d findings, %d harness starts)" % (d["inputs"]["findings"], d["inputs"]["harness_starts"]))
+      "   (%d findings, %d hangs, %d harness starts)" %
+      (d["inputs"]["findings"], d["inputs"]["hangs"], d["inputs"]["harness_starts"]))
 PY
 }
 
@@ -88,8 +89,9 @@ printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' target "run trials/s" "hun
 row sim:qemu-7.2 sim 32MiB 200ms
 row "qemu:$qemu_bin" qemu 64MiB 500ms
 echo
-echo "where each hunt's time went (its harness's own count; elsewhere: AFL++ and starting harness processes)"
-printf '%-16s%13s%13s%13s%13s%13s%13s\n' target migrations "no migrate" refused findings starts elsewhere
+echo "where each hunt's time went (its harness's own count; hangs: those that are no finding, what the"
+echo "schedule holds; elsewhere: AFL++ and starting harness processes)"
+printf '%-16s%13s%13s%13s%13s%13s%13s%13s\n' target migrations "no migrate" refused findings hangs starts elsewhere
 cat "$tmp/time"
 echo "goals: a hunt on the real QEMU at 20 migration trials per second per core or more, stability above 80%"
 echo "(hunt/run: the hunt's migration trials per second against run's trials per second on the seeds)"

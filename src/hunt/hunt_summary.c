@@ -17,23 +17,27 @@ int hunt_summary_write(const char *path, const struct trial_profile *profile, co
     json_object_object_add(sum, "execs", json_object_new_int64((int64_t)p->execs));
     json_object_object_add(sum, "paths", json_object_new_int64(p->paths));
     json_object_object_add(sum, "afl_crashes", json_object_new_int64(p->crashes));
-    /* what AFL++'s executions were: trials that ran a migration, trials that ran none, inputs refused */
+    /* what AFL++'s executions were: trials that ran a migration, trials that ran none, inputs refused; of
+     * the trials, findings and hangs that are not findings */
     json_object *in = json_object_new_object();
     json_object_object_add(in, "migration_trials", json_object_new_int64((int64_t)p->tally.migrations));
     json_object_object_add(in, "trials_without_migration", json_object_new_int64((int64_t)p->tally.no_migration));
     json_object_object_add(in, "refused", json_object_new_int64((int64_t)p->tally.refused));
     json_object_object_add(in, "findings", json_object_new_int64((int64_t)p->tally.findings));
+    json_object_object_add(in, "hangs", json_object_new_int64((int64_t)p->tally.hangs));
     json_object_object_add(sum, "inputs", in);
     /* where the harnesses' time went, in seconds of all instances together; `elsewhere` is the rest of the
      * instances' time (AFL++'s own work, and starting a harness process before its set-up) */
     const struct tally *ty = &p->tally;
     json_object *tm = json_object_new_object();
-    double spent = (double)(ty->us_migrations + ty->us_no_migration + ty->us_refused + ty->us_findings + ty->us_starts);
+    double spent = (double)(ty->us_migrations + ty->us_no_migration + ty->us_refused + ty->us_findings + ty->us_hangs +
+                            ty->us_starts);
     double all = (double)p->elapsed_us * (o->jobs ? o->jobs : 1);
     json_object_object_add(tm, "migration_trials", json_object_new_double(ty->us_migrations / 1e6));
     json_object_object_add(tm, "trials_without_migration", json_object_new_double(ty->us_no_migration / 1e6));
     json_object_object_add(tm, "refused", json_object_new_double(ty->us_refused / 1e6));
     json_object_object_add(tm, "findings", json_object_new_double(ty->us_findings / 1e6));
+    json_object_object_add(tm, "hangs", json_object_new_double(ty->us_hangs / 1e6));
     json_object_object_add(tm, "harness_starts", json_object_new_double(ty->us_starts / 1e6));
     json_object_object_add(tm, "elsewhere", json_object_new_double(all > spent ? (all - spent) / 1e6 : 0.0));
     json_object_object_add(sum, "harness_seconds", tm);

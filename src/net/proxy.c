@@ -800,6 +800,11 @@ bool proxy_channel_stalled(const struct proxy *p, unsigned index)
     return proxy_channel_open(p, index) && p->chans[index]->stalled;
 }
 
+bool proxy_channel_stalled_to_end(const struct proxy *p, unsigned index)
+{
+    return proxy_channel_stalled(p, index) && !evtimer_pending(p->chans[index]->stall_tm, NULL);
+}
+
 uint64_t proxy_total_bytes(const struct proxy *p)
 {
     return p->total;

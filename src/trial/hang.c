@@ -79,12 +79,42 @@ static bool holds_text(struct trial *t, char *buf, size_t n, bool *frozen)
 }
 
 /* A status in which a migration may wait for its peer as long as the peer does not read. */
-static bool waits_for_peer(const char *status)
+static bool status_waits_for_peer(int s)
 {
-    int s = status ? vocab_status_parse(status, strlen(status)) : -1;
     return s == MIG_SETUP || s == MIG_ACTIVE || s == MIG_PRE_SWITCHOVER || s == MIG_DEVICE || s == MIG_WAIT_UNPLUG ||
            s == MIG_POSTCOPY_ACTIVE || s == MIG_POSTCOPY_PAUSED || s == MIG_POSTCOPY_RECOVER ||
            s == MIG_POSTCOPY_RECOVER_SETUP || s == MIG_POSTCOPY_DEVICE || s == MIG_COLO;
+}
+
+static bool waits_for_peer(const char *status)
+{
+    return status_waits_for_peer(status ? vocab_status_parse(status, strlen(status)) : -1);
+}
+
+/* Held still: a quiet trial whose migration neither QEMU's count nor the proxy saw move for this long,
+ * with a channel stalled to the end, is as stuck as it will be at the deadline. Twice the settle probe's
+ * interval while events say a migration runs, so two probes saw the same count. */
+#define HANG_HELD_STILL_US 100000ull
+
+bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
+{
+    uint64_t now = mono_now_us();
+    if (!status_waits_for_peer(status) || !still_since_us ||
+        now - still_since_us < HANG_HELD_STILL_US || (t->last_bytes_us && now - t->last_bytes_us < HANG_HELD_STILL_US) ||
+        lines_pending_command(t))
+        return false;
+    bool to_end = false;
+    for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++) {
+        if (!proxy_channel_stalled(t->env->proxy, i))
+            continue;
+        if (!proxy_channel_stalled_to_end(t->env->proxy, i))
+            return false; /* a stall that ends will let the migration go on */
+        to_end = true;
+    }
+    char holds[200];
+    bool frozen;
+    holds_text(t, holds, sizeof holds, &frozen);
+    return to_end && !frozen; /* a frozen thread is let go by its own timer */
 }
 
 /* A running migration whose bytes moved this recently at its deadline is still migrating. */

@@ -23,6 +23,8 @@ struct settle {
     struct event *timer;
     uint64_t backoff_us;
     int last_status; /* -1 until a MIGRATION event said */
+    int64_t transferred; /* query-migrate's ram.transferred at the last probe; -1: not said */
+    uint64_t still_since_us; /* the probe that first saw that count (0: not said) */
     char state[128];
 };
 
@@ -52,6 +54,22 @@ static bool still_wanted(void *arg)
     return false;
 }
 
+/* Whether QEMU's own count of what it sent moved since the last probe: a migration blocked on a socket
+ * nobody reads keeps the same count. */
+static void note_transferred(struct settle *s)
+{
+    json_object *ram, *tr;
+    int64_t now = -1;
+    if (s->check.migrate && json_object_object_get_ex(s->check.migrate, "ram", &ram) &&
+        json_object_object_get_ex(ram, "transferred", &tr))
+        now = json_object_get_int64(tr);
+    if (now < 0)
+        s->still_since_us = 0;
+    else if (now != s->transferred || !s->still_since_us)
+        s->still_since_us = mono_now_us();
+    s->transferred = now;
+}
+
 static void on_answer(void *arg, enum target_settled answer, const char *state)
 {
     struct settle *s = arg;
@@ -73,6 +91,10 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
     json_object *st = NULL;
     const char *status = json_object_object_get_ex(s->check.migrate, "status", &st) ? json_object_get_string(st) : NULL;
     int code = status ? vocab_status_parse(status, strlen(status)) : -1;
+    note_transferred(s);
+    if (s->hooks.stuck && code >= 0 && s->hooks.quiet(s->hooks.arg) &&
+        s->hooks.stuck(s->hooks.arg, code, s->still_since_us))
+        return;
     if (code >= 0 && vocab_status_awaited_command((enum mig_status)code) && s->hooks.awaits) {
         target_drain(s->target); /* as for a pass: what it said first may start a line */
         if (s->hooks.quiet(s->hooks.arg)) {
@@ -102,6 +124,7 @@ struct settle *settle_new(struct event_base *base, struct target *target, struct
     s->hooks = *hooks;
     s->check = (struct target_settle_check){.q = q, .done = on_answer, .wanted = still_wanted, .arg = s};
     s->last_status = -1;
+    s->transferred = -1;
     return s;
 }
 

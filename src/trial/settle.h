@@ -20,6 +20,10 @@ struct settle_hooks {
     /* the migration waits, by QEMU's design, for a command (vocab_status_awaited_command) while the trial
      * is quiet: nothing of the schedule is left to send it, so it would wait out the deadline */
     void (*awaits)(void *arg);
+    /* the trial is quiet and the migration (in `status`) has not settled; query-migrate's count of bytes
+     * sent has had its value since `still_since_us` (mono clock; 0: the target does not count): true when
+     * the trial ended, as a hang that nothing left of it could undo (NULL: never asked) */
+    bool (*stuck)(void *arg, int status, uint64_t still_since_us);
     void *arg;
 };
 

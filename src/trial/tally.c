@@ -22,8 +22,12 @@ void tally_add(struct tally *t, int rc, const struct trial_result *r, uint64_t u
     else
         t->no_migration++;
     t->findings += finding;
+    bool hang = !finding && r->verdict == VERDICT_HANG;
+    t->hangs += hang;
     if (finding)
         t->us_findings += us;
+    else if (hang)
+        t->us_hangs += us;
     else if (trial_result_migrated(r))
         t->us_migrations += us;
     else
@@ -44,10 +48,12 @@ static const struct {
     {"trials_without_migration", offsetof(struct tally, no_migration)},
     {"inputs_refused", offsetof(struct tally, refused)},
     {"findings", offsetof(struct tally, findings)},
+    {"hangs", offsetof(struct tally, hangs)},
     {"us_migration_trials", offsetof(struct tally, us_migrations)},
     {"us_trials_without_migration", offsetof(struct tally, us_no_migration)},
     {"us_inputs_refused", offsetof(struct tally, us_refused)},
     {"us_findings", offsetof(struct tally, us_findings)},
+    {"us_hangs", offsetof(struct tally, us_hangs)},
     {"harness_starts", offsetof(struct tally, starts)},
     {"us_harness_starts", offsetof(struct tally, us_starts)},
 };

@@ -391,6 +391,19 @@ static void settle_awaits(void *arg)
     hang_now(t);
 }
 
+/* Quiet, and what the schedule stalls to its end holds the migration still: the hang the deadline would
+ * find (never a finding), now. */
+static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
+{
+    struct trial *t = arg;
+    if (!hang_held_still(t, status, still_since_us))
+        return false;
+    timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and what it stalls to the end holds the migration "
+                                 "still: a hang now, not at the deadline");
+    hang_now(t);
+    return true;
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -424,7 +437,7 @@ static int trial_setup(struct trial *t)
     t->triggers = triggers_new(t->s);
     t->accepted_caps = json_object_new_object();
     t->accepted_params = json_object_new_object();
-    struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, t};
+    struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
     if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->q || !t->triggers || !t->settle ||
         !t->accepted_caps || !t->accepted_params)

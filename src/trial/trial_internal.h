@@ -82,6 +82,10 @@ void trial_miss(struct trial *t, const struct line_state *ls, bool expected, con
 /* hang.c: a trial met its deadline: why, as its signature ("<blocked threads> (<reason>)"), the stacks
  * into the timeline (verdict.h: which hangs are findings) */
 void hang_signature(struct trial *t, char *sig, size_t n);
+/* A quiet trial whose migration (in `status`, still since `still_since_us`, settle.h) waits for a peer
+ * that a channel stalled to the end keeps from reading, with nothing frozen that will be let go and
+ * nothing moving: the deadline would find the same never-a-finding hang (held by the schedule). */
+bool hang_held_still(struct trial *t, int status, uint64_t still_since_us);
 
 /* lines.c */
 int lines_init(struct trial *t);

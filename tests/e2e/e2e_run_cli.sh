@@ -68,6 +68,16 @@ expect_status 5 "$QMPRACE" run "$tmp/stalled.sched" --deadline 300ms --timeline 
 expect_grep "$tmp/out" "stack    live_migration (tid 2) blocked in multifd_send_pages: __futex_abstimed_wait_common < qemu_sem_wait < multifd_send_pages"
 expect_grep "$tmp/out" "stack    main (tid 1) idle in main_loop_wait"
 expect_grep "$tmp/stalled-tl.json" '"kind":"stack"'
+# ... and a stall to the end with nothing left of the schedule is that hang at once, not at the deadline
+# (timeout would end a trial that waited out its 20 s, and fail the status); a stall that ends does not
+# stop the trial: the migration goes on and completes
+expect_status 5 timeout 15 "$QMPRACE" run "$tmp/stalled.sched" --deadline 20s --timeline
+expect_grep "$tmp/out" "what it stalls to the end holds the migration still: a hang now, not at the deadline"
+expect_grep "$tmp/out" "1  hang: multifdsend_N in qio_channel_socket_writev (held by the schedule: main stalled"
+printf 'caps events=on multifd=on\nmigrate\nafter 1MiB on any: stall all 400ms\n' >"$tmp/stall-ends.sched"
+expect_status 0 "$QMPRACE" run "$tmp/stall-ends.sched" --deadline 20s --timeline
+expect_grep "$tmp/out" "verdict  pass"
+expect_no_grep "$tmp/out" "a hang now"
 # ... a deadline shorter than the migration: still migrating (its bytes flowed to the end), a hang that
 # is no finding of QEMU's, said so
 printf 'caps events=on\nmigrate\n' >"$tmp/plain.sched"

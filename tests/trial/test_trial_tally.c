@@ -1,7 +1,7 @@
 /* The tally a hunt prints its migration trials per second from: an input the target refuses counts as
  * refused, a trial whose `migrate` was never accepted as one without migration, a trial that migrated as
- * a migration trial (whatever its verdict), and a crash among them as a finding; the time of each goes
- * to its kind (a finding's to the findings). What the harness writes
+ * a migration trial (whatever its verdict), a crash among them as a finding and a hang the schedule made
+ * as a hang; the time of each goes to its kind (a finding's to the findings, such a hang's to the hangs). What the harness writes
  * the hunt reads back, added over AFL++ instances. Real trials on the simulated QEMU 7.2, as a hunt's. */
 #include <stdio.h>
 #include <string.h>
@@ -45,16 +45,20 @@ int main(void)
     one(s, &t, "caps events=on multifd=on\nmigrate\n"      /* the modelled race: a migration that crashes */
                "after 4MiB on any: stall all; wait 20ms; freeze live_migration 30ms; reset all\n"
                "on failed +1ms: caps multifd=off\n", 1000);
+    one(s, &t, "caps events=on multifd=on\nmigrate\n"  /* a hang the schedule makes: no finding */
+               "after 1MiB on any: stall all\n", 10000);
     session_free(s);
     CHECK_INT(t.refused, 1);
     CHECK_INT(t.no_migration, 1);
-    CHECK_INT(t.migrations, 2);
+    CHECK_INT(t.migrations, 3);
     CHECK_INT(t.findings, 1);
+    CHECK_INT(t.hangs, 1);
     /* the time of each input where its kind is: a finding's apart from the other migrations' */
     CHECK_INT(t.us_refused, 1);
     CHECK_INT(t.us_no_migration, 10);
     CHECK_INT(t.us_migrations, 100);
     CHECK_INT(t.us_findings, 1000);
+    CHECK_INT(t.us_hangs, 10000);
     CHECK_INT(t.starts, 1);
     CHECK_INT(t.us_starts, 7);
 
@@ -66,7 +70,9 @@ int main(void)
         CHECK_MSG(tally_write(path, &t, &e) == 0, "%s", e.msg);
         struct tally sum = {.migrations = 10, .refused = 1};
         tally_read(path, &sum);
-        CHECK_INT(sum.migrations, 12);
+        CHECK_INT(sum.migrations, 13);
+        CHECK_INT(sum.hangs, 1);
+        CHECK_INT(sum.us_hangs, 10000);
         CHECK_INT(sum.no_migration, 1);
         CHECK_INT(sum.refused, 2);
         CHECK_INT(sum.findings, t.findings);

@@ -65,6 +65,8 @@ int proxy_channel_id(const struct proxy *p, unsigned index);       /* CHAN_MAIN,
 uint64_t proxy_channel_bytes(const struct proxy *p, unsigned index);
 bool proxy_channel_open(const struct proxy *p, unsigned index);
 bool proxy_channel_stalled(const struct proxy *p, unsigned index); /* open, and a `stall` holds it now */
+/* open, and stalled to the end of the trial (a `stall` without a duration): nothing will let it go */
+bool proxy_channel_stalled_to_end(const struct proxy *p, unsigned index);
 uint64_t proxy_total_bytes(const struct proxy *p);
 
 /* Ends every channel of the trial with RST and forgets them; counters restart at zero. */

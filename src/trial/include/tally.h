@@ -21,10 +21,13 @@ struct tally {
     uint64_t no_migration; /* trials in which no `migrate` was accepted */
     uint64_t refused;      /* inputs not run: a name, trace point or action this target lacks */
     uint64_t findings;     /* of the trials, those that found a crash, a violation or a hang of the target */
+    uint64_t hangs;        /* of the trials, hangs that are not findings (what the schedule holds, a command
+                            * it never sends): each costs its deadline, or the early judgment's wait */
     /* Where the harness's time went, in microseconds: the inputs of each kind (a finding's time counts as
-     * a finding's only: its deadline, its stacks, what replaced its target), and its set-ups (a process
-     * AFL++ started, after a finding ended the last one: the target started and asked what it knows). */
-    uint64_t us_migrations, us_no_migration, us_refused, us_findings;
+     * a finding's only: its deadline, its stacks, what replaced its target; a hang that is no finding's as
+     * a hang's only), and its set-ups (a process AFL++ started, after a finding ended the last one: the
+     * target started and asked what it knows). */
+    uint64_t us_migrations, us_no_migration, us_refused, us_findings, us_hangs;
     uint64_t starts, us_starts;
 };
 
