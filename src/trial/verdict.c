@@ -9,14 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The reason alone, or after the blocked threads' stacks: "<stacks> (<reason>)". The reason is the last
- * parenthesized part: a stack may hold one of its own ("main in a hold of qmprace's (freeze)"). */
+/* The reason alone, or after the blocked threads' stacks: "<stacks> (<reason>)". The reason is the
+ * parenthesized part that closes at the end: a stack may hold parentheses of its own ("main in a hold of
+ * qmprace's (freeze)"), and so may the reason ("... cleanup pending (query-yank lists the migration)"). */
 static bool hang_reason_is(const char *reason, const char *what)
 {
-    const char *open = NULL;
-    for (const char *p = strstr(reason, " ("); p; p = strstr(p + 1, " ("))
-        open = p;
-    const char *r = open && reason[strlen(reason) - 1] == ')' ? open + 2 : reason;
+    size_t n = strlen(reason);
+    const char *r = reason;
+    if (n && reason[n - 1] == ')') {
+        int depth = 0;
+        for (size_t i = n; i-- > 0;) {
+            depth += reason[i] == ')' ? 1 : reason[i] == '(' ? -1 : 0;
+            if (depth == 0) {
+                if (i > 0 && reason[i - 1] == ' ')
+                    r = reason + i + 1;
+                break;
+            }
+        }
+    }
     return strncmp(r, what, strlen(what)) == 0;
 }
 

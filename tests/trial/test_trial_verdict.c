@@ -58,6 +58,11 @@ int main(void)
     /* a stack with a parenthesis of its own: the reason is the last one (a hunt counted this as a finding) */
     CHECK(!verdict_hang_is_finding("main in a hold of qmprace's (freeze) (" VERDICT_HANG_SCHEDULE ")"));
     CHECK(verdict_hang_is_finding("main in a hold of qmprace's (freeze) (did not settle: migration active)"));
+    /* ... and a reason with a parenthesis of its own (a hunt counted this as a finding) */
+    CHECK(!verdict_hang_is_finding("live_migration in qio_channel_read (" VERDICT_HANG_SINK ": it never answers; "
+                                   "did not settle: status settled, cleanup pending (query-yank lists the migration))"));
+    CHECK(verdict_hang_is_finding("live_migration in multifd_send_sync_main (did not settle: status settled, cleanup "
+                                  "pending (query-yank lists the migration))"));
     CHECK(!verdict_hang_is_finding("live_migration in x (" VERDICT_HANG_HELD ": main stalled; did not settle: migration active)"));
     CHECK(!verdict_hang_is_finding(VERDICT_HANG_COMMAND ": migrate-continue; did not settle: migration pre-switchover"));
     CHECK(!verdict_hang_is_finding("live_migration in qio_channel_read (" VERDICT_HANG_SINK ": it never answers; did not settle: x)"));
