@@ -50,8 +50,10 @@ void *afl_custom_init(void *afl, unsigned int seed)
     const char *text = getenv("QMPRACE_HARNESS_PROFILE");
     struct trial_profile p;
     profile_init(&p);
-    if (text && *text && profile_parse(&p, text, &(struct err){{0}}) == 0) /* else the harness refuses it loudly */
+    if (text && *text && profile_parse(&p, text, &(struct err){{0}}) == 0) { /* else the harness refuses it loudly */
         mu->m.without = p.without;
+        mu->m.max_bytes = p.ram; /* the hunt prints its guest's size (0, the target's own: no bound) */
+    }
     profile_clear(&p);
     const char *vpath = getenv("QMPRACE_HARNESS_VOCAB");
     json_object *vj = vpath && *vpath ? json_object_from_file(vpath) : NULL;

@@ -68,10 +68,24 @@ static uint64_t draw_dur(struct sched_mutator *m)
     return representable((uint64_t)below(m, 4096) >> below(m, 12) << below(m, 6), 12, 15, MAX_DUR_US);
 }
 
-/* 1 KiB to about 2 GiB, on the same log scale. */
+/* 1 KiB to about 2 GiB, on the same log scale; with a bound, 1 KiB to the bound, each power of two below
+ * it as likely as the next. */
 static uint64_t draw_size(struct sched_mutator *m)
 {
-    return representable((uint64_t)(1 + below(m, 2047)) << (10 + below(m, 12)), 11, 31, MAX_SIZE);
+    if (m->max_bytes < 2048)
+        return representable((uint64_t)(1 + below(m, 2047)) << (10 + below(m, 12)), 11, 31, MAX_SIZE);
+    unsigned top = 10;
+    while (top < 62 && (2ull << top) <= m->max_bytes)
+        top++;
+    uint64_t lo = 1ull << (10 + below(m, top - 9)); /* 2^10 .. 2^top */
+    uint64_t v = lo + below(m, lo);
+    return representable(v < m->max_bytes ? v : m->max_bytes, 11, 31, MAX_SIZE);
+}
+
+/* A size changed by half, double or a new draw stays within the bound. */
+static uint64_t bound_size(struct sched_mutator *m, uint64_t v)
+{
+    return m->max_bytes >= 2048 && v > m->max_bytes ? m->max_bytes : v;
 }
 
 static uint64_t new_dur(struct sched_mutator *m, uint64_t old, bool zero_ok)
@@ -328,7 +342,7 @@ static int apply(struct schedule *s, const struct schedule *donor, struct sched_
             return 0;
         uint64_t *b = &s->lines[i].trig.bytes;
         size_t how = below(m, 3);
-        *b = representable(how == 0 ? *b / 2 : how == 1 ? *b * 2 + 1 : draw_size(m), 11, 31, MAX_SIZE);
+        *b = representable(bound_size(m, how == 0 ? *b / 2 : how == 1 ? *b * 2 + 1 : draw_size(m)), 11, 31, MAX_SIZE);
         return 1;
     }
     case MUT_STATUS: {

@@ -134,6 +134,41 @@ int main(void)
         schedule_free(s);
     }
 
+    /* with the guest's size as the bound, an `after SIZE` is drawn and doubled only up to it, still on a
+     * log scale (small and large sizes both drawn); without one, past it too */
+    struct sched_mutator guest = {.rng = 7, .max_bytes = 64ull << 20};
+    struct sched_mutator unbounded = {.rng = 7};
+    unsigned sizes = 0, small = 0, large = 0, past = 0, past_unbounded = 0;
+    for (int i = 0; i < 4000; i++) {
+        for (int b = 0; b < 2; b++) {
+            struct schedule *s = schedule_parse(seeds[0], strlen(seeds[0]), "seed", &e);
+            CHECK(s != NULL);
+            if (!s)
+                break;
+            for (int step = 0; step < 4; step++)
+                if (schedule_mutate(s, NULL, b ? &unbounded : &guest) < 0)
+                    break;
+            for (size_t l = 0; l < s->nlines; l++) {
+                if (s->lines[l].trig.kind != TRIG_AFTER)
+                    continue;
+                uint64_t v = s->lines[l].trig.bytes;
+                if (b) {
+                    past_unbounded += v > (64ull << 20);
+                    continue;
+                }
+                sizes++;
+                past += v > (64ull << 20);
+                small += v < (1ull << 20);
+                large += v >= (16ull << 20);
+            }
+            schedule_free(s);
+        }
+    }
+    CHECK_MSG(past == 0, "%u of %u sizes past the guest's 64 MiB", past, sizes);
+    CHECK_MSG(past_unbounded > 0, "without a bound no size went past 64 MiB");
+    CHECK_MSG(small * 10 >= sizes && large * 10 >= sizes, "sizes not spread: %u under 1 MiB, %u from 16 MiB, of %u",
+              small, large, sizes);
+
     /* at the binary form's line limit a schedule does not grow */
     struct schedule *big = schedule_new("big");
     for (int i = 0; i < 64; i++) {

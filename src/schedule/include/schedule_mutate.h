@@ -19,6 +19,9 @@
 struct sched_mutator {
     uint64_t rng;     /* xorshift state; any value but 0 (0 is taken as 1) */
     unsigned without; /* actions never added (1u << kind): a hunt's --without */
+    /* the most an `after SIZE` is drawn or doubled to (0: no bound): the guest's RAM, since a trigger
+     * past all a migration sends never fires and its trial runs as if the line were not there */
+    uint64_t max_bytes;
 };
 
 /* The kinds of change, for names (AFL++ shows the last one in a queue file's name). */
