@@ -93,6 +93,11 @@ bool target_has_trace(const struct target *t, const char *name)
     return target_caps(t).trace && (!t->ops->has_trace || t->ops->has_trace(t, name));
 }
 
+bool target_keeps(const struct target *t)
+{
+    return t->ops->keeps && t->ops->keeps(t);
+}
+
 const char *target_warning(const struct target *t)
 {
     return t->ops->warning ? t->ops->warning(t) : NULL;

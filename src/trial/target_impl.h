@@ -30,6 +30,9 @@ struct target_ops {
     bool (*reused)(const struct target *t);
     /* optional: a reused VMM an earlier trial's completed migration left paused (target_restore resumes it) */
     bool (*left_paused)(const struct target *t);
+    /* optional: whether this trial's VMM would serve the next one if the trial ended settled (nothing
+     * frozen, nothing done to it beyond its migration settings); else: never */
+    bool (*keeps)(const struct target *t);
     /* optional: the VMM refused what target_restore sent: do not reuse it after this trial */
     void (*restore_refused)(struct target *t);
     /* optional, for a kind with caps.trace: whether it can emit this trace point (else: any) */

@@ -2,8 +2,9 @@
  *
  * One source QEMU serves many trials: after a trial that passed (the engine then knows no migration runs
  * and its cleanup finished) the next trial starts on the same process, over a new QMP connection; it is
- * replaced after a crash, a hang, a held thread at the end, a trial that changed the VM beyond its
- * migration settings (see note_change), or when asked (`fresh`). Its stderr is read live: trace points
+ * replaced after a crash, a hang that is a finding, a held thread at the end, a trial that changed the VM
+ * beyond its migration settings (see note_change), or when asked (`fresh`); after a hang of the
+ * schedule's own the trial resets the channels and keeps it if it settles (qemu_keeps, trial.c). Its stderr is read live: trace points
  * go to the trial as they happen (with QEMU's own timestamps), other lines as output, and the last fatal
  * line (an assertion) becomes the crash message when it dies by a signal.
  * `freeze` holds one named thread with ptrace. With `dest_vmm` each trial also gets a destination QEMU
@@ -507,6 +508,13 @@ static bool qemu_left_paused(const struct target *t)
     return qemu_reused(t) && qt->resume;
 }
 
+static bool qemu_keeps(const struct target *t)
+{
+    const struct qemu_target *qt = t->impl;
+    return qt->src && qt->live && !qt->fresh && !qt->changed && !qemu_vm_ending(qt->src) &&
+           qemu_holds_count(qemu_vm_holds(qt->src)) == 0;
+}
+
 /* It would not take back what it was left with: this trial's QEMU is not used again. */
 static void qemu_restore_refused(struct target *t)
 {
@@ -546,6 +554,7 @@ const struct target_ops target_qemu_ops = {
     .stacks = qemu_stacks,
     .reused = qemu_reused,
     .left_paused = qemu_left_paused,
+    .keeps = qemu_keeps,
     .restore_refused = qemu_restore_refused,
     .drain = qemu_drain,
 };

@@ -87,6 +87,11 @@ void trial_observe(struct trial *t, const struct obs *o)
 {
     if (t->done)
         return;
+    if (t->winding) { /* the trial is decided: what the target does now is qmprace's doing, not the schedule's */
+        if (o->kind == OBS_EVENT && o->status >= 0)
+            settle_status(t->settle, o->status);
+        return;
+    }
     if (o->kind == OBS_CHAN_BYTES)
         t->last_bytes_us = mono_now_us();
     /* the trace points of qmprace's own queries (the settle check's, the properties') are not the race's */
@@ -120,7 +125,7 @@ struct trial *trial_current(void *env_arg)
 static bool settle_quiet(void *arg)
 {
     struct trial *t = arg;
-    return t->ready && !t->done && lines_quiet(t);
+    return t->ready && !t->done && (t->winding || lines_quiet(t));
 }
 
 /* The properties (props.h), over what the trial saw and what the target says now: a pass or a violation. */
@@ -184,9 +189,15 @@ static void on_dest_running(void *arg, int running)
         judge(t);
 }
 
+static void wind_end(struct trial *t, bool settled, const char *why);
+
 static void settle_done(void *arg)
 {
     struct trial *t = arg;
+    if (t->winding) {
+        wind_end(t, true, NULL);
+        return;
+    }
     lines_unfired(t, false);
     /* What the properties read at the end: settings-kept the capabilities and parameters QEMU has now
      * (when the trial set any), one-vm where the guest runs. The count holds one more until every
@@ -303,6 +314,10 @@ static void on_closed(void *arg, enum qmp_close_reason why, const char *detail)
     struct trial *t = arg;
     if (t->done)
         return;
+    if (t->winding) {
+        wind_end(t, false, "its QMP connection ended after the reset");
+        return;
+    }
     timeline_add(t->tl, TL_NOTE, "QMP connection ended (%s): %s", qmp_close_reason_name(why), detail ? detail : "");
     if (!t->ready) {
         finish_error(t, "could not talk QMP to the target: %s", detail ? detail : qmp_close_reason_name(why));
@@ -346,6 +361,12 @@ static void on_died(void *arg, int signo, const char *message)
     if (!t)
         return;
     t->died = true;
+    if (t->winding) {
+        char why[300];
+        snprintf(why, sizeof why, "it ended (%s) after the reset", message ? message : signo > 0 ? "a signal" : "exit");
+        wind_end(t, false, why);
+        return;
+    }
     if (!t->ready) {
         /* Before its QMP greeting: the target did not start (bad arguments, missing firmware...). */
         finish_error(t, "the target ended before its QMP monitor was ready: %s",
@@ -372,13 +393,58 @@ static void on_thread(void *arg, const char *thread, bool held)
 
 /* ---- one trial ---- */
 
-/* The trial's end as a hang: what it never did, and why it did not end, before the target is replaced. */
+/* How long a wound-down target may take to settle before it is replaced after all: a reset migration
+ * fails and cleans up in a few milliseconds; one that does not within this will not (7.2's deadlocks). */
+#define WIND_DOWN_US 150000
+
+/* A hang that is no finding (what the schedule holds, a command it never sends, a sink that never
+ * answers) says nothing against the target: rather than replace it (a new QEMU, and a first migration
+ * that is slower), reset every channel, which fails its migration, and let it settle. The verdict is
+ * decided; what the target does meanwhile is not the schedule's and is not observed. */
+static bool wind_down(struct trial *t, const char *sig)
+{
+    if (verdict_hang_is_finding(sig) || t->died || !lines_quiet(t) || !target_keeps(t->env->target))
+        return false;
+    t->winding = true;
+    snprintf(t->wind_sig, sizeof t->wind_sig, "%s", sig);
+    evtimer_del(t->deadline);
+    timeline_add(t->tl, TL_NOTE, "a hang of the schedule's own: qmprace resets every channel and lets the target "
+                                 "settle, to use it again");
+    proxy_drop_all(t->env->proxy);
+    struct timeval tv = mono_tv(WIND_DOWN_US);
+    evtimer_add(t->wind, &tv);
+    settle_poke(t->settle);
+    return true;
+}
+
+static void wind_end(struct trial *t, bool settled, const char *why)
+{
+    if (t->done)
+        return;
+    t->wound_down = settled;
+    if (settled)
+        timeline_add(t->tl, TL_NOTE, "the target settled after the reset: it serves the next trial");
+    else
+        timeline_add(t->tl, TL_NOTE, "the target is replaced: %s", why);
+    finish(t, VERDICT_HANG, 0, t->wind_sig);
+}
+
+static void on_wind(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    wind_end(arg, false, "it did not settle within 150 ms of the reset");
+}
+
+/* The trial's end as a hang: what it never did, and why it did not end, before the target is replaced
+ * (or wound down, when the hang is no finding). */
 static void hang_now(struct trial *t)
 {
     lines_unfired(t, true); /* a hang says what it never did, as a pass does */
     char sig[600];
     hang_signature(t, sig, sizeof sig);
-    finish(t, VERDICT_HANG, 0, sig);
+    if (!wind_down(t, sig))
+        finish(t, VERDICT_HANG, 0, sig);
 }
 
 /* Quiet, and the migration waits by design for a command no line will send: it would wait out the
@@ -386,6 +452,8 @@ static void hang_now(struct trial *t)
 static void settle_awaits(void *arg)
 {
     struct trial *t = arg;
+    if (t->winding)
+        return;
     timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and the migration waits for a command: a hang now, "
                                  "not at the deadline");
     hang_now(t);
@@ -396,7 +464,7 @@ static void settle_awaits(void *arg)
 static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
 {
     struct trial *t = arg;
-    if (!hang_held_still(t, status, still_since_us))
+    if (t->winding || !hang_held_still(t, status, still_since_us))
         return false;
     timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and what it stalls to the end holds the migration "
                                  "still: a hang now, not at the deadline");
@@ -433,13 +501,14 @@ static int trial_setup(struct trial *t)
     struct qmp_hooks qh = {.ready = on_ready, .event = on_event, .closed = on_closed, .arg = t};
     t->deadline = evtimer_new(base, on_deadline, t);
     t->grace = evtimer_new(base, on_grace, t);
+    t->wind = evtimer_new(base, on_wind, t);
     t->q = qmp_new(base, &qh, NULL);
     t->triggers = triggers_new(t->s);
     t->accepted_caps = json_object_new_object();
     t->accepted_params = json_object_new_object();
     struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
-    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->q || !t->triggers || !t->settle ||
+    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->q || !t->triggers || !t->settle ||
         !t->accepted_caps || !t->accepted_params)
         return -1;
     return 0;
@@ -452,6 +521,8 @@ static void trial_teardown(struct trial *t)
         event_free(t->deadline);
     if (t->grace)
         event_free(t->grace);
+    if (t->wind)
+        event_free(t->wind);
     settle_free(t->settle);
     triggers_free(t->triggers);
     qmp_free(t->q);
@@ -509,9 +580,9 @@ out:
     trial_teardown(&t);
     proxy_drop_all(env->proxy);
     sink_drop_all(env->sink);
-    /* a violation settled too: the target is as reusable as after a pass */
+    /* a violation settled too: the target is as reusable as after a pass, and so is one wound down */
     target_end(env->target, t.rc == 0 && !env->interrupted &&
-                                (r->verdict == VERDICT_PASS || r->verdict == VERDICT_VIOLATION));
+                                (r->verdict == VERDICT_PASS || r->verdict == VERDICT_VIOLATION || t.wound_down));
     r->timeline = t.tl;
     if (env->interrupted) {
         trial_result_clear(r);

@@ -55,6 +55,12 @@ struct trial {
     int restoring; /* replies still awaited from setting a reused target back to a fresh one's settings */
     struct event *deadline, *grace;
     uint64_t deadline_us;
+    /* A hang that is no finding, on a target that would serve the next trial: its channels are reset and
+     * it is given a moment to settle (the verdict already decided, nothing more observed), so that it
+     * is not replaced (trial.c, wind_down) */
+    bool winding, wound_down;
+    struct event *wind;
+    char wind_sig[600];
     uint64_t last_bytes_us; /* mono time the proxy last moved migration bytes (0: never): a hang while
                              * they still flow is a slow migration, not a stuck one (hang.c) */
     /* what QEMU accepted in this trial, last value per name: {"multifd": false}, {"multifd-channels": 1} */

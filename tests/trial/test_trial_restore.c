@@ -2,8 +2,9 @@
  * parameters (through the schedule's own lines and through a command written out whole) and failed its
  * migration (so the QEMU is kept), the next trial's queries read a fresh QEMU's values; a trial that
  * changed nothing leaves nothing to set back (no restore at all); after a migration that completed (paused
- * before its switchover and let go on), the same QEMU is resumed (`cont`) and migrates again, twice.
- * Skipped (exit 77, with the reason) when there is no QEMU binary. */
+ * before its switchover and let go on), the same QEMU is resumed (`cont`) and migrates again, twice; after
+ * a hang of the schedule's own (a stall to the end), the QEMU settles once its channels are reset and
+ * serves the next trial, which gets back what the hung one changed. Skipped (exit 77, with the reason) when there is no QEMU binary. */
 #include <signal.h>
 #include <string.h>
 
@@ -131,6 +132,22 @@ int main(void)
         CHECK_MSG(noted(&g, "set back to a fresh one's (cont)"), "the QEMU resumed once is resumed again, not "
                                                                "replaced");
     }
+    struct trial_result h = {0}, k = {0};
+    static const char held[] = "caps events=on multifd=on xbzrle=on\nmigrate\nafter 1MiB on any: stall all\n";
+    if (trial(s, held, &h) && trial(s, queries, &k)) {
+        CHECK_MSG(h.verdict == VERDICT_HANG && strstr(h.signature, "held by the schedule"), "the held trial: %s %s",
+                  verdict_name(h.verdict), h.signature);
+        CHECK_MSG(noted(&h, "the target settled after the reset: it serves the next trial"),
+                  "the held trial's QEMU settled after the reset");
+        CHECK_MSG(noted(&k, "reused QEMU: what the last trial left set back"), "the trial after the hang reuses its "
+                                                                              "QEMU and sets its capabilities back");
+        json_object *caps = reply_of(&k, "query-migrate-capabilities");
+        CHECK_MSG(caps && cap_state(caps, "multifd") == 0 && cap_state(caps, "xbzrle") == 0,
+                  "after the hang: caps %s", caps ? json_object_to_json_string(caps) : "not answered");
+        json_object_put(caps);
+    }
+    trial_result_clear(&h);
+    trial_result_clear(&k);
     trial_result_clear(&a);
     trial_result_clear(&b);
     trial_result_clear(&c);

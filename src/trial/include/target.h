@@ -60,6 +60,10 @@ int target_dest_running(struct target *t, target_dest_fn done, void *arg);
  * nothing set) for no known kind. */
 int target_short_trial(const char *spec, uint64_t *ram, uint64_t *deadline_us);
 
+/* Whether this trial's VMM would serve the next trial, were this one to end settled (target_end healthy):
+ * a trial that hung by its schedule's doing may then let it settle rather than have it replaced. */
+bool target_keeps(const struct target *t);
+
 const char *target_spec(const struct target *t);
 struct target_caps target_caps(const struct target *t);
 /* Whether the target can report trace point `name` (by role: 10.x's spelling of a renamed one counts). */
