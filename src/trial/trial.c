@@ -441,7 +441,7 @@ static void on_wind(evutil_socket_t fd, short what, void *arg)
 static void hang_now(struct trial *t)
 {
     lines_unfired(t, true); /* a hang says what it never did, as a pass does */
-    char sig[600];
+    char sig[sizeof t->wind_sig]; /* a result's signature holds no more */
     hang_signature(t, sig, sizeof sig);
     if (!wind_down(t, sig))
         finish(t, VERDICT_HANG, 0, sig);

@@ -60,7 +60,7 @@ struct trial {
      * is not replaced (trial.c, wind_down) */
     bool winding, wound_down;
     struct event *wind;
-    char wind_sig[600];
+    char wind_sig[512]; /* the size of trial_result.signature */
     uint64_t last_bytes_us; /* mono time the proxy last moved migration bytes (0: never): a hang while
                              * they still flow is a slow migration, not a stuck one (hang.c) */
     /* what QEMU accepted in this trial, last value per name: {"multifd": false}, {"multifd-channels": 1} */
