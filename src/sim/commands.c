@@ -196,6 +196,7 @@ static int cmd_continue(struct sim_vmm *v, json_object *args, json_object **ret,
     int st = vocab_status_parse(names[idx], strlen(names[idx]));
     if (st != (int)v->status)
         return err_set(e, "Migration not in expected state: %s", vocab_status_name(v->status));
+    sim_mig_continue(v);
     return 0;
 }
 

@@ -221,6 +221,7 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
     m->mf_exiting = false;
     m->next_channel = 0;
     m->lm_waiting = m->notice_armed = m->tail_queued = false;
+    m->vm_stopped = m->paused = m->pause_posted = m->pause_done = false;
     m->join_waiter = NULL;
     m->cancel_unnoticed = false;
     m->file_error = false;
@@ -400,6 +401,48 @@ static void main_flush(struct sim_vmm *v)
     sim_chan_arm(&m->main);
 }
 
+static void maybe_complete(struct sim_vmm *v);
+
+/* live_migration: migration_maybe_pause(). ACTIVE -> PRE_SWITCHOVER, then it waits on pause_sem until
+ * migrate-continue (or a cancel) posts it, and PRE_SWITCHOVER -> DEVICE. False while it waits, and when
+ * the migration ends here (a cancel came first: -EINVAL, and completion's FAILED loses to CANCELLING). */
+static bool pause_before_switchover(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (!m->paused) {
+        m->paused = true;
+        if (v->status != MIG_CANCELLING)
+            sim_set_state(v, &v->lm_thr, MIG_ACTIVE, MIG_PRE_SWITCHOVER);
+    }
+    if (v->status == MIG_PRE_SWITCHOVER && !m->pause_posted)
+        return false;
+    m->pause_done = true;
+    sim_set_state(v, &v->lm_thr, MIG_PRE_SWITCHOVER, MIG_DEVICE);
+    if (v->status != MIG_DEVICE) {
+        lm_finish(v);
+        return false;
+    }
+    return true;
+}
+
+/* live_migration: pause_sem posted (migrate-continue, or a cancel): it goes on where it waited. */
+static void lm_unpause(void *vmm)
+{
+    struct sim_vmm *v = vmm;
+    struct sim_mig *m = &v->mig;
+    if (m->lm == LM_RUN && m->paused && !m->pause_done)
+        maybe_complete(v);
+}
+
+void sim_mig_continue(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (!m->paused || m->pause_done || m->pause_posted)
+        return;
+    m->pause_posted = true;
+    sim_thread_post(&v->lm_thr, lm_unpause, v);
+}
+
 /* live_migration: all pages sent and flushed: migration_completion(), then leave the loop. */
 static void maybe_complete(struct sim_vmm *v)
 {
@@ -415,18 +458,23 @@ static void maybe_complete(struct sim_vmm *v)
     if (m->main.data_left > 0 || m->main.head_off < m->main.head_len)
         return;
     if (!m->tail_queued) {
-        /* vm_stop_force_state(RUN_STATE_FINISH_MIGRATE), then the device state and EOS */
-        m->vm_was_running = v->runstate == RS_RUNNING;
-        if (m->vm_was_running)
-            sim_event(v, "STOP", NULL);
-        sim_set_runstate(v, RS_FINISH_MIGRATE);
-        m->downtime_start = mono_now_us();
+        if (!m->vm_stopped) { /* vm_stop_force_state(RUN_STATE_FINISH_MIGRATE) */
+            m->vm_stopped = true;
+            m->vm_was_running = v->runstate == RS_RUNNING;
+            if (m->vm_was_running)
+                sim_event(v, "STOP", NULL);
+            sim_set_runstate(v, RS_FINISH_MIGRATE);
+            m->downtime_start = mono_now_us();
+        }
+        if (v->caps[CAP_PAUSE_BEFORE_SWITCHOVER] && !m->pause_done && !pause_before_switchover(v))
+            return; /* waits on pause_sem */
+        /* the device state and EOS */
         m->tail_queued = true;
         m->main.data_left += SIM_MAIN_TAIL;
         sim_chan_arm(&m->main);
         return;
     }
-    sim_set_state(v, &v->lm_thr, MIG_ACTIVE, MIG_COMPLETED);
+    sim_set_state(v, &v->lm_thr, v->status == MIG_DEVICE ? MIG_DEVICE : MIG_ACTIVE, MIG_COMPLETED);
     m->total_time = wall_ms() - m->start_wall_ms;
     m->downtime = (mono_now_us() - m->downtime_start) / 1000u;
     lm_finish(v);
@@ -509,7 +557,7 @@ static void lm_feed(void *vmm)
         start_active(v);
         return;
     }
-    if (m->lm != LM_RUN || v->status != MIG_ACTIVE || m->file_error)
+    if (m->lm != LM_RUN || (v->status != MIG_ACTIVE && v->status != MIG_DEVICE) || m->file_error)
         return;
     if (m->mf)
         feed_multifd(v);
@@ -617,6 +665,8 @@ void sim_mig_cancel(struct sim_vmm *v)
         sim_set_state(v, &v->main_thr, st, MIG_CANCELLING);
     if (v->status != MIG_CANCELLING)
         return;
+    if (st == MIG_PRE_SWITCHOVER) /* migrate_fd_cancel() posts pause_sem */
+        sim_mig_continue(v);
     if (m->have_file) { /* qemu_file_shutdown(): the live_migration thread stops at its next check */
         sim_chan_shutdown(&m->main);
         m->file_error = true;

@@ -152,6 +152,10 @@ struct sim_mig {
     bool cancel_unnoticed; /* ... and a cancel came that nothing will wake it to see */
     bool notice_armed;
     bool tail_queued;
+    bool vm_stopped;   /* migration_completion() stopped the VM (finish-migrate) */
+    /* migration_maybe_pause() (pause-before-switchover): live_migration set PRE_SWITCHOVER and waits on
+     * pause_sem; migrate-continue or a cancel posted it; it went on past the pause */
+    bool paused, pause_posted, pause_done;
     bool bh_pending;
     bool bh_lost;      /* migrate_init() zeroed cleanup_bh while cleanup was still to come */
     sim_work_fn join_waiter;    /* cleanup, blocked joining multifd threads: woken when one exits */
@@ -289,6 +293,8 @@ void sim_mig_stop(struct sim_vmm *v); /* death: close and silence, free nothing 
 void sim_mig_free(struct sim_vmm *v);
 int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e);
 void sim_mig_cancel(struct sim_vmm *v);
+/* migrate-continue (main): posts pause_sem of a migration paused before its switchover. */
+void sim_mig_continue(struct sim_vmm *v);
 
 /* qmpserver.c */
 int sim_qmp_init(struct sim_vmm *v);

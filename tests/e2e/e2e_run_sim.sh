@@ -113,6 +113,22 @@ expect_grep "$tmp/out" "stack    live_migration (tid 2) blocked in multifd_send_
 sed 's/ multifd=on//' "$tmp/cancel-hang.sched" >"$tmp/cancel-nomf.sched"
 expect_status 0 "$QMPRACE" run "$tmp/cancel-nomf.sched" --target sim:qemu-7.2 --repeat 3 --deadline 500ms
 
+# pause-before-switchover, as 7.2 runs it: the VM stops, pre-switchover waits for migrate-continue, then
+# device and completed; without the continue it is the hang of a command never sent, said at once; a
+# cancel while paused ends cancelled, the VM running again
+printf 'caps events=on multifd=on pause-before-switchover=on\nmigrate\non pre-switchover +5ms: qmp {"execute":"migrate-continue","arguments":{"state":"pre-switchover"}}\n' >"$tmp/pbs.sched"
+expect_status 0 "$QMPRACE" run "$tmp/pbs.sched" --timeline
+awk '/event +STOP/{a=NR} /event +MIGRATION {"status":"pre-switchover"}/{b=NR} /qmp< +migrate-continue -> {}/{c=NR}
+     /event +MIGRATION {"status":"device"}/{d=NR} /event +MIGRATION {"status":"completed"}/{e=NR}
+     END{exit !(a && b>a && c>b && d>c && e>d)}' "$tmp/out" && pass || { fail "pre-switchover timeline order"; cat "$tmp/out" >&2; }
+head -2 "$tmp/pbs.sched" >"$tmp/pbs-paused.sched"
+expect_status 5 timeout 10 "$QMPRACE" run "$tmp/pbs-paused.sched" --deadline 20s
+expect_grep "$tmp/out" "(waits for a command: migrate-continue; did not settle: migration pre-switchover)"
+printf 'caps events=on pause-before-switchover=on\nmigrate\non pre-switchover +1ms: cancel\n' >"$tmp/pbs-cancel.sched"
+expect_status 0 "$QMPRACE" run "$tmp/pbs-cancel.sched" --timeline
+expect_grep "$tmp/out" 'event    MIGRATION {"status":"cancelled"}'
+expect_grep "$tmp/out" 'event    RESUME'
+
 # the timeline shows the race as it happened, in order: reset, failed, the command accepted, cleanup, death
 # (accepted: the handler's own trace says so; its reply may not get out before the VMM dies, as on a
 # slow, instrumented build)
