@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Milliseconds from AFL++'s start to its first crash input (from the saved file names: ...,time:MS,...),
 # and to the last: the hunt stops right after the first yank, so the last crash saved is that one.
-crash_times() { ls "$1"/afl/*/crashes/ 2>/dev/null | grep -o 'time:[0-9]*' | cut -d: -f2 | sort -n; }
+crash_times() { ls "$1"/afl/*/crashes/ 2>/dev/null | grep -o 'time:[0-9]*' | cut -d: -f2 | sort -n || true; }
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print "none"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 secs() { [ -n "$1" ] && awk -v t="$1" 'BEGIN{printf "%.1f s", t/1000}' || true; }
@@ -53,7 +53,7 @@ hunt() {
   # the yank's reproducer, as `qmprace run` replays it with its own profile (the goal: 9 of 10)
   if [ "$mode" = mutator ]; then
     local repro replayed=""
-    repro=$(ls "$dir"/crashes/sigabrt-yank-*.sched 2>/dev/null | head -1)
+    repro=$(ls "$dir"/crashes/sigabrt-yank-*.sched 2>/dev/null | head -1 || true)
     if [ -n "$yank" ] && [ -n "$repro" ]; then
       set +e
       "$qmprace" run "$repro" --repeat 10 --json "$dir/replay.json" -q >/dev/null 2>&1
