@@ -83,14 +83,7 @@ struct qemu_target {
  * parameters are set back before the next trial (target_restore.c); --fresh gives every trial a new QEMU. */
 static bool migration_only(const char *cmd)
 {
-    static const char *const safe[] = {"qmp_capabilities", "migrate", "migrate_cancel", "migrate_continue",
-                                       "migrate_set_capabilities", "migrate_set_parameters", NULL};
-    if (strncmp(cmd, "query_", 6) == 0)
-        return true;
-    for (const char *const *p = safe; *p; p++)
-        if (strcmp(cmd, *p) == 0)
-            return true;
-    return false;
+    return vocab_cmd_effect(cmd) != VOCAB_CMD_OTHER;
 }
 
 static void note_change(struct qemu_target *qt, const struct qemu_trace_point *tp)

@@ -18,16 +18,11 @@ static void mark(json_object **set, const char *name)
         json_object_object_add(*set, name, NULL);
 }
 
+/* (`migrate` itself is a migration command that sets the block capability with blk/inc: below) */
 static bool leaves_settings(const char *cmd)
 {
-    static const char *const keep[] = {"qmp_capabilities", "migrate_cancel", "migrate-cancel", "migrate-continue",
-                                       "migrate-pause", NULL};
-    if (strncmp(cmd, "query-", 6) == 0 || strncmp(cmd, "query_", 6) == 0)
-        return true;
-    for (const char *const *k = keep; *k; k++)
-        if (strcmp(cmd, *k) == 0)
-            return true;
-    return false;
+    enum vocab_cmd_effect e = vocab_cmd_effect(cmd);
+    return e == VOCAB_CMD_QUERY || (e == VOCAB_CMD_MIGRATION && strcmp(cmd, "migrate") != 0);
 }
 
 void target_note_sent(struct target *t, const char *cmd, json_object *args)

@@ -123,6 +123,39 @@ const char *vocab_status_awaited_command(enum mig_status s)
     return NULL;
 }
 
+/* `name` and `want` the same but for '-' and '_' */
+static bool same_command(const char *name, const char *want)
+{
+    for (; *name && *want; name++, want++)
+        if (*name != *want && !((*name == '-' || *name == '_') && (*want == '-' || *want == '_')))
+            return false;
+    return !*name && !*want;
+}
+
+enum vocab_cmd_effect vocab_cmd_effect(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum vocab_cmd_effect effect;
+    } known[] = {
+        {"qmp_capabilities", VOCAB_CMD_QUERY},
+        {"migrate", VOCAB_CMD_MIGRATION},
+        {"migrate_cancel", VOCAB_CMD_MIGRATION},
+        {"migrate_continue", VOCAB_CMD_MIGRATION},
+        {"migrate_pause", VOCAB_CMD_MIGRATION},
+        {"migrate_set_capabilities", VOCAB_CMD_SETTINGS},
+        {"migrate_set_parameters", VOCAB_CMD_SETTINGS},
+    };
+    if (!name)
+        return VOCAB_CMD_OTHER;
+    if (strncmp(name, "query-", 6) == 0 || strncmp(name, "query_", 6) == 0)
+        return VOCAB_CMD_QUERY;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (same_command(name, known[i].name))
+            return known[i].effect;
+    return VOCAB_CMD_OTHER;
+}
+
 bool vocab_status_is_running(enum mig_status s)
 {
     switch (s) {

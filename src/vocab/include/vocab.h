@@ -159,6 +159,16 @@ bool vocab_status_is_running(enum mig_status s);
  * pre-switchover waits for migrate-continue, postcopy-paused for a recovery. */
 const char *vocab_status_awaited_command(enum mig_status s);
 
+/* What a QMP command does to a VM, as far as reusing it for the next trial goes, spelled either way
+ * ("migrate-set-capabilities", or as its trace point names it, "migrate_set_capabilities"). */
+enum vocab_cmd_effect {
+    VOCAB_CMD_OTHER,     /* anything else: it may change the VM in ways no schedule undoes (stop, quit...) */
+    VOCAB_CMD_QUERY,     /* query-*, qmp_capabilities: nothing */
+    VOCAB_CMD_MIGRATION, /* migrate, migrate_cancel, migrate-continue, migrate-pause: the migration only */
+    VOCAB_CMD_SETTINGS,  /* migrate-set-capabilities, migrate-set-parameters: the migration settings */
+};
+enum vocab_cmd_effect vocab_cmd_effect(const char *name);
+
 const char *vocab_cap_name(enum mig_cap c);
 int vocab_cap_parse(const char *s, size_t len); /* -1 if unknown */
 
