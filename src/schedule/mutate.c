@@ -436,6 +436,40 @@ static int apply(struct schedule *s, const struct schedule *donor, struct sched_
     return 0;
 }
 
+/* A migration started in order: a `migrate` on a line without a trigger. */
+static bool migrates(const struct schedule *s)
+{
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; s->lines[i].trig.kind == TRIG_NONE && j < s->lines[i].nacts; j++)
+            if (s->lines[i].acts[j].kind == ACT_MIGRATE)
+                return true;
+    return false;
+}
+
+/* The changes that can take a schedule's migration away: the line or action that starts it dropped or
+ * replaced, or a trigger put on its line (which may never fire). */
+static bool may_stop_migrating(int kind)
+{
+    return kind == MUT_DROP_LINE || kind == MUT_DROP_ACTION || kind == MUT_ACTION || kind == MUT_TRIGGER;
+}
+
+/* One change of `kind`; a schedule that started a migration keeps one (the change is undone, 0, when it
+ * would not): every window a hunt looks for is in a migration, and an input without one runs in a few
+ * milliseconds, so AFL++, which favours fast inputs, would spend more and more of its time on them. */
+static int apply_keeping(struct schedule *s, const struct schedule *donor, struct sched_mutator *m, int kind)
+{
+    struct schedule *before = may_stop_migrating(kind) && migrates(s) ? schedule_clone(s) : NULL;
+    int rc = apply(s, donor, m, kind);
+    if (rc > 0 && before && !migrates(s)) {
+        struct schedule tmp = *s;
+        *s = *before;
+        *before = tmp;
+        rc = 0;
+    }
+    schedule_free(before);
+    return rc;
+}
+
 int schedule_mutate(struct schedule *s, const struct schedule *donor, struct sched_mutator *m)
 {
     /* a change that does not apply (no status trigger to retarget, say) is drawn
@@ -443,11 +477,11 @@ int schedule_mutate(struct schedule *s, const struct schedule *donor, struct sch
      * at it */
     for (int tries = 0; tries < 16; tries++) {
         int kind = (int)below(m, MUT_COUNT);
-        int rc = apply(s, donor, m, kind);
+        int rc = apply_keeping(s, donor, m, kind);
         if (rc != 0)
             return rc < 0 ? -1 : kind;
     }
     int kind = s->nlines < BIN_MAX_LINES ? MUT_ADD_LINE : MUT_DROP_LINE;
-    int rc = apply(s, donor, m, kind);
+    int rc = apply_keeping(s, donor, m, kind);
     return rc < 0 ? -1 : kind;
 }

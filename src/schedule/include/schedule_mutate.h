@@ -45,7 +45,8 @@ enum sched_mutation {
 const char *schedule_mutation_name(enum sched_mutation m);
 
 /* Applies one change to `s`, using `donor` (may be NULL) for MUT_COPY_LINE. Returns the kind of change
- * made, or -1 when memory ran out (`s` is then still a valid schedule). */
+ * made, or -1 when memory ran out (`s` is then still a valid schedule). A schedule that starts a
+ * migration in order (`migrate` on a line without a trigger) still does after the change. */
 int schedule_mutate(struct schedule *s, const struct schedule *donor, struct sched_mutator *m);
 
 #endif
