@@ -9,18 +9,18 @@
 /* Where the target's threads wait now, into the timeline (one entry per thread) and `sig` (the blocked
  * threads' signature; "" when there are no stacks or no thread is blocked); `*reads` whether the threads
  * the others wait for all wait to read from the peer. */
-static void record_stacks(struct trial *t, char *sig, size_t n, bool *reads)
+static void record_stacks(struct trial *t, char *sig, size_t n, bool *reads, bool record)
 {
     sig[0] = '\0';
     *reads = false;
     struct qemu_stacks st;
     struct err e = {{0}};
     if (target_stacks(t->env->target, &st, &e) < 0) {
-        if (target_caps(t->env->target).death) /* a kind that could have told: say why it did not */
+        if (record && target_caps(t->env->target).death) /* a kind that could have told: say why it did not */
             timeline_add(t->tl, TL_NOTE, "no stacks of the hung target: %s", e.msg);
         return;
     }
-    for (size_t i = 0; i < st.n; i++) {
+    for (size_t i = 0; record && i < st.n; i++) {
         const struct qemu_thread_stack *th = &st.threads[i];
         char where[128], frames[900] = "";
         qemu_stack_where(th, where, sizeof where);
@@ -96,12 +96,17 @@ static bool waits_for_peer(const char *status)
  * interval while events say a migration runs, so two probes saw the same count. */
 #define HANG_HELD_STILL_US 100000ull
 
-bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
+/* Quiet, waiting for its peer, and neither QEMU's count nor the proxy's moved for HANG_HELD_STILL_US. */
+static bool still(struct trial *t, int status, uint64_t still_since_us)
 {
     uint64_t now = mono_now_us();
-    if (!status_waits_for_peer(status) || !still_since_us ||
-        now - still_since_us < HANG_HELD_STILL_US || (t->last_bytes_us && now - t->last_bytes_us < HANG_HELD_STILL_US) ||
-        lines_pending_command(t))
+    return status_waits_for_peer(status) && still_since_us && now - still_since_us >= HANG_HELD_STILL_US &&
+           (!t->last_bytes_us || now - t->last_bytes_us >= HANG_HELD_STILL_US) && !lines_pending_command(t);
+}
+
+bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
+{
+    if (!still(t, status, still_since_us))
         return false;
     bool to_end = false;
     for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++) {
@@ -114,7 +119,8 @@ bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
     char holds[200];
     bool frozen;
     holds_text(t, holds, sizeof holds, &frozen);
-    return to_end && !frozen; /* a frozen thread is let go by its own timer */
+    t->still = to_end && !frozen; /* a frozen thread is let go by its own timer */
+    return t->still;
 }
 
 /* A running migration whose bytes moved this recently at its deadline is still migrating. */
@@ -127,7 +133,36 @@ static const char *awaited_command(const char *status)
     return s >= 0 ? vocab_status_awaited_command((enum mig_status)s) : NULL;
 }
 
+static void signature(struct trial *t, char *sig, size_t n, bool record);
+
+bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
+{
+    json_object *rp = NULL;
+    if (t->sink_looked || target_upstream(t->env->target) || !still(t, status, still_since_us) ||
+        !json_object_object_get_ex(t->accepted_caps, "return-path", &rp) || !json_object_get_boolean(rp))
+        return false;
+    for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
+        if (proxy_channel_stalled(t->env->proxy, i))
+            return false; /* what holds it is the schedule's (hang_held_still) */
+    char holds[200], sig[512];
+    bool frozen;
+    holds_text(t, holds, sizeof holds, &frozen);
+    if (frozen)
+        return false;
+    t->sink_looked = true; /* one look a trial: a hang of QEMU's own waits for its deadline */
+    t->still = true;
+    signature(t, sig, sizeof sig, false);
+    t->still = verdict_hang_reason_is(sig, VERDICT_HANG_SINK);
+    return t->still;
+}
+
 void hang_signature(struct trial *t, char *sig, size_t n)
+{
+    signature(t, sig, n, true);
+}
+
+/* The hang's signature; its threads' stacks go to the timeline when `record`. */
+static void signature(struct trial *t, char *sig, size_t n, bool record)
 {
     char reason[400], holds[200];
     const char *pending = lines_pending_command(t);
@@ -159,7 +194,7 @@ void hang_signature(struct trial *t, char *sig, size_t n)
         } else if (awaited) {
             snprintf(full, sizeof full, VERDICT_HANG_COMMAND ": %s; %s", awaited, reason);
             why = full;
-        } else if (!pending && waits_for_peer(status) && t->last_bytes_us &&
+        } else if (!pending && !t->still && waits_for_peer(status) && t->last_bytes_us &&
                    mono_now_us() - t->last_bytes_us < HANG_STILL_FLOWING_US) {
             /* (no figure in it: a signature is the same in every trial of one hang) */
             snprintf(full, sizeof full, VERDICT_HANG_SLOW ": its bytes still flowed at the deadline; %s", reason);
@@ -170,7 +205,7 @@ void hang_signature(struct trial *t, char *sig, size_t n)
      * the reason says what qmprace was waiting for */
     char where[400];
     bool reads;
-    record_stacks(t, where, sizeof where, &reads);
+    record_stacks(t, where, sizeof where, &reads, record);
     /* A migration into the sink whose blocked threads all wait for the destination to speak: the sink
      * never does (a destination VMM, --dest qemu, would), so it is not QEMU's hang. */
     if (why == reason && state[0] && !pending && reads && !target_upstream(t->env->target)) {

@@ -408,7 +408,7 @@ static bool wind_down(struct trial *t, const char *sig)
     t->winding = true;
     snprintf(t->wind_sig, sizeof t->wind_sig, "%s", sig);
     evtimer_del(t->deadline);
-    timeline_add(t->tl, TL_NOTE, "a hang of the schedule's own: qmprace resets every channel and lets the target "
+    timeline_add(t->tl, TL_NOTE, "a hang that is no finding: qmprace resets every channel and lets the target "
                                  "settle, to use it again");
     proxy_drop_all(t->env->proxy);
     struct timeval tv = mono_tv(WIND_DOWN_US);
@@ -459,15 +459,21 @@ static void settle_awaits(void *arg)
     hang_now(t);
 }
 
-/* Quiet, and what the schedule stalls to its end holds the migration still: the hang the deadline would
- * find (never a finding), now. */
+/* Quiet, and still for a reason that the deadline would find as a hang that is no finding (what the
+ * schedule stalls to its end, or a sink that never answers the return path): that hang, now. */
 static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
 {
     struct trial *t = arg;
-    if (t->winding || !hang_held_still(t, status, still_since_us))
+    if (t->winding)
         return false;
-    timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and what it stalls to the end holds the migration "
-                                 "still: a hang now, not at the deadline");
+    if (hang_held_still(t, status, still_since_us))
+        timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and what it stalls to the end holds the "
+                                     "migration still: a hang now, not at the deadline");
+    else if (hang_sink_still(t, status, still_since_us))
+        timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and the migration waits for the sink to answer "
+                                     "on its return path, which it never does: a hang now, not at the deadline");
+    else
+        return false;
     hang_now(t);
     return true;
 }

@@ -12,7 +12,7 @@
 /* The reason alone, or after the blocked threads' stacks: "<stacks> (<reason>)". The reason is the
  * parenthesized part that closes at the end: a stack may hold parentheses of its own ("main in a hold of
  * qmprace's (freeze)"), and so may the reason ("... cleanup pending (query-yank lists the migration)"). */
-static bool hang_reason_is(const char *reason, const char *what)
+bool verdict_hang_reason_is(const char *reason, const char *what)
 {
     size_t n = strlen(reason);
     const char *r = reason;
@@ -32,9 +32,9 @@ static bool hang_reason_is(const char *reason, const char *what)
 
 bool verdict_hang_is_finding(const char *reason)
 {
-    return reason && *reason && !hang_reason_is(reason, VERDICT_HANG_SCHEDULE) &&
-           !hang_reason_is(reason, VERDICT_HANG_HELD) && !hang_reason_is(reason, VERDICT_HANG_COMMAND) &&
-           !hang_reason_is(reason, VERDICT_HANG_SINK) && !hang_reason_is(reason, VERDICT_HANG_SLOW);
+    return reason && *reason && !verdict_hang_reason_is(reason, VERDICT_HANG_SCHEDULE) &&
+           !verdict_hang_reason_is(reason, VERDICT_HANG_HELD) && !verdict_hang_reason_is(reason, VERDICT_HANG_COMMAND) &&
+           !verdict_hang_reason_is(reason, VERDICT_HANG_SINK) && !verdict_hang_reason_is(reason, VERDICT_HANG_SLOW);
 }
 
 bool verdict_is_finding(enum verdict v, const char *signature)

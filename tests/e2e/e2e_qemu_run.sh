@@ -95,6 +95,16 @@ expect_grep "$tmp/out" "(waits for a command: migrate-continue; did not settle: 
 expect_grep "$tmp/out" "a hang now, not at the deadline" "paused"
 at_most "$tmp/json" trial_ms_median 5000 "paused: the hang did not wait out its deadline"
 
+# With return-path on, a migration into the sink waits at its end for the destination's answer on the
+# return path, which the sink never gives: the hang of the sink (no finding), said once the migration is
+# still, not at the deadline; the QEMU settles after the reset and serves the next trial
+printf 'caps events=on return-path=on\nmigrate\n' >"$tmp/rp.sched"
+expect_status 5 "$QMPRACE" run "$tmp/rp.sched" --target "$qemu" --deadline 10s --repeat 2 --timeline --json "$tmp/json"
+expect_grep "$tmp/out" "2  hang: return_path in qio_channel_read (waits for the sink: it never answers; did not settle: migration active)"
+expect_grep "$tmp/out" "waits for the sink to answer on its return path, which it never does: a hang now" "return path"
+expect_grep "$tmp/out" "the target settled after the reset: it serves the next trial" "return path"
+at_most "$tmp/json" trial_ms_median 5000 "return path: the hang did not wait out its deadline"
+
 # A QEMU without the log trace backend (simulated: a wrapper drops every -trace): said once, `on trace`
 # refused before anything runs, and crashes still judged (death and assertion line need no tracing).
 cat >"$tmp/notrace" <<EOF

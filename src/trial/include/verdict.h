@@ -45,6 +45,9 @@ bool verdict_is_finding(enum verdict v, const char *signature);
 /* A hang's reason, alone or after the blocked threads ("<stacks> (<reason>)"), is a finding unless it is
  * one of those five. */
 bool verdict_hang_is_finding(const char *reason);
+/* Whether a hang's reason (alone, or in the parentheses that close such a signature) starts with `what`,
+ * one of the VERDICT_HANG_* above. */
+bool verdict_hang_reason_is(const char *reason, const char *what);
 /* A hang's signature among findings (triage, minimization, reports): its reason after this. */
 #define VERDICT_HANG_PREFIX "hang: "
 /* Which finding a finding's signature names, by its prefix: VERDICT_VIOLATION, VERDICT_HANG or VERDICT_CRASH. */
