@@ -8,14 +8,18 @@
 
 /* Where the target's threads wait now, into the timeline (one entry per thread) and `sig` (the blocked
  * threads' signature; "" when there are no stacks or no thread is blocked); `*reads` whether the threads
- * the others wait for all wait to read from the peer. */
+ * the others wait for all wait to read from the peer. Without `record`, the stacks are kept for the
+ * next call (hang_sink_still's look, which the hang then records rather than look again). */
 static void record_stacks(struct trial *t, char *sig, size_t n, bool *reads, bool record)
 {
     sig[0] = '\0';
     *reads = false;
     struct qemu_stacks st;
     struct err e = {{0}};
-    if (target_stacks(t->env->target, &st, &e) < 0) {
+    if (t->stacks_kept) {
+        st = t->kept_stacks;
+        t->stacks_kept = false;
+    } else if (target_stacks(t->env->target, &st, &e) < 0) {
         if (record && target_caps(t->env->target).death) /* a kind that could have told: say why it did not */
             timeline_add(t->tl, TL_NOTE, "no stacks of the hung target: %s", e.msg);
         return;
@@ -40,7 +44,19 @@ static void record_stacks(struct trial *t, char *sig, size_t n, bool *reads, boo
     }
     qemu_stacks_signature(&st, sig, n);
     *reads = qemu_stacks_wait_for_peer(&st);
+    if (!record) {
+        t->kept_stacks = st;
+        t->stacks_kept = true;
+        return;
+    }
     qemu_stacks_free(&st);
+}
+
+void hang_forget_stacks(struct trial *t)
+{
+    if (t->stacks_kept)
+        qemu_stacks_free(&t->kept_stacks);
+    t->stacks_kept = false;
 }
 
 /* What the schedule itself still holds: the channels it stalls and the threads it froze ("main stalled,
@@ -137,9 +153,13 @@ static void signature(struct trial *t, char *sig, size_t n, bool record);
 
 bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
 {
-    json_object *rp = NULL;
-    if (t->sink_looked || target_upstream(t->env->target) || !still(t, status, still_since_us) ||
-        !json_object_object_get_ex(t->accepted_caps, "return-path", &rp) || !json_object_get_boolean(rp))
+    /* a migration that ended (failed, cancelled) sends nothing, and query-migrate no longer counts: its
+     * cleanup, which waits for the return path, is as still as the proxy says */
+    uint64_t now = mono_now_us();
+    bool ended_still = status >= 0 && !vocab_status_is_running((enum mig_status)status) &&
+                       (!t->last_bytes_us || now - t->last_bytes_us >= HANG_HELD_STILL_US) &&
+                       !lines_pending_command(t);
+    if (t->sink_looked || target_upstream(t->env->target) || !(ended_still || still(t, status, still_since_us)))
         return false;
     for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
         if (proxy_channel_stalled(t->env->proxy, i))
@@ -153,6 +173,8 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
     t->still = true;
     signature(t, sig, sizeof sig, false);
     t->still = verdict_hang_reason_is(sig, VERDICT_HANG_SINK);
+    if (!t->still)
+        hang_forget_stacks(t); /* the deadline will look again */
     return t->still;
 }
 

@@ -471,7 +471,7 @@ static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
                                      "migration still: a hang now, not at the deadline");
     else if (hang_sink_still(t, status, still_since_us))
         timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and the migration waits for the sink to answer "
-                                     "on its return path, which it never does: a hang now, not at the deadline");
+                                     "(a return path), which it never does: a hang now, not at the deadline");
     else
         return false;
     hang_now(t);
@@ -522,6 +522,7 @@ static int trial_setup(struct trial *t)
 
 static void trial_teardown(struct trial *t)
 {
+    hang_forget_stacks(t);
     lines_free(t);
     if (t->deadline)
         event_free(t->deadline);

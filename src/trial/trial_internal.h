@@ -61,6 +61,8 @@ struct trial {
     bool winding, wound_down;
     bool sink_looked; /* hang_sink_still looked at the stacks once */
     bool still;       /* judged still before the deadline: bytes that flowed a moment ago are no excuse */
+    bool stacks_kept; /* hang_sink_still's look, for the hang to record (hang_forget_stacks frees it) */
+    struct qemu_stacks kept_stacks;
     struct event *wind;
     char wind_sig[512]; /* the size of trial_result.signature */
     uint64_t last_bytes_us; /* mono time the proxy last moved migration bytes (0: never): a hang while
@@ -94,11 +96,13 @@ void hang_signature(struct trial *t, char *sig, size_t n);
  * that a channel stalled to the end keeps from reading, with nothing frozen that will be let go and
  * nothing moving: the deadline would find the same never-a-finding hang (held by the schedule). */
 bool hang_held_still(struct trial *t, int status, uint64_t still_since_us);
-/* A quiet trial into the sink with return-path on, still as above with nothing stalled or frozen: its
- * return path may wait for the sink, which never answers. The blocked threads tell that from a hang of
- * QEMU's own: one look at them (kept out of the timeline) says whether the deadline would find the
- * sink's hang, never a finding. */
+/* A quiet trial into the sink, still as above (or its migration ended and the proxy quiet as long) with
+ * nothing stalled or frozen: it may wait for the sink to answer (the return path of return-path,
+ * postcopy or COLO), which the sink never does. The blocked threads tell that from a hang of QEMU's own:
+ * one look at them (kept out of the timeline) says whether the deadline would find the sink's hang,
+ * never a finding. */
 bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us);
+void hang_forget_stacks(struct trial *t);
 
 /* lines.c */
 int lines_init(struct trial *t);

@@ -101,7 +101,7 @@ at_most "$tmp/json" trial_ms_median 5000 "paused: the hang did not wait out its 
 printf 'caps events=on return-path=on\nmigrate\n' >"$tmp/rp.sched"
 expect_status 5 "$QMPRACE" run "$tmp/rp.sched" --target "$qemu" --deadline 10s --repeat 2 --timeline --json "$tmp/json"
 expect_grep "$tmp/out" "2  hang: return_path in qio_channel_read (waits for the sink: it never answers; did not settle: migration active)"
-expect_grep "$tmp/out" "waits for the sink to answer on its return path, which it never does: a hang now" "return path"
+expect_grep "$tmp/out" "waits for the sink to answer (a return path), which it never does: a hang now" "return path"
 expect_grep "$tmp/out" "the target settled after the reset: it serves the next trial" "return path"
 at_most "$tmp/json" trial_ms_median 5000 "return path: the hang did not wait out its deadline"
 
