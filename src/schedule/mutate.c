@@ -436,6 +436,8 @@ static int apply(struct schedule *s, const struct schedule *donor, struct sched_
     return 0;
 }
 
+static int mutate(struct schedule *s, const struct schedule *donor, struct sched_mutator *m);
+
 /* A migration started in order: a `migrate` on a line without a trigger. */
 static bool migrates(const struct schedule *s)
 {
@@ -470,7 +472,51 @@ static int apply_keeping(struct schedule *s, const struct schedule *donor, struc
     return rc;
 }
 
+/* The multifd channels the schedule's migration can have: the most any `params multifd-channels=N` of it
+ * asks, else QEMU's default, 2. */
+static int channels_of(const struct schedule *s)
+{
+    int n = 0;
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; j < s->lines[i].nacts; j++) {
+            const struct sched_action *a = &s->lines[i].acts[j];
+            for (size_t k = 0; a->kind == ACT_PARAMS && k < a->u.params.n; k++)
+                if (a->u.params.items[k].param == PARAM_MULTIFD_CHANNELS &&
+                    json_object_get_int(a->u.params.items[k].value) > n)
+                    n = json_object_get_int(a->u.params.items[k].value);
+        }
+    return n > 0 ? n : 2;
+}
+
+/* A fault, trigger or hold drawn for a multifd channel or thread the migration will never have would
+ * hit nothing ("hit no open channel", "held nothing") and the trial run as if the line were not there:
+ * such an index is taken modulo the channels the schedule can have. */
+static void bound_channels(struct schedule *s)
+{
+    int n = channels_of(s);
+    for (size_t i = 0; i < s->nlines; i++) {
+        struct sched_line *l = &s->lines[i];
+        if (l->trig.kind == TRIG_AFTER && l->trig.chan >= n)
+            l->trig.chan %= n;
+        for (size_t j = 0; j < l->nacts; j++) {
+            struct sched_action *a = &l->acts[j];
+            if ((a->kind == ACT_RESET || a->kind == ACT_CLOSE || a->kind == ACT_STALL) && a->u.fault.chan >= n)
+                a->u.fault.chan %= n;
+            if (a->kind == ACT_FREEZE && a->u.freeze.thread.kind == THR_MULTIFDSEND && a->u.freeze.thread.index >= n)
+                a->u.freeze.thread.index %= n;
+        }
+    }
+}
+
 int schedule_mutate(struct schedule *s, const struct schedule *donor, struct sched_mutator *m)
+{
+    int kind = mutate(s, donor, m);
+    if (kind >= 0)
+        bound_channels(s);
+    return kind;
+}
+
+static int mutate(struct schedule *s, const struct schedule *donor, struct sched_mutator *m)
 {
     /* a change that does not apply (no status trigger to retarget, say) is drawn
      * again; adding a line always applies below the line limit, and dropping one

@@ -200,6 +200,53 @@ int main(void)
         CHECK(schedule_mutate(none, donor, &keep) >= 0);
     schedule_free(none);
 
+    /* faults, triggers and holds name multifd channels and threads the migration can have: fewer than the
+     * most any `params multifd-channels` of the mutant asks, or than 2, QEMU's default, without one */
+    static const char *const chans[] = {"caps events=on multifd=on\nparams multifd-channels=3\nmigrate\n",
+                                        "caps events=on multifd=on\nmigrate\n"};
+    unsigned named = 0, beyond = 0, high = 0;
+    for (int c = 0; c < 2; c++) {
+        struct sched_mutator cm = {.rng = 11};
+        for (int i = 0; i < 1500; i++) {
+            struct schedule *s = schedule_parse(chans[c], strlen(chans[c]), "seed", &e);
+            CHECK(s != NULL);
+            if (!s)
+                break;
+            for (int step = 0; step < 5; step++)
+                if (schedule_mutate(s, NULL, &cm) < 0)
+                    break;
+            int n = 0;
+            for (size_t l = 0; l < s->nlines; l++)
+                for (size_t k = 0; k < s->lines[l].nacts; k++) {
+                    const struct sched_action *a = &s->lines[l].acts[k];
+                    for (size_t p = 0; a->kind == ACT_PARAMS && p < a->u.params.n; p++)
+                        if (a->u.params.items[p].param == PARAM_MULTIFD_CHANNELS &&
+                            json_object_get_int(a->u.params.items[p].value) > n)
+                            n = json_object_get_int(a->u.params.items[p].value);
+                }
+            n = n ? n : 2;
+            for (size_t l = 0; l < s->nlines; l++) {
+                const struct sched_line *ln = &s->lines[l];
+                int idx[1 + 4] = {ln->trig.kind == TRIG_AFTER ? ln->trig.chan : -1, -1, -1, -1, -1};
+                for (size_t k = 0; k < ln->nacts && k < 4; k++) {
+                    const struct sched_action *a = &ln->acts[k];
+                    if (a->kind == ACT_RESET || a->kind == ACT_CLOSE || a->kind == ACT_STALL)
+                        idx[1 + k] = a->u.fault.chan;
+                    if (a->kind == ACT_FREEZE && a->u.freeze.thread.kind == THR_MULTIFDSEND)
+                        idx[1 + k] = a->u.freeze.thread.index;
+                }
+                for (int k = 0; k < 5; k++) {
+                    named += idx[k] >= 0;
+                    beyond += idx[k] >= n;
+                    high += idx[k] >= 2;
+                }
+            }
+            schedule_free(s);
+        }
+    }
+    CHECK_MSG(named > 100 && beyond == 0, "%u of %u multifd indexes past the mutant's channels", beyond, named);
+    CHECK_MSG(high > 0, "no index past 1 although the first seed asks 3 channels");
+
     /* at the binary form's line limit a schedule does not grow */
     struct schedule *big = schedule_new("big");
     for (int i = 0; i < 64; i++) {
