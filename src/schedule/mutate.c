@@ -472,28 +472,12 @@ static int apply_keeping(struct schedule *s, const struct schedule *donor, struc
     return rc;
 }
 
-/* The multifd channels the schedule's migration can have: the most any `params multifd-channels=N` of it
- * asks, else QEMU's default, 2. */
-static int channels_of(const struct schedule *s)
-{
-    int n = 0;
-    for (size_t i = 0; i < s->nlines; i++)
-        for (size_t j = 0; j < s->lines[i].nacts; j++) {
-            const struct sched_action *a = &s->lines[i].acts[j];
-            for (size_t k = 0; a->kind == ACT_PARAMS && k < a->u.params.n; k++)
-                if (a->u.params.items[k].param == PARAM_MULTIFD_CHANNELS &&
-                    json_object_get_int(a->u.params.items[k].value) > n)
-                    n = json_object_get_int(a->u.params.items[k].value);
-        }
-    return n > 0 ? n : 2;
-}
-
 /* A fault, trigger or hold drawn for a multifd channel or thread the migration will never have would
  * hit nothing ("hit no open channel", "held nothing") and the trial run as if the line were not there:
  * such an index is taken modulo the channels the schedule can have. */
 static void bound_channels(struct schedule *s)
 {
-    int n = channels_of(s);
+    int n = schedule_multifd_channels(s);
     for (size_t i = 0; i < s->nlines; i++) {
         struct sched_line *l = &s->lines[i];
         if (l->trig.kind == TRIG_AFTER && l->trig.chan >= n)

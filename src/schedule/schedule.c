@@ -123,6 +123,20 @@ void schedule_remove_action(struct sched_line *l, size_t j)
     l->nacts--;
 }
 
+int schedule_multifd_channels(const struct schedule *s)
+{
+    int n = 0;
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; j < s->lines[i].nacts; j++) {
+            const struct sched_action *a = &s->lines[i].acts[j];
+            for (size_t k = 0; a->kind == ACT_PARAMS && k < a->u.params.n; k++)
+                if (a->u.params.items[k].param == PARAM_MULTIFD_CHANNELS &&
+                    json_object_get_int(a->u.params.items[k].value) > n)
+                    n = json_object_get_int(a->u.params.items[k].value);
+        }
+    return n > 0 ? n : 2;
+}
+
 struct schedule *schedule_clone(const struct schedule *s)
 {
     char *text = schedule_print(s);

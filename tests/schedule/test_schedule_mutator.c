@@ -215,16 +215,7 @@ int main(void)
             for (int step = 0; step < 5; step++)
                 if (schedule_mutate(s, NULL, &cm) < 0)
                     break;
-            int n = 0;
-            for (size_t l = 0; l < s->nlines; l++)
-                for (size_t k = 0; k < s->lines[l].nacts; k++) {
-                    const struct sched_action *a = &s->lines[l].acts[k];
-                    for (size_t p = 0; a->kind == ACT_PARAMS && p < a->u.params.n; p++)
-                        if (a->u.params.items[p].param == PARAM_MULTIFD_CHANNELS &&
-                            json_object_get_int(a->u.params.items[p].value) > n)
-                            n = json_object_get_int(a->u.params.items[p].value);
-                }
-            n = n ? n : 2;
+            int n = schedule_multifd_channels(s);
             for (size_t l = 0; l < s->nlines; l++) {
                 const struct sched_line *ln = &s->lines[l];
                 int idx[1 + 4] = {ln->trig.kind == TRIG_AFTER ? ln->trig.chan : -1, -1, -1, -1, -1};
@@ -246,6 +237,13 @@ int main(void)
     }
     CHECK_MSG(named > 100 && beyond == 0, "%u of %u multifd indexes past the mutant's channels", beyond, named);
     CHECK_MSG(high > 0, "no index past 1 although the first seed asks 3 channels");
+    /* (the channels a schedule can have: the most it asks, QEMU's 2 without a word) */
+    static const char twice[] = "params multifd-channels=3\nmigrate\non failed: params multifd-channels=8\n";
+    struct schedule *tw = schedule_parse(twice, strlen(twice), "twice", &e);
+    struct schedule *plain = schedule_parse("migrate\n", 8, "plain", &e);
+    CHECK(tw && plain && schedule_multifd_channels(tw) == 8 && schedule_multifd_channels(plain) == 2);
+    schedule_free(tw);
+    schedule_free(plain);
 
     /* at the binary form's line limit a schedule does not grow */
     struct schedule *big = schedule_new("big");

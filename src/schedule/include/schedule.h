@@ -137,6 +137,9 @@ void schedule_remove_line(struct schedule *s, size_t i);
 void schedule_remove_action(struct sched_line *l, size_t j);
 void schedule_remove_item(struct sched_action *a, size_t k);
 struct schedule *schedule_clone(const struct schedule *s);
+/* The multifd channels the schedule's migration can have: the most any `params multifd-channels=N` of it
+ * asks, else QEMU's default, 2. */
+int schedule_multifd_channels(const struct schedule *s);
 
 /* Removes every action whose kind is in `mask` (bit 1 << kind), and the lines left with no action.
  * Hunts use it to leave a family of commands out (e.g. `params`, whose known crashes would drown the
