@@ -112,12 +112,18 @@ static bool waits_for_peer(const char *status)
  * interval while events say a migration runs, so two probes saw the same count. */
 #define HANG_HELD_STILL_US 100000ull
 
-/* Quiet, waiting for its peer, and neither QEMU's count nor the proxy's moved for HANG_HELD_STILL_US. */
+/* No reply awaited, and the proxy moved no byte for HANG_HELD_STILL_US. */
+static bool proxy_quiet(struct trial *t, uint64_t now)
+{
+    return (!t->last_bytes_us || now - t->last_bytes_us >= HANG_HELD_STILL_US) && !lines_pending_command(t);
+}
+
+/* ... waiting for its peer, and QEMU's count did not move for as long either. */
 static bool still(struct trial *t, int status, uint64_t still_since_us)
 {
     uint64_t now = mono_now_us();
     return status_waits_for_peer(status) && still_since_us && now - still_since_us >= HANG_HELD_STILL_US &&
-           (!t->last_bytes_us || now - t->last_bytes_us >= HANG_HELD_STILL_US) && !lines_pending_command(t);
+           proxy_quiet(t, now);
 }
 
 bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
@@ -155,10 +161,8 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
 {
     /* a migration that ended (failed, cancelled) sends nothing, and query-migrate no longer counts: its
      * cleanup, which waits for the return path, is as still as the proxy says */
-    uint64_t now = mono_now_us();
     bool ended_still = status >= 0 && !vocab_status_is_running((enum mig_status)status) &&
-                       (!t->last_bytes_us || now - t->last_bytes_us >= HANG_HELD_STILL_US) &&
-                       !lines_pending_command(t);
+                       proxy_quiet(t, mono_now_us());
     if (t->sink_looked || target_upstream(t->env->target) || !(ended_still || still(t, status, still_since_us)))
         return false;
     for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)

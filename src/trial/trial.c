@@ -433,7 +433,10 @@ static void on_wind(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    wind_end(arg, false, "it did not settle within 150 ms of the reset");
+    char why[96], dur[32];
+    units_format_duration(WIND_DOWN_US, dur, sizeof dur);
+    snprintf(why, sizeof why, "it did not settle within %s of the reset", dur);
+    wind_end(arg, false, why);
 }
 
 /* The trial's end as a hang: what it never did, and why it did not end, before the target is replaced
