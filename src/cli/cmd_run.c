@@ -332,6 +332,15 @@ static int cmd_run_quiet_status(int rc, const struct sched_run *runs, size_t n)
     return rc;
 }
 
+/* An interrupt before the first trial ended leaves no report to print: say so, rather than nothing. */
+static void cmd_run_say_nothing_ran(const struct sched_run *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].rep.stats.trials)
+            return;
+    fprintf(stderr, "qmprace run: interrupted before the first trial ended: nothing to report\n");
+}
+
 /* --compare: the comparison of each schedule's runs on A and B, as text and (with --json) one object per
  * schedule. Returns the exit status: 1 when B has a finding (left open or new), else what A's and B's
  * trials that hung or did not run as written say. */
@@ -443,8 +452,10 @@ int cmd_run(int argc, char **argv)
         }
     } else if (rc < 0) {
         rc = cmd_run_report_all(&a, s, runs, cmd_run_trials(&a, s, runs));
-        if (session_signal(s))
+        if (session_signal(s)) {
             rc = 128 + session_signal(s);
+            cmd_run_say_nothing_ran(runs, a.nfiles);
+        }
     }
     session_free(s);
     for (size_t i = 0; runs && i < a.nfiles; i++) {

@@ -42,7 +42,9 @@ cpu_ticks() {
 # Waits (at most 30 s) until work is under way in process $cpid, as WHAT says:
 #   cpu:N       it has used N clock ticks of CPU (trials on the in-process sim cost little else)
 #   peer:N      the QMP peer has seen N connections (each trial connects anew)
-#   children:N  N different children have come and gone or are running (a new QEMU after each crash)
+#   children:N  N different children have come and gone or are running
+#   qemus:N     N different QEMU children (named qemu-system-*) seen; a trial's stack look (eu-stack) or a
+#               QEMU that exited before it was seen does not count
 wait_for_work() {
   local what=${1%%:*} n=${1#*:} seen=" "
   for _ in $(seq 600); do
@@ -56,6 +58,12 @@ wait_for_work() {
       children)
         for c in $(children_of "$cpid"); do
           case $seen in *" $c "*) ;; *) seen="$seen$c " ;; esac
+        done
+        [ "$(echo $seen | wc -w)" -ge "$n" ] && { echo $seen >"$tmp/children.seen"; return 0; } ;;
+      qemus)
+        for c in $(children_of "$cpid"); do
+          case $seen in *" $c "*) continue ;; esac
+          case $(cat "/proc/$c/comm" 2>/dev/null) in qemu-system-*) seen="$seen$c " ;; esac
         done
         [ "$(echo $seen | wc -w)" -ge "$n" ] && { echo $seen >"$tmp/children.seen"; return 0; } ;;
     esac
@@ -132,14 +140,26 @@ check_run_partial qmp-int
 interrupt_case qmp-term TERM peer:3 "$QMPRACE" run "$tmp/plain.sched" --target "qmp:unix:$sock" --repeat 1000000 -q \
   --json "$tmp/qmp-term.json"
 check_run_partial qmp-term
+kill -TERM "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
+
+# Interrupted before the first trial ended (a peer that stops reading after qmp_capabilities holds the
+# first trial until its deadline): nothing to report, and it says so rather than printing nothing.
+: >"$tmp/peer.log"
+"$QMPRACE_HOSTILE_PEER" "$tmp/peer2.sock" stop-reading "$tmp/peer.log" &
+peer_pid=$!
+for _ in $(seq 200); do [ -S "$tmp/peer2.sock" ] && break; sleep 0.02; done
+interrupt_case qmp-early INT peer:1 "$QMPRACE" run "$tmp/plain.sched" --target "qmp:unix:$tmp/peer2.sock" --repeat 5 -q \
+  --deadline 20s --json "$tmp/qmp-early.json"
+expect_grep "$tmp/qmp-early.err" "interrupted before the first trial ended" "qmp-early: stderr"
 
 if command -v qemu-system-x86_64 >/dev/null 2>&1 && "$QMPRACE" run --help | grep -q 'qemu\[:PATH\]'; then
-  # the held reaction crashes QEMU often, and each trial after a crash starts a new one: a fourth child
-  # (after the version probe and the first two QEMUs) means a trial has ended
-  interrupt_case qemu-int INT children:4 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target qemu \
+  # the held reaction crashes QEMU often, and each trial after a crash starts a new one: a fourth QEMU
+  # (after the version probe, its trace list and the first trial's) means a trial has ended; a stack
+  # look mid-trial starts a child too, so children of any name are not enough
+  interrupt_case qemu-int INT qemus:4 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target qemu \
     --repeat 1000000 --deadline 2s -q --json "$tmp/qemu-int.json"
   check_run_partial qemu-int
-  interrupt_case qemu-term TERM children:4 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target qemu \
+  interrupt_case qemu-term TERM qemus:4 "$QMPRACE" run "$corpus/libvirt-reset-held.sched" --target qemu \
     --repeat 1000000 --deadline 2s -q --json "$tmp/qemu-term.json"
   check_run_partial qemu-term
 else
