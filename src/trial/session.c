@@ -2,10 +2,12 @@
 #include "session.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mono.h"
+#include "timeline.h"
 
 struct session {
     struct trial_profile prof;
@@ -172,7 +174,26 @@ int session_trial(struct session *s, struct schedule *sched, struct trial_result
     if (rc < 0)
         return rc;
     struct trial_options opt = {.deadline_us = s->prof.deadline_us, .props_off = s->prof.props_off};
-    return trial_run(s->env, sched, &opt, r, e);
+    rc = trial_run(s->env, sched, &opt, r, e);
+    if (rc >= 0 || !r->unstarted)
+        return rc;
+    /* The schedule never started: a QEMU that did not answer its first QMP command within the bound
+     * (seen on a loaded machine) is replaced, and the trial has one more go, which its timeline notes.
+     * Twice is an error: the target cannot be started. */
+    char first[sizeof e->msg];
+    snprintf(first, sizeof first, "%s", e->msg);
+    trial_result_clear(r);
+    rc = trial_run(s->env, sched, &opt, r, e);
+    if (rc >= 0 && r->timeline)
+        timeline_add(r->timeline, TL_NOTE, "this trial is a second attempt: the first could not start: %s", first);
+    else if (rc < 0 && strcmp(first, e->msg) != 0) {
+        char second[sizeof e->msg];
+        snprintf(second, sizeof second, "%s", e->msg);
+        err_set(e, "%s (a second attempt; the first: %s)", second, first);
+    } else if (rc < 0) {
+        err_prefix(e, "twice");
+    }
+    return rc;
 }
 
 uint64_t session_trial_bound_us(const struct session *s)

@@ -42,6 +42,7 @@ static void finish_error(struct trial *t, const char *fmt, const char *detail)
     err_set(t->e, fmt, detail);
     timeline_add(t->tl, TL_NOTE, "error: %s", t->e->msg);
     t->rc = -1;
+    t->r->unstarted = !t->ready;
     t->done = true;
     event_base_loopbreak(t->env->base);
 }
@@ -573,6 +574,7 @@ int trial_run(struct trial_env *env, const struct schedule *s, const struct tria
                            e) < 0) {
         timeline_add(t.tl, TL_NOTE, "error: %s", e->msg);
         t.rc = -1;
+        r->unstarted = true;
         goto out;
     }
     /* until the target greets (and a reused one has its settings back): the start's own bound; then

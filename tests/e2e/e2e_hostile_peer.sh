@@ -4,8 +4,10 @@
 # build a leak or a sanitizer report changes the exit status, so the status checks catch it):
 #
 #   peer                                  exit  what qmprace says
-#   sends no greeting                      3    no QMP greeting within 5000 ms
-#   closes at once                         3    ... closed the connection before the QMP greeting
+#   sends no greeting                      3    no QMP greeting within 5000 ms (twice: a trial whose
+#                                               target never got ready has one more go)
+#   closes at once                         3    ... closed the connection before the QMP greeting (twice)
+#   closes the first connection only       0    the second go passes; its timeline says it is one
 #   half a greeting, then closes           3    ... in the middle of a message
 #   greeting, then garbage                 3    malformed JSON from peer
 #   garbage as a reply, mid-trial          3    the target broke the QMP protocol: malformed JSON ...
@@ -56,7 +58,10 @@ hostile() {
 hostile silent 3
 expect_grep "$tmp/err" "no QMP greeting within 5000 ms"
 hostile close 3
-expect_grep "$tmp/err" "could not talk QMP to the target: the peer closed the connection before the QMP greeting"
+expect_grep "$tmp/err" "twice: could not talk QMP to the target: the peer closed the connection before the QMP greeting"
+hostile close-first 0 --timeline
+expect_grep "$tmp/out" "this trial is a second attempt: the first could not start: could not talk QMP to the target: the peer closed"
+expect_grep "$tmp/out" "0/1 crashed"
 hostile cut-greeting 3
 expect_grep "$tmp/err" "the peer closed the connection in the middle of a message"
 hostile greeting-garbage 3

@@ -34,6 +34,7 @@ static const char *const modes[] = {
     "normal",           /* greets, answers everything, migrations complete at once */
     "silent",           /* accepts and never says a word */
     "close",            /* closes at once */
+    "close-first",      /* closes the first connection at once, then behaves as normal */
     "cut-greeting",     /* half a greeting, then closes */
     "greeting-garbage", /* the greeting, then a line that is not JSON */
     "garbage",          /* behaves until the first command after qmp_capabilities, answers it with garbage */
@@ -325,7 +326,7 @@ int main(int argc, char **argv)
         if (fd < 0)
             continue;
         note("connection %u: %s", ++n, argv[2]);
-        serve(fd, argv[2]);
+        serve(fd, strcmp(argv[2], "close-first") != 0 ? argv[2] : n == 1 ? "close" : "normal");
         close(fd);
     }
     close(lfd);

@@ -52,6 +52,8 @@ struct trial_result {
     struct timeline *timeline; /* owned by the result */
     struct trial_miss misses[TRIAL_MAX_MISSES];
     unsigned nmisses;          /* at most TRIAL_MAX_MISSES are kept; more are counted */
+    bool unstarted;            /* trial_run failed before the target was ready (it never greeted, never
+                                * answered qmp_capabilities, or ended first): the schedule did not start */
 };
 
 /* True when every action of the schedule did what it says (misses marked expected aside). */
