@@ -156,7 +156,9 @@ struct afl_jobs *afl_jobs_start(const struct afl_job_options *o, struct err *e)
             afl_jobs_free(j);
             return NULL;
         }
-        snprintf(j->tally[i], sizeof j->tally[i], "%s/" TALLY_FILE "-%s", o->log_dir, j->name[i]);
+        char name[sizeof j->name[i]]; /* a copy: GCC cannot tell name[] and tally[] of one struct apart */
+        memcpy(name, j->name[i], sizeof name);
+        snprintf(j->tally[i], sizeof j->tally[i], "%s/" TALLY_FILE "-%s", o->log_dir, name);
         unlink(j->tally[i]); /* a joined hunt's instance of the same name counts afresh */
         pid_t pid = fork();
         if (pid == 0)
