@@ -151,7 +151,7 @@ EOF
 # starts its destination with them, and is what is checked)
 cp "$tmp/complete.sched" "$tmp/complete-again.sched"
 set +e
-"$QMPRACE" run "$tmp/complete.sched" "$tmp/complete-again.sched" --target "$qemu" --dest qemu --timeline \
+"$QMPRACE" run "$tmp/complete.sched" "$tmp/complete-again.sched" --target "$qemu" --dest qemu --ram 64MiB --timeline \
   --deadline 5s >"$tmp/out" 2>"$tmp/err"
 rc=$?
 set -e
@@ -166,7 +166,7 @@ cp "$tmp/complete.sched" "$tmp/split.sched"
 echo 'on completed +1ms: qmp {"execute":"cont"}' >>"$tmp/split.sched"
 set +e
 # (three trials of it: 7.2's source may hang in one, as above; one violation makes the exit status 1)
-"$QMPRACE" run "$tmp/complete.sched" "$tmp/split.sched" --target "$qemu" --dest qemu --deadline 5s --repeat 3 \
+"$QMPRACE" run "$tmp/complete.sched" "$tmp/split.sched" --target "$qemu" --dest qemu --ram 64MiB --deadline 5s --repeat 3 \
   >"$tmp/out" 2>"$tmp/err"
 rc=$?
 set -e
