@@ -14,6 +14,9 @@
  * qmprace's (freeze)"), and so may the reason ("... cleanup pending (query-yank lists the migration)"). */
 bool verdict_hang_reason_is(const char *reason, const char *what)
 {
+    /* a reason alone, no stacks before it, may still end in a parenthesis of its own: read from its start */
+    if (strncmp(reason, what, strlen(what)) == 0)
+        return true;
     size_t n = strlen(reason);
     const char *r = reason;
     if (n && reason[n - 1] == ')') {

@@ -64,6 +64,10 @@ int main(void)
     CHECK(verdict_hang_is_finding("live_migration in multifd_send_sync_main (did not settle: status settled, cleanup "
                                   "pending (query-yank lists the migration))"));
     CHECK(!verdict_hang_is_finding("live_migration in x (" VERDICT_HANG_HELD ": main stalled; did not settle: migration active)"));
+    /* ... and such a reason alone, with no stacks before it (a qmp: target, or a hunt that looked at none) */
+    CHECK(!verdict_hang_is_finding(VERDICT_HANG_HELD ": main stalled; did not settle: status settled, cleanup pending "
+                                   "(query-yank lists the migration)"));
+    CHECK(verdict_hang_is_finding("did not settle: status settled, cleanup pending (query-yank lists the migration)"));
     CHECK(!verdict_hang_is_finding(VERDICT_HANG_COMMAND ": migrate-continue; did not settle: migration pre-switchover"));
     CHECK(!verdict_hang_is_finding("live_migration in qio_channel_read (" VERDICT_HANG_SINK ": it never answers; did not settle: x)"));
     CHECK(!verdict_is_finding(VERDICT_HANG, VERDICT_HANG_SINK ": it never answers"));
