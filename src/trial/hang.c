@@ -227,6 +227,10 @@ static void signature(struct trial *t, char *sig, size_t n, bool record)
             why = full;
         }
     }
+    if (t->quick_hangs && (why != reason || strcmp(reason, VERDICT_HANG_SCHEDULE) == 0)) {
+        snprintf(sig, n, "%s", why); /* no finding, whatever the stacks would say (trial_options) */
+        return;
+    }
     /* where it waits: the blocked threads name the hang (the same hang is one signature across trials);
      * the reason says what qmprace was waiting for */
     char where[400];

@@ -16,6 +16,7 @@ struct session {
     struct trial_env *env;
     struct event *sigint, *sigterm;
     int signo;
+    bool quick_hangs;
 };
 
 void session_defaults(struct trial_profile *p, enum profile_use use)
@@ -173,7 +174,8 @@ int session_trial(struct session *s, struct schedule *sched, struct trial_result
         rc = session_env(s, e);
     if (rc < 0)
         return rc;
-    struct trial_options opt = {.deadline_us = s->prof.deadline_us, .props_off = s->prof.props_off};
+    struct trial_options opt = {.deadline_us = s->prof.deadline_us, .props_off = s->prof.props_off,
+                                .quick_hangs = s->quick_hangs};
     rc = trial_run(s->env, sched, &opt, r, e);
     if (rc >= 0 || !r->unstarted)
         return rc;
@@ -194,6 +196,11 @@ int session_trial(struct session *s, struct schedule *sched, struct trial_result
         err_prefix(e, "twice");
     }
     return rc;
+}
+
+void session_set_quick_hangs(struct session *s, bool quick)
+{
+    s->quick_hangs = quick;
 }
 
 uint64_t session_trial_bound_us(const struct session *s)

@@ -553,7 +553,7 @@ int trial_run(struct trial_env *env, const struct schedule *s, const struct tria
     uint64_t deadline = opt && opt->deadline_us ? opt->deadline_us : TRIAL_DEFAULT_DEADLINE_US;
     uint64_t t0 = mono_now_us();
     struct trial t = {.env = env, .s = s, .r = r, .e = e, .deadline_us = deadline, .tl = timeline_new(t0, 0),
-                      .props = PROPS_ALL & ~(opt ? opt->props_off : 0u)};
+                      .props = PROPS_ALL & ~(opt ? opt->props_off : 0u), .quick_hangs = opt && opt->quick_hangs};
     if (trial_setup(&t) < 0) {
         t.rc = err_set(e, "out of memory");
         goto out;

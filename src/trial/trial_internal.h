@@ -61,6 +61,7 @@ struct trial {
     bool winding, wound_down;
     bool sink_looked; /* hang_sink_still looked at the stacks once */
     bool still;       /* judged still before the deadline: bytes that flowed a moment ago are no excuse */
+    bool quick_hangs; /* trial_options.quick_hangs */
     bool stacks_kept; /* hang_sink_still's look, for the hang to record (hang_forget_stacks frees it) */
     struct qemu_stacks kept_stacks;
     struct event *wind;

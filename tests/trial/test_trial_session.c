@@ -124,6 +124,37 @@ static void test_deadline(void)
     session_free(s);
 }
 
+/* A hang held by the schedule names where the target waits (its stacks in the timeline), unless the
+ * session asks quick hangs (a hunt's harness): then the reason alone, no stack looked at, still no finding. */
+static void test_quick_hangs(void)
+{
+    for (int quick = 0; quick <= 1; quick++) {
+        struct session *s = started("deadline", "2s");
+        struct schedule *sched = NULL;
+        struct trial_result r;
+        if (s)
+            session_set_quick_hangs(s, quick);
+        if (s && one_trial(s, "caps multifd=on\nmigrate\nafter 64KiB on any: stall all\n", &sched, &r) == 0) {
+            size_t stacks = 0;
+            for (size_t i = 0; i < timeline_count(r.timeline); i++)
+                stacks += timeline_get(r.timeline, i)->kind == TL_STACK;
+            CHECK_MSG(r.verdict == VERDICT_HANG && !verdict_is_finding(r.verdict, r.signature), "quick=%d: %s %s",
+                      quick, verdict_name(r.verdict), r.signature);
+            if (quick) {
+                CHECK_MSG(strncmp(r.signature, VERDICT_HANG_HELD, strlen(VERDICT_HANG_HELD)) == 0,
+                          "the reason alone: %s", r.signature);
+                CHECK_MSG(stacks == 0, "%zu stacks read for a quick hang", stacks);
+            } else {
+                CHECK_MSG(strstr(r.signature, " (" VERDICT_HANG_HELD) != NULL, "where, then why: %s", r.signature);
+                CHECK_MSG(stacks > 0, "no stacks in the held hang's timeline");
+            }
+            trial_result_clear(&r);
+        }
+        schedule_free(sched);
+        session_free(s);
+    }
+}
+
 /* What the kind cannot do is refused at session_start, before anything runs, where the schedule says it. */
 static void test_refused(void)
 {
@@ -156,6 +187,7 @@ int main(void)
     test_defaults();
     test_trial_under_profile();
     test_deadline();
+    test_quick_hangs();
     test_refused();
     return check_exit();
 }

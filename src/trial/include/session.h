@@ -68,6 +68,9 @@ int session_admit(struct session *s, struct schedule *sched, struct err *e);
  * holds nothing); -1: the target could not be started or reached (e); TRIAL_INTERRUPTED: a signal came. */
 int session_trial(struct session *s, struct schedule *sched, struct trial_result *r, struct err *e);
 
+/* From now on a hang that is no finding whatever the stacks say is not looked at (trial_options.quick_hangs). */
+void session_set_quick_hangs(struct session *s, bool quick);
+
 /* The longest one trial of this session may take, everything included: its deadline, and around it a fresh
  * target started and a hung one replaced (for a watchdog such as afl-fuzz's -t). */
 uint64_t session_trial_bound_us(const struct session *s);

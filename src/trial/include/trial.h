@@ -27,6 +27,10 @@ struct trial_env;
 struct trial_options {
     uint64_t deadline_us; /* the schedule's, from the target's QMP greeting on; 0: TRIAL_DEFAULT_DEADLINE_US */
     unsigned props_off;   /* properties a settled trial is not held to (propnames.h); 0: every one */
+    /* A hang that is no finding whatever the target's stacks say (held by the schedule, a command the
+     * migration waits for, the schedule cut short, still migrating) gets no look at them: its signature
+     * is its reason alone. For a hunt, which shows nobody such a hang; a look costs ~60 ms of eu-stack. */
+    bool quick_hangs;
 };
 #define TRIAL_DEFAULT_DEADLINE_US (10ull * 1000000ull)
 /* How long a target may take to greet over QMP (a VMM starting) before the trial is an error, when the
