@@ -11,8 +11,9 @@
 # reproducer (DIR/crashes/, not minimized) with `qmprace run --repeat 10`, under the profile it carries
 # (goal: 9 of 10). Hunts leave out `params` (--without params): its multifd-channels crashes are found
 # within seconds and would hide the rest.
-# Usage: bench/hunt-time-to-crash.sh [RUNS] [TIME_LIMIT_SECONDS] [TARGET] [MODES]
-#        (QMPRACE=path/to/qmprace; MODES: "mutator bytes", the default, or "mutator")
+# Usage: bench/hunt-time-to-crash.sh [RUNS] [TIME_LIMIT_SECONDS] [TARGET] [MODES] [RAM]
+#        (QMPRACE=path/to/qmprace; MODES: "mutator bytes", the default, or "mutator"; RAM: the hunts'
+#        guest, e.g. 64MiB, else the hunt's default for the target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 qmprace=${QMPRACE:-build/qmprace}
@@ -20,6 +21,9 @@ runs=${1:-5}
 limit=${2:-120}
 target=${3:-sim:qemu-7.2}
 modes=${4:-mutator bytes}
+ram=${5:-}
+ram_opt=()
+[ -z "$ram" ] || ram_opt=(--ram "$ram")
 case $modes in "mutator bytes" | mutator) ;; *) echo "MODES must be \"mutator bytes\" or mutator" >&2; exit 2 ;; esac
 [ -x "$qmprace" ] || { echo "no $qmprace: build first" >&2; exit 2; }
 tmp=$(mktemp -d)
@@ -38,7 +42,7 @@ hunt() {
   local mode=$1 dir=$2; shift 2
   set +e
   "$qmprace" hunt --target "$target" --time "$limit" --until-crash=yank_unregister_instance --without params \
-    --no-minimize --triage-trials 3 --out "$dir" -q "$@" >/dev/null 2>&1
+    --no-minimize --triage-trials 3 --out "$dir" -q "${ram_opt[@]}" "$@" >/dev/null 2>&1
   set -e
   local any yank=""
   any=$(crash_times "$dir" | head -1)
@@ -72,7 +76,7 @@ print(sum(s["count"] for s in r["signatures"] if "yank_unregister_instance" in s
   echo "${yank:-$((limit * 1000 + 1))}" >>"$tmp/$mode.yank"
 }
 
-echo "hunts on $target, at most ${limit} s each$([ "$modes" = mutator ] && echo "; AFL++ bytes only: not run")"
+echo "hunts on $target${ram:+ (guest $ram)}, at most ${limit} s each$([ "$modes" = mutator ] && echo "; AFL++ bytes only: not run")"
 printf '%-4s %34s %25s\n' "" "structure-aware mutator" "$([ "$modes" = mutator ] || echo "AFL++ bytes only")"
 printf '%-4s %12s %12s %8s %12s %12s\n' run "first crash" "first yank" replays \
   "$([ "$modes" = mutator ] || echo "first crash")" "$([ "$modes" = mutator ] || echo "first yank")"
