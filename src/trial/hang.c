@@ -109,27 +109,28 @@ static bool waits_for_peer(const char *status)
 
 /* Held still: a quiet trial whose migration neither QEMU's count nor the proxy saw move for this long,
  * with a channel stalled to the end, is as stuck as it will be at the deadline. Twice the settle probe's
- * interval while events say a migration runs, so two probes saw the same count. */
-#define HANG_HELD_STILL_US 100000ull
+ * interval while the schedule holds the migration (SETTLE_PROBE_HELD_US), so two probes saw the same
+ * count. */
+#define HANG_HELD_STILL_US (2ull * SETTLE_PROBE_HELD_US)
+/* ... and into the sink, with nothing held: twice the probe's interval while a migration runs. */
+#define HANG_SINK_STILL_US 100000ull
 
-/* No reply awaited, and the proxy moved no byte for HANG_HELD_STILL_US. */
-static bool proxy_quiet(struct trial *t, uint64_t now)
+/* No reply awaited, and the proxy moved no byte for `for_us`. */
+static bool proxy_quiet(struct trial *t, uint64_t now, uint64_t for_us)
 {
-    return (!t->last_bytes_us || now - t->last_bytes_us >= HANG_HELD_STILL_US) && !lines_pending_command(t);
+    return (!t->last_bytes_us || now - t->last_bytes_us >= for_us) && !lines_pending_command(t);
 }
 
 /* ... waiting for its peer, and QEMU's count did not move for as long either. */
-static bool still(struct trial *t, int status, uint64_t still_since_us)
+static bool still(struct trial *t, int status, uint64_t still_since_us, uint64_t for_us)
 {
     uint64_t now = mono_now_us();
-    return status_waits_for_peer(status) && still_since_us && now - still_since_us >= HANG_HELD_STILL_US &&
-           proxy_quiet(t, now);
+    return status_waits_for_peer(status) && still_since_us && now - still_since_us >= for_us &&
+           proxy_quiet(t, now, for_us);
 }
 
-bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
+bool hang_holds_to_end(struct trial *t)
 {
-    if (!still(t, status, still_since_us))
-        return false;
     bool to_end = false;
     for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++) {
         if (!proxy_channel_stalled(t->env->proxy, i))
@@ -138,10 +139,17 @@ bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
             return false; /* a stall that ends will let the migration go on */
         to_end = true;
     }
+    return to_end && lines_quiet(t);
+}
+
+bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
+{
+    if (!still(t, status, still_since_us, HANG_HELD_STILL_US) || !hang_holds_to_end(t))
+        return false;
     char holds[200];
     bool frozen;
     holds_text(t, holds, sizeof holds, &frozen);
-    t->still = to_end && !frozen; /* a frozen thread is let go by its own timer */
+    t->still = !frozen; /* a frozen thread is let go by its own timer */
     return t->still;
 }
 
@@ -162,8 +170,9 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
     /* a migration that ended (failed, cancelled) sends nothing, and query-migrate no longer counts: its
      * cleanup, which waits for the return path, is as still as the proxy says */
     bool ended_still = status >= 0 && !vocab_status_is_running((enum mig_status)status) &&
-                       proxy_quiet(t, mono_now_us());
-    if (t->sink_looked || target_upstream(t->env->target) || !(ended_still || still(t, status, still_since_us)))
+                       proxy_quiet(t, mono_now_us(), HANG_SINK_STILL_US);
+    if (t->sink_looked || target_upstream(t->env->target) ||
+        !(ended_still || still(t, status, still_since_us, HANG_SINK_STILL_US)))
         return false;
     for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
         if (proxy_channel_stalled(t->env->proxy, i))

@@ -103,7 +103,9 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
         }
     }
     bool running = s->last_status >= 0 && vocab_status_is_running((enum mig_status)s->last_status);
-    struct timeval tv = mono_tv(running ? PROBE_RUNNING_US : s->backoff_us);
+    /* held: nothing of the schedule is left to race with, so probing faster perturbs nothing */
+    bool held = running && s->hooks.held && s->hooks.held(s->hooks.arg);
+    struct timeval tv = mono_tv(held ? SETTLE_PROBE_HELD_US : running ? PROBE_RUNNING_US : s->backoff_us);
     evtimer_add(s->timer, &tv);
     s->backoff_us = s->backoff_us * 2 > PROBE_MAX_US ? PROBE_MAX_US : s->backoff_us * 2;
 }

@@ -463,6 +463,12 @@ static void settle_awaits(void *arg)
     hang_now(t);
 }
 
+static bool settle_held(void *arg)
+{
+    struct trial *t = arg;
+    return !t->winding && hang_holds_to_end(t);
+}
+
 /* Quiet, and still for a reason that the deadline would find as a hang that is no finding (what the
  * schedule stalls to its end, or a sink that never answers the return path): that hang, now. */
 static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
@@ -516,7 +522,7 @@ static int trial_setup(struct trial *t)
     t->triggers = triggers_new(t->s);
     t->accepted_caps = json_object_new_object();
     t->accepted_params = json_object_new_object();
-    struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, t};
+    struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, settle_held, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
     if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->q || !t->triggers || !t->settle ||
         !t->accepted_caps || !t->accepted_params)

@@ -97,6 +97,9 @@ void hang_signature(struct trial *t, char *sig, size_t n);
  * that a channel stalled to the end keeps from reading, with nothing frozen that will be let go and
  * nothing moving: the deadline would find the same never-a-finding hang (held by the schedule). */
 bool hang_held_still(struct trial *t, int status, uint64_t still_since_us);
+/* Nothing of the schedule is left, and it stalls a channel to the end (and none for a while only): the
+ * migration cannot end while it waits for that channel's peer. */
+bool hang_holds_to_end(struct trial *t);
 /* A quiet trial into the sink, still as above (or its migration ended and the proxy quiet as long) with
  * nothing stalled or frozen: it may wait for the sink to answer (the return path of return-path,
  * postcopy or COLO), which the sink never does. The blocked threads tell that from a hang of QEMU's own:
