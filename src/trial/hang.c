@@ -236,7 +236,7 @@ static void signature(struct trial *t, char *sig, size_t n, bool record)
             why = full;
         }
     }
-    if (t->quick_hangs && (why != reason || strcmp(reason, VERDICT_HANG_SCHEDULE) == 0)) {
+    if (t->quick_hangs && !verdict_hang_is_finding(why)) {
         snprintf(sig, n, "%s", why); /* no finding, whatever the stacks would say (trial_options) */
         return;
     }
