@@ -13,6 +13,7 @@
 #define BIN_MAX_LINES 64
 #define BIN_MAX_ACTIONS 4
 #define BIN_MAX_MULTIFD 7 /* channel and thread selectors hold multifd 0..7 */
+#define BIN_QMP_COMMANDS 9 /* the `qmp` commands the binary form can carry (form_qmp.c's table) */
 /* The longest line: T, a status trigger (4), four params actions of two items (8 each). */
 #define BIN_MAX_LINE_BYTES (1 + 4 + BIN_MAX_ACTIONS * 8)
 

@@ -17,7 +17,7 @@ static const char *const qmp_table[] = {
     "{\"execute\":\"migrate-continue\",\"arguments\":{\"state\":\"pre-switchover\"}}",
 };
 #define QMP_TABLE_SIZE (sizeof qmp_table / sizeof qmp_table[0])
-_Static_assert(QMP_TABLE_SIZE == 9, "the binary schedule form indexes this table: append, knowingly");
+_Static_assert(QMP_TABLE_SIZE == BIN_QMP_COMMANDS, "the binary schedule form indexes this table: append, knowingly");
 
 static int parse(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
 {

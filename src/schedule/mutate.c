@@ -27,6 +27,7 @@ static const char *const names[MUT_COUNT] = {
     [MUT_DROP_LINE] = "drop-line",
     [MUT_COPY_LINE] = "copy-line",
     [MUT_REVERT] = "revert",
+    [MUT_COMMAND] = "command",
 };
 
 const char *schedule_mutation_name(enum sched_mutation m)
@@ -138,11 +139,9 @@ static struct schedule *decode_random(struct sched_mutator *m, unsigned head, in
     return t;
 }
 
-/* A new action of a kind not left out, moved into l->acts[at] (at == l->nacts:
- * appended). */
-static int fresh_action(struct sched_mutator *m, struct sched_line *l, size_t at)
+/* A new action of kind k, moved into l->acts[at] (at == l->nacts: appended). */
+static int fresh_action_of(struct sched_mutator *m, struct sched_line *l, size_t at, enum sched_action_kind k)
 {
-    enum sched_action_kind k = draw_kind(m);
     struct schedule *t = decode_random(m, TRIG_NONE, (int)k);
     if (!t)
         return -1;
@@ -164,6 +163,65 @@ static int fresh_action(struct sched_mutator *m, struct sched_line *l, size_t at
     t->lines[0].nacts = 0; /* moved: its parts now belong to `l` */
     schedule_free(t);
     return 0;
+}
+
+/* The same, of a kind not left out. */
+static int fresh_action(struct sched_mutator *m, struct sched_line *l, size_t at)
+{
+    return fresh_action_of(m, l, at, draw_kind(m));
+}
+
+/* The actions that are a command a window holds: every QMP-sending one but `migrate`, which starts the
+ * migration the window is in. */
+static bool is_command(enum sched_action_kind k)
+{
+    return k == ACT_CAPS || k == ACT_PARAMS || k == ACT_CANCEL || k == ACT_QUERY || k == ACT_QMP;
+}
+
+/* MUT_COMMAND: a line with a trigger (a window: a status, a trace point, a byte count, a time) gets a
+ * command in place of one of its commands, or added when it has none, drawn with every command of the
+ * vocabulary equally likely: `caps`, `params`, `cancel`, `query` and each of the BIN_QMP_COMMANDS `qmp`
+ * commands one share each. No window and no command is preferred. */
+static int command(struct schedule *s, struct sched_mutator *m)
+{
+    size_t windows = 0;
+    for (size_t i = 0; i < s->nlines; i++)
+        windows += s->lines[i].trig.kind != TRIG_NONE;
+    if (!windows)
+        return 0;
+    size_t pick = below(m, windows), li = 0;
+    for (size_t i = 0; i < s->nlines; i++)
+        if (s->lines[i].trig.kind != TRIG_NONE && pick-- == 0) {
+            li = i;
+            break;
+        }
+    enum sched_action_kind kinds[BIN_QMP_COMMANDS + 4];
+    size_t n = 0;
+    const enum sched_action_kind plain[] = {ACT_CAPS, ACT_PARAMS, ACT_CANCEL, ACT_QUERY};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (!(m->without & (1u << plain[i])))
+            kinds[n++] = plain[i];
+    for (size_t i = 0; !(m->without & (1u << ACT_QMP)) && i < BIN_QMP_COMMANDS; i++)
+        kinds[n++] = ACT_QMP; /* fresh_action_of draws which of the table */
+    if (!n)
+        return 0;
+    enum sched_action_kind k = kinds[below(m, n)];
+    struct sched_line *l = &s->lines[li];
+    size_t cmds = 0;
+    for (size_t j = 0; j < l->nacts; j++)
+        cmds += is_command(l->acts[j].kind);
+    size_t at = l->nacts;
+    if (cmds) {
+        size_t c = below(m, cmds);
+        for (size_t j = 0; j < l->nacts; j++)
+            if (is_command(l->acts[j].kind) && c-- == 0) {
+                at = j;
+                break;
+            }
+    } else if (l->nacts >= BIN_MAX_ACTIONS) {
+        at = below(m, l->nacts);
+    }
+    return fresh_action_of(m, l, at, k) == 0 ? 1 : -1;
 }
 
 static int fresh_trigger(struct sched_mutator *m, struct sched_trigger *trig)
@@ -430,6 +488,8 @@ static int apply(struct schedule *s, const struct schedule *donor, struct sched_
     }
     case MUT_REVERT:
         return revert(s, m);
+    case MUT_COMMAND:
+        return command(s, m);
     case MUT_COUNT:
         break;
     }

@@ -134,6 +134,56 @@ int main(void)
         schedule_free(s);
     }
 
+    /* the command step puts any command into a window (a line with a trigger), each command as likely
+     * as another: `stop` (one of the nine `qmp` commands) as often as `cancel`, where drawing a kind
+     * first gives each `qmp` command a ninth of cancel's share. Lines in order are never touched. */
+    struct sched_mutator cmdm = {.rng = 11};
+    unsigned cmd_steps = 0, stops = 0, cancels = 0, in_order_changed = 0;
+    for (int i = 0; i < 20000 && cmd_steps < 2600; i++) {
+        struct schedule *s = schedule_parse(seeds[0], strlen(seeds[0]), "seed", &e);
+        CHECK(s != NULL);
+        if (!s)
+            break;
+        struct schedule *before = schedule_clone(s);
+        if (schedule_mutate(s, NULL, &cmdm) == MUT_COMMAND) {
+            cmd_steps++;
+            /* seeds[0]'s window with a command is its last line (`after 8MiB` holds a fault only) */
+            const struct sched_line *l = &s->lines[s->nlines - 1];
+            for (size_t k = 0; k < l->nacts; k++) {
+                cancels += l->acts[k].kind == ACT_CANCEL;
+                const struct sched_action *a = &l->acts[k];
+                json_object *ex;
+                stops += a->kind == ACT_QMP && json_object_object_get_ex(a->u.qmp, "execute", &ex) &&
+                         strcmp(json_object_get_string(ex), "stop") == 0;
+            }
+            for (size_t li = 0; li < 3; li++)
+                in_order_changed += !schedule_equal(&(struct schedule){.lines = &s->lines[li], .nlines = 1},
+                                                    &(struct schedule){.lines = &before->lines[li], .nlines = 1});
+            char why[1200];
+            CHECK_MSG(round_trips(s, why, sizeof why), "after command: %s", why);
+        }
+        schedule_free(before);
+        schedule_free(s);
+    }
+    /* 13 commands; the window is one line of two (each drawn half the time): 1/26 of steps each */
+    CHECK_MSG(cmd_steps >= 1000, "only %u command steps drawn", cmd_steps);
+    CHECK_MSG(stops * 26 >= cmd_steps / 2 && stops * 26 <= cmd_steps * 2, "stop in %u of %u command steps", stops,
+              cmd_steps);
+    CHECK_MSG(cancels * 26 >= cmd_steps / 2 && cancels * 26 <= cmd_steps * 2, "cancel in %u of %u command steps",
+              cancels, cmd_steps);
+    CHECK_MSG(in_order_changed == 0, "the command step changed %u lines in order", in_order_changed);
+    /* ... and never draws a command of a kind left out */
+    struct sched_mutator noqmp = {.rng = 5, .without = 1u << ACT_QMP};
+    for (int i = 0; i < 2000; i++) {
+        struct schedule *s = schedule_parse(seeds[0], strlen(seeds[0]), "seed", &e);
+        CHECK(s != NULL);
+        if (!s)
+            break;
+        if (schedule_mutate(s, NULL, &noqmp) == MUT_COMMAND)
+            CHECK(!uses(s, ACT_QMP));
+        schedule_free(s);
+    }
+
     /* with the guest's size as the bound, an `after SIZE` is drawn and doubled only up to it, still on a
      * log scale (small and large sizes both drawn); without one, past it too */
     struct sched_mutator guest = {.rng = 7, .max_bytes = 64ull << 20};

@@ -6,7 +6,10 @@
  * line from another input. A byte flip reaches those only by luck (a delay's exponent is one byte in
  * thirty); here each is one step. Nothing here knows which change crashes anything: every choice is
  * drawn from the whole vocabulary, so the same steps serve every window (failure, completion, cancel,
- * setup). One step is shaped like what a management application does (libvirt after a failed
+ * setup). One step puts any command of the vocabulary into any window: a line that waits for a
+ * trigger gets a command drawn with every command equally likely (each `qmp` command of the binary
+ * form's table counts as one, as `caps` or `cancel` does), where MUT_ACTION draws the kind of action
+ * first and leaves each `qmp` command a ninth of one kind's share. One step is shaped like what a management application does (libvirt after a failed
  * migration): put back a setting the schedule made earlier; which one, on which line, is drawn. The binary form's limits (64 lines, 4 actions a line, multifd 0..7, 12-bit mantissas) are
  * kept, so every result encodes. */
 #ifndef QMPRACE_SCHEDULE_MUTATE_H
@@ -39,6 +42,7 @@ enum sched_mutation {
     MUT_DROP_LINE,   /* a line goes */
     MUT_COPY_LINE,   /* a line of the donor (another input), else of this schedule, is added */
     MUT_REVERT,      /* a capability set on one line is set back the other way on a later line */
+    MUT_COMMAND,     /* a command inside a window (a line with a trigger) becomes any command, or is added */
     MUT_COUNT
 };
 
