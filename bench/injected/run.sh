@@ -140,6 +140,9 @@ for name, expr in races:
     found_hunt += len(found) * 2 > hunts
     print("| %s | %s | %s | %s | %s |" % (name, reach, "; ".join(ex) if ex else "not found", median_text(ht["default"]), median_text(ht["none"])))
 print("explore found %d of %d; the hunt (default mutator) found %d of %d in most of its %d hunts" % (found_explore, len(races), found_hunt, len(races), hunts))
+rates = {m: ["%.1f" % json.load(open(os.path.join(out, "hunt-%s-%d" % (m, i), "summary.json"))).get("migration_trials_per_sec", 0)
+             for i in range(1, hunts + 1)] for m in ("default", "none")}
+print("migration trials per second in each hunt: default %s; --mutator none %s" % (", ".join(rates["default"]), ", ".join(rates["none"])))
 print("phases: " + ", ".join("%s %d min %02d s" % (k, v // 60, v % 60) for k, v in phase.items()))
 print("(outputs in %s)" % out)
 EOF
