@@ -16,7 +16,7 @@ log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*"; }
 
 if [ ! -x "$base/fixed/build/qemu-system-x86_64" ]; then
   log "the fixed 7.2 tree first (tests/qemu-fixed/build.sh)"
-  QEMU_FIXED_DIR=$base bash "$repo/tests/qemu-fixed/build.sh" >/dev/null
+  QEMU_FIXED_DIR=$base bash "$repo/tests/qemu-fixed/build.sh" fixed >/dev/null
 fi
 base=$(cd "$base" && pwd)
 out=$base/injected
