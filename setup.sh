@@ -3,9 +3,9 @@
 #
 #   bash setup.sh run    install what is missing, build, reproduce the race on the simulated VMM, then
 #                        let AFL++ find it again from schedules that do not crash by themselves
-#   bash setup.sh test   install what is missing, build (warnings are errors), build QEMU 10.2 and 7.2 with
-#                        and without the fix (tests/qemu-fixed; cached) and 7.2 with the injected races of
-#                        bench/injected (cached), run the whole test
+#   bash setup.sh test   install what is missing, build (warnings are errors), build QEMU 10.2 with and
+#                        without the fix and 7.2 with it (tests/qemu-fixed; cached) and 7.2 with the
+#                        injected races of bench/injected (cached), run the whole test
 #                        suite, then build it again with ASan+UBSan+LSan (into BUILD-asan) and run it there too
 #
 # Debian packages are installed with apt-get when run as root; otherwise the apt-get line is printed
