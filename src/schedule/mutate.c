@@ -171,11 +171,12 @@ static int fresh_action(struct sched_mutator *m, struct sched_line *l, size_t at
     return fresh_action_of(m, l, at, draw_kind(m));
 }
 
-/* The actions that are a command a window holds: every QMP-sending one but `migrate`, which starts the
- * migration the window is in. */
+/* The actions that are a command a window holds, as the action table says: every QMP-sending one but
+ * `migrate` (SCHED_URI), which starts the migration the window is in. */
 static bool is_command(enum sched_action_kind k)
 {
-    return k == ACT_CAPS || k == ACT_PARAMS || k == ACT_CANCEL || k == ACT_QUERY || k == ACT_QMP;
+    const struct sched_action_desc *d = schedule_action_desc(k);
+    return d && d->cls == SCHED_CLASS_QMP && !(d->flags & SCHED_URI);
 }
 
 /* MUT_COMMAND: a line with a trigger (a window: a status, a trace point, a byte count, a time) gets a
@@ -195,14 +196,12 @@ static int command(struct schedule *s, struct sched_mutator *m)
             li = i;
             break;
         }
-    enum sched_action_kind kinds[BIN_QMP_COMMANDS + 4];
+    enum sched_action_kind kinds[ACT_KIND_COUNT + BIN_QMP_COMMANDS];
     size_t n = 0;
-    const enum sched_action_kind plain[] = {ACT_CAPS, ACT_PARAMS, ACT_CANCEL, ACT_QUERY};
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        if (!(m->without & (1u << plain[i])))
-            kinds[n++] = plain[i];
-    for (size_t i = 0; !(m->without & (1u << ACT_QMP)) && i < BIN_QMP_COMMANDS; i++)
-        kinds[n++] = ACT_QMP; /* fresh_action_of draws which of the table */
+    for (int k = 0; k < ACT_KIND_COUNT; k++) /* `qmp` once per command of its table: fresh_action_of draws which */
+        for (int share = 0; is_command(k) && !(m->without & (1u << k)) && share < (k == ACT_QMP ? BIN_QMP_COMMANDS : 1);
+             share++)
+            kinds[n++] = (enum sched_action_kind)k;
     if (!n)
         return 0;
     enum sched_action_kind k = kinds[below(m, n)];

@@ -9,9 +9,10 @@
  * setup). One step puts any command of the vocabulary into any window: a line that waits for a
  * trigger gets a command drawn with every command equally likely (each `qmp` command of the binary
  * form's table counts as one, as `caps` or `cancel` does), where MUT_ACTION draws the kind of action
- * first and leaves each `qmp` command a ninth of one kind's share. One step is shaped like what a management application does (libvirt after a failed
- * migration): put back a setting the schedule made earlier; which one, on which line, is drawn. The binary form's limits (64 lines, 4 actions a line, multifd 0..7, 12-bit mantissas) are
- * kept, so every result encodes. */
+ * first and leaves each `qmp` command a ninth of one kind's share. One step is shaped like what a
+ * management application does (libvirt after a failed migration): put back a setting the schedule made
+ * earlier; which one, on which line, is drawn. The binary form's limits (64 lines, 4 actions a line,
+ * multifd 0..7, 12-bit mantissas) are kept, so every result encodes. */
 #ifndef QMPRACE_SCHEDULE_MUTATE_H
 #define QMPRACE_SCHEDULE_MUTATE_H
 
