@@ -180,12 +180,34 @@ static void diagram_arrow(FILE *f, size_t from, size_t to, size_t row, const cha
     fputs("</text></g>\n", f);
 }
 
+/* A death with no failure before it (a crash after `completed`, say) still had a window: from the last
+ * migration status the target reported to the death. Drawing it keeps every crash's page pointing at
+ * where to look, not only the crashes that came through a failure. */
+static void diagram_death_window(const struct timeline *tl, struct tl_window *w)
+{
+    size_t n = timeline_count(tl), last = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct tl_entry *e = timeline_get(tl, i);
+        if (timeline_entry_status(e) >= 0)
+            last = i;
+        else if (e->kind == TL_DEATH && last < n) {
+            w->open = true;
+            w->from = last;
+            w->to = i;
+            w->until = TL_WINDOW_DEATH;
+            return;
+        }
+    }
+}
+
 /* The window (timeline_window: the one the fuzzing feedback rewards) in drawn rows, within `nrows`. */
 static void diagram_window(const struct timeline *tl, struct diagram_window *w, size_t nrows)
 {
     memset(w, 0, sizeof *w);
     struct tl_window tw;
     timeline_window(tl, &tw);
+    if (!tw.open)
+        diagram_death_window(tl, &tw);
     size_t row = 0, from = 0, to = 0;
     for (size_t i = 0; i <= tw.to && i < timeline_count(tl); i++) {
         bool drawn = diagram_drawn(timeline_get(tl, i));

@@ -18,6 +18,8 @@ typedef void (*deinit_fn)(void *data);
 
 #define MUTANTS 600
 
+#ifdef QMPRACE_MUTATOR
+
 /* How many of MUTANTS mutants of `seed` name what `vt` lacks. */
 static int strays(void *mod, const struct schedule *seed, const struct vocab_target *vt)
 {
@@ -49,6 +51,7 @@ static int strays(void *mod, const struct schedule *seed, const struct vocab_tar
     free(bin);
     return n;
 }
+#endif
 
 int main(void)
 {

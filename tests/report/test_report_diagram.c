@@ -87,6 +87,28 @@ static void test_no_failure(void)
     timeline_free(tl);
 }
 
+/* A death after `completed`, with no failure: the window runs from the last status to the death, so a
+ * crash that did not come through a failure still shows where to look. */
+static void test_death_after_completed(void)
+{
+    struct timeline *tl = timeline_new(T0, 0);
+    timeline_add_coded(tl, T0 + 20, TL_QMP_OUT, 0, 0, "migrate {}");                                /* row 0 */
+    timeline_add_coded(tl, T0 + 40, TL_EVENT, MIG_ACTIVE, 0, "MIGRATION {\"status\":\"active\"}");   /* row 1 */
+    timeline_add_coded(tl, T0 + 60, TL_EVENT, MIG_COMPLETED, 0, "MIGRATION {\"status\":\"completed\"}"); /* row 2 */
+    timeline_add_coded(tl, T0 + 70, TL_QMP_OUT, 0, 5, "migrate-set-capabilities {}");                /* row 3 */
+    timeline_add_coded(tl, T0 + 80, TL_QMP_IN, 0, TL_ACCEPTED, "migrate-set-capabilities -> {}");    /* row 4 */
+    timeline_add_coded(tl, T0 + 99, TL_DEATH, 6, 0, "the target died by SIGABRT");
+    struct diagram_info info;
+    char *svg = draw(tl, &info);
+    CHECK(info.window.found);
+    CHECK_STR(info.window.status, "completed");
+    CHECK_STR(info.window.until, "death");
+    CHECK_INT(info.window.from_row, 2);
+    CHECK(svg && strstr(svg, "id=\"race-window\"") && strstr(svg, "window: completed to death, 39 us"));
+    free(svg);
+    timeline_free(tl);
+}
+
 /* A long timeline is cut at DIAGRAM_MAX_ROWS rows, and the diagram says how much more there was. */
 static void test_long(void)
 {
@@ -105,6 +127,7 @@ int main(void)
 {
     test_window();
     test_no_failure();
+    test_death_after_completed();
     test_long();
     return check_exit();
 }

@@ -5,7 +5,8 @@
  * is held), trace points, stderr lines and the death, and the race window shaded: timeline_window's,
  * the one the fuzzing feedback rewards: from the first `failed` or `failing` (the status set, or the
  * event when the target has no trace points) to the cleanup (savevm_state_cleanup), or to the death
- * when the cleanup never came. Self-contained SVG: no script,
+ * when the cleanup never came. A death with no failure before it gets a window too: from the last
+ * status the target reported to the death. Self-contained SVG: no script,
  * no external reference; full texts in <title> tooltips. */
 #ifndef QMPRACE_DIAGRAM_H
 #define QMPRACE_DIAGRAM_H
@@ -20,11 +21,12 @@
 #define DIAGRAM_MAX_ROWS 600 /* a longer timeline is cut, and the diagram says so */
 
 struct diagram_window {
-    bool found;               /* a `failed` was seen */
+    bool found;               /* a `failed` was seen, or a death after some status */
     size_t from_row, to_row;  /* rows (0-based, drawn) the shading spans, both included */
     uint64_t from_us, to_us;  /* their times in the trial */
     const char *until;        /* what ended it: "cleanup", "death", "end of the timeline" */
-    const char *status;       /* what opened it: "failed", or "failing" on a QEMU with the fix */
+    const char *status;       /* what opened it: "failed", "failing" on a QEMU with the fix, or the
+                               * last status before a death that no failure preceded */
 };
 
 struct diagram_info {
