@@ -7,9 +7,14 @@
  * and the target's vocabulary (QMPRACE_HARNESS_VOCAB, a file the hunt wrote once
  * the target said what it knows), so it keeps to the capabilities, parameters,
  * commands, statuses and trace points the target has: an input with a name the
- * target lacks would be refused without a trial.
+ * target lacks would be refused without a trial. Every input whose windows have
+ * a shape not seen before (schedule_window_shape) gets every command in each of
+ * its windows, once each (schedule_put_command), as AFL++'s deterministic stage
+ * flips every bit once: at most every other input it gives, the random steps
+ * the rest.
  * Never exits and never prints: an input it cannot change is handed back
  * unchanged. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,13 +37,83 @@ void afl_custom_deinit(void *data);
 
 /* Draws of one input's mutant before it goes back unchanged. */
 #define MUTATOR_TRIES 8
+/* Window shapes (schedule_window_shape) noted for the enumeration; past this many, new shapes get only
+ * the random steps. */
+#define MUTATOR_MAX_SHAPES 1024
+
+/* An input whose window shape was new when the mutator first saw it: its window x command pairs, `next`
+ * of `total` the next to give. */
+struct pending {
+    uint8_t *buf;
+    size_t len, next, total;
+};
 
 struct mutator {
     struct sched_mutator m;
     struct vocab_target vt; /* unknown (takes every name) when the hunt gave none */
     uint8_t *out;
-    int last; /* the last change made, for afl_custom_describe */
+    int last; /* the last change made, for afl_custom_describe; MUTATOR_ENUMERATED for the enumeration */
+    uint64_t shapes[MUTATOR_MAX_SHAPES];
+    struct pending pend[MUTATOR_MAX_SHAPES]; /* in the order seen; `head` the first not done */
+    size_t nshapes, head;
+    uint64_t enumerated, drawn; /* inputs given by the enumeration, and by the random steps */
 };
+
+#define MUTATOR_ENUMERATED (-2)
+
+/* Notes `buf` for the enumeration when its window shape is new. */
+static void mutator_note(struct mutator *mu, const uint8_t *buf, size_t len)
+{
+    if (!buf || !len || mu->nshapes >= MUTATOR_MAX_SHAPES)
+        return;
+    struct schedule *s = schedule_decode(buf, len);
+    if (!s)
+        return;
+    uint64_t shape = schedule_window_shape(s);
+    bool seen = false;
+    for (size_t i = 0; i < mu->nshapes && !seen; i++)
+        seen = mu->shapes[i] == shape;
+    size_t total = seen ? 0 : schedule_command_pairs(s, &mu->m);
+    schedule_free(s);
+    uint8_t *copy = total ? malloc(len) : NULL;
+    if (!copy)
+        return;
+    memcpy(copy, buf, len);
+    mu->shapes[mu->nshapes] = shape;
+    mu->pend[mu->nshapes++] = (struct pending){copy, len, 0, total};
+}
+
+/* The next pair of the enumeration that the target can run, encoded into mu->out; false when none is
+ * left. */
+static bool mutator_enumerate(struct mutator *mu, size_t max_size, size_t *len)
+{
+    for (; mu->head < mu->nshapes; mu->head++) {
+        struct pending *p = &mu->pend[mu->head];
+        while (p->next < p->total) {
+            struct schedule *s = schedule_decode(p->buf, p->len);
+            if (!s)
+                break;
+            int rc = schedule_put_command(s, &mu->m, p->next++);
+            uint8_t *bin = NULL;
+            size_t blen = 0;
+            bool ok = rc == 1 &&
+                      schedule_check_vocab(s, &mu->vt, "the target", SCHEDULE_VOCAB_STATUSES | SCHEDULE_VOCAB_TRACES,
+                                           &(struct err){{0}}) == 0 &&
+                      schedule_encode(s, &bin, &blen, &(struct err){{0}}) == 0 && blen <= max_size;
+            schedule_free(s);
+            if (ok) {
+                free(mu->out);
+                mu->out = bin;
+                *len = blen;
+                return true;
+            }
+            free(bin);
+        }
+        free(p->buf); /* done: only its shape is kept */
+        p->buf = NULL;
+    }
+    return false;
+}
 
 void *afl_custom_init(void *afl, unsigned int seed)
 {
@@ -69,6 +144,19 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 {
     struct mutator *mu = data;
     *out_buf = buf;
+    /* every entry given and every splice partner (a queue entry AFL++ drew) is noted, so the
+     * enumeration reaches each shape in the queue whichever entries AFL++ chooses to fuzz; it takes at
+     * most every other input, the random steps the rest */
+    mutator_note(mu, buf, buf_size);
+    mutator_note(mu, add_buf, add_buf_size);
+    size_t elen;
+    if (mu->enumerated <= mu->drawn && mutator_enumerate(mu, max_size, &elen)) {
+        mu->enumerated++;
+        mu->last = MUTATOR_ENUMERATED;
+        *out_buf = mu->out;
+        return elen;
+    }
+    mu->drawn++;
     struct schedule *donor = add_buf && add_buf_size ? schedule_decode(add_buf, add_buf_size) : NULL;
     size_t len = buf_size;
     struct schedule *s = NULL;
@@ -115,14 +203,12 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 /* Inputs tried per queue entry before AFL++ moves on (it still doubles this while the entry yields new
  * paths). A trial on a real QEMU takes tens of milliseconds and its timing makes new paths all the time;
  * AFL++'s own count, hundreds and doubled from there, kept a 10-minute hunt on one entry. Small, so the
- * queue comes round and every seed (the held window among them) gets its turn within minutes. */
+ * queue comes round and every seed gets its turn within minutes. */
 #define MUTATOR_PER_ENTRY 16
 
 unsigned int afl_custom_fuzz_count(void *data, const unsigned char *buf, size_t buf_size)
 {
-    (void)data;
-    (void)buf;
-    (void)buf_size;
+    mutator_note(data, buf, buf_size);
     return MUTATOR_PER_ENTRY;
 }
 
@@ -130,7 +216,9 @@ const char *afl_custom_describe(void *data, size_t max_description_len)
 {
     struct mutator *mu = data;
     static char buf[32];
-    const char *name = mu->last >= 0 ? schedule_mutation_name((enum sched_mutation)mu->last) : "none";
+    const char *name = mu->last == MUTATOR_ENUMERATED ? "enumerated"
+                       : mu->last >= 0                ? schedule_mutation_name((enum sched_mutation)mu->last)
+                                                      : "none";
     int n = snprintf(buf, sizeof buf, "sched-%s", name);
     return n > 0 && (size_t)n < sizeof buf && (size_t)n <= max_description_len ? buf : "sched";
 }
@@ -139,6 +227,8 @@ void afl_custom_deinit(void *data)
 {
     struct mutator *mu = data;
     if (mu) {
+        for (size_t i = 0; i < mu->nshapes; i++)
+            free(mu->pend[i].buf);
         free(mu->out);
         vocab_target_free(&mu->vt);
     }

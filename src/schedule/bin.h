@@ -17,6 +17,9 @@
 /* The longest line: T, a status trigger (4), four params actions of two items (8 each). */
 #define BIN_MAX_LINE_BYTES (1 + 4 + BIN_MAX_ACTIONS * 8)
 
+/* The `qmp` command at index i of the binary form's table, a new object (NULL: no such index). */
+json_object *bin_qmp_command(unsigned i);
+
 struct rd {
     const uint8_t *p;
     size_t len, pos;

@@ -19,6 +19,11 @@ static const char *const qmp_table[] = {
 #define QMP_TABLE_SIZE (sizeof qmp_table / sizeof qmp_table[0])
 _Static_assert(QMP_TABLE_SIZE == BIN_QMP_COMMANDS, "the binary schedule form indexes this table: append, knowingly");
 
+json_object *bin_qmp_command(unsigned i)
+{
+    return i < QMP_TABLE_SIZE ? json_tokener_parse(qmp_table[i]) : NULL;
+}
+
 static int parse(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
 {
     (void)word;

@@ -179,48 +179,174 @@ static bool is_command(enum sched_action_kind k)
     return d && d->cls == SCHED_CLASS_QMP && !(d->flags & SCHED_URI);
 }
 
+/* A command of the vocabulary: its kind, and for `qmp` which command of the binary form's table. */
+struct cmd_choice {
+    enum sched_action_kind kind;
+    int qmp; /* the table's index; -1 for the other kinds */
+};
+
+#define CMD_CHOICES (ACT_KIND_COUNT + BIN_QMP_COMMANDS)
+
+/* Every command a window can hold, each once: `caps`, `params`, `cancel`, `query` and each `qmp`
+ * command of the binary form's table, less the kinds left out (--without), in the action table's order. */
+static size_t command_choices(const struct sched_mutator *m, struct cmd_choice out[CMD_CHOICES])
+{
+    size_t n = 0;
+    for (int k = 0; k < ACT_KIND_COUNT; k++)
+        for (int q = 0; is_command(k) && !(m->without & (1u << k)) && q < (k == ACT_QMP ? BIN_QMP_COMMANDS : 1); q++)
+            out[n++] = (struct cmd_choice){(enum sched_action_kind)k, k == ACT_QMP ? q : -1};
+    return n;
+}
+
+/* The lines with a trigger: the windows a command can be put in. */
+static size_t window_lines(const struct schedule *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nlines; i++)
+        n += s->lines[i].trig.kind != TRIG_NONE;
+    return n;
+}
+
+static struct sched_line *window_line(struct schedule *s, size_t pick)
+{
+    for (size_t i = 0; i < s->nlines; i++)
+        if (s->lines[i].trig.kind != TRIG_NONE && pick-- == 0)
+            return &s->lines[i];
+    return NULL;
+}
+
+/* Puts command `c` at l->acts[at] (at == l->nacts: appended). A `caps` or `params` is drawn (which
+ * setting, which value); a `qmp` is the table's command c.qmp. */
+static int put_command(struct sched_mutator *m, struct sched_line *l, size_t at, struct cmd_choice c)
+{
+    if (fresh_action_of(m, l, at, c.kind) < 0)
+        return -1;
+    struct sched_action *a = &l->acts[at < l->nacts ? at : l->nacts - 1];
+    if (c.qmp >= 0) {
+        json_object *o = bin_qmp_command((unsigned)c.qmp);
+        if (!o)
+            return -1;
+        json_object_put(a->u.qmp);
+        a->u.qmp = o;
+    }
+    return 0;
+}
+
 /* MUT_COMMAND: a line with a trigger (a window: a status, a trace point, a byte count, a time) gets a
  * command in place of one of its commands, or added when it has none, drawn with every command of the
  * vocabulary equally likely: `caps`, `params`, `cancel`, `query` and each of the BIN_QMP_COMMANDS `qmp`
  * commands one share each. No window and no command is preferred. */
 static int command(struct schedule *s, struct sched_mutator *m)
 {
-    size_t windows = 0;
-    for (size_t i = 0; i < s->nlines; i++)
-        windows += s->lines[i].trig.kind != TRIG_NONE;
+    size_t windows = window_lines(s);
     if (!windows)
         return 0;
-    size_t pick = below(m, windows), li = 0;
-    for (size_t i = 0; i < s->nlines; i++)
-        if (s->lines[i].trig.kind != TRIG_NONE && pick-- == 0) {
-            li = i;
-            break;
-        }
-    enum sched_action_kind kinds[ACT_KIND_COUNT + BIN_QMP_COMMANDS];
-    size_t n = 0;
-    for (int k = 0; k < ACT_KIND_COUNT; k++) /* `qmp` once per command of its table: fresh_action_of draws which */
-        for (int share = 0; is_command(k) && !(m->without & (1u << k)) && share < (k == ACT_QMP ? BIN_QMP_COMMANDS : 1);
-             share++)
-            kinds[n++] = (enum sched_action_kind)k;
+    struct sched_line *l = window_line(s, below(m, windows));
+    struct cmd_choice choices[CMD_CHOICES];
+    size_t n = command_choices(m, choices);
     if (!n)
         return 0;
-    enum sched_action_kind k = kinds[below(m, n)];
-    struct sched_line *l = &s->lines[li];
+    struct cmd_choice c = choices[below(m, n)];
     size_t cmds = 0;
     for (size_t j = 0; j < l->nacts; j++)
         cmds += is_command(l->acts[j].kind);
     size_t at = l->nacts;
     if (cmds) {
-        size_t c = below(m, cmds);
+        size_t k = below(m, cmds);
         for (size_t j = 0; j < l->nacts; j++)
-            if (is_command(l->acts[j].kind) && c-- == 0) {
+            if (is_command(l->acts[j].kind) && k-- == 0) {
                 at = j;
                 break;
             }
     } else if (l->nacts >= BIN_MAX_ACTIONS) {
         at = below(m, l->nacts);
     }
-    return fresh_action_of(m, l, at, k) == 0 ? 1 : -1;
+    return put_command(m, l, at, c) == 0 ? 1 : -1;
+}
+
+size_t schedule_command_pairs(const struct schedule *s, const struct sched_mutator *m)
+{
+    struct cmd_choice choices[CMD_CHOICES];
+    return window_lines(s) * command_choices(m, choices);
+}
+
+int schedule_put_command(struct schedule *s, struct sched_mutator *m, size_t i)
+{
+    struct cmd_choice choices[CMD_CHOICES];
+    size_t n = command_choices(m, choices);
+    if (!n || i >= window_lines(s) * n)
+        return 0;
+    struct sched_line *l = window_line(s, i / n);
+    size_t at = l->nacts;
+    for (size_t j = 0; j < l->nacts && at == l->nacts; j++)
+        if (is_command(l->acts[j].kind))
+            at = j;
+    if (at == l->nacts && l->nacts >= BIN_MAX_ACTIONS)
+        at = l->nacts - 1; /* a full line without a command: its last action gives way */
+    return put_command(m, l, at, choices[i % n]) == 0 ? 1 : -1;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t fnv_int(uint64_t h, long v)
+{
+    return fnv(h, &v, sizeof v);
+}
+
+uint64_t schedule_window_shape(const struct schedule *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < s->nlines; i++) {
+        const struct sched_line *l = &s->lines[i];
+        const struct sched_trigger *t = &l->trig;
+        h = fnv_int(h, -1 - (long)t->kind); /* a line starts */
+        if (t->kind == TRIG_STATUS)
+            h = fnv_int(fnv_int(h, t->status), t->nth);
+        else if (t->kind == TRIG_TRACE && t->trace_event)
+            h = fnv_int(fnv(h, t->trace_event, strlen(t->trace_event)), t->nth);
+        else if (t->kind == TRIG_AFTER)
+            h = fnv_int(h, t->chan);
+        for (size_t j = 0; j < l->nacts; j++) {
+            const struct sched_action *a = &l->acts[j];
+            if (t->kind != TRIG_NONE && is_command(a->kind))
+                continue; /* what the window holds is what the enumeration changes */
+            h = fnv_int(h, a->kind);
+            switch (a->kind) {
+            case ACT_CAPS:
+                for (size_t k = 0; k < a->u.caps.n; k++)
+                    h = fnv_int(fnv_int(h, a->u.caps.items[k].cap), a->u.caps.items[k].on);
+                break;
+            case ACT_PARAMS:
+                for (size_t k = 0; k < a->u.params.n; k++)
+                    h = fnv_int(h, a->u.params.items[k].param);
+                break;
+            case ACT_QMP: {
+                const char *q = a->u.qmp ? json_object_to_json_string_ext(a->u.qmp, JSON_C_TO_STRING_PLAIN) : "";
+                h = fnv(h, q, strlen(q));
+                break;
+            }
+            case ACT_RESET:
+            case ACT_CLOSE:
+                h = fnv_int(h, a->u.fault.chan);
+                break;
+            case ACT_STALL:
+                h = fnv_int(fnv_int(h, a->u.fault.chan), a->u.fault.dur_us == 0);
+                break;
+            case ACT_FREEZE:
+                h = fnv_int(fnv_int(h, a->u.freeze.thread.kind), a->u.freeze.thread.index);
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    return h;
 }
 
 static int fresh_trigger(struct sched_mutator *m, struct sched_trigger *trig)

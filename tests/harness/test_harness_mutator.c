@@ -51,6 +51,107 @@ static int strays(void *mod, const struct schedule *seed, const struct vocab_tar
     free(bin);
     return n;
 }
+
+typedef unsigned int (*count_fn)(void *data, const unsigned char *buf, size_t buf_size);
+
+static uint8_t *encoded(const char *text, size_t *len)
+{
+    struct err e = {{0}};
+    struct schedule *s = schedule_parse(text, strlen(text), "seed", &e);
+    uint8_t *bin = NULL;
+    CHECK_MSG(s && schedule_encode(s, &bin, len, &e) == 0, "%s", e.msg);
+    schedule_free(s);
+    return bin;
+}
+
+typedef const char *(*describe_fn)(void *data, size_t max_description_len);
+
+/* The inputs `mu` gives for entry `buf` (splice partner `add`) in `n` calls: the enumerated ones as text
+ * into enumerated[] (up to `max`), their count returned; the others counted in *drawn. */
+static unsigned fuzz_entry(void *mod, void *mu, const uint8_t *buf, size_t len, const uint8_t *add, size_t add_len,
+                           unsigned n, char **enumerated, unsigned max, unsigned *drawn)
+{
+    fuzz_fn fuzz = (fuzz_fn)dlsym(mod, "afl_custom_fuzz");
+    describe_fn describe = (describe_fn)dlsym(mod, "afl_custom_describe");
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *in = malloc(len), *out = NULL;
+        memcpy(in, buf, len);
+        size_t olen = fuzz(mu, in, len, &out, (uint8_t *)add, add_len, 1 << 16);
+        if (strcmp(describe(mu, 64), "sched-enumerated") == 0) {
+            struct schedule *s = schedule_decode(out, olen);
+            char *text = s ? schedule_print(s) : NULL;
+            if (k < max)
+                enumerated[k] = text;
+            else
+                free(text);
+            k++;
+            schedule_free(s);
+        } else {
+            (*drawn)++;
+        }
+        free(in);
+    }
+    return k;
+}
+
+/* What AFL++ sees of the enumeration: for an input of a window shape not seen before, each command of
+ * the vocabulary in each of its windows (stop and cont in both), at most every other input; a shape
+ * seen only as a splice partner is enumerated too (AFL++ may never choose to fuzz that entry); the same
+ * windows at other times are not enumerated again. */
+static void enumeration(void *mod)
+{
+    init_fn init = (init_fn)dlsym(mod, "afl_custom_init");
+    count_fn count = (count_fn)dlsym(mod, "afl_custom_fuzz_count");
+    deinit_fn deinit = (deinit_fn)dlsym(mod, "afl_custom_deinit");
+    CHECK(init && count && deinit && dlsym(mod, "afl_custom_describe"));
+    if (!init || !count || !deinit || !dlsym(mod, "afl_custom_describe"))
+        return;
+    unsetenv("QMPRACE_HARNESS_VOCAB");
+    unsetenv("QMPRACE_HARNESS_PROFILE");
+    size_t len = 0, len2 = 0, len3 = 0;
+    uint8_t *seed = encoded("caps events=on\nmigrate\nafter 1MiB on any: stall all; reset all\non failed: query\n", &len);
+    uint8_t *later = encoded("caps events=on\nmigrate\nafter 4MiB on any: stall all; reset all\non failed +2ms: cancel\n",
+                             &len2);
+    uint8_t *other = encoded("caps events=on\nmigrate\nafter 1MiB on any: stall all; reset all\non cancelled: query\n",
+                             &len3);
+    void *mu = init(NULL, 3);
+    enum { PAIRS = 2 * 13 }; /* caps, params, cancel, query and 9 qmp commands, in two windows */
+    if (seed && later && other && mu) {
+        CHECK_INT((int)count(mu, seed, len), 16);
+        char *texts[PAIRS] = {0};
+        unsigned drawn = 0;
+        /* splice partner: `later`, the seed's shape at other times: nothing more to enumerate */
+        unsigned k = fuzz_entry(mod, mu, seed, len, later, len2, 2 * PAIRS + 10, texts, PAIRS, &drawn);
+        CHECK_INT((int)k, PAIRS);
+        CHECK_MSG(drawn >= PAIRS, "the enumeration took %u of %u inputs: more than every other", k, k + drawn);
+        unsigned stops = 0, conts = 0, distinct = 0;
+        for (unsigned i = 0; i < PAIRS && i < k; i++) {
+            stops += texts[i] && strstr(texts[i], "\"stop\"") != NULL;
+            conts += texts[i] && strstr(texts[i], "\"cont\"") != NULL;
+            bool dup = !texts[i];
+            for (unsigned j = 0; j < i && !dup; j++)
+                dup = texts[j] && strcmp(texts[j], texts[i]) == 0;
+            distinct += !dup;
+        }
+        CHECK_MSG(stops == 2 && conts == 2, "stop %u, cont %u times in the enumeration of two windows", stops, conts);
+        CHECK_MSG(distinct >= PAIRS - 2, "only %u distinct inputs of %u", distinct, PAIRS); /* caps/params drawn */
+        for (unsigned i = 0; i < PAIRS; i++)
+            free(texts[i]);
+        /* a new shape, seen only as the splice partner of an entry already walked */
+        drawn = 0;
+        k = fuzz_entry(mod, mu, later, len2, other, len3, 2 * PAIRS + 10, NULL, 0, &drawn);
+        CHECK_INT((int)k, PAIRS);
+        drawn = 0;
+        k = fuzz_entry(mod, mu, seed, len, later, len2, 20, NULL, 0, &drawn);
+        CHECK_MSG(k == 0 && drawn == 20, "%u inputs enumerated again of shapes already walked", k);
+    }
+    if (mu)
+        deinit(mu);
+    free(seed);
+    free(later);
+    free(other);
+}
 #endif
 
 int main(void)
@@ -99,6 +200,7 @@ int main(void)
         rmdir(dir);
     }
     schedule_free(seed);
+    enumeration(mod);
     dlclose(mod);
     return check_exit();
 #endif

@@ -46,6 +46,67 @@ static bool uses(const struct schedule *s, enum sched_action_kind k)
     return schedule_uses_action(s, k, &line, &col);
 }
 
+/* The enumeration a hunt walks once per window shape: each window x each command exactly once (stop,
+ * cont and every other `qmp` command of the table, not a kind drawn), the lines in order untouched; the
+ * shape ignores times and what the windows hold, and sees a window moved to another status. */
+static void test_enumeration(void)
+{
+    const char *text = "caps events=on multifd=on\nmigrate\nafter 1MiB on any: stall all; freeze live_migration 50ms; "
+                       "reset all\non failed +1ms: query\n";
+    struct err e = {{0}};
+    struct schedule *seed = schedule_parse(text, strlen(text), "seed", &e);
+    CHECK_MSG(seed, "%s", e.msg);
+    if (!seed)
+        return;
+    struct sched_mutator all = {.rng = 11}, noparams = {.rng = 11, .without = 1u << ACT_PARAMS};
+    /* caps, params, cancel, query and the table's 9 qmp commands, in each of the two windows */
+    CHECK_INT((int)schedule_command_pairs(seed, &all), 2 * 13);
+    CHECK_INT((int)schedule_command_pairs(seed, &noparams), 2 * 12);
+    char *texts[26] = {0};
+    unsigned stops = 0, conts = 0, in_window[2] = {0, 0};
+    uint64_t shape = schedule_window_shape(seed);
+    for (size_t i = 0; i <= 26; i++) {
+        struct schedule *s = schedule_clone(seed);
+        int rc = schedule_put_command(s, &all, i);
+        CHECK_INT(rc, (i < 26 ? 1 : 0));
+        if (rc == 1) {
+            char why[512];
+            CHECK_MSG(round_trips(s, why, sizeof why), "pair %zu: %s", i, why);
+            CHECK(schedule_window_shape(s) == shape);
+            for (size_t l = 0; l < 2; l++) /* the lines in order, as they were */
+                CHECK(s->lines[l].nacts == seed->lines[l].nacts && s->lines[l].acts[0].kind == seed->lines[l].acts[0].kind);
+            /* the fault line gets the command added after its reset; the reaction's query is replaced */
+            CHECK_INT((int)s->lines[2].nacts, (i < 13 ? 4 : 3));
+            CHECK(s->lines[2].acts[2].kind == ACT_RESET && s->lines[3].trig.status == MIG_FAILED);
+            in_window[i / 13]++;
+            texts[i] = schedule_print(s);
+            for (size_t j = 0; j < i && texts[i]; j++)
+                CHECK_MSG(!texts[j] || strcmp(texts[i], texts[j]) != 0 || (i % 13 < 2), "pairs %zu and %zu alike", j, i);
+            stops += texts[i] && strstr(texts[i], "\"stop\"") != NULL;
+            conts += texts[i] && strstr(texts[i], "\"cont\"") != NULL;
+        }
+        schedule_free(s);
+    }
+    CHECK_MSG(stops == 2 && conts == 2, "stop %u times, cont %u times, of two windows", stops, conts);
+    CHECK(in_window[0] == 13 && in_window[1] == 13);
+    for (size_t i = 0; i < 26; i++)
+        free(texts[i]);
+
+    /* times do not change the shape; another status does */
+    const char *sooner = "caps events=on multifd=on\nmigrate\nafter 4MiB on any: stall all; freeze live_migration 9ms; "
+                         "reset all\non failed +3ms: cancel\n";
+    const char *other = "caps events=on multifd=on\nmigrate\nafter 1MiB on any: stall all; freeze live_migration 50ms; "
+                        "reset all\non cancelled +1ms: query\n";
+    struct schedule *a = schedule_parse(sooner, strlen(sooner), "sooner", &e);
+    struct schedule *b = schedule_parse(other, strlen(other), "other", &e);
+    CHECK(a && b);
+    CHECK(a && schedule_window_shape(a) == shape);
+    CHECK(b && schedule_window_shape(b) != shape);
+    schedule_free(a);
+    schedule_free(b);
+    schedule_free(seed);
+}
+
 int main(void)
 {
     struct sched_mutator m = {.rng = 12345, .without = 1u << ACT_PARAMS};
@@ -307,5 +368,6 @@ int main(void)
     }
     schedule_free(big);
     schedule_free(donor);
+    test_enumeration();
     return check_exit();
 }

@@ -54,4 +54,19 @@ const char *schedule_mutation_name(enum sched_mutation m);
  * migration in order (`migrate` on a line without a trigger) still does after the change. */
 int schedule_mutate(struct schedule *s, const struct schedule *donor, struct sched_mutator *m);
 
+/* The enumeration of what a hunt's windows can hold, AFL++'s deterministic stage for schedules: each
+ * line with a trigger (a window) x each command of the vocabulary (`caps`, `params`, `cancel`,
+ * `query`, each `qmp` command of the binary form's table, less m->without): schedule_command_pairs
+ * counts the pairs, schedule_put_command(s, m, i) puts pair i in (the line's first command replaced,
+ * or the command added; a `caps` or `params` drawn), 1 done, 0 no such pair, -1 out of memory. In the
+ * action table's order, never ranked: no window and no command comes first by what it is. */
+size_t schedule_command_pairs(const struct schedule *s, const struct sched_mutator *m);
+int schedule_put_command(struct schedule *s, struct sched_mutator *m, size_t i);
+
+/* A hash of the windows `s` opens and how: each line's trigger (its kind, status or trace point and
+ * count, its channel; not its delay or size) and each action but the commands the windows hold (their
+ * kinds, capabilities, channels and threads; not their times). Two inputs that differ only in times,
+ * or in what their windows hold, have one shape: the enumeration above need run once per shape. */
+uint64_t schedule_window_shape(const struct schedule *s);
+
 #endif
