@@ -41,11 +41,18 @@ void afl_custom_deinit(void *data);
  * the random steps. */
 #define MUTATOR_MAX_SHAPES 1024
 
+/* Walks of each shape's pairs. A window a trial opens one time in three or five (a status the thread
+ * leaves before the hold lands, a byte count reached as the migration turns active) is missed by one
+ * walk more often than not: three walks, each shape's second only once every shape seen has had its
+ * first, so a shape found late still comes before the repeats. */
+#define MUTATOR_WALKS 3
+
 /* An input whose window shape was new when the mutator first saw it: its window x command pairs, `next`
- * of `total` the next to give. */
+ * of `total` the next to give, in walk `walks` (0-based). */
 struct pending {
     uint8_t *buf;
     size_t len, next, total;
+    unsigned walks;
 };
 
 struct mutator {
@@ -54,8 +61,8 @@ struct mutator {
     uint8_t *out;
     int last; /* the last change made, for afl_custom_describe; MUTATOR_ENUMERATED for the enumeration */
     uint64_t shapes[MUTATOR_MAX_SHAPES];
-    struct pending pend[MUTATOR_MAX_SHAPES]; /* in the order seen; `head` the first not done */
-    size_t nshapes, head;
+    struct pending pend[MUTATOR_MAX_SHAPES]; /* in the order seen */
+    size_t nshapes;
     uint64_t enumerated, drawn; /* inputs given by the enumeration, and by the random steps */
 };
 
@@ -80,20 +87,36 @@ static void mutator_note(struct mutator *mu, const uint8_t *buf, size_t len)
         return;
     memcpy(copy, buf, len);
     mu->shapes[mu->nshapes] = shape;
-    mu->pend[mu->nshapes++] = (struct pending){copy, len, 0, total};
+    mu->pend[mu->nshapes++] = (struct pending){copy, len, 0, total, 0};
+}
+
+/* The shape to walk next: the first of those with the fewest walks done, NULL when all are done. */
+static struct pending *mutator_next_shape(struct mutator *mu)
+{
+    struct pending *best = NULL;
+    for (size_t i = 0; i < mu->nshapes; i++) {
+        struct pending *p = &mu->pend[i];
+        if (p->buf && (!best || p->walks < best->walks))
+            best = p;
+    }
+    return best;
 }
 
 /* The next pair of the enumeration that the target can run, encoded into mu->out; false when none is
  * left. */
 static bool mutator_enumerate(struct mutator *mu, size_t max_size, size_t *len)
 {
-    for (; mu->head < mu->nshapes; mu->head++) {
-        struct pending *p = &mu->pend[mu->head];
-        while (p->next < p->total) {
+    struct pending *p;
+    while ((p = mutator_next_shape(mu))) {
+        /* at most one pass over its pairs: a shape none of whose pairs the target can run is dropped */
+        for (size_t tries = 0; tries < p->total && p->walks < MUTATOR_WALKS; tries++) {
+            size_t i = p->next++;
+            if (p->next == p->total) /* this walk is done */
+                p->next = 0, p->walks++;
             struct schedule *s = schedule_decode(p->buf, p->len);
             if (!s)
                 break;
-            int rc = schedule_put_command(s, &mu->m, p->next++);
+            int rc = schedule_put_command(s, &mu->m, i);
             uint8_t *bin = NULL;
             size_t blen = 0;
             bool ok = rc == 1 &&
@@ -105,11 +128,15 @@ static bool mutator_enumerate(struct mutator *mu, size_t max_size, size_t *len)
                 free(mu->out);
                 mu->out = bin;
                 *len = blen;
+                if (p->walks == MUTATOR_WALKS) { /* its last walk: only the shape is kept */
+                    free(p->buf);
+                    p->buf = NULL;
+                }
                 return true;
             }
             free(bin);
         }
-        free(p->buf); /* done: only its shape is kept */
+        free(p->buf);
         p->buf = NULL;
     }
     return false;

@@ -97,8 +97,8 @@ static unsigned fuzz_entry(void *mod, void *mu, const uint8_t *buf, size_t len, 
 
 /* What AFL++ sees of the enumeration: for an input of a window shape not seen before, each command of
  * the vocabulary in each of its windows (stop and cont in both), at most every other input; a shape
- * seen only as a splice partner is enumerated too (AFL++ may never choose to fuzz that entry); the same
- * windows at other times are not enumerated again. */
+ * seen only as a splice partner is enumerated too (AFL++ may never choose to fuzz that entry), before
+ * any shape's second walk; the same windows at other times are not a new shape; three walks a shape. */
 static void enumeration(void *mod)
 {
     init_fn init = (init_fn)dlsym(mod, "afl_custom_init");
@@ -122,9 +122,8 @@ static void enumeration(void *mod)
         char *texts[PAIRS] = {0};
         unsigned drawn = 0;
         /* splice partner: `later`, the seed's shape at other times: nothing more to enumerate */
-        unsigned k = fuzz_entry(mod, mu, seed, len, later, len2, 2 * PAIRS + 10, texts, PAIRS, &drawn);
-        CHECK_INT((int)k, PAIRS);
-        CHECK_MSG(drawn >= PAIRS, "the enumeration took %u of %u inputs: more than every other", k, k + drawn);
+        unsigned k = fuzz_entry(mod, mu, seed, len, later, len2, 2 * PAIRS, texts, PAIRS, &drawn);
+        CHECK_MSG(k == PAIRS && drawn == PAIRS, "the enumeration took %u of %u inputs, not every other", k, k + drawn);
         unsigned stops = 0, conts = 0, distinct = 0;
         for (unsigned i = 0; i < PAIRS && i < k; i++) {
             stops += texts[i] && strstr(texts[i], "\"stop\"") != NULL;
@@ -133,18 +132,25 @@ static void enumeration(void *mod)
             for (unsigned j = 0; j < i && !dup; j++)
                 dup = texts[j] && strcmp(texts[j], texts[i]) == 0;
             distinct += !dup;
+            free(texts[i]);
+            texts[i] = NULL;
         }
         CHECK_MSG(stops == 2 && conts == 2, "stop %u, cont %u times in the enumeration of two windows", stops, conts);
         CHECK_MSG(distinct >= PAIRS - 2, "only %u distinct inputs of %u", distinct, PAIRS); /* caps/params drawn */
-        for (unsigned i = 0; i < PAIRS; i++)
+        /* a new shape, seen only as the splice partner of an entry already walked once: its first walk
+         * comes before the seed's second */
+        drawn = 0;
+        k = fuzz_entry(mod, mu, later, len2, other, len3, 2 * PAIRS, texts, PAIRS, &drawn);
+        unsigned of_other = 0;
+        for (unsigned i = 0; i < PAIRS && i < k; i++) {
+            of_other += texts[i] && strstr(texts[i], "on cancelled") != NULL;
             free(texts[i]);
-        /* a new shape, seen only as the splice partner of an entry already walked */
+        }
+        CHECK_MSG(k == PAIRS && of_other == PAIRS, "%u of %u enumerated inputs were the new shape's", of_other, k);
+        /* then each shape's second and third walks, and no more */
         drawn = 0;
-        k = fuzz_entry(mod, mu, later, len2, other, len3, 2 * PAIRS + 10, NULL, 0, &drawn);
-        CHECK_INT((int)k, PAIRS);
-        drawn = 0;
-        k = fuzz_entry(mod, mu, seed, len, later, len2, 20, NULL, 0, &drawn);
-        CHECK_MSG(k == 0 && drawn == 20, "%u inputs enumerated again of shapes already walked", k);
+        k = fuzz_entry(mod, mu, seed, len, later, len2, 8 * PAIRS, NULL, 0, &drawn);
+        CHECK_MSG(k == 2 * 2 * PAIRS, "%u inputs enumerated after the first walks, not %u", k, 2 * 2 * PAIRS);
     }
     if (mu)
         deinit(mu);
