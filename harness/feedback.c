@@ -1,9 +1,11 @@
 /* feedback: a trial's timeline as features for AFL++ (see feedback.h). */
 #include "feedback.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "schedule.h"
+#include "verdict.h"
 #include "vocab.h"
 
 #define NSTATUS FB_NSTATUS
@@ -190,6 +192,13 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
         if (traces & (1u << i))
             bump(&c, FB_TRACE + i);
     bump(&c, FB_VERDICT + (unsigned)r->verdict * 8 + (unsigned)(r->signo & 7));
+    /* what the target said, hashed (FNV-1a): whatever it said, not a list of known signatures */
+    if (verdict_is_finding(r->verdict, r->signature)) {
+        uint32_t h = 2166136261u;
+        for (const char *p = r->signature; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        bump(&c, FB_SIGNATURE + h % FB_NSIGNATURE);
+    }
 
     /* presence, not counts: how often a feature came varies from run to run with the scheduler (two
      * MIGRATION failed events or one, three probes or four), and AFL++ would see each run of one input
@@ -208,7 +217,8 @@ const char *feedback_key_family(unsigned key)
         {FB_TRANS, "trans"},       {FB_OUTCOME, "outcome"},       {FB_HOLD, "hold"},
         {FB_INSIDE, "inside"},     {FB_HELD_STATUS, "held-status"}, {FB_STALLED_STATUS, "stalled-status"},
         {FB_BEFORE, "before"},     {FB_AFTER, "after"},           {FB_TRACE, "trace"},
-        {FB_VERDICT, "verdict"},   {FB_FAULT, "fault"},           {FB_END, "?"},
+        {FB_VERDICT, "verdict"},   {FB_FAULT, "fault"},           {FB_SIGNATURE, "signature"},
+        {FB_END, "?"},
     };
     const char *name = "?";
     for (size_t i = 0; i < sizeof fam / sizeof fam[0] && key >= fam[i].from; i++)

@@ -3,7 +3,7 @@
  * timeline into features: the status transitions seen, each command's outcome in each status, which
  * thread was held in which status, how close each command landed to the race window (from FAILED to the
  * start of cleanup: inside it, or before/after it by a log2 bucket of microseconds), the trace points
- * hit, faults and the verdict. A new feature is new coverage, which is what lets AFL++ climb toward the window.
+ * hit, faults, the verdict and a finding's signature. A new feature is new coverage, which is what lets AFL++ climb toward the window.
  * Pure: it reads a result and calls `emit`; feedback_map.c puts features into AFL++'s map. */
 #ifndef QMPRACE_FEEDBACK_H
 #define QMPRACE_FEEDBACK_H
@@ -17,6 +17,10 @@
  * action, status or trace point gets its keys without a renumbering by hand. */
 #define FB_NSTATUS (MIG_STATUS_COUNT + 1) /* status slots: every status and "none yet" */
 #define FB_NBUCKET 4   /* distance buckets per action */
+/* Buckets of a finding's signature: AFL++ keeps a crashing input only when its features are new to the
+ * crashes it has, so two findings that differ only in what the target said (two assertions after one
+ * command in one window) would be one crash to it, and the second never triaged. */
+#define FB_NSIGNATURE 128
 /* The windows a command can land in, by how the migration ends: from its first failing/failed,
  * cancelling/cancelled or completed to the cleanup that follows (or the target's death). */
 enum fb_window { FB_WINDOW_FAILURE, FB_WINDOW_CANCEL, FB_WINDOW_COMPLETION, FB_NWINDOW };
@@ -33,7 +37,8 @@ enum {
     FB_TRACE = FB_AFTER + FB_NWINDOW * ACT_KIND_COUNT * FB_NBUCKET,  /* one of the race's trace points hit */
     FB_VERDICT = FB_TRACE + TRACE_COUNT + 1,               /* verdict x (signal & 7) */
     FB_FAULT = FB_VERDICT + 3 * 8,                         /* fault action x channels open then (0..3+) */
-    FB_END = FB_FAULT + ACT_KIND_COUNT * 4
+    FB_SIGNATURE = FB_FAULT + ACT_KIND_COUNT * 4,          /* a finding's signature, hashed into FB_NSIGNATURE */
+    FB_END = FB_SIGNATURE + FB_NSIGNATURE
 };
 _Static_assert(MIG_STATUS_COUNT < FB_NSTATUS, "a status slot for every status and one for none");
 _Static_assert(FB_END <= FEEDBACK_KEYS, "the feature keys fit the map");

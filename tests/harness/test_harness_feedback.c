@@ -2,6 +2,7 @@
  * target, so a schedule that moves a command closer to the race window looks new. Runs real trials on
  * the simulated VMM. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,34 @@ static void run(const char *text, struct features *f, enum verdict *v)
     feedback_features(&r, true, collect, f);
     trial_result_clear(&r);
     schedule_free(s);
+}
+
+/* A crash result with no timeline entries and signature `sig`. */
+static struct trial_result crash_result(const char *sig)
+{
+    struct trial_result r;
+    memset(&r, 0, sizeof r);
+    r.verdict = VERDICT_CRASH;
+    r.signo = SIGABRT;
+    snprintf(r.signature, sizeof r.signature, "%s", sig);
+    r.timeline = timeline_new(0, 0);
+    return r;
+}
+
+/* The one key of the signature family `r` gives (0: none; CHECKs there is at most one). */
+static unsigned signature_feature(const struct trial_result *r)
+{
+    struct features f;
+    memset(&f, 0, sizeof f);
+    feedback_features(r, true, collect, &f);
+    unsigned key = 0, n = 0;
+    for (unsigned k = FB_SIGNATURE; k < FB_END; k++)
+        if (f.n[k]) {
+            key = k;
+            n++;
+        }
+    CHECK(n <= 1);
+    return key;
 }
 
 #define PRE "caps events=on multifd=on\nparams multifd-channels=2\nmigrate\nafter 8MiB on any: reset all\n"
@@ -155,6 +184,22 @@ int main(void)
         CHECK_MSG((crash.n[k] != 0) == (again.n[k] != 0), "feature %u differs between two runs", k);
     for (unsigned k = FB_VERDICT; k < FB_END; k++)
         CHECK_MSG((crash.n[k] != 0) == (again.n[k] != 0), "feature %u differs between two runs", k);
+
+    /* two findings that differ only in what the target said are two crashes to AFL++: its crash map keeps
+     * an input only for features new to it. One signature twice is one; a pass has none. */
+    struct trial_result a = crash_result("SIGABRT qmp_one: Assertion `x' failed"),
+                        b = crash_result("SIGABRT qmp_two: Assertion `y' failed"),
+                        a2 = crash_result("SIGABRT qmp_one: Assertion `x' failed"), pass = crash_result("");
+    pass.verdict = VERDICT_PASS;
+    unsigned sa = signature_feature(&a), sb = signature_feature(&b);
+    CHECK(sa != 0 && sb != 0 && sa != sb);
+    CHECK_INT((int)signature_feature(&a2), (int)sa);
+    CHECK_INT((int)signature_feature(&pass), 0);
+    CHECK(strcmp(feedback_key_family(sa), "signature") == 0);
+    timeline_free(a.timeline);
+    timeline_free(b.timeline);
+    timeline_free(a2.timeline);
+    timeline_free(pass.timeline);
 
     trial_env_free(env);
     target_free(target);
