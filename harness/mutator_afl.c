@@ -171,10 +171,9 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 {
     struct mutator *mu = data;
     *out_buf = buf;
-    /* every entry given and every splice partner (a queue entry AFL++ drew) is noted, so the
-     * enumeration reaches each shape in the queue whichever entries AFL++ chooses to fuzz; it takes at
-     * most every other input, the random steps the rest */
-    mutator_note(mu, buf, buf_size);
+    /* every splice partner (a queue entry AFL++ drew) is noted, as afl_custom_fuzz_count noted the entry
+     * itself, so the enumeration reaches each shape in the queue whichever entries AFL++ chooses to
+     * fuzz; it takes at most every other input, the random steps the rest */
     mutator_note(mu, add_buf, add_buf_size);
     size_t elen;
     if (mu->enumerated <= mu->drawn && mutator_enumerate(mu, max_size, &elen)) {

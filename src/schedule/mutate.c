@@ -221,7 +221,7 @@ static int put_command(struct sched_mutator *m, struct sched_line *l, size_t at,
 {
     if (fresh_action_of(m, l, at, c.kind) < 0)
         return -1;
-    struct sched_action *a = &l->acts[at < l->nacts ? at : l->nacts - 1];
+    struct sched_action *a = &l->acts[at]; /* appended: at is the old count, now the last index */
     if (c.qmp >= 0) {
         json_object *o = bin_qmp_command((unsigned)c.qmp);
         if (!o)
