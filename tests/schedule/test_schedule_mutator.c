@@ -70,7 +70,7 @@ static void test_enumeration(void)
         int rc = schedule_put_command(s, &all, i);
         CHECK_INT(rc, (i < 26 ? 1 : 0));
         if (rc == 1) {
-            char why[512];
+            char why[1200];
             CHECK_MSG(round_trips(s, why, sizeof why), "pair %zu: %s", i, why);
             CHECK(schedule_window_shape(s) == shape);
             for (size_t l = 0; l < 2; l++) /* the lines in order, as they were */
