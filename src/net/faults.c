@@ -13,7 +13,7 @@ static const struct net_fault *const faults[] = {
 };
 /* A new action kind is appended to the schedule's table; if it is a fault, its file is registered above.
  * tests/net/test_net_faults.c checks that every SCHED_CLASS_FAULT action has a row and nothing else does. */
-_Static_assert(ACT_KIND_COUNT == 11, "a new schedule action: if it is a fault, give it a row in src/net/faults.c, "
+_Static_assert(ACT_KIND_COUNT == 12, "a new schedule action: if it is a fault, give it a row in src/net/faults.c, "
                                      "then update this count");
 
 static const struct net_fault *fault_of(enum sched_action_kind kind)

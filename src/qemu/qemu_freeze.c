@@ -178,6 +178,16 @@ int qemu_holds_hold(struct qemu_holds *hs, pid_t pid, pid_t tid, const char *nam
     return 0;
 }
 
+int qemu_holds_release_name(struct qemu_holds *hs, const char *name)
+{
+    for (int i = 0; i < QEMU_HOLDS_MAX; i++)
+        if (hs->h[i].used && strcmp(hs->h[i].name, name) == 0) {
+            release(&hs->h[i]);
+            return 1;
+        }
+    return 0;
+}
+
 void qemu_holds_release_all(struct qemu_holds *hs)
 {
     for (int i = 0; i < QEMU_HOLDS_MAX; i++)

@@ -22,10 +22,12 @@ static const struct sched_action_desc actions[ACT_KIND_COUNT] = {
                    SCHED_DUR_OPTIONAL},
     [ACT_FREEZE] = {"freeze", "freeze THREAD DUR", SCHED_CLASS_HOLD, NULL, &sched_form_freeze, 0},
     [ACT_WAIT] = {"wait", "wait DUR", SCHED_CLASS_WAIT, NULL, &sched_form_wait, 0},
+    /* appended (the binary form indexes this table): a hold ends as soon as what it was for has landed */
+    [ACT_THAW] = {"thaw", "thaw THREAD", SCHED_CLASS_HOLD, NULL, &sched_form_thaw, 0},
 };
 /* The binary form reads an action's kind as a byte modulo this count: changing it changes what every
  * stored .bin input (hunt seeds, fuzz/regressions) decodes to. */
-_Static_assert(ACT_KIND_COUNT == 11, "the binary schedule form indexes the action table: append, and know "
+_Static_assert(ACT_KIND_COUNT == 12, "the binary schedule form indexes the action table: append, and know "
                                      "that old inputs' non-canonical kind bytes then decode differently");
 
 const struct sched_action_desc *schedule_action_desc(enum sched_action_kind k)

@@ -36,6 +36,7 @@ extern const struct sched_form sched_form_params; /* params NAME=VALUE ... */
 extern const struct sched_form sched_form_qmp;    /* qmp {json} */
 extern const struct sched_form sched_form_fault;  /* NAME CHANNEL|all [DUR] (flags say whether DUR is taken) */
 extern const struct sched_form sched_form_freeze; /* freeze THREAD DUR */
+extern const struct sched_form sched_form_thaw;   /* thaw THREAD */
 extern const struct sched_form sched_form_wait;   /* wait DUR */
 
 /* The NAME=VALUE items of `caps` and `params`: at least one, at most SCHED_MAX_ITEMS, each parsed by

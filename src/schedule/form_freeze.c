@@ -1,40 +1,33 @@
-/* form_freeze: `freeze THREAD DUR`: hold a thread of the target. In binary: a thread selector
- * (live_migration, main, multifdsend_0..7), then the duration. */
+/* form_freeze: `freeze THREAD DUR`: hold a thread of the target; and `thaw THREAD`: end its hold now (a
+ * window held open for a command can close as soon as the command has landed, not at the hold's end). In
+ * binary: a thread selector (live_migration, main, multifdsend_0..7), then freeze's duration. */
 #include "form.h"
 
-static int parse(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
+static int parse_thread(struct cur *c, const struct tok *arg, struct thread_ref *t)
 {
-    if (form_want_args(c, a, word, args, n, 2, 2, "a thread and a duration") != 0)
-        return -1;
-    if (vocab_thread_parse(args[0].p, args[0].len, &a->u.freeze.thread) != 0)
-        return syn_fail(c, args[0].col,
+    if (vocab_thread_parse(arg->p, arg->len, t) != 0)
+        return syn_fail(c, arg->col,
                         "expected a thread (main, live_migration, multifdsend_N or return_path; or QEMU 10's "
                         "mig/src/main, mig/src/send_N, mig/src/return), got '%.*s'",
-                        TQ(args[0]));
-    return syn_positive_dur(c, "freeze", args[1], &a->u.freeze.dur_us);
+                        TQ(*arg));
+    return 0;
 }
 
-static void print(FILE *f, const struct sched_action *a)
+static void print_thread(FILE *f, const struct sched_action *a)
 {
     char buf[32];
     fprintf(f, " %s", vocab_thread_name(a->u.freeze.thread, buf, sizeof buf));
-    syn_print_dur(f, " ", a->u.freeze.dur_us);
 }
 
-static int decode(struct rd *r, struct sched_action *a)
+static void decode_thread(struct rd *r, struct sched_action *a)
 {
     unsigned b = bin_byte(r) % 10;
     a->u.freeze.thread = b == 0   ? (struct thread_ref){THR_LIVE_MIGRATION, 0}
                          : b == 1 ? (struct thread_ref){THR_MAIN, 0}
                                   : (struct thread_ref){THR_MULTIFDSEND, (int)b - 2};
-    /* 0 would not be valid text ("freeze for 0"), so the form reads it as the shortest hold. */
-    a->u.freeze.dur_us = bin_dur16(bin_u16(r));
-    if (!a->u.freeze.dur_us)
-        a->u.freeze.dur_us = 1;
-    return 0;
 }
 
-static int encode(struct wr *w, const struct sched_action *a)
+static int encode_thread(struct wr *w, const struct sched_action *a)
 {
     struct thread_ref t = a->u.freeze.thread;
     unsigned b;
@@ -46,9 +39,38 @@ static int encode(struct wr *w, const struct sched_action *a)
         b = 2 + (unsigned)t.index;
     else
         return bin_fail(w, "thread: only live_migration, main and multifdsend_0..multifdsend_7 fit");
+    return bin_put(w, b);
+}
+
+static int parse(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
+{
+    if (form_want_args(c, a, word, args, n, 2, 2, "a thread and a duration") != 0 ||
+        parse_thread(c, &args[0], &a->u.freeze.thread) != 0)
+        return -1;
+    return syn_positive_dur(c, "freeze", args[1], &a->u.freeze.dur_us);
+}
+
+static void print(FILE *f, const struct sched_action *a)
+{
+    print_thread(f, a);
+    syn_print_dur(f, " ", a->u.freeze.dur_us);
+}
+
+static int decode(struct rd *r, struct sched_action *a)
+{
+    decode_thread(r, a);
+    /* 0 would not be valid text ("freeze for 0"), so the form reads it as the shortest hold. */
+    a->u.freeze.dur_us = bin_dur16(bin_u16(r));
+    if (!a->u.freeze.dur_us)
+        a->u.freeze.dur_us = 1;
+    return 0;
+}
+
+static int encode(struct wr *w, const struct sched_action *a)
+{
     if (a->u.freeze.dur_us == 0)
         return bin_fail(w, "'freeze' for 0 (the binary form reads 0 as 1us)");
-    return bin_put(w, b) == 0 ? bin_put_dur(w, a->u.freeze.dur_us) : -1;
+    return encode_thread(w, a) == 0 ? bin_put_dur(w, a->u.freeze.dur_us) : -1;
 }
 
 static uint64_t *duration(struct sched_action *a)
@@ -58,4 +80,21 @@ static uint64_t *duration(struct sched_action *a)
 
 const struct sched_form sched_form_freeze = {
     .parse = parse, .print = print, .decode = decode, .encode = encode, .duration = duration,
+};
+
+static int parse_thaw(struct cur *c, struct sched_action *a, struct tok word, const struct tok *args, size_t n)
+{
+    if (form_want_args(c, a, word, args, n, 1, 1, "a thread") != 0)
+        return -1;
+    return parse_thread(c, &args[0], &a->u.freeze.thread);
+}
+
+static int decode_thaw(struct rd *r, struct sched_action *a)
+{
+    decode_thread(r, a);
+    return 0;
+}
+
+const struct sched_form sched_form_thaw = {
+    .parse = parse_thaw, .print = print_thread, .decode = decode_thaw, .encode = encode_thread,
 };

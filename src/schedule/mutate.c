@@ -339,6 +339,7 @@ uint64_t schedule_window_shape(const struct schedule *s)
                 h = fnv_int(fnv_int(h, a->u.fault.chan), a->u.fault.dur_us == 0);
                 break;
             case ACT_FREEZE:
+            case ACT_THAW:
                 h = fnv_int(fnv_int(h, a->u.freeze.thread.kind), a->u.freeze.thread.index);
                 break;
             default:

@@ -49,6 +49,17 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
         event_active(t->kick, 0, 0);
 }
 
+/* The hold ends: the thread's queued work runs on. */
+static void let_go(struct sim_thread *t)
+{
+    struct sim_vmm *v = t->v;
+    t->held = false;
+    if (v->hooks.thread)
+        v->hooks.thread(v->hooks.arg, t->name, false);
+    if (!v->dead && !t->held && t->nqueue > 0)
+        event_active(t->kick, 0, 0);
+}
+
 static void release_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -63,11 +74,7 @@ static void release_cb(evutil_socket_t fd, short what, void *arg)
         evtimer_add(t->release, &tv);
         return;
     }
-    t->held = false;
-    if (v->hooks.thread)
-        v->hooks.thread(v->hooks.arg, t->name, false);
-    if (!v->dead && !t->held && t->nqueue > 0)
-        event_active(t->kick, 0, 0);
+    let_go(t);
 }
 
 void sim_thread_init(struct sim_thread *t, struct sim_vmm *v, enum thread_kind kind, int index)
@@ -194,4 +201,17 @@ int sim_vmm_freeze(struct sim_vmm *v, struct thread_ref r, uint64_t dur_us, stru
             v->hooks.thread(v->hooks.arg, t->name, true);
     }
     return 0;
+}
+
+int sim_vmm_thaw(struct sim_vmm *v, struct thread_ref r, struct err *e)
+{
+    if (v->dead)
+        return err_set(e, "the simulated VMM has died; no thread to thaw");
+    struct sim_thread *t = sim_thread_find(v, r);
+    if (!t || !t->exists || !t->held)
+        return 0;
+    event_del(t->release);
+    t->hold_end = mono_now_us();
+    let_go(t);
+    return 1;
 }

@@ -15,9 +15,11 @@ int trial_check(const struct schedule *s, const struct target *target, struct er
     const char *spec = target_spec(target);
     const struct vocab_target *vt = target_vocab(target);
     int line, col;
-    if (!caps.freeze && schedule_uses_action(s, ACT_FREEZE, &line, &col))
-        return err_set(e, "%s:%d:%d: 'freeze' needs a target that can hold its threads; %s cannot (sim:MODEL can)",
-                       s->name, line, col, spec);
+    static const enum sched_action_kind holds[] = {ACT_FREEZE, ACT_THAW};
+    for (size_t k = 0; k < sizeof holds / sizeof holds[0]; k++)
+        if (!caps.freeze && schedule_uses_action(s, holds[k], &line, &col))
+            return err_set(e, "%s:%d:%d: '%s' needs a target that can hold its threads; %s cannot (sim:MODEL can)",
+                           s->name, line, col, schedule_action_name(holds[k]), spec);
     if (!caps.trace && schedule_uses_trace(s, &line))
         return err_set(e, "%s:%d:1: 'on trace' needs a target that reports trace points; %s does not (sim:MODEL does)",
                        s->name, line, spec);

@@ -207,8 +207,29 @@ static void do_fault(struct trial *t, const struct line_state *ls, const struct 
     }
 }
 
+/* A thaw that finds nothing held did not do what it says: the window it was to close had closed already
+ * (its freeze ran out before the command landed), and that is what the report must say. */
+static void do_thaw(struct trial *t, const struct line_state *ls, const struct sched_action *a)
+{
+    struct err e = {{0}};
+    char buf[32];
+    const char *name = vocab_thread_name(a->u.freeze.thread, buf, sizeof buf);
+    int got = target_thaw(t->env->target, a->u.freeze.thread, &e);
+    if (got < 0) {
+        timeline_add(t->tl, TL_THREAD, "thaw %s failed: %s", name, e.msg);
+        trial_miss(t, ls, false, "thaw %s failed: %.120s", name, e.msg);
+    } else if (got == 0) {
+        timeline_add(t->tl, TL_THREAD, "thaw %s: it was not held", name);
+        trial_miss(t, ls, false, "thaw %s released nothing: it was not held (a freeze had ended before)", name);
+    }
+}
+
 static void do_freeze(struct trial *t, const struct line_state *ls, const struct sched_action *a)
 {
+    if (a->kind == ACT_THAW) {
+        do_thaw(t, ls, a);
+        return;
+    }
     struct err e = {{0}};
     char buf[32], dur[32];
     const char *name = vocab_thread_name(a->u.freeze.thread, buf, sizeof buf);

@@ -121,6 +121,13 @@ int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, s
     return t->ops->freeze(t, thread, dur_us, e);
 }
 
+int target_thaw(struct target *t, struct thread_ref thread, struct err *e)
+{
+    if (!t->ops->thaw)
+        return err_set(e, "target %s cannot hold threads", t->spec);
+    return t->ops->thaw(t, thread, e);
+}
+
 int target_settle_start(struct target *t, struct target_settle_check *c)
 {
     return t->ops->settle ? t->ops->settle(t, c) : target_settle_qmp(t, c);

@@ -18,6 +18,7 @@ struct target_ops {
     int (*begin)(struct target *t, struct event_base *base, const struct target_hooks *hooks, struct qmp *q,
                  struct err *e);
     int (*freeze)(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);
+    int (*thaw)(struct target *t, struct thread_ref thread, struct err *e); /* see target_thaw */
     void (*end)(struct target *t, bool healthy);
     void (*destroy)(struct target *t);
     struct target_caps caps;

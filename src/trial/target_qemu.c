@@ -445,6 +445,21 @@ static int qemu_freeze(struct target *t, struct thread_ref thread, uint64_t dur_
     return err_set(e, "QEMU has no thread %s now", tried);
 }
 
+/* Ends the role's hold under whichever name `freeze` found it by. */
+static int qemu_thaw(struct target *t, struct thread_ref thread, struct err *e)
+{
+    struct qemu_target *qt = t->impl;
+    if (!qt->src)
+        return err_set(e, "QEMU is not running");
+    if (thread.kind == THR_MAIN)
+        return qemu_holds_release_name(qemu_vm_holds(qt->src), "main");
+    char buf[32];
+    for (int i = 0; i < VOCAB_THREAD_SPELLINGS; i++)
+        if (qemu_holds_release_name(qemu_vm_holds(qt->src), vocab_thread_spelling(thread, i, buf, sizeof buf)))
+            return 1;
+    return 0;
+}
+
 static void qemu_end(struct target *t, bool healthy)
 {
     struct qemu_target *qt = t->impl;
@@ -535,6 +550,7 @@ const struct target_ops target_qemu_ops = {
     .init = qemu_init,
     .begin = qemu_begin,
     .freeze = qemu_freeze,
+    .thaw = qemu_thaw,
     .end = qemu_end,
     .destroy = qemu_destroy,
     .caps = {.freeze = true, .trace = false, .death = true},

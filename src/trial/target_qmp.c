@@ -42,6 +42,7 @@ const struct target_ops target_qmp_ops = {
     .init = qmpt_init,
     .begin = qmpt_begin,
     .freeze = NULL,
+    .thaw = NULL,
     .end = qmpt_end,
     .destroy = qmpt_destroy,
     .caps = {.freeze = false, .trace = false, .death = false},

@@ -97,6 +97,14 @@ static int sim_freeze(struct target *t, struct thread_ref thread, uint64_t dur_u
     return sim_vmm_freeze(st->vmm, thread, dur_us, e);
 }
 
+static int sim_thaw(struct target *t, struct thread_ref thread, struct err *e)
+{
+    struct sim_target *st = t->impl;
+    if (!st->vmm)
+        return err_set(e, "no simulated VMM is running");
+    return sim_vmm_thaw(st->vmm, thread, e);
+}
+
 static void sim_end(struct target *t, bool healthy)
 {
     (void)healthy; /* every trial gets a fresh VMM anyway */
@@ -158,6 +166,7 @@ const struct target_ops target_sim_ops = {
     .init = sim_init,
     .begin = sim_begin,
     .freeze = sim_freeze,
+    .thaw = sim_thaw,
     .end = sim_end,
     .destroy = sim_destroy,
     .caps = {.freeze = true, .trace = true, .death = true, .deterministic = true, .dest_modelled = true},

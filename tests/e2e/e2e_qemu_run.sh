@@ -148,6 +148,21 @@ expect_status 2 "$QMPRACE" run "$corpus/control-reset-only.sched" --target "$qem
 run 0 "$corpus/control-reset-only.sched" --repeat 3 --fresh
 at_most "$tmp/json" crashes 0 "--fresh"
 
+# `thaw`: the held window closed by the reaction itself, once QEMU answered its command, crashes as the
+# held window does (the same stated interval); with a query in its place no trial reports the thaw as
+# finding nothing held (exit 0: the reaction came inside the hold every time); a thaw of a thread nobody
+# holds is a line not run as written (exit 4), named in the report
+sed -E 's/^on failed \+1ms: caps multifd=off; query$/&; thaw live_migration/' "$tmp/stalled-held.sched" >"$tmp/thawed.sched"
+expect_grep "$tmp/thawed.sched" "on failed +1ms: caps multifd=off; query; thaw live_migration"
+run 1 "$tmp/thawed.sched" --repeat 20
+expect_rate "$tmp/json" "$yank" 88.6 100 "held window, thawed"
+only_signature "$tmp/json" "$yank" "held window, thawed"
+sed -E 's/^(on fail[a-z]* \+1ms: )caps multifd=off; /\1/' "$tmp/thawed.sched" >"$tmp/thawed-control.sched"
+run 0 "$tmp/thawed-control.sched" --repeat 5
+printf 'caps events=on\nmigrate\non completed: thaw main\n' >"$tmp/thaw-nothing.sched"
+expect_status 4 "$QMPRACE" run "$tmp/thaw-nothing.sched" --target "$qemu" --deadline 2s
+expect_grep "$tmp/out" "not as written: line 3: thaw main released nothing: it was not held"
+
 # A real destination: a migration without faults completes into it
 cat >"$tmp/complete.sched" <<'EOF'
 caps events=on multifd=on

@@ -151,6 +151,11 @@ static void test_known_bytes(void)
     check_decode((const uint8_t[]){0x00, 0x00, 0x02, 45, 47, 48}, 6,
                  "caps switchover-ack=on mapped-ram=on switchover-ack=off\n");
 
+    /* thaw (kind 11): a thread selector and nothing else; the selector wraps as freeze's does. */
+    check_decode((const uint8_t[]){0x00, 11, 0x01}, 3, "thaw main\n");
+    check_decode((const uint8_t[]){0x00, 11, 12}, 3, "thaw multifdsend_0\n");
+    check_encode("thaw multifdsend_3\n", (const uint8_t[]){0x00, 11, 5}, 3);
+
     /* Four zero bytes are one line; 300 of them stop at the 64-line limit. */
     uint8_t zeros[300] = {0};
     struct schedule *s = schedule_decode(zeros, sizeof zeros);

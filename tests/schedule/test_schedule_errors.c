@@ -14,7 +14,7 @@ struct bad {
 static const struct bad cases[] = {
     /* lines and actions */
     {"cpas multifd=on", "t.sched:1:1: unknown action 'cpas' (actions: caps, params, migrate, cancel, query, "
-                        "qmp, reset, close, stall, freeze, wait)"},
+                        "qmp, reset, close, stall, freeze, wait, thaw)"},
     {"migrate tcp:127.0.0.1:4444", "t.sched:1:9: 'migrate' takes no arguments: the URI is always the fault proxy's"},
     {"cancel now", "t.sched:1:8: 'cancel' takes no arguments"},
     {"query  all", "t.sched:1:8: 'query' takes no arguments"},
@@ -99,6 +99,9 @@ static const struct bad cases[] = {
     {"freeze live 5ms",
      "t.sched:1:8: expected a thread (main, live_migration, multifdsend_N or return_path; or QEMU 10's mig/src/main, mig/src/send_N, mig/src/return), got 'live'"},
     {"freeze main 0", "t.sched:1:13: 'freeze' needs a duration above 0"},
+    {"thaw", "t.sched:1:1: 'thaw' needs a thread: thaw THREAD"},
+    {"thaw main 5ms", "t.sched:1:11: too many arguments: thaw THREAD"},
+    {"thaw live", "t.sched:1:6: expected a thread (main, live_migration, multifdsend_N or return_path; or QEMU 10's mig/src/main, mig/src/send_N, mig/src/return), got 'live'"},
     {"wait", "t.sched:1:1: 'wait' needs a duration: wait DUR"},
     {"wait 0us", "t.sched:1:6: 'wait' needs a duration above 0"},
     {"wait 5", "t.sched:1:6: duration '5' needs a unit (us, ms or s)"},

@@ -191,6 +191,7 @@ static void test_actions(void)
     check_canon("stall all; stall main 1s; stall multifd1 1000us", "stall all; stall main 1s; stall multifd1 1ms\n");
     check_canon("freeze live_migration 50ms; freeze main 1us; freeze multifdsend_3 2s",
                 "freeze live_migration 50ms; freeze main 1us; freeze multifdsend_3 2s\n");
+    check_canon("thaw live_migration;thaw main; thaw mig/src/send_2", "thaw live_migration; thaw main; thaw multifdsend_2\n");
     check_canon("wait 1.5ms", "wait 1500us\n");
     /* json-c prints escaped DEL back raw and other control characters escaped; both must read back. */
     check_canon("qmp {\"execute\":\"a\\u007fb\\u0001\"}", "qmp {\"execute\":\"a\x7f"

@@ -32,6 +32,8 @@ void qemu_holds_free(struct qemu_holds *hs);
  * returns 0. Holding a thread that is already held only extends the hold to the later end. */
 int qemu_holds_hold(struct qemu_holds *hs, pid_t pid, pid_t tid, const char *name, uint64_t dur_us,
                     struct err *e);
+/* Lets the thread held under `name` go now: 1 it was held, 0 no hold has that name. */
+int qemu_holds_release_name(struct qemu_holds *hs, const char *name);
 /* Lets every held thread go now. */
 void qemu_holds_release_all(struct qemu_holds *hs);
 /* The process has died: collects its held threads (they end as tracees and must be waited for before the

@@ -56,6 +56,7 @@ enum sched_action_kind {
     ACT_STALL,   /* stall CHANNEL|all [DUR]        -> stop forwarding (for DUR, or to the end) */
     ACT_FREEZE,  /* freeze THREAD DUR              -> hold that target thread for DUR */
     ACT_WAIT,    /* wait DUR                       -> pause this line for DUR */
+    ACT_THAW,    /* thaw THREAD                    -> end that thread's hold now */
     ACT_KIND_COUNT
 };
 

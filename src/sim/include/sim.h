@@ -72,6 +72,9 @@ int sim_vmm_serve(struct sim_vmm *v, int fd, struct err *e);
 /* Holds a modeled thread for `dur_us`: what it would do in that time happens after (like ptrace-stopping
  * that thread in QEMU). Fails for a thread that does not exist now (e.g. multifdsend_3 with 2 channels). */
 int sim_vmm_freeze(struct sim_vmm *v, struct thread_ref t, uint64_t dur_us, struct err *e);
+/* Ends the hold on modeled thread `t` now, as its time running out would: 1 it was held, 0 it was not,
+ * -1 the VMM has died. */
+int sim_vmm_thaw(struct sim_vmm *v, struct thread_ref t, struct err *e);
 
 /* What each modeled thread that exists is doing now, as a stack (innermost frame first, QEMU 7.2's function
  * names): for a hung trial's report. */

@@ -108,6 +108,9 @@ void target_restore_failed(struct target *t);
 
 /* Holds a thread of the target for `dur_us`. */
 int target_freeze(struct target *t, struct thread_ref thread, uint64_t dur_us, struct err *e);
+/* Ends the hold on `thread` now. 1 it was held and is let go, 0 it was not held (never, or its time had
+ * run out), -1 an error. */
+int target_thaw(struct target *t, struct thread_ref thread, struct err *e);
 /* "Has the target settled?": no migration running and its cleanup finished. A trial passes only once its
  * target says so. The check is asynchronous (it asks the target over `q`) and answers once through `done`
  * with a short state for the timeline and for hang reasons ("migration active", "status settled, cleanup
