@@ -31,6 +31,9 @@ struct route {
     const char *react_line;       /* instead of status reactions: a line of its own, "@" where the command
                                    * goes, that lands inside `status` */
     int status;                   /* with react_line: the status it holds open */
+    bool thaw;                    /* the opener freezes the migration thread: the first reaction ends the
+                                   * hold once its command has landed (a window needs holding only until
+                                   * then, and a hold that had run out shows as a line not run as written) */
 };
 
 static const struct route routes[] = {
@@ -38,47 +41,48 @@ static const struct route routes[] = {
     {"setup: migration thread held", SETUP, {NO_STATUS, NO_STATUS}, "", -1, false, NULL,
      /* the migration thread writes the stream's header before it leaves setup (on `setup` it may not
       * exist yet); held there, the command lands in setup */
-     "after 1B on main: freeze live_migration 40ms; wait 1ms; @\n", MIG_SETUP},
+     "after 1B on main: freeze live_migration 40ms; wait 1ms; @; thaw live_migration\n", MIG_SETUP, false},
     /* active: every channel stalled, so the migration cannot end */
     {"active: channels stalled", SETUP "after 1MiB on any: stall all 60ms\n", {MIG_ACTIVE, NO_STATUS}, "+20ms", -1,
-     false, NULL, NULL, 0},
+     false, NULL, NULL, 0, false},
     /* pre-switchover: QEMU waits for migrate-continue by design (pause-before-switchover) */
     {"pre-switchover: paused", SETUP_CAPS(" pause-before-switchover=on")
                                      "on pre-switchover +20ms: qmp {\"execute\":\"migrate-continue\","
                                      "\"arguments\":{\"state\":\"pre-switchover\"}}\n",
-     {MIG_PRE_SWITCHOVER, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0},
+     {MIG_PRE_SWITCHOVER, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0, false},
     /* device: after the pause, the migration thread frozen while it saves the devices */
     {"device: migration thread held", SETUP_CAPS(" pause-before-switchover=on")
                                             "on pre-switchover: qmp {\"execute\":\"migrate-continue\","
                                             "\"arguments\":{\"state\":\"pre-switchover\"}}\n"
                                             "on device: freeze live_migration 40ms\n",
-     {MIG_DEVICE, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0},
+     {MIG_DEVICE, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0, true},
     /* completed: the completion's cleanup, not held */
-    {"completed", SETUP, {MIG_COMPLETED, NO_STATUS}, "", -1, false, NULL, NULL, 0},
+    {"completed", SETUP, {MIG_COMPLETED, NO_STATUS}, "", -1, false, NULL, NULL, 0, false},
     /* a failure, by a fault on the channels: all of them, one multifd channel, the main one, in setup */
-    {"failed: reset all", SETUP HELD "reset all\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0},
-    {"failed: reset multifd0", SETUP HELD "reset multifd0\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0},
+    {"failed: reset all", SETUP HELD "reset all\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0, true},
+    {"failed: reset multifd0", SETUP HELD "reset multifd0\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0,
+     true},
     {"failed: reset main", SETUP "after 4MiB on any: freeze live_migration 30ms; reset main\n",
-     {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0},
-    {"failed in setup", SETUP "after 1B on any: reset all\n", {MIG_FAILING, MIG_FAILED}, "", -1, false, NULL, NULL, 0},
+     {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0, true},
+    {"failed in setup", SETUP "after 1B on any: reset all\n", {MIG_FAILING, MIG_FAILED}, "", -1, false, NULL, NULL, 0, false},
     /* a cancel, while the writers are blocked and the thread is held; and one in setup */
-    {"cancelled", SETUP HELD "cancel\n", {MIG_CANCELLING, MIG_CANCELLED}, "+1ms", -1, false, NULL, NULL, 0},
+    {"cancelled", SETUP HELD "cancel\n", {MIG_CANCELLING, MIG_CANCELLED}, "+1ms", -1, false, NULL, NULL, 0, true},
     {"cancelled in setup", SETUP "on setup: cancel\n", {MIG_CANCELLING, MIG_CANCELLED},
-     "+1ms", -1, false, NULL, NULL, 0},
+     "+1ms", -1, false, NULL, NULL, 0, false},
     /* postcopy: switched to by a command once RAM is flowing; a reset there pauses it */
     {"postcopy-active", SETUP_CAPS(" postcopy-ram=on") "after 1MiB on any: qmp {\"execute\":\"migrate-start-postcopy\"}\n",
-     {MIG_POSTCOPY_ACTIVE, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL, NULL, 0},
+     {MIG_POSTCOPY_ACTIVE, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL, NULL, 0, false},
     {"postcopy-paused: reset all", SETUP_CAPS(" postcopy-ram=on") "after 1MiB on any: qmp {\"execute\":\"migrate-start-postcopy\"}\n"
                                          "on postcopy-active +5ms: reset all\n",
-     {MIG_POSTCOPY_PAUSED, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL, NULL, 0},
+     {MIG_POSTCOPY_PAUSED, NO_STATUS}, "+1ms", CAP_POSTCOPY_RAM, true, NULL, NULL, 0, false},
     {"postcopy-recover", NULL, {MIG_POSTCOPY_RECOVER, MIG_POSTCOPY_RECOVER_SETUP}, "", CAP_POSTCOPY_RAM, true,
-     "a recovery needs migrate-recover on the destination and `migrate resume=true`, which schedules cannot send yet", NULL, 0},
+     "a recovery needs migrate-recover on the destination and `migrate resume=true`, which schedules cannot send yet", NULL, 0, false},
     {"postcopy-device", NULL, {MIG_POSTCOPY_DEVICE, NO_STATUS}, "", CAP_POSTCOPY_RAM, true,
-     "reached only when a postcopy migration completes into a destination", NULL, 0},
+     "reached only when a postcopy migration completes into a destination", NULL, 0, false},
     {"colo", NULL, {MIG_COLO, NO_STATUS}, "", CAP_X_COLO, true,
-     "COLO needs a secondary VM that checkpoints with the source (a destination set up for COLO)", NULL, 0},
+     "COLO needs a secondary VM that checkpoints with the source (a destination set up for COLO)", NULL, 0, false},
     {"wait-unplug", NULL, {MIG_WAIT_UNPLUG, NO_STATUS}, "", -1, false,
-     "needs a failover device (virtio-net with failover=on) the guest unplugs", NULL, 0},
+     "needs a failover device (virtio-net with failover=on) the guest unplugs", NULL, 0, false},
 };
 
 const char *explore_route_name(size_t i)
@@ -115,8 +119,8 @@ static char *window_text(const struct route *r, const struct vocab_target *vt)
     }
     for (int i = 0; i < 2; i++)
         if (r->react[i] != NO_STATUS && vocab_target_has_status(vt, (enum mig_status)r->react[i])) {
-            fprintf(f, "on %s%s%s: @\n", vocab_status_name((enum mig_status)r->react[i]),
-                    r->react_delay[0] ? " " : "", r->react_delay);
+            fprintf(f, "on %s%s%s: @%s\n", vocab_status_name((enum mig_status)r->react[i]),
+                    r->react_delay[0] ? " " : "", r->react_delay, r->thaw && n == 0 ? "; thaw live_migration" : "");
             n++;
         }
     fclose(f);

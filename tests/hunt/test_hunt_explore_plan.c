@@ -46,7 +46,13 @@ int main(void)
     CHECK_INT(explore_windows_plan(&vt, false, &w), 0);
     CHECK(w.n >= 10);
     const struct explore_window *f = find(&w, "failed: reset all");
-    CHECK(f && strstr(f->text, "on failed +1ms: @") && !strstr(f->text, "on failing"));
+    CHECK(f && strstr(f->text, "on failed +1ms: @; thaw live_migration\n") && !strstr(f->text, "on failing"));
+    /* a window held by a freeze ends the hold once its command landed; one held otherwise has no thaw */
+    const struct explore_window *act = find(&w, "active: channels stalled");
+    CHECK(act && !strstr(act->text, "thaw"));
+    const struct explore_window *can = find(&w, "cancelled");
+    CHECK(can && strstr(can->text, "on cancelling +1ms: @; thaw live_migration\n") &&
+          strstr(can->text, "on cancelled +1ms: @\n"));
     /* where each window's command is meant to land: the statuses the target reports */
     CHECK(f && f->statuses == 1u << MIG_FAILED);
     const struct explore_window *st = find(&w, "setup: migration thread held");
@@ -71,7 +77,8 @@ int main(void)
     target(&vt, true, false);
     CHECK_INT(explore_windows_plan(&vt, true, &w), 0);
     f = find(&w, "failed: reset all");
-    CHECK(f && strstr(f->text, "on failing +1ms: @") && strstr(f->text, "on failed +1ms: @"));
+    /* only the first reaction, the one inside the hold, thaws: a second would find nothing held */
+    CHECK(f && strstr(f->text, "on failing +1ms: @; thaw live_migration\n") && strstr(f->text, "on failed +1ms: @\n"));
     CHECK(f && f->statuses == (1u << MIG_FAILING | 1u << MIG_FAILED));
     CHECK(find(&w, "postcopy-active") != NULL);
     CHECK_STR(why_not(&w, "pre-switchover: paused"), "this target has no capability `pause-before-switchover`");
