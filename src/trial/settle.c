@@ -141,8 +141,16 @@ void settle_free(struct settle *s)
 
 void settle_poke(struct settle *s)
 {
-    if (s->probing || evtimer_pending(s->timer, NULL))
+    if (s->probing)
         return;
+    if (evtimer_pending(s->timer, NULL)) {
+        /* A probe armed at the slow interval while the schedule still ran would keep a trial that is now
+         * held (nothing of it left, the migration stalled to the end) waiting up to PROBE_RUNNING_US for
+         * its first look; held, nothing is left to perturb, so look now. */
+        if (!(s->hooks.held && s->hooks.held(s->hooks.arg)))
+            return;
+        evtimer_del(s->timer);
+    }
     s->backoff_us = PROBE_FIRST_US;
     probe(s);
 }

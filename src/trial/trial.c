@@ -388,8 +388,12 @@ static void on_died(void *arg, int signo, const char *message)
 static void on_thread(void *arg, const char *thread, bool held)
 {
     struct trial *t = trial_current(arg);
-    if (t)
-        trial_observe(t, &(struct obs){.kind = OBS_HOLD, .name = thread, .held = held});
+    if (!t)
+        return;
+    trial_observe(t, &(struct obs){.kind = OBS_HOLD, .name = thread, .held = held});
+    /* a freeze that ends may leave the trial held still by its stalls alone: a hang to judge now */
+    if (!held && !t->done)
+        settle_poke(t->settle);
 }
 
 /* ---- one trial ---- */
