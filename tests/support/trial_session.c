@@ -1,6 +1,8 @@
 /* trial_session: a session ready for trials (see trial_session.h). */
 #include "trial_session.h"
 
+#include <string.h>
+
 #include "check.h"
 
 struct session *test_trial_session(const char *target, const char *deadline)
@@ -18,4 +20,17 @@ struct session *test_trial_session(const char *target, const char *deadline)
         return NULL;
     }
     return s;
+}
+
+struct trial_result test_trial_run(struct session *s, const char *text)
+{
+    struct err e = {{0}};
+    struct trial_result r;
+    memset(&r, 0, sizeof r);
+    struct schedule *sched = schedule_parse(text, strlen(text), "t.sched", &e);
+    CHECK_MSG(sched != NULL, "%s", e.msg);
+    if (sched)
+        CHECK_MSG(session_trial(s, sched, &r, &e) == 0, "%s", e.msg);
+    schedule_free(sched);
+    return r;
 }

@@ -7,5 +7,7 @@
 
 /* A session on `target` with each trial's `deadline` ("2s"), or NULL after a failed check saying why. */
 struct session *test_trial_session(const char *target, const char *deadline);
+/* One trial of the schedule `text` (named t.sched) on `s`; a failed parse or trial is a failed check. */
+struct trial_result test_trial_run(struct session *s, const char *text);
 
 #endif

@@ -13,19 +13,6 @@
 
 #define OPENER "caps events=on multifd=on\nmigrate\nafter 1MiB on any: freeze live_migration 300ms; reset all\n"
 
-static struct trial_result trial(struct session *s, const char *text)
-{
-    struct err e = {{0}};
-    struct trial_result r;
-    memset(&r, 0, sizeof r);
-    struct schedule *sched = schedule_parse(text, strlen(text), "t.sched", &e);
-    CHECK_MSG(sched != NULL, "%s", e.msg);
-    if (sched)
-        CHECK_MSG(session_trial(s, sched, &r, &e) == 0, "%s", e.msg);
-    schedule_free(sched);
-    return r;
-}
-
 /* The time of the first entry of `kind` whose text contains `what`, or -1. */
 static long long when(const struct trial_result *r, enum tl_kind kind, const char *what)
 {
@@ -44,12 +31,12 @@ int main(void)
         return check_exit();
 
     /* the command lands in the held window, then the hold ends: the race still crashes */
-    struct trial_result crash = trial(s, OPENER "on failed +1ms: caps multifd=off; thaw live_migration\n");
+    struct trial_result crash = test_trial_run(s, OPENER "on failed +1ms: caps multifd=off; thaw live_migration\n");
     CHECK_MSG(crash.verdict == VERDICT_CRASH, "the seed race with a thaw did not crash: %s", crash.signature);
     CHECK_MSG(crash.nmisses == 0, "a thaw inside the hold was reported: %s", crash.nmisses ? crash.misses[0].what : "");
 
     /* a harmless command: the thread goes right after the reply, not 300 ms after the hold began */
-    struct trial_result pass = trial(s, OPENER "on failed +1ms: query; thaw live_migration\n");
+    struct trial_result pass = test_trial_run(s, OPENER "on failed +1ms: query; thaw live_migration\n");
     CHECK(pass.verdict == VERDICT_PASS && pass.nmisses == 0);
     long long held = when(&pass, TL_THREAD, "held"), reply = when(&pass, TL_QMP_IN, "query-migrate"),
               released = when(&pass, TL_THREAD, "released");
@@ -58,7 +45,7 @@ int main(void)
     CHECK_MSG(released >= 0 && released - held < 200000, "released %lld us after it was held", released - held);
 
     /* a thaw with nothing held did not do what it says */
-    struct trial_result none = trial(s, "caps events=on\nmigrate\non active: thaw main\n");
+    struct trial_result none = test_trial_run(s, "caps events=on\nmigrate\non active: thaw main\n");
     CHECK(none.verdict == VERDICT_PASS);
     CHECK_MSG(none.nmisses == 1 && strstr(none.misses[0].what, "line 3: thaw main released nothing"),
               "%s", none.nmisses ? none.misses[0].what : "no miss");

@@ -10,19 +10,6 @@
 #include "session.h"
 #include "trial_session.h"
 
-static struct trial_result trial(struct session *s, const char *text)
-{
-    struct err e = {{0}};
-    struct trial_result r;
-    memset(&r, 0, sizeof r);
-    struct schedule *sched = schedule_parse(text, strlen(text), "t.sched", &e);
-    CHECK_MSG(sched != NULL, "%s", e.msg);
-    if (sched)
-        CHECK_MSG(session_trial(s, sched, &r, &e) == 0, "%s", e.msg);
-    schedule_free(sched);
-    return r;
-}
-
 static void same(const struct trial_result *a, const struct trial_result *b)
 {
     CHECK(a->verdict == b->verdict);
@@ -69,9 +56,9 @@ int main(void)
     struct session *s = test_trial_session("sim:qemu-7.2", "2s");
     if (!s)
         return check_exit();
-    struct trial_result crash = trial(s, "caps events=on multifd=on\nmigrate\nafter 1MiB on any: freeze live_migration 30ms; "
+    struct trial_result crash = test_trial_run(s, "caps events=on multifd=on\nmigrate\nafter 1MiB on any: freeze live_migration 30ms; "
                                          "reset all\non failed +1ms: caps multifd=off\n");
-    struct trial_result missed = trial(s, "migrate\non failing: query\n");
+    struct trial_result missed = test_trial_run(s, "migrate\non failing: query\n");
     CHECK_MSG(crash.verdict == VERDICT_CRASH, "the seed race did not crash: %s", crash.signature);
     CHECK(missed.verdict == VERDICT_PASS);
     CHECK_MSG(missed.nmisses > 0, "the line on `failing` did not show as a miss");
