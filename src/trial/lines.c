@@ -226,10 +226,6 @@ static void do_thaw(struct trial *t, const struct line_state *ls, const struct s
 
 static void do_freeze(struct trial *t, const struct line_state *ls, const struct sched_action *a)
 {
-    if (a->kind == ACT_THAW) {
-        do_thaw(t, ls, a);
-        return;
-    }
     struct err e = {{0}};
     char buf[32], dur[32];
     const char *name = vocab_thread_name(a->u.freeze.thread, buf, sizeof buf);
@@ -249,7 +245,10 @@ static void line_continue(struct trial *t, struct line_state *ls)
             do_fault(t, ls, a);
             break;
         case SCHED_CLASS_HOLD:
-            do_freeze(t, ls, a);
+            if (a->kind == ACT_THAW)
+                do_thaw(t, ls, a);
+            else
+                do_freeze(t, ls, a);
             break;
         case SCHED_CLASS_WAIT:
             arm(t, ls, a->u.wait_us);
