@@ -62,8 +62,10 @@ static const struct route routes[] = {
     {"failed: reset all", SETUP HELD "reset all\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0, true},
     {"failed: reset multifd0", SETUP HELD "reset multifd0\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0,
      true},
-    {"failed: reset main", SETUP "after 4MiB on any: freeze live_migration 30ms; reset main\n",
-     {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false, NULL, NULL, 0, true},
+    /* not held: the migration thread is the main channel's only writer, so held it notices nothing, and
+     * once it has noticed it goes straight on to the cleanup (it is gone by `failed`): a natural window */
+    {"failed: reset main", SETUP "after 4MiB on any: reset main\n", {MIG_FAILING, MIG_FAILED}, "+1ms", -1, false,
+     NULL, NULL, 0, false},
     {"failed in setup", SETUP "after 1B on any: reset all\n", {MIG_FAILING, MIG_FAILED}, "", -1, false, NULL, NULL, 0, false},
     /* a cancel, while the writers are blocked and the thread is held; and one in setup */
     {"cancelled", SETUP HELD "cancel\n", {MIG_CANCELLING, MIG_CANCELLED}, "+1ms", -1, false, NULL, NULL, 0, true},
