@@ -97,10 +97,8 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
         return;
     if (code >= 0 && vocab_status_awaited_command((enum mig_status)code) && s->hooks.awaits) {
         target_drain(s->target); /* as for a pass: what it said first may start a line */
-        if (s->hooks.quiet(s->hooks.arg)) {
-            s->hooks.awaits(s->hooks.arg);
+        if (s->hooks.quiet(s->hooks.arg) && s->hooks.awaits(s->hooks.arg, code))
             return;
-        }
     }
     bool running = s->last_status >= 0 && vocab_status_is_running((enum mig_status)s->last_status);
     /* held: nothing of the schedule is left to race with, so probing faster perturbs nothing */

@@ -18,8 +18,9 @@ struct settle_hooks {
     bool (*quiet)(void *arg);   /* nothing of the schedule is running or left to run */
     void (*settled)(void *arg); /* the target settled while the trial was quiet: a pass */
     /* the migration waits, by QEMU's design, for a command (vocab_status_awaited_command) while the trial
-     * is quiet: nothing of the schedule is left to send it, so it would wait out the deadline */
-    void (*awaits)(void *arg);
+     * is quiet: nothing of the schedule is left to send it, so it would wait out the deadline. True when
+     * the trial ended (false: not yet, probe again) */
+    bool (*awaits)(void *arg, int status);
     /* the trial is quiet and the migration (in `status`) has not settled; query-migrate's count of bytes
      * sent has had its value since `still_since_us` (mono clock; 0: the target does not count): true when
      * the trial ended, as a hang that nothing left of it could undo (NULL: never asked) */

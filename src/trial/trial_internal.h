@@ -59,6 +59,7 @@ struct trial {
      * it is given a moment to settle (the verdict already decided, nothing more observed), so that it
      * is not replaced (trial.c, wind_down) */
     bool winding, wound_down;
+    bool awaits_deferred; /* settle_awaits let a status's event come once */
     bool sink_looked; /* hang_sink_still looked at the stacks once */
     bool still;       /* judged still before the deadline: bytes that flowed a moment ago are no excuse */
     bool quick_hangs; /* trial_options.quick_hangs */

@@ -71,6 +71,19 @@ static bool matches(struct triggers *m, size_t i, const struct sched_trigger *tr
     return false;
 }
 
+bool triggers_wait_status(const struct triggers *m, int status)
+{
+    if (status < 0 || status >= MIG_STATUS_COUNT)
+        return false;
+    for (size_t i = 0; i < m->s->nlines; i++) {
+        const struct sched_trigger *tr = &m->s->lines[i].trig;
+        if (!m->fired[i] && tr->kind == TRIG_STATUS && tr->status == (enum mig_status)status &&
+            tr->nth > m->status_seen[status])
+            return true;
+    }
+    return false;
+}
+
 const struct trigger_fire *triggers_offer(struct triggers *m, const struct obs *o, size_t *n)
 {
     m->nout = 0;

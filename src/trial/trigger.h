@@ -30,4 +30,8 @@ void triggers_free(struct triggers *m);
 /* The lines this observation fires, in schedule order; valid until the next call. */
 const struct trigger_fire *triggers_offer(struct triggers *m, const struct obs *o, size_t *n);
 
+/* Whether a line that has not fired waits for the next event of `status` (the target may be in it
+ * already, its event on the way). */
+bool triggers_wait_status(const struct triggers *m, int status);
+
 #endif

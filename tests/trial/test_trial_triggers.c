@@ -138,6 +138,24 @@ static void test_status(void)
     done(&f);
 }
 
+/* Which status a line still waits for: the settle check, told by query-migrate that the migration is in
+ * a status before that status's event came, must not judge the line never fired. */
+static void test_wait_status(void)
+{
+    struct fixture f = load("migrate\non pre-switchover: query\non failed #2: query\n");
+    CHECK(triggers_wait_status(f.m, MIG_PRE_SWITCHOVER));
+    CHECK(!triggers_wait_status(f.m, MIG_ACTIVE));
+    CHECK(!triggers_wait_status(f.m, -1));
+    CHECK_INT(offer(&f, status(MIG_PRE_SWITCHOVER), NULL, NULL), 1);
+    CHECK(!triggers_wait_status(f.m, MIG_PRE_SWITCHOVER)); /* fired */
+    CHECK(triggers_wait_status(f.m, MIG_FAILED));
+    CHECK_INT(offer(&f, status(MIG_FAILED), NULL, NULL), 0);
+    CHECK(triggers_wait_status(f.m, MIG_FAILED)); /* #2 still to come */
+    CHECK_INT(offer(&f, status(MIG_FAILED), NULL, NULL), 1);
+    CHECK(!triggers_wait_status(f.m, MIG_FAILED));
+    done(&f);
+}
+
 /* A status no event ever reports leaves its line unfired (e.g. `on failing` on a QEMU without the fix). */
 static void test_status_never(void)
 {
@@ -190,6 +208,7 @@ int main(void)
     test_after();
     test_status();
     test_status_never();
+    test_wait_status();
     test_trace();
     test_same_trigger();
     return check_exit();
