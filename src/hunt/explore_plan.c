@@ -50,12 +50,15 @@ static const struct route routes[] = {
                                      "on pre-switchover +20ms: qmp {\"execute\":\"migrate-continue\","
                                      "\"arguments\":{\"state\":\"pre-switchover\"}}\n",
      {MIG_PRE_SWITCHOVER, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0, false},
-    /* device: after the pause, the migration thread frozen while it saves the devices */
-    {"device: migration thread held", SETUP_CAPS(" pause-before-switchover=on")
-                                            "on pre-switchover: qmp {\"execute\":\"migrate-continue\","
-                                            "\"arguments\":{\"state\":\"pre-switchover\"}}\n"
-                                            "on device: freeze live_migration 40ms\n",
-     {MIG_DEVICE, NO_STATUS}, "+1ms", CAP_PAUSE_BEFORE_SWITCHOVER, false, NULL, NULL, 0, true},
+    /* device: after the pause, the devices saved, the migration thread waits for the return path to close
+     * (the destination's answer, which the sink never gives), still in `device`. It saves the devices
+     * holding the big lock, so a command sent on `device` waits for that and then lands while the thread
+     * waits (holding the thread itself would hold the lock, and every command with it); closing the main
+     * channel after the reply ends the wait */
+    {"device: return path awaited", SETUP_CAPS(" pause-before-switchover=on return-path=on")
+                                          "on pre-switchover: qmp {\"execute\":\"migrate-continue\","
+                                          "\"arguments\":{\"state\":\"pre-switchover\"}}\n",
+     {NO_STATUS, NO_STATUS}, "", CAP_RETURN_PATH, false, NULL, "on device +1ms: @; cancel\n", MIG_DEVICE, false},
     /* completed: the completion's cleanup, not held */
     {"completed", SETUP, {MIG_COMPLETED, NO_STATUS}, "", -1, false, NULL, NULL, 0, false},
     /* a failure, by a fault on the channels: all of them, one multifd channel, the main one, in setup */

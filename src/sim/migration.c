@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "mono.h"
@@ -71,8 +72,17 @@ int sim_mig_init(struct sim_vmm *v)
 
 /* Drops the channels of a migration that has been cleaned up (or of a dead VMM). `report` says whether
  * a thread still held gets its release reported. */
+static void rp_stop(struct sim_mig *m)
+{
+    if (m->rp_ev) {
+        event_free(m->rp_ev);
+        m->rp_ev = NULL;
+    }
+}
+
 static void drop_channels(struct sim_vmm *v, bool report)
 {
+    rp_stop(&v->mig);
     sim_chan_close(&v->mig.main, true);
     sim_mf_drop(v, report);
 }
@@ -81,6 +91,7 @@ void sim_mig_stop(struct sim_vmm *v)
 {
     struct sim_mig *m = &v->mig;
     /* Only close and silence: a step of one of these threads may still be on the stack. */
+    rp_stop(m);
     sim_chan_close(&m->main, true);
     sim_mf_stop(v);
     if (m->notice_timer)
@@ -222,6 +233,7 @@ int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e)
     m->next_channel = 0;
     m->lm_waiting = m->notice_armed = m->tail_queued = false;
     m->vm_stopped = m->paused = m->pause_posted = m->pause_done = false;
+    m->rp_wait = m->rp_done = false;
     m->join_waiter = NULL;
     m->cancel_unnoticed = false;
     m->file_error = false;
@@ -443,6 +455,61 @@ void sim_mig_continue(struct sim_vmm *v)
     sim_thread_post(&v->lm_thr, lm_unpause, v);
 }
 
+/* live_migration: the return path thread has exited (joined): migration_completion() goes on. A
+ * return path that ended with an error fails the migration (7.2 says nothing of why; 10.x keeps the
+ * read's error, measured on 10.2.2); after a cancel the CANCELLING status stays. */
+static void lm_rp_closed(void *vmm)
+{
+    struct sim_vmm *v = vmm;
+    struct sim_mig *m = &v->mig;
+    if (!m->rp_wait || m->lm != LM_RUN)
+        return;
+    m->rp_wait = false;
+    m->rp_done = true;
+    sim_trace(v, &v->lm_thr, "migration_return_path_end_after", "%d", 1);
+    if (v->status == MIG_DEVICE || v->status == MIG_ACTIVE) {
+        if (v->model->spelling)
+            sim_set_error(v, m->rp_err ? "Unable to read from socket: %s" : "Channel error: %s",
+                          strerror(m->rp_err ? m->rp_err : EIO));
+        sim_set_state(v, &v->lm_thr, v->status, MIG_FAILED);
+    }
+    lm_finish(v);
+}
+
+/* the return path thread: a read on the main channel ended (the destination's SHUT never comes from the
+ * sink, and any bytes it did send are read and dropped) */
+static void rp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    struct sim_vmm *v = arg;
+    struct sim_mig *m = &v->mig;
+    char buf[256];
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
+        return;
+    m->rp_err = n < 0 ? errno : 0;
+    rp_stop(m);
+    sim_thread_post(&v->lm_thr, lm_rp_closed, v);
+}
+
+/* live_migration: the device state is out; with a return path it joins that thread now */
+static bool rp_await(struct sim_vmm *v)
+{
+    struct sim_mig *m = &v->mig;
+    if (!v->caps[CAP_RETURN_PATH] || m->rp_done)
+        return false;
+    if (m->rp_wait)
+        return true;
+    m->rp_ev = m->main.fd >= 0 ? event_new(v->base, m->main.fd, EV_READ | EV_PERSIST, rp_read_cb, v) : NULL;
+    if (!m->rp_ev || event_add(m->rp_ev, NULL) != 0) {
+        rp_stop(m);
+        return false; /* no channel left to read: nothing to wait for */
+    }
+    m->rp_wait = true;
+    sim_trace(v, &v->lm_thr, "migration_return_path_end_before", "%s", "");
+    return true;
+}
+
 /* live_migration: all pages sent and flushed: migration_completion(), then leave the loop. */
 static void maybe_complete(struct sim_vmm *v)
 {
@@ -474,6 +541,8 @@ static void maybe_complete(struct sim_vmm *v)
         sim_chan_arm(&m->main);
         return;
     }
+    if (rp_await(v))
+        return; /* joins the return path thread (lm_rp_closed) */
     sim_set_state(v, &v->lm_thr, v->status == MIG_DEVICE ? MIG_DEVICE : MIG_ACTIVE, MIG_COMPLETED);
     m->total_time = wall_ms() - m->start_wall_ms;
     m->downtime = (mono_now_us() - m->downtime_start) / 1000u;

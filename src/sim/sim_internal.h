@@ -156,6 +156,10 @@ struct sim_mig {
     /* migration_maybe_pause() (pause-before-switchover): live_migration set PRE_SWITCHOVER and waits on
      * pause_sem; migrate-continue or a cancel posted it; it went on past the pause */
     bool paused, pause_posted, pause_done;
+    /* return-path: after the device state, live_migration joins the return path thread, which reads the
+     * main channel until the destination closes it (the sink never does), a reset, or a cancel's shutdown */
+    bool rp_wait, rp_done;
+    int rp_err; /* how the return path's read ended: 0 end of file, else errno */
     bool bh_pending;
     bool bh_lost;      /* migrate_init() zeroed cleanup_bh while cleanup was still to come */
     sim_work_fn join_waiter;    /* cleanup, blocked joining multifd threads: woken when one exits */
@@ -175,6 +179,7 @@ struct sim_mig {
     struct event *notice_timer;
     struct event *mainerr_timer;
     struct event *bh_timer;
+    struct event *rp_ev; /* the return path's read, while rp_wait */
 };
 
 struct sim_mon;

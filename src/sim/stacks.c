@@ -22,6 +22,12 @@ static void lm_stack(const struct sim_vmm *v, sim_stack_fn fn, void *arg)
     if (m->lm == LM_SETUP) /* ram_save_setup(): waiting for every channel's first packet */
         fn(arg, name, held, FRAMES("__futex_abstimed_wait_common", "qemu_sem_wait", "multifd_send_sync_main",
                                    "ram_save_setup", "migration_thread"));
+    else if (m->rp_wait && v->model->spelling) /* migration_completion() joins the return path thread */
+        fn(arg, name, held, FRAMES("__futex_abstimed_wait_common", "__pthread_clockjoin_ex", "qemu_thread_join",
+                                   "close_return_path_on_source", "migration_completion", "migration_thread"));
+    else if (m->rp_wait)
+        fn(arg, name, held, FRAMES("__futex_abstimed_wait_common", "__pthread_clockjoin_ex", "qemu_thread_join",
+                                   "await_return_path_close_on_source", "migration_completion", "migration_thread"));
     else if (m->lm_waiting && v->model->spelling) /* 10.x: multifd_send(), no channel free */
         fn(arg, name, held, FRAMES("__futex_abstimed_wait_common", "qemu_sem_wait", "multifd_send",
                                    "multifd_queue_page", "ram_save_iterate", "migration_thread"));
@@ -50,6 +56,10 @@ void sim_vmm_stacks(const struct sim_vmm *v, sim_stack_fn fn, void *arg)
     main_stack(v, fn, arg);
     if (v->lm_thr.exists)
         lm_stack(v, fn, arg);
+    if (v->mig.rp_wait) /* the return path thread reads what the destination says (not a thread it can hold) */
+        fn(arg, v->model->spelling ? "mig/src/return" : "return path", false,
+           FRAMES("recvmsg", "qio_channel_socket_readv", "qio_channel_readv_full", "qemu_fill_buffer",
+                  "qemu_get_be16", "source_return_path_thread"));
     for (int i = 0; v->mig.mf && i < v->mig.created; i++)
         if (v->mig.mf[i].running)
             mf_stack(&v->mig.mf[i], fn, arg);

@@ -109,6 +109,7 @@ static const char *const model_traces[] = {
     "migrate_set_state",           "multifd_send_error",          "multifd_send_terminate_threads",
     "migration_thread_file_err",   "migration_thread_after_loop", "savevm_state_cleanup",
     "migrate_fd_cleanup",          "migrate_fd_error",            "migrate_fd_cancel",
+    "migration_return_path_end_before", "migration_return_path_end_after",
     NULL,
 };
 

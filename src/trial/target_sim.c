@@ -136,7 +136,8 @@ static void sim_stack_in(void *arg, const char *thread, bool held, const char *c
     for (size_t i = 0; i < n && i < QEMU_STACK_MAX_FRAMES; i++) {
         snprintf(t->frames[i].fn, sizeof t->frames[i].fn, "%s", frames[i]);
         snprintf(t->frames[i].module, sizeof t->frames[i].module, "%s",
-                 strchr(frames[i], '_') == frames[i] || strcmp(frames[i], "ppoll") == 0 || strcmp(frames[i], "sendmsg") == 0
+                 strchr(frames[i], '_') == frames[i] || strcmp(frames[i], "ppoll") == 0 || strcmp(frames[i], "sendmsg") == 0 ||
+                         strcmp(frames[i], "recvmsg") == 0
                      ? "libc.so.6"
                      : "qemu-system-x86_64");
         t->nframes++;

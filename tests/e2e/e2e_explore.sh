@@ -22,7 +22,7 @@ expect_status 0 "$QMPRACE" explore --target sim:qemu-7.2 --commands "caps xbzrle
   --out "$tmp/w" -q
 # (pre-switchover and device: the models pause before the switchover as 7.2 does)
 for w in "setup: migration thread held" "active: channels stalled" "pre-switchover: paused" \
-         "device: migration thread held" "completed" "failed: reset all" "failed in setup" "cancelled" \
+         "device: return path awaited" "completed" "failed: reset all" "failed in setup" "cancelled" \
          "cancelled in setup"; do
   expect_grep "$tmp/w.json" "{\"window\":\"$w\",\"command\":\"caps xbzrle=off\",\"trials\":1"
   # ... and its command was sent while the migration was in the window's status

@@ -129,6 +129,24 @@ expect_status 0 "$QMPRACE" run "$tmp/pbs-cancel.sched" --timeline
 expect_grep "$tmp/out" 'event    MIGRATION {"status":"cancelled"}'
 expect_grep "$tmp/out" 'event    RESUME'
 
+# return-path: after the device state the migration waits for the destination to close the return path.
+# Into the sink, which never does, that is a hang known at once (not at the 20 s deadline), named after
+# the thread that reads; inside the wait a command lands in `device`, and a cancel ends it `cancelled`; a
+# reset of the main channel fails it (7.2 without its error, 10.0 with the read's, as QEMU does)
+printf 'caps events=on return-path=on\nmigrate\n' >"$tmp/rp.sched"
+expect_status 5 timeout 10 "$QMPRACE" run "$tmp/rp.sched" --deadline 20s
+expect_grep "$tmp/out" "hang: return_path in qio_channel_socket_readv (waits for the sink: it never answers"
+rpdev='caps events=on pause-before-switchover=on return-path=on\nmigrate\non pre-switchover: qmp {"execute":"migrate-continue","arguments":{"state":"pre-switchover"}}\n'
+printf "$rpdev"'on device +1ms: query; cancel\n' >"$tmp/rp-cancel.sched"
+expect_status 0 "$QMPRACE" run "$tmp/rp-cancel.sched" --timeline
+awk '/trace +live_migration: migration_return_path_end_before/{a=NR} /trace +main: qmp_enter_query_migrate/{if(a&&!b)b=NR}
+     /event +MIGRATION {"status":"cancelled"}/{c=NR} END{exit !(a && b>a && c>b)}' "$tmp/out" && pass ||
+  { fail "the command inside the return path's wait, then cancelled"; cat "$tmp/out" >&2; }
+printf "$rpdev"'on device +1ms: reset main\n' >"$tmp/rp-reset.sched"
+expect_status 1 "$QMPRACE" run "$tmp/rp-reset.sched" --target sim:qemu-7.2 --repeat 2
+expect_grep "$tmp/out" "2  violation: failure-reported: failed, ended failed without its error"
+expect_status 0 "$QMPRACE" run "$tmp/rp-reset.sched" --target sim:qemu-10.0 --repeat 2
+
 # the timeline shows the race as it happened, in order: reset, failed, the command accepted, cleanup, death
 # (accepted: the handler's own trace says so; its reply may not get out before the VMM dies, as on a
 # slow, instrumented build)
