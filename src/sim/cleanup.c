@@ -16,6 +16,7 @@ static void finish(struct sim_vmm *v)
     bool clean = v->status == MIG_COMPLETED;
     if (m->have_file) { /* migration_ioc_unregister_yank_from_file(), qemu_fclose() */
         m->main.yank = false;
+        sim_mig_rp_stop(m);
         sim_chan_close(&m->main, !clean || m->main.errored);
         m->have_file = false;
     }

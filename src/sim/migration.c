@@ -70,9 +70,9 @@ int sim_mig_init(struct sim_vmm *v)
     return m->notice_timer && m->mainerr_timer && m->bh_timer ? 0 : -1;
 }
 
-/* Drops the channels of a migration that has been cleaned up (or of a dead VMM). `report` says whether
- * a thread still held gets its release reported. */
-static void rp_stop(struct sim_mig *m)
+/* The return path's read ends before the main channel's descriptor is closed (a later socket may
+ * reuse its number). */
+void sim_mig_rp_stop(struct sim_mig *m)
 {
     if (m->rp_ev) {
         event_free(m->rp_ev);
@@ -80,9 +80,11 @@ static void rp_stop(struct sim_mig *m)
     }
 }
 
+/* Drops the channels of a migration that has been cleaned up (or of a dead VMM). `report` says whether
+ * a thread still held gets its release reported. */
 static void drop_channels(struct sim_vmm *v, bool report)
 {
-    rp_stop(&v->mig);
+    sim_mig_rp_stop(&v->mig);
     sim_chan_close(&v->mig.main, true);
     sim_mf_drop(v, report);
 }
@@ -91,7 +93,7 @@ void sim_mig_stop(struct sim_vmm *v)
 {
     struct sim_mig *m = &v->mig;
     /* Only close and silence: a step of one of these threads may still be on the stack. */
-    rp_stop(m);
+    sim_mig_rp_stop(m);
     sim_chan_close(&m->main, true);
     sim_mf_stop(v);
     if (m->notice_timer)
@@ -488,7 +490,7 @@ static void rp_read_cb(evutil_socket_t fd, short what, void *arg)
     if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
         return;
     m->rp_err = n < 0 ? errno : 0;
-    rp_stop(m);
+    sim_mig_rp_stop(m);
     sim_thread_post(&v->lm_thr, lm_rp_closed, v);
 }
 
@@ -502,7 +504,7 @@ static bool rp_await(struct sim_vmm *v)
         return true;
     m->rp_ev = m->main.fd >= 0 ? event_new(v->base, m->main.fd, EV_READ | EV_PERSIST, rp_read_cb, v) : NULL;
     if (!m->rp_ev || event_add(m->rp_ev, NULL) != 0) {
-        rp_stop(m);
+        sim_mig_rp_stop(m);
         return false; /* no channel left to read: nothing to wait for */
     }
     m->rp_wait = true;

@@ -295,6 +295,7 @@ void sim_cleanup_bh(void *vmm);
 /* migration.c */
 int sim_mig_init(struct sim_vmm *v);
 void sim_mig_stop(struct sim_vmm *v); /* death: close and silence, free nothing */
+void sim_mig_rp_stop(struct sim_mig *m); /* the return path stops reading (before main closes) */
 void sim_mig_free(struct sim_vmm *v);
 int sim_mig_start(struct sim_vmm *v, json_object *args, struct err *e);
 void sim_mig_cancel(struct sim_vmm *v);
