@@ -53,8 +53,8 @@ static const struct route routes[] = {
     /* device: after the pause, the devices saved, the migration thread waits for the return path to close
      * (the destination's answer, which the sink never gives), still in `device`. It saves the devices
      * holding the big lock, so a command sent on `device` waits for that and then lands while the thread
-     * waits (holding the thread itself would hold the lock, and every command with it); closing the main
-     * channel after the reply ends the wait */
+     * waits (holding the thread itself would hold the lock, and every command with it); a cancel after
+     * the reply ends the wait */
     {"device: return path awaited", SETUP_CAPS(" pause-before-switchover=on return-path=on")
                                           "on pre-switchover: qmp {\"execute\":\"migrate-continue\","
                                           "\"arguments\":{\"state\":\"pre-switchover\"}}\n",
