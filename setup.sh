@@ -127,8 +127,8 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 set +e
-ctest --test-dir "$build" --output-on-failure -j2
-rc=$?
+ctest --test-dir "$build" --output-on-failure -j2 2>&1 | tee "$build/ctest.log"
+rc=${PIPESTATUS[0]}
 set -e
 
 # The same suite again on an AddressSanitizer+UndefinedBehaviorSanitizer build, LeakSanitizer on (all but
@@ -145,12 +145,23 @@ mkdir -p "$logs"
 set +e
 QMPRACE_SANITIZED=1 ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$logs/asan" \
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan" \
-  ctest --test-dir "$asan" --output-on-failure -j2 -E '^(e2e_hunt|e2e_qemu_versions)$'
-asan_rc=$?
+  ctest --test-dir "$asan" --output-on-failure -j2 -E '^(e2e_hunt|e2e_qemu_versions)$' 2>&1 | tee "$asan/ctest.log"
+asan_rc=${PIPESTATUS[0]}
 set -e
 if [ -n "$(ls -A "$logs")" ]; then
   echo "sanitizer reports (in $logs):"
   for f in "$logs"/*; do echo "--- $f"; head -60 "$f"; done
   exit 1
 fi
+
+# ctest ends its output with the tests it did not run; the count of each pass closes the run instead
+summary() {
+  local count skipped
+  count=$(grep -E '^[0-9]+% tests passed' "$2/ctest.log" | tail -1)
+  skipped=$(grep -c '(Skipped)$' "$2/ctest.log" || true)
+  echo "$1: ${count:-no ctest summary}, $skipped skipped (listed above)"
+}
+echo "== ctest's summaries"
+summary "the test suite" "$build"
+summary "ASan+UBSan+LSan" "$asan"
 [ $rc -eq 0 ] && [ $asan_rc -eq 0 ]
