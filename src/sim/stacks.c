@@ -56,8 +56,9 @@ void sim_vmm_stacks(const struct sim_vmm *v, sim_stack_fn fn, void *arg)
     main_stack(v, fn, arg);
     if (v->lm_thr.exists)
         lm_stack(v, fn, arg);
+    char rp[24];
     if (v->mig.rp_wait) /* the return path thread reads what the destination says (not a thread it can hold) */
-        fn(arg, v->model->spelling ? "mig/src/return" : "return path", false,
+        fn(arg, vocab_thread_spelling((struct thread_ref){THR_RETURN_PATH, 0}, v->model->spelling, rp, sizeof rp), false,
            FRAMES("recvmsg", "qio_channel_socket_readv", "qio_channel_readv_full", "qemu_fill_buffer",
                   "qemu_get_be16", "source_return_path_thread"));
     for (int i = 0; v->mig.mf && i < v->mig.created; i++)

@@ -121,6 +121,18 @@ static void sim_destroy(struct target *t)
     free(st);
 }
 
+/* The innermost frames that are libc's (or the kernel's), not QEMU's: a thread blocked there blocks others */
+static bool libc_frame(const char *fn)
+{
+    static const char *const libc[] = {"ppoll", "sendmsg", "recvmsg", NULL};
+    if (fn[0] == '_')
+        return true;
+    for (const char *const *l = libc; *l; l++)
+        if (strcmp(fn, *l) == 0)
+            return true;
+    return false;
+}
+
 static void sim_stack_in(void *arg, const char *thread, bool held, const char *const *frames, size_t n)
 {
     struct qemu_stacks *out = arg;
@@ -136,10 +148,7 @@ static void sim_stack_in(void *arg, const char *thread, bool held, const char *c
     for (size_t i = 0; i < n && i < QEMU_STACK_MAX_FRAMES; i++) {
         snprintf(t->frames[i].fn, sizeof t->frames[i].fn, "%s", frames[i]);
         snprintf(t->frames[i].module, sizeof t->frames[i].module, "%s",
-                 strchr(frames[i], '_') == frames[i] || strcmp(frames[i], "ppoll") == 0 || strcmp(frames[i], "sendmsg") == 0 ||
-                         strcmp(frames[i], "recvmsg") == 0
-                     ? "libc.so.6"
-                     : "qemu-system-x86_64");
+                 libc_frame(frames[i]) ? "libc.so.6" : "qemu-system-x86_64");
         t->nframes++;
     }
 }
