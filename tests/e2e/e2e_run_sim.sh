@@ -137,12 +137,13 @@ printf 'caps events=on return-path=on\nmigrate\n' >"$tmp/rp.sched"
 expect_status 5 timeout 10 "$QMPRACE" run "$tmp/rp.sched" --deadline 20s
 expect_grep "$tmp/out" "hang: return_path in qio_channel_socket_readv (waits for the sink: it never answers"
 rpdev='caps events=on pause-before-switchover=on return-path=on\nmigrate\non pre-switchover: qmp {"execute":"migrate-continue","arguments":{"state":"pre-switchover"}}\n'
-printf "$rpdev"'on device +1ms: query; cancel\n' >"$tmp/rp-cancel.sched"
+# (on the trace point of the wait itself: `on device` may come while the device state still drains)
+printf "$rpdev"'on trace migration_return_path_end_before +1ms: query; cancel\n' >"$tmp/rp-cancel.sched"
 expect_status 0 "$QMPRACE" run "$tmp/rp-cancel.sched" --timeline
 awk '/trace +live_migration: migration_return_path_end_before/{a=NR} /trace +main: qmp_enter_query_migrate/{if(a&&!b)b=NR}
      /event +MIGRATION {"status":"cancelled"}/{c=NR} END{exit !(a && b>a && c>b)}' "$tmp/out" && pass ||
   { fail "the command inside the return path's wait, then cancelled"; cat "$tmp/out" >&2; }
-printf "$rpdev"'on device +1ms: reset main\n' >"$tmp/rp-reset.sched"
+printf "$rpdev"'on trace migration_return_path_end_before +1ms: reset main\n' >"$tmp/rp-reset.sched"
 expect_status 1 "$QMPRACE" run "$tmp/rp-reset.sched" --target sim:qemu-7.2 --repeat 2
 expect_grep "$tmp/out" "2  violation: failure-reported: failed, ended failed without its error"
 expect_status 0 "$QMPRACE" run "$tmp/rp-reset.sched" --target sim:qemu-10.0 --repeat 2
