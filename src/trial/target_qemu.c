@@ -63,6 +63,7 @@ struct qemu_target {
     bool reusable;
     bool reused;  /* this trial runs on the QEMU an earlier one left */
     bool changed; /* this trial left the VM in another state than a fresh one (see note_change) */
+    unsigned changing; /* commands that may change it, entered and not yet returned */
     bool paused;  /* this trial's migration completed: the VM waits in `postmigrate` */
     bool resume;  /* this trial runs on a VM an earlier one left paused: `cont` before the schedule */
     struct qemu_task_cache names;
@@ -77,13 +78,18 @@ struct qemu_target {
 /* A trial may leave the VM other than a fresh one would be. A completed migration leaves it paused
  * ("Can't migrate the vm that was paused due to previous migration"): the next trial resumes it with
  * `cont` first (as libvirt resumes a source whose destination failed after completion), which takes a
- * couple of milliseconds where a new QEMU takes well over a hundred; with --dest qemu it is replaced, as
- * that path sets nothing back. Commands beyond the migration ones (stop, cont, system_reset, device_add,
- * quit...) change it in ways a schedule cannot undo: such a trial's QEMU is not reused. Capabilities and
- * parameters are set back before the next trial (target_restore.c); --fresh gives every trial a new QEMU. */
-static bool migration_only(const char *cmd)
+ * couple of milliseconds where a new QEMU takes about a hundred; so does a `stop` the schedule sent (a
+ * `cont` of the schedule's own changes nothing a resume would not). With --dest qemu either VM is
+ * replaced, as that path sets nothing back. Other commands beyond the migration ones (system_reset,
+ * device_add, quit..., and a migrate-start-postcopy that took: the VM stays stopped whatever the
+ * migration does next) change it in ways a schedule cannot undo: such a trial's QEMU is not reused. What
+ * QEMU refused changed nothing: a command counts once its exit trace point says it succeeded, and one
+ * that never returned counts as a change. Capabilities and parameters are set back before the next trial
+ * (target_restore.c); --fresh gives every trial a new QEMU. */
+static bool exit_succeeded(const char *args)
 {
-    return vocab_cmd_effect(cmd) != VOCAB_CMD_OTHER;
+    size_t n = strlen(args); /* qmp_exit_NAME's arguments: "RESULT-OR-ERROR SUCCEEDED" */
+    return n >= 2 && args[n - 2] == ' ' && args[n - 1] == '1';
 }
 
 static void note_change(struct qemu_target *qt, const struct qemu_trace_point *tp)
@@ -93,10 +99,30 @@ static void note_change(struct qemu_target *qt, const struct qemu_trace_point *t
             qt->changed = true;
         else
             qt->paused = true;
+        return;
     }
-    else if (qt->resume && strcmp(tp->event, "qmp_enter_cont") == 0)
-        qt->resume = false; /* the restore's own `cont`: QEMU's stderr is in order, so it is the first one */
-    else if (strncmp(tp->event, "qmp_enter_", 10) == 0 && !migration_only(tp->event + 10))
+    bool enter = strncmp(tp->event, "qmp_enter_", 10) == 0;
+    if (!enter && strncmp(tp->event, "qmp_exit_", 9) != 0)
+        return;
+    const char *cmd = tp->event + (enter ? 10 : 9);
+    enum vocab_cmd_effect effect = vocab_cmd_effect(cmd);
+    if (effect != VOCAB_CMD_OTHER && effect != VOCAB_CMD_RUNSTATE && effect != VOCAB_CMD_POSTCOPY)
+        return;
+    if (enter) {
+        if (qt->resume && strcmp(cmd, "cont") == 0)
+            qt->resume = false; /* the restore's own `cont`: QEMU's stderr is in order, so it is the first one */
+        else
+            qt->changing++;
+        return;
+    }
+    if (qt->changing == 0)
+        return; /* the restore's `cont` returning */
+    qt->changing--;
+    if (!exit_succeeded(tp->args))
+        return;
+    if (effect == VOCAB_CMD_RUNSTATE && !qt->dest_vmm)
+        qt->paused = true; /* stopped or not, the next trial begins with `cont` */
+    else
         qt->changed = true;
 }
 
@@ -394,6 +420,7 @@ static int qemu_begin(struct target *t, struct event_base *base, const struct ta
     qt->reused = qt->src != NULL;
     qt->reusable = false;
     qt->changed = false;
+    qt->changing = 0;
     qt->resume = qt->paused;
     qt->paused = false;
     qt->migrating = false;
@@ -468,6 +495,8 @@ static void qemu_end(struct target *t, bool healthy)
     qt->dest = NULL;
     if (!qt->src)
         return;
+    if (qt->changing)
+        qt->changed = true; /* a command that may change the VM never returned (or its exit is unread) */
     /* A thread still held when the trial passed would move on after the verdict: do not trust that. */
     struct qemu_holds *holds = qemu_vm_holds(qt->src);
     bool held = qemu_holds_count(holds) > 0;
@@ -519,7 +548,7 @@ static bool qemu_left_paused(const struct target *t)
 static bool qemu_keeps(const struct target *t)
 {
     const struct qemu_target *qt = t->impl;
-    return qt->src && qt->live && !qt->fresh && !qt->changed && !qemu_vm_ending(qt->src) &&
+    return qt->src && qt->live && !qt->fresh && !qt->changed && !qt->changing && !qemu_vm_ending(qt->src) &&
            qemu_holds_count(qemu_vm_holds(qt->src)) == 0;
 }
 

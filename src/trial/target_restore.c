@@ -18,11 +18,13 @@ static void mark(json_object **set, const char *name)
         json_object_object_add(*set, name, NULL);
 }
 
-/* (`migrate` itself is a migration command that sets the block capability with blk/inc: below) */
+/* (`migrate` itself is a migration command that sets the block capability with blk/inc: below; stop, cont
+ * and migrate-start-postcopy touch the VM or the migration under way, never a capability or parameter) */
 static bool leaves_settings(const char *cmd)
 {
     enum vocab_cmd_effect e = vocab_cmd_effect(cmd);
-    return e == VOCAB_CMD_QUERY || (e == VOCAB_CMD_MIGRATION && strcmp(cmd, "migrate") != 0);
+    return e == VOCAB_CMD_QUERY || e == VOCAB_CMD_RUNSTATE || e == VOCAB_CMD_POSTCOPY ||
+           (e == VOCAB_CMD_MIGRATION && strcmp(cmd, "migrate") != 0);
 }
 
 void target_note_sent(struct target *t, const char *cmd, json_object *args)

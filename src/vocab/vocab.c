@@ -145,6 +145,9 @@ enum vocab_cmd_effect vocab_cmd_effect(const char *name)
         {"migrate_pause", VOCAB_CMD_MIGRATION},
         {"migrate_set_capabilities", VOCAB_CMD_SETTINGS},
         {"migrate_set_parameters", VOCAB_CMD_SETTINGS},
+        {"stop", VOCAB_CMD_RUNSTATE},
+        {"cont", VOCAB_CMD_RUNSTATE},
+        {"migrate_start_postcopy", VOCAB_CMD_POSTCOPY},
     };
     if (!name)
         return VOCAB_CMD_OTHER;

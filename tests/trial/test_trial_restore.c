@@ -2,8 +2,9 @@
  * parameters (through the schedule's own lines and through a command written out whole) and failed its
  * migration (so the QEMU is kept), the next trial's queries read a fresh QEMU's values; a trial that
  * changed nothing leaves nothing to set back (no restore at all); after a migration that completed (paused
- * before its switchover and let go on), the same QEMU is resumed (`cont`) and migrates again, twice; after
- * a hang of the schedule's own (a stall to the end), the QEMU settles once its channels are reset and
+ * before its switchover and let go on), the same QEMU is resumed (`cont`) and migrates again, twice; so is
+ * one the schedule stopped; a command QEMU refused leaves nothing to undo, one that took and cannot be
+ * undone (system_reset) a new QEMU; after a hang of the schedule's own (a stall to the end), the QEMU settles once its channels are reset and
  * serves the next trial, which gets back what the hung one changed. Skipped (exit 77, with the reason) when there is no QEMU binary. */
 #include <signal.h>
 #include <string.h>
@@ -146,6 +147,37 @@ int main(void)
                   "after the hang: caps %s", caps ? json_object_to_json_string(caps) : "not answered");
         json_object_put(caps);
     }
+    /* A `stop` is undone by the next trial's `cont`; a command QEMU refused changed nothing; a command
+     * that took and cannot be undone (system_reset) gets the next trial a new QEMU. */
+    struct trial_result m = {0}, n = {0}, o = {0}, q = {0}, u = {0};
+    static const char stopped[] = "caps events=on multifd=on\nmigrate\nafter 1MiB on any: reset all\n"
+                                  "on failed +1ms: qmp {\"execute\":\"stop\"}\n";
+    static const char refused[] = "qmp {\"execute\":\"migrate-start-postcopy\"}\n";
+    static const char status[] = "qmp {\"execute\":\"query-status\"}\n";
+    if (trial(s, stopped, &m) && trial(s, status, &n) && trial(s, refused, &o) && trial(s, status, &q) &&
+        trial(s, "qmp {\"execute\":\"system_reset\"}\n", &u)) {
+        CHECK_MSG(m.verdict == VERDICT_PASS, "the stopping trial: %s %s", verdict_name(m.verdict), m.signature);
+        CHECK_MSG(noted(&n, "set back to a fresh one's (cont, migrate-set-capabilities)"),
+                  "the trial after a `stop` resumes the same QEMU");
+        json_object *st = reply_of(&n, "query-status"), *running = NULL;
+        CHECK_MSG(st && json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running),
+                  "the VM stopped by the schedule runs again: %s", st ? json_object_to_json_string(st) : "no reply");
+        json_object_put(st);
+        json_object *err = reply_of(&o, "migrate-start-postcopy");
+        CHECK_MSG(err == NULL, "migrate-start-postcopy without postcopy-ram is refused (an error, not a reply)");
+        json_object_put(err);
+        CHECK_MSG(noted(&q, "reused QEMU: nothing to set back"), "a refused command changed nothing: the same "
+                                                                  "QEMU serves the next trial as it is");
+        struct trial_result w = {0};
+        if (trial(s, status, &w))
+            CHECK_MSG(!noted(&w, "reused QEMU"), "after system_reset the next trial has a new QEMU");
+        trial_result_clear(&w);
+    }
+    trial_result_clear(&m);
+    trial_result_clear(&n);
+    trial_result_clear(&o);
+    trial_result_clear(&q);
+    trial_result_clear(&u);
     trial_result_clear(&h);
     trial_result_clear(&k);
     trial_result_clear(&a);

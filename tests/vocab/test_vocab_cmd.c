@@ -18,8 +18,10 @@ int main(void)
     CHECK_INT(vocab_cmd_effect("migrate-set-capabilities"), VOCAB_CMD_SETTINGS);
     CHECK_INT(vocab_cmd_effect("migrate_set_parameters"), VOCAB_CMD_SETTINGS);
     /* commands that change the VM itself, and names that only start like a known one */
-    CHECK_INT(vocab_cmd_effect("stop"), VOCAB_CMD_OTHER);
-    CHECK_INT(vocab_cmd_effect("cont"), VOCAB_CMD_OTHER);
+    CHECK_INT(vocab_cmd_effect("stop"), VOCAB_CMD_RUNSTATE);
+    CHECK_INT(vocab_cmd_effect("cont"), VOCAB_CMD_RUNSTATE);
+    CHECK_INT(vocab_cmd_effect("migrate-start-postcopy"), VOCAB_CMD_POSTCOPY);
+    CHECK_INT(vocab_cmd_effect("migrate_start_postcopy"), VOCAB_CMD_POSTCOPY);
     CHECK_INT(vocab_cmd_effect("system_reset"), VOCAB_CMD_OTHER);
     CHECK_INT(vocab_cmd_effect("migrate-incoming"), VOCAB_CMD_OTHER);
     CHECK_INT(vocab_cmd_effect("migrate_set_speed"), VOCAB_CMD_OTHER);

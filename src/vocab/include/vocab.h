@@ -166,6 +166,8 @@ enum vocab_cmd_effect {
     VOCAB_CMD_QUERY,     /* query-*, qmp_capabilities: nothing */
     VOCAB_CMD_MIGRATION, /* migrate, migrate_cancel, migrate-continue, migrate-pause: the migration only */
     VOCAB_CMD_SETTINGS,  /* migrate-set-capabilities, migrate-set-parameters: the migration settings */
+    VOCAB_CMD_RUNSTATE,  /* stop, cont: whether the guest runs; a VM left stopped can be resumed with `cont` */
+    VOCAB_CMD_POSTCOPY,  /* migrate-start-postcopy: the migration only, but once it took, the VM stays stopped */
 };
 enum vocab_cmd_effect vocab_cmd_effect(const char *name);
 
