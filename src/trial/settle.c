@@ -164,6 +164,20 @@ void settle_status(struct settle *s, int status)
     }
 }
 
+void settle_trace(struct settle *s)
+{
+    /* Once the migration ended, a trace point is its cleanup at work: look again shortly, not at the
+     * back-off's next step (a cleanup that ended 3 ms after the last probe was noticed 3 ms later). Only
+     * while the trial is quiet does a probe go out at all: nothing of the schedule is left to perturb. */
+    if (s->last_status < 0 || vocab_status_is_running((enum mig_status)s->last_status) || s->probing ||
+        !evtimer_pending(s->timer, NULL))
+        return;
+    evtimer_del(s->timer);
+    s->backoff_us = PROBE_FIRST_US;
+    struct timeval tv = mono_tv(PROBE_FIRST_US);
+    evtimer_add(s->timer, &tv);
+}
+
 json_object *settle_last_migrate(const struct settle *s)
 {
     return s->check.migrate;

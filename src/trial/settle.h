@@ -46,6 +46,9 @@ void settle_poke(struct settle *s);
 /* A MIGRATION event reported `status`: probes slowly while it says a migration runs, at once when it
  * says the migration ended. */
 void settle_status(struct settle *s, int status);
+/* The target reported a trace point (not of the probe's own command): after the migration ended, the
+ * next probe comes sooner. */
+void settle_trace(struct settle *s);
 /* The last finding ("migration active", ...), for a hang's reason; "" before any. */
 const char *settle_state(const struct settle *s);
 /* query-migrate's last answer to the check (borrowed), or NULL. */
