@@ -114,6 +114,9 @@ static bool waits_for_peer(const char *status)
 #define HANG_HELD_STILL_US (2ull * SETTLE_PROBE_HELD_US)
 /* ... and into the sink, with nothing held: twice the probe's interval while a migration runs. */
 #define HANG_SINK_STILL_US 100000ull
+/* ... or once the migration ended (failed, cancelled) and its cleanup has not: the streams are done,
+ * and a cleanup that is not stuck takes a few milliseconds; the stacks decide what it waits for. */
+#define HANG_ENDED_STILL_US 30000ull
 
 /* No reply awaited, and the proxy moved no byte for `for_us`. */
 static bool proxy_quiet(struct trial *t, uint64_t now, uint64_t for_us)
@@ -170,7 +173,7 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
     /* a migration that ended (failed, cancelled) sends nothing, and query-migrate no longer counts: its
      * cleanup, which waits for the return path, is as still as the proxy says */
     bool ended_still = status >= 0 && !vocab_status_is_running((enum mig_status)status) &&
-                       proxy_quiet(t, mono_now_us(), HANG_SINK_STILL_US);
+                       proxy_quiet(t, mono_now_us(), HANG_ENDED_STILL_US);
     if (t->sink_looked || target_upstream(t->env->target) ||
         !(ended_still || still(t, status, still_since_us, HANG_SINK_STILL_US)))
         return false;

@@ -156,8 +156,10 @@ void settle_poke(struct settle *s)
 void settle_status(struct settle *s, int status)
 {
     s->last_status = status;
-    /* A status that ends the migration: the probe need not wait for its back-off. */
-    if (!vocab_status_is_running((enum mig_status)status) && !s->probing && evtimer_pending(s->timer, NULL)) {
+    /* A status that ends the migration, or one in which it waits for a command (which the trial may
+     * never send): the probe need not wait for its back-off. */
+    if ((!vocab_status_is_running((enum mig_status)status) || vocab_status_awaited_command((enum mig_status)status)) &&
+        !s->probing && evtimer_pending(s->timer, NULL)) {
         evtimer_del(s->timer);
         s->backoff_us = PROBE_FIRST_US;
         probe(s);

@@ -119,8 +119,8 @@ int main(void)
                                  "{\"state\":\"pre-switchover\"}}\n";
     if (trial(s, paused, &d) && trial(s, "qmp {\"execute\":\"query-status\"}\nmigrate\n", &f) &&
         trial(s, "migrate\n", &g)) {
-        CHECK_MSG(d.verdict == VERDICT_PASS && f.verdict == VERDICT_PASS, "the migrations: %s, %s",
-                  verdict_name(d.verdict), verdict_name(f.verdict));
+        CHECK_MSG(d.verdict == VERDICT_PASS && f.verdict == VERDICT_PASS, "the migrations: %s %s, %s %s",
+                  verdict_name(d.verdict), d.signature, verdict_name(f.verdict), f.signature);
         CHECK_MSG(noted(&f, "set back to a fresh one's (cont, migrate-set-capabilities)"),
                   "the trial after a completed migration resumes its QEMU and sets its capability back");
         json_object *st = reply_of(&f, "query-status"), *running = NULL;
