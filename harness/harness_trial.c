@@ -53,6 +53,14 @@ static void setup(void)
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(2);
     }
+    /* The hunt learned the target before it started AFL++, and AFL++ starts a new harness after each
+     * finding: take what the hunt learned (QMPRACE_HARNESS_VOCAB) rather than ask QEMU for its 200 KB
+     * schema again each time (about 90 ms of a 330 ms start on 7.2). Without it, the session asks. */
+    const char *vpath = getenv("QMPRACE_HARNESS_VOCAB");
+    json_object *vj = vpath && *vpath ? json_object_from_file(vpath) : NULL;
+    if (vj)
+        (void)session_adopt_vocab(h.session, vj, &(struct err){{0}});
+    json_object_put(vj);
     if (session_start(h.session, SESSION_TRIALS, NULL, 0, &e) < 0) {
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(3);

@@ -86,10 +86,14 @@ static void on_ready(void *arg, json_object *greeting)
 {
     (void)greeting;
     struct learn *l = arg;
-    bool reuses = l->t->ops->reused != NULL;
-    l->pending = reuses ? 4 : 2;
-    if (!qmp_send(l->q, "query-qmp-schema", NULL, 0, on_schema, l) ||
-        !qmp_send(l->q, "query-version", NULL, 0, on_version, l) ||
+    bool reuses = l->t->ops->reused != NULL, ask = !l->t->vocab_adopted;
+    l->pending = (reuses ? 2 : 0) + (ask ? 2 : 0);
+    if (l->pending == 0) {
+        event_base_loopbreak(l->base);
+        return;
+    }
+    if ((ask && (!qmp_send(l->q, "query-qmp-schema", NULL, 0, on_schema, l) ||
+                 !qmp_send(l->q, "query-version", NULL, 0, on_version, l))) ||
         (reuses && (!qmp_send(l->q, "query-migrate-capabilities", NULL, 0, on_caps, l) ||
                     !qmp_send(l->q, "query-migrate-parameters", NULL, 0, on_params, l)))) {
         snprintf(l->error, sizeof l->error, "could not ask the target over QMP");
@@ -162,6 +166,21 @@ int target_learn(struct target *t, struct event_base *base, struct err *e)
                 t->vocab.traces |= 1ull << i;
     }
     return rc;
+}
+
+int target_adopt_vocab(struct target *t, json_object *j, struct err *e)
+{
+    struct vocab_target vt = {0};
+    if (vocab_target_from_json(&vt, j, e) < 0)
+        return -1;
+    if (!vt.known) {
+        vocab_target_free(&vt);
+        return err_set(e, "it names no vocabulary");
+    }
+    vocab_target_free(&t->vocab);
+    t->vocab = vt;
+    t->vocab_adopted = true; /* target_learn asks only what a reused VMM is set back to */
+    return 0;
 }
 
 const struct vocab_target *target_vocab(const struct target *t)

@@ -123,6 +123,13 @@ int session_learn(struct session *s, struct err *e)
     return target_learn(s->target, s->base, e);
 }
 
+int session_adopt_vocab(struct session *s, json_object *j, struct err *e)
+{
+    if (!s->target)
+        return err_set(e, "no target to run trials on");
+    return target_adopt_vocab(s->target, j, e);
+}
+
 /* The trial env, made on first use, after the target was asked what it knows. */
 static int session_env(struct session *s, struct err *e)
 {

@@ -55,6 +55,7 @@ struct target {
     char *spec;
     void *impl;
     bool learned;             /* target_learn asked it */
+    bool vocab_adopted;       /* `vocab` came from another process (target_adopt_vocab): not asked again */
     struct vocab_target vocab; /* what it said it knows */
     /* what a fresh VMM of it has set, as migrate-set-capabilities' and migrate-set-parameters' arguments:
      * a reused VMM is given them back before a trial, so no trial inherits the last one's settings */

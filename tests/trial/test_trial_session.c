@@ -1,8 +1,8 @@
 /* The session as every command meets it: a hunt's defaults follow the target's kind; the session runs
  * every trial under its profile, whoever calls it: the actions the profile leaves out are gone from the
  * schedule the target sees, the profile's deadline ends a trial that would run on, what the target's kind
- * cannot do is refused before anything runs (with the schedule's FILE:LINE:COL), and options only a QEMU
- * takes are refused for another kind. */
+ * cannot do is refused before anything runs (with the schedule's FILE:LINE:COL), options only a QEMU
+ * takes are refused for another kind, and a vocabulary learned by another process is held to. */
 #include <signal.h>
 #include <string.h>
 
@@ -181,6 +181,53 @@ static void test_refused(void)
     profile_clear(&p);
 }
 
+/* What a hunt learned, handed to a harness it restarts: the session holds schedules against it and does
+ * not ask the target again. The adopted vocabulary here lacks xbzrle, which the model has: refused. */
+static void test_adopted_vocab(void)
+{
+    static const char vocab[] =
+        "{\"version\":\"7.2.0\",\"statuses\":[\"none\",\"setup\",\"active\",\"failed\",\"completed\","
+        "\"cancelling\",\"cancelled\"],\"caps\":[\"events\",\"multifd\"],\"params\":[\"multifd-channels\"],"
+        "\"commands\":[\"migrate\",\"migrate_cancel\",\"migrate-set-capabilities\",\"query-migrate\"]}";
+    const char *texts[] = {"caps xbzrle=on\nmigrate\n", "caps multifd=on\nmigrate\n"};
+    for (int adopt = 0; adopt < 2; adopt++)
+        for (int i = 0; i < 2; i++) {
+            struct trial_profile p;
+            profile_init(&p);
+            set(&p, "target", "sim:qemu-7.2");
+            struct err e = {{0}};
+            struct session *s = session_new(&p, &e);
+            profile_clear(&p);
+            CHECK_MSG(s != NULL, "%s", e.msg);
+            struct schedule *sched = parse(texts[i]);
+            json_object *j = json_tokener_parse(vocab);
+            if (s && sched && j) {
+                if (adopt)
+                    CHECK_MSG(session_adopt_vocab(s, j, &e) == 0, "adopt: %s", e.msg);
+                int rc = session_start(s, SESSION_TRIALS, &sched, 1, &e);
+                if (adopt && i == 0) {
+                    CHECK_INT(rc, SESSION_REFUSED);
+                    CHECK_MSG(strncmp(e.msg, "t.sched:1:", 10) == 0 && strstr(e.msg, "xbzrle"), "got '%s'", e.msg);
+                } else {
+                    CHECK_MSG(rc == 0, "adopt %d, %s: rc %d: %s", adopt, texts[i], rc, e.msg);
+                }
+            }
+            json_object_put(j);
+            schedule_free(sched);
+            session_free(s);
+        }
+    struct err e = {{0}};
+    struct trial_profile p;
+    profile_init(&p);
+    set(&p, "target", "sim:qemu-7.2");
+    struct session *s = session_new(&p, &e);
+    profile_clear(&p);
+    json_object *empty = json_object_new_object();
+    CHECK_MSG(s && session_adopt_vocab(s, empty, &e) < 0, "an unknown target's {} is not adopted");
+    json_object_put(empty);
+    session_free(s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -189,5 +236,6 @@ int main(void)
     test_deadline();
     test_quick_hangs();
     test_refused();
+    test_adopted_vocab();
     return check_exit();
 }

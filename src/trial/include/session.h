@@ -56,6 +56,9 @@ int session_start(struct session *s, unsigned flags, struct schedule *const *sch
 /* Asks the target what it knows (its vocabulary, target_vocab), once: the answer is kept. -1 when it
  * could not be asked (e). */
 int session_learn(struct session *s, struct err *e);
+/* Takes what another process learned of the same target instead (target_adopt_vocab): a harness that a
+ * hunt restarts after each finding need not fetch QEMU's 200 KB schema every time. */
+int session_adopt_vocab(struct session *s, json_object *j, struct err *e);
 
 /* Readies `sched` for this session's trials: leaves out the profile's actions (in place), refuses what the
  * target cannot do or does not know (trial_check; the target is asked what it knows first, if it was not

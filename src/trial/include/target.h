@@ -86,6 +86,10 @@ int target_begin(struct target *t, struct event_base *base, const struct target_
  * starts its QEMU for this, and keeps it for the first trial). Errors mean it could not be started or
  * reached (exit 3); a target that does not answer the questions is taken to know every name. */
 int target_learn(struct target *t, struct event_base *base, struct err *e);
+/* What another process already learned of this same target (its vocab_target_to_json, as a hunt hands
+ * it to the processes it starts): kept as if target_learn had asked, which then asks only what a reused
+ * VMM is set back to. -1 (and nothing kept) when `j` says nothing of a known target. */
+int target_adopt_vocab(struct target *t, json_object *j, struct err *e);
 /* What target_learn found (vocab_target.h), or NULL before it ran. */
 struct vocab_target;
 const struct vocab_target *target_vocab(const struct target *t);
