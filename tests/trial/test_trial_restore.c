@@ -63,6 +63,15 @@ static int64_t param(json_object *params, const char *name)
     return json_object_object_get_ex(params, name, &v) ? json_object_get_int64(v) : -1;
 }
 
+/* The trial's query-status said the guest runs. */
+static void check_runs(const struct trial_result *r, const char *what)
+{
+    json_object *st = reply_of(r, "query-status"), *running = NULL;
+    CHECK_MSG(st && json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running), "%s: %s",
+              what, st ? json_object_to_json_string(st) : "no reply");
+    json_object_put(st);
+}
+
 static bool trial(struct session *s, const char *text, struct trial_result *r)
 {
     struct err e = {{0}};
@@ -123,10 +132,7 @@ int main(void)
                   verdict_name(d.verdict), d.signature, verdict_name(f.verdict), f.signature);
         CHECK_MSG(noted(&f, "set back to a fresh one's (cont, migrate-set-capabilities)"),
                   "the trial after a completed migration resumes its QEMU and sets its capability back");
-        json_object *st = reply_of(&f, "query-status"), *running = NULL;
-        CHECK_MSG(st && json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running),
-                  "the resumed VM runs: %s", st ? json_object_to_json_string(st) : "no reply");
-        json_object_put(st);
+        check_runs(&f, "the resumed VM runs");
         CHECK_MSG(trial_result_exercised(&f) && trial_result_migrated(&f), "it migrates again (%u misses%s%s)",
                   f.nmisses, f.nmisses ? ": " : "", f.nmisses ? f.misses[0].what : "");
         /* the restore's own `cont` is not a command of the schedule's that changed the VM for good */
@@ -159,10 +165,7 @@ int main(void)
         CHECK_MSG(m.verdict == VERDICT_PASS, "the stopping trial: %s %s", verdict_name(m.verdict), m.signature);
         CHECK_MSG(noted(&n, "set back to a fresh one's (cont, migrate-set-capabilities)"),
                   "the trial after a `stop` resumes the same QEMU");
-        json_object *st = reply_of(&n, "query-status"), *running = NULL;
-        CHECK_MSG(st && json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running),
-                  "the VM stopped by the schedule runs again: %s", st ? json_object_to_json_string(st) : "no reply");
-        json_object_put(st);
+        check_runs(&n, "the VM stopped by the schedule runs again");
         json_object *err = reply_of(&o, "migrate-start-postcopy");
         CHECK_MSG(err == NULL, "migrate-start-postcopy without postcopy-ram is refused (an error, not a reply)");
         json_object_put(err);
