@@ -159,7 +159,11 @@ summary() {
   local count skipped
   count=$(grep -E '^[0-9]+% tests passed' "$2/ctest.log" | tail -1)
   skipped=$(grep -c '(Skipped)$' "$2/ctest.log" || true)
-  echo "$1: ${count:-no ctest summary}, $skipped skipped (listed above)"
+  if [ "$skipped" -gt 0 ]; then
+    echo "$1: ${count:-no ctest summary}, $skipped skipped (listed above)"
+  else
+    echo "$1: ${count:-no ctest summary}, none skipped"
+  fi
 }
 echo "== ctest's summaries"
 summary "the test suite" "$build"
