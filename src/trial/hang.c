@@ -102,11 +102,6 @@ static bool status_waits_for_peer(int s)
            s == MIG_POSTCOPY_RECOVER_SETUP || s == MIG_POSTCOPY_DEVICE || s == MIG_COLO;
 }
 
-static bool waits_for_peer(const char *status)
-{
-    return status_waits_for_peer(status ? vocab_status_parse(status, strlen(status)) : -1);
-}
-
 /* Held still: a quiet trial whose migration neither QEMU's count nor the proxy saw move for this long,
  * with a channel stalled to the end, is as stuck as it will be at the deadline. Twice the settle probe's
  * interval while the schedule holds the migration (SETTLE_PROBE_HELD_US), so two probes saw the same
@@ -158,13 +153,6 @@ bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
 
 /* A running migration whose bytes moved this recently at its deadline is still migrating. */
 #define HANG_STILL_FLOWING_US 250000ull
-
-/* The command a migration in `status` waits for, by QEMU's design, before it goes on (NULL: none). */
-static const char *awaited_command(const char *status)
-{
-    int s = status ? vocab_status_parse(status, strlen(status)) : -1;
-    return s >= 0 ? vocab_status_awaited_command((enum mig_status)s) : NULL;
-}
 
 static void signature(struct trial *t, char *sig, size_t n, bool record);
 
@@ -221,18 +209,17 @@ static void signature(struct trial *t, char *sig, size_t n, bool record)
     bool frozen;
     char full[640];
     const char *why = reason;
-    const char *status = NULL;
     if (pending || state[0]) {
-        json_object *m = settle_last_migrate(t->settle), *st;
-        status = m && json_object_object_get_ex(m, "status", &st) ? json_object_get_string(st) : NULL;
-        const char *awaited = pending ? NULL : awaited_command(status);
-        if (holds_text(t, holds, sizeof holds, &frozen) && (frozen || (!pending && waits_for_peer(status)))) {
+        /* (the command a migration in this status waits for by QEMU's design before it goes on) */
+        int status = settle_migrate_status(t->settle);
+        const char *awaited = !pending && status >= 0 ? vocab_status_awaited_command((enum mig_status)status) : NULL;
+        if (holds_text(t, holds, sizeof holds, &frozen) && (frozen || (!pending && status_waits_for_peer(status)))) {
             snprintf(full, sizeof full, VERDICT_HANG_HELD ": %s; %s", holds, reason);
             why = full;
         } else if (awaited) {
             snprintf(full, sizeof full, VERDICT_HANG_COMMAND ": %s; %s", awaited, reason);
             why = full;
-        } else if (!pending && !t->still && waits_for_peer(status) && t->last_bytes_us &&
+        } else if (!pending && !t->still && status_waits_for_peer(status) && t->last_bytes_us &&
                    mono_now_us() - t->last_bytes_us < HANG_STILL_FLOWING_US) {
             /* (no figure in it: a signature is the same in every trial of one hang) */
             snprintf(full, sizeof full, VERDICT_HANG_SLOW ": its bytes still flowed at the deadline; %s", reason);

@@ -88,9 +88,7 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
         snprintf(s->state, sizeof s->state, "%s", state);
         timeline_add(s->tl, TL_NOTE, "settling: %s", state);
     }
-    json_object *st = NULL;
-    const char *status = json_object_object_get_ex(s->check.migrate, "status", &st) ? json_object_get_string(st) : NULL;
-    int code = status ? vocab_status_parse(status, strlen(status)) : -1;
+    int code = settle_migrate_status(s);
     note_transferred(s);
     if (s->hooks.stuck && code >= 0 && s->hooks.quiet(s->hooks.arg) &&
         s->hooks.stuck(s->hooks.arg, code, s->still_since_us))
@@ -183,6 +181,13 @@ void settle_trace(struct settle *s)
 json_object *settle_last_migrate(const struct settle *s)
 {
     return s->check.migrate;
+}
+
+int settle_migrate_status(const struct settle *s)
+{
+    json_object *st = NULL;
+    const char *status = json_object_object_get_ex(s->check.migrate, "status", &st) ? json_object_get_string(st) : NULL;
+    return status ? vocab_status_parse(status, strlen(status)) : -1;
 }
 
 const char *settle_state(const struct settle *s)

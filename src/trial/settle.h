@@ -53,6 +53,8 @@ void settle_trace(struct settle *s);
 const char *settle_state(const struct settle *s);
 /* query-migrate's last answer to the check (borrowed), or NULL. */
 json_object *settle_last_migrate(const struct settle *s);
+/* ... its status (enum mig_status), or -1 before any answer or for a status this qmprace does not know. */
+int settle_migrate_status(const struct settle *s);
 /* True for the trace points of the probe's own QMP command: our noise, not the race. */
 bool settle_hides_trace(const struct settle *s, const char *event);
 

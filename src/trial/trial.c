@@ -421,9 +421,7 @@ static bool wind_down(struct trial *t, const char *sig)
     /* A migration that waits for a command (pre-switchover) touches no channel until it comes: a reset
      * alone left it waiting, and the QEMU was replaced 150 ms later. A cancel lets it go (QEMU's cancel
      * posts the pause it waits on), to fail and clean up as the reset's migration would. */
-    json_object *m = settle_last_migrate(t->settle), *st;
-    const char *status = m && json_object_object_get_ex(m, "status", &st) ? json_object_get_string(st) : NULL;
-    int code = status ? vocab_status_parse(status, strlen(status)) : -1;
+    int code = settle_migrate_status(t->settle);
     bool cancel = code >= 0 && vocab_status_awaited_command((enum mig_status)code);
     timeline_add(t->tl, TL_NOTE, "a hang that is no finding: qmprace resets every channel%s and lets the target "
                                  "settle, to use it again", cancel ? ", cancels the migration" : "");
