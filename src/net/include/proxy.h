@@ -56,6 +56,12 @@ void proxy_free(struct proxy *p);
  * upstream stays as it was. */
 int proxy_set_upstream(struct proxy *p, const char *upstream, struct err *e);
 
+/* Whether the upstream throws away all it is sent and never answers (the sink): then the bytes of a
+ * channel that opens from now on, past the first ones that tell who it is, are thrown away here rather
+ * than sent on (the channel still connects to the upstream, which still sees it open and end). Counts,
+ * hooks and faults are as when forwarding. Off when the proxy is made. */
+void proxy_set_discard(struct proxy *p, bool on);
+
 /* "tcp:127.0.0.1:PORT": what `migrate` is given. */
 const char *proxy_uri(const struct proxy *p);
 
