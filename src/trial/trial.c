@@ -625,8 +625,9 @@ int trial_run(struct trial_env *env, const struct schedule *s, const struct tria
     if (warning)
         timeline_add(t.tl, TL_NOTE, "note: %s", warning);
     struct target_hooks th = {on_trace, on_output, on_died, on_thread, env};
-    /* The target may bring its own destination for this trial; else the channels go to the sink. */
-    const char *upstream;
+    /* The target may bring its own destination for this trial; else the channels go to the sink, and
+     * the proxy throws away what the sink would. */
+    const char *upstream = NULL;
     if (target_begin(env->target, env->base, &th, t.q, e) < 0 ||
         proxy_set_upstream(env->proxy, (upstream = target_upstream(env->target)) ? upstream : sink_addr(env->sink),
                            e) < 0) {
@@ -635,6 +636,7 @@ int trial_run(struct trial_env *env, const struct schedule *s, const struct tria
         r->unstarted = true;
         goto out;
     }
+    proxy_set_discard(env->proxy, !upstream);
     /* until the target greets (and a reused one has its settings back): the start's own bound; then
      * start_schedule arms the trial's deadline */
     struct timeval tv = mono_tv(deadline > TRIAL_START_US ? deadline : TRIAL_START_US);
