@@ -31,12 +31,17 @@ struct harness {
     const char *tally_path; /* NULL: no tally kept */
     struct tally tally;
     uint64_t tally_written_us;
+    bool started; /* this process started its session (start) */
 };
 
 static struct harness h;
 
-/* Set up once, on the first input (after AFL++'s fork server has forked us). */
-static void setup(void)
+/* What every harness process of this instance shares, made once before AFL++'s fork server starts
+ * (afl_main_run): the profile, the session and the vocabulary the hunt learned. A QEMU target probes its
+ * binary here (two short runs, about 110 ms on 7.2): AFL++ starts a new harness after each finding, and
+ * each would probe again. Nothing here opens a socket or starts a process that outlives it: those are the
+ * forked process's own (start). */
+static void prepare(void)
 {
     struct err e = {{0}};
     struct trial_profile p;
@@ -53,14 +58,20 @@ static void setup(void)
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(2);
     }
-    /* The hunt learned the target before it started AFL++, and AFL++ starts a new harness after each
-     * finding: take what the hunt learned (QMPRACE_HARNESS_VOCAB) rather than ask QEMU for its 200 KB
-     * schema again each time (about 90 ms of a 330 ms start on 7.2). Without it, the session asks. */
+    /* The hunt learned the target before it started AFL++: take what it learned (QMPRACE_HARNESS_VOCAB)
+     * rather than ask QEMU for its 200 KB schema again in every harness process (about 90 ms of a start
+     * on 7.2). Without it, the session asks. */
     const char *vpath = getenv("QMPRACE_HARNESS_VOCAB");
     json_object *vj = vpath && *vpath ? json_object_from_file(vpath) : NULL;
     if (vj)
         (void)session_adopt_vocab(h.session, vj, &(struct err){{0}});
     json_object_put(vj);
+}
+
+/* Started once per process, on its first input (after AFL++'s fork server forked it). */
+static void start(void)
+{
+    struct err e = {{0}};
     if (session_start(h.session, SESSION_TRIALS, NULL, 0, &e) < 0) {
         fprintf(stderr, "qmprace-harness: %s\n", e.msg);
         exit(3);
@@ -73,6 +84,7 @@ static void setup(void)
         h.tally_path = NULL;
     if (h.tally_path) /* an earlier process of this instance ended at a finding: go on from its count */
         tally_read(h.tally_path, &h.tally);
+    h.started = true;
 }
 
 /* The tally to its file, once a second, and always before the process ends at a finding. */
@@ -114,8 +126,8 @@ static void say(const char *what, const char *detail)
 static int one(const uint8_t *buf, size_t len)
 {
     uint64_t t0 = mono_now_us();
-    if (!h.session) {
-        setup();
+    if (!h.started) {
+        start();
         uint64_t t1 = mono_now_us();
         tally_start(&h.tally, t1 - t0);
         t0 = t1;
@@ -153,5 +165,6 @@ static int one(const uint8_t *buf, size_t len)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    prepare();
     return afl_main_run(argc, argv, "qmprace-harness", one);
 }
