@@ -107,16 +107,30 @@ static bool status_waits_for_peer(int s)
  * interval while the schedule holds the migration (SETTLE_PROBE_HELD_US), so two probes saw the same
  * count. */
 #define HANG_HELD_STILL_US (2ull * SETTLE_PROBE_HELD_US)
-/* ... and into the sink, with nothing held: twice the probe's interval while a migration runs. */
-#define HANG_SINK_STILL_US 100000ull
+/* ... and into the sink, with nothing held: as long, once the wire went quiet and the probe looks at the
+ * held interval (hang_wire_quiet). */
+#define HANG_SINK_STILL_US HANG_HELD_STILL_US
 /* ... or once the migration ended (failed, cancelled) and its cleanup has not: the streams are done,
  * and a cleanup that is not stuck takes a few milliseconds; the stacks decide what it waits for. */
 #define HANG_ENDED_STILL_US 30000ull
+
+/* How often hang_sink_still may look at the stacks in one trial: a look taken while a thread was
+ * still busy says nothing of the moment after, but a hang of QEMU's own waits for its deadline. */
+#define HANG_SINK_LOOKS 2
 
 /* No reply awaited, and the proxy moved no byte for `for_us`. */
 static bool proxy_quiet(struct trial *t, uint64_t now, uint64_t for_us)
 {
     return (!t->last_bytes_us || now - t->last_bytes_us >= for_us) && !lines_pending_command(t);
+}
+
+bool hang_wire_quiet(struct trial *t)
+{
+    for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
+        if (proxy_channel_stalled(t->env->proxy, i))
+            return false; /* what holds it is the schedule's: hang_holds_to_end says when */
+    return !target_upstream(t->env->target) && t->last_bytes_us && lines_quiet(t) &&
+           proxy_quiet(t, mono_now_us(), HANG_ENDED_STILL_US);
 }
 
 /* ... waiting for its peer, and QEMU's count did not move for as long either. */
@@ -162,7 +176,7 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
      * cleanup, which waits for the return path, is as still as the proxy says */
     bool ended_still = status >= 0 && !vocab_status_is_running((enum mig_status)status) &&
                        proxy_quiet(t, mono_now_us(), HANG_ENDED_STILL_US);
-    if (t->sink_looked || target_upstream(t->env->target) ||
+    if (t->sink_looks >= HANG_SINK_LOOKS || target_upstream(t->env->target) ||
         !(ended_still || still(t, status, still_since_us, HANG_SINK_STILL_US)))
         return false;
     for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
@@ -173,7 +187,7 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
     holds_text(t, holds, sizeof holds, &frozen);
     if (frozen)
         return false;
-    t->sink_looked = true; /* one look a trial: a hang of QEMU's own waits for its deadline */
+    t->sink_looks++;
     t->still = true;
     signature(t, sig, sizeof sig, false);
     t->still = verdict_hang_reason_is(sig, VERDICT_HANG_SINK);

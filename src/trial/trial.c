@@ -518,7 +518,7 @@ static bool settle_awaits(void *arg, int status)
 static bool settle_held(void *arg)
 {
     struct trial *t = arg;
-    return !t->winding && hang_holds_to_end(t);
+    return !t->winding && (hang_holds_to_end(t) || hang_wire_quiet(t));
 }
 
 /* Quiet, and still for a reason that the deadline would find as a hang that is no finding (what the

@@ -60,7 +60,7 @@ struct trial {
      * is not replaced (trial.c, wind_down) */
     bool winding, wound_down;
     bool awaits_deferred; /* settle_awaits let a status's event come once */
-    bool sink_looked; /* hang_sink_still looked at the stacks once */
+    unsigned sink_looks; /* how often hang_sink_still looked at the stacks */
     bool still;       /* judged still before the deadline: bytes that flowed a moment ago are no excuse */
     bool quick_hangs; /* trial_options.quick_hangs */
     bool stacks_kept; /* hang_sink_still's look, for the hang to record (hang_forget_stacks frees it) */
@@ -104,10 +104,14 @@ bool hang_holds_to_end(struct trial *t);
 /* A quiet trial into the sink, still as above (or its migration ended and the proxy quiet as long) with
  * nothing stalled or frozen: it may wait for the sink to answer (the return path of return-path,
  * postcopy or COLO), which the sink never does. The blocked threads tell that from a hang of QEMU's own:
- * one look at them (kept out of the timeline) says whether the deadline would find the sink's hang,
- * never a finding. */
+ * a look at them (kept out of the timeline; a second one later when a thread was still busy) says
+ * whether the deadline would find the sink's hang, never a finding. */
 bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us);
 void hang_forget_stacks(struct trial *t);
+/* Nothing of the schedule is left, nothing is stalled, and the proxy has moved no byte into the sink for
+ * a while: the migration is not streaming, so the settle probe may look as often as when the schedule
+ * holds it (a sink that never answers is told sooner). */
+bool hang_wire_quiet(struct trial *t);
 
 /* lines.c */
 int lines_init(struct trial *t);
