@@ -17,6 +17,7 @@
 #include "props.h"
 #include "trial_internal.h"
 #include "units.h"
+#include "vocab_target.h"
 
 /* ---- ending a trial ---- */
 
@@ -420,14 +421,18 @@ static bool wind_down(struct trial *t, const char *sig)
     evtimer_del(t->deadline);
     /* A migration that waits for a command (pre-switchover) touches no channel until it comes: a reset
      * alone left it waiting, and the QEMU was replaced 150 ms later. A cancel lets it go (QEMU's cancel
-     * posts the pause it waits on), to fail and clean up as the reset's migration would. */
+     * posts the pause it waits on), to fail and clean up as the reset's migration would. COLO's primary
+     * waits for a failover after the reset: x-colo-lost-heartbeat asks for it, and the migration
+     * completes (the guest runs on). */
     int code = settle_migrate_status(t->settle);
-    bool cancel = code >= 0 && vocab_status_awaited_command((enum mig_status)code);
-    timeline_add(t->tl, TL_NOTE, "a hang that is no finding: qmprace resets every channel%s and lets the target "
-                                 "settle, to use it again", cancel ? ", cancels the migration" : "");
+    const char *release = code >= 0 ? vocab_status_release_command((enum mig_status)code) : NULL;
+    if (release && !vocab_target_has_command(target_vocab(t->env->target), release))
+        release = NULL;
+    timeline_add(t->tl, TL_NOTE, "a hang that is no finding: qmprace resets every channel%s%s and lets the target "
+                                 "settle, to use it again", release ? ", sends " : "", release ? release : "");
     proxy_drop_all(t->env->proxy);
-    if (cancel)
-        qmp_send(t->q, "migrate_cancel", NULL, 0, NULL, NULL);
+    if (release)
+        qmp_send(t->q, release, NULL, 0, NULL, NULL);
     struct timeval tv = mono_tv(WIND_DOWN_US);
     evtimer_add(t->wind, &tv);
     settle_poke(t->settle);

@@ -123,6 +123,15 @@ const char *vocab_status_awaited_command(enum mig_status s)
     return NULL;
 }
 
+const char *vocab_status_release_command(enum mig_status s)
+{
+    if (vocab_status_awaited_command(s))
+        return "migrate_cancel"; /* QEMU's cancel posts the pause such a migration waits on */
+    if (s == MIG_COLO)
+        return "x-colo-lost-heartbeat"; /* the failover a primary whose peer is gone waits for */
+    return NULL;
+}
+
 /* `name` and `want` the same but for '-' and '_' */
 static bool same_command(const char *name, const char *want)
 {
@@ -143,6 +152,7 @@ enum vocab_cmd_effect vocab_cmd_effect(const char *name)
         {"migrate_cancel", VOCAB_CMD_MIGRATION},
         {"migrate_continue", VOCAB_CMD_MIGRATION},
         {"migrate_pause", VOCAB_CMD_MIGRATION},
+        {"x_colo_lost_heartbeat", VOCAB_CMD_MIGRATION}, /* COLO's failover: the migration completes */
         {"migrate_set_capabilities", VOCAB_CMD_SETTINGS},
         {"migrate_set_parameters", VOCAB_CMD_SETTINGS},
         {"stop", VOCAB_CMD_RUNSTATE},

@@ -5,12 +5,14 @@
  * before its switchover and let go on), the same QEMU is resumed (`cont`) and migrates again, twice; so is
  * one the schedule stopped; a command QEMU refused leaves nothing to undo, one that took and cannot be
  * undone (system_reset) a new QEMU; after a hang of the schedule's own (a stall to the end), the QEMU settles once its channels are reset and
- * serves the next trial, which gets back what the hung one changed. Skipped (exit 77, with the reason) when there is no QEMU binary. */
+ * serves the next trial, which gets back what the hung one changed; so does COLO's primary after the sink never
+ * answered it (the wind-down asks for its failover). Skipped (exit 77, with the reason) when there is no QEMU binary. */
 #include <signal.h>
 #include <string.h>
 
 #include "check.h"
 #include "target.h"
+#include "vocab_target.h"
 #include "trial_session.h"
 
 #define SKIP 77
@@ -176,6 +178,22 @@ int main(void)
             CHECK_MSG(!noted(&w, "reused QEMU"), "after system_reset the next trial has a new QEMU");
         trial_result_clear(&w);
     }
+    /* COLO into the sink waits for the secondary's answer; the wind-down's reset leaves its primary waiting
+     * for a failover, which x-colo-lost-heartbeat gives: the migration completes, and the same QEMU,
+     * its guest running, serves the next trial (it was replaced 150 ms later before). */
+    struct trial_result x = {0}, y = {0};
+    if (!vocab_target_has_cap(target_vocab(session_target(s)), CAP_X_COLO))
+        printf("no x-colo on this QEMU: COLO's wind-down not checked\n");
+    else if (trial(s, "caps events=on x-colo=on\nmigrate\n", &x) && trial(s, status, &y)) {
+        CHECK_MSG(x.verdict == VERDICT_HANG && strstr(x.signature, "waits for the sink"), "the COLO trial: %s %s",
+                  verdict_name(x.verdict), x.signature);
+        CHECK_MSG(noted(&x, "the target settled after the reset: it serves the next trial"),
+                  "COLO's primary settled after the reset and the failover");
+        CHECK_MSG(noted(&y, "reused QEMU: what the last trial left set back"), "the trial after COLO reuses its QEMU");
+        check_runs(&y, "the VM after COLO's failover runs");
+    }
+    trial_result_clear(&x);
+    trial_result_clear(&y);
     trial_result_clear(&m);
     trial_result_clear(&n);
     trial_result_clear(&o);

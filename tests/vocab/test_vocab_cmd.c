@@ -15,6 +15,7 @@ int main(void)
     CHECK_INT(vocab_cmd_effect("migrate-continue"), VOCAB_CMD_MIGRATION);
     CHECK_INT(vocab_cmd_effect("migrate_continue"), VOCAB_CMD_MIGRATION);
     CHECK_INT(vocab_cmd_effect("migrate-pause"), VOCAB_CMD_MIGRATION);
+    CHECK_INT(vocab_cmd_effect("x-colo-lost-heartbeat"), VOCAB_CMD_MIGRATION);
     CHECK_INT(vocab_cmd_effect("migrate-set-capabilities"), VOCAB_CMD_SETTINGS);
     CHECK_INT(vocab_cmd_effect("migrate_set_parameters"), VOCAB_CMD_SETTINGS);
     /* commands that change the VM itself, and names that only start like a known one */
@@ -28,5 +29,10 @@ int main(void)
     CHECK_INT(vocab_cmd_effect("migrat"), VOCAB_CMD_OTHER);
     CHECK_INT(vocab_cmd_effect(""), VOCAB_CMD_OTHER);
     CHECK_INT(vocab_cmd_effect(NULL), VOCAB_CMD_OTHER);
+    /* what lets a migration go once its channels are gone, when that alone does not */
+    CHECK_STR(vocab_status_release_command(MIG_PRE_SWITCHOVER), "migrate_cancel");
+    CHECK_STR(vocab_status_release_command(MIG_COLO), "x-colo-lost-heartbeat");
+    CHECK(vocab_status_release_command(MIG_ACTIVE) == NULL);
+    CHECK(vocab_status_release_command(MIG_FAILED) == NULL);
     return check_exit();
 }

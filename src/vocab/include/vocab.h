@@ -158,13 +158,18 @@ bool vocab_status_is_running(enum mig_status s);
 /* The command a migration in status `s` waits for, by QEMU's design, before it goes on (NULL: none):
  * pre-switchover waits for migrate-continue, postcopy-paused for a recovery. */
 const char *vocab_status_awaited_command(enum mig_status s);
+/* The command that lets a migration in status `s` end once its channels are gone, when losing them
+ * alone does not (NULL: none needed): a migration that awaits a command is cancelled; COLO's primary,
+ * which after an error waits for a failover, is told its peer is lost (x-colo-lost-heartbeat). */
+const char *vocab_status_release_command(enum mig_status s);
 
 /* What a QMP command does to a VM, as far as reusing it for the next trial goes, spelled either way
  * ("migrate-set-capabilities", or as its trace point names it, "migrate_set_capabilities"). */
 enum vocab_cmd_effect {
     VOCAB_CMD_OTHER,     /* anything else: it may change the VM in ways no schedule undoes (stop, quit...) */
     VOCAB_CMD_QUERY,     /* query-*, qmp_capabilities: nothing */
-    VOCAB_CMD_MIGRATION, /* migrate, migrate_cancel, migrate-continue, migrate-pause: the migration only */
+    VOCAB_CMD_MIGRATION, /* migrate, migrate_cancel, migrate-continue, migrate-pause, x-colo-lost-heartbeat:
+                          * the migration only */
     VOCAB_CMD_SETTINGS,  /* migrate-set-capabilities, migrate-set-parameters: the migration settings */
     VOCAB_CMD_RUNSTATE,  /* stop, cont: whether the guest runs; a VM left stopped can be resumed with `cont` */
     VOCAB_CMD_POSTCOPY,  /* migrate-start-postcopy: the migration only, but once it took, the VM stays stopped */
