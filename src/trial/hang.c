@@ -104,7 +104,7 @@ static bool status_waits_for_peer(int s)
 
 /* Held still: a quiet trial whose migration neither QEMU's count nor the proxy saw move for this long,
  * with a channel stalled to the end, is as stuck as it will be at the deadline. Twice the settle probe's
- * interval while the schedule holds the migration (SETTLE_PROBE_HELD_US), so two probes saw the same
+ * interval while the schedule holds the migration (SETTLE_PROBE_HELD_US), so three probes saw the same
  * count. */
 #define HANG_HELD_STILL_US (2ull * SETTLE_PROBE_HELD_US)
 /* ... and into the sink, with nothing held: as long, once the wire went quiet and the probe looks at the

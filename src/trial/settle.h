@@ -25,15 +25,17 @@ struct settle_hooks {
      * sent has had its value since `still_since_us` (mono clock; 0: the target does not count): true when
      * the trial ended, as a hang that nothing left of it could undo (NULL: never asked) */
     bool (*stuck)(void *arg, int status, uint64_t still_since_us);
-    /* the trial is quiet and holds the migration so that it cannot end (a channel stalled to the end):
-     * probe at SETTLE_PROBE_HELD_US rather than slowly, so that stuck can tell sooner (NULL: never) */
+    /* the trial is quiet and holds the migration so that it cannot end (a channel stalled to the end), or
+     * nothing moves on the wire: probe at SETTLE_PROBE_HELD_US rather than slowly, so that stuck can tell
+     * sooner (NULL: never) */
     bool (*held)(void *arg);
     void *arg;
 };
 
-/* The probe's interval while the trial holds the migration (hooks.held); a still count is one two probes
- * saw, so stillness is judged over at least twice this. */
-#define SETTLE_PROBE_HELD_US 25000
+/* The probe's interval while the trial holds the migration (hooks.held); a still count is one three probes
+ * saw, so stillness is judged over at least twice this. A query-migrate costs 7.2's main loop about a
+ * millisecond; nothing of the schedule is left for it to perturb. */
+#define SETTLE_PROBE_HELD_US 10000
 
 struct settle;
 
