@@ -24,7 +24,8 @@ struct settle {
     uint64_t backoff_us;
     int last_status; /* -1 until a MIGRATION event said */
     int64_t transferred; /* query-migrate's ram.transferred at the last probe; -1: not said */
-    uint64_t still_since_us; /* the probe that first saw that count (0: not said) */
+    int still_status;        /* ... and its status */
+    uint64_t still_since_us; /* the probe that first saw that count in that status */
     char state[128];
 };
 
@@ -55,19 +56,19 @@ static bool still_wanted(void *arg)
 }
 
 /* Whether QEMU's own count of what it sent moved since the last probe: a migration blocked on a socket
- * nobody reads keeps the same count. */
-static void note_transferred(struct settle *s)
+ * nobody reads keeps the same count. A status without a count (setup: nothing is sent yet) is still for
+ * as long as it stays: the proxy's quiet and the stacks say the rest (hang.c). */
+static void note_transferred(struct settle *s, int code)
 {
     json_object *ram, *tr;
     int64_t now = -1;
     if (s->check.migrate && json_object_object_get_ex(s->check.migrate, "ram", &ram) &&
         json_object_object_get_ex(ram, "transferred", &tr))
         now = json_object_get_int64(tr);
-    if (now < 0)
-        s->still_since_us = 0;
-    else if (now != s->transferred || !s->still_since_us)
+    if (now != s->transferred || code != s->still_status || !s->still_since_us)
         s->still_since_us = mono_now_us();
     s->transferred = now;
+    s->still_status = code;
 }
 
 static void on_answer(void *arg, enum target_settled answer, const char *state)
@@ -89,7 +90,7 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
         timeline_add(s->tl, TL_NOTE, "settling: %s", state);
     }
     int code = settle_migrate_status(s);
-    note_transferred(s);
+    note_transferred(s, code);
     if (s->hooks.stuck && code >= 0 && s->hooks.quiet(s->hooks.arg) &&
         s->hooks.stuck(s->hooks.arg, code, s->still_since_us))
         return;
@@ -123,6 +124,7 @@ struct settle *settle_new(struct event_base *base, struct target *target, struct
     s->check = (struct target_settle_check){.q = q, .done = on_answer, .wanted = still_wanted, .arg = s};
     s->last_status = -1;
     s->transferred = -1;
+    s->still_status = -1;
     return s;
 }
 

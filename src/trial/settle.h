@@ -22,7 +22,8 @@ struct settle_hooks {
      * the trial ended (false: not yet, probe again) */
     bool (*awaits)(void *arg, int status);
     /* the trial is quiet and the migration (in `status`) has not settled; query-migrate's count of bytes
-     * sent has had its value since `still_since_us` (mono clock; 0: the target does not count): true when
+     * sent (or its lack of one, as in setup) has had its value in this status since `still_since_us` (mono
+     * clock): true when
      * the trial ended, as a hang that nothing left of it could undo (NULL: never asked) */
     bool (*stuck)(void *arg, int status, uint64_t still_since_us);
     /* the trial is quiet and holds the migration so that it cannot end (a channel stalled to the end), or
