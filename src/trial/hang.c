@@ -168,7 +168,23 @@ bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
 /* A running migration whose bytes moved this recently at its deadline is still migrating. */
 #define HANG_STILL_FLOWING_US 250000ull
 
-static void signature(struct trial *t, char *sig, size_t n, bool record);
+static bool signature(struct trial *t, char *sig, size_t n, bool record);
+
+/* A hang of QEMU's own, judged before the deadline (only where hangs are quick: the hunt's harness, whose
+ * findings are replayed under the full deadline before they are reported): nothing observed for this
+ * long, then a look at the threads, and another as long after it with nothing observed between, that find
+ * the same threads blocked in the same places. */
+#define HANG_OWN_QUIET_US 50000ull
+#define HANG_OWN_LOOKS 3
+
+/* A look that found QEMU's own hang (a finding, with blocked threads): the first of hang_own_still's two. */
+static void own_noted(struct trial *t, const char *sig, bool blocked)
+{
+    if (!t->quick_hangs || !blocked || !verdict_hang_is_finding(sig))
+        return;
+    snprintf(t->own_sig, sizeof t->own_sig, "%s", sig);
+    t->own_look_us = mono_now_us();
+}
 
 bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
 {
@@ -189,20 +205,54 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
         return false;
     t->sink_looks++;
     t->still = true;
-    signature(t, sig, sizeof sig, false);
+    bool blocked = signature(t, sig, sizeof sig, false);
     t->still = verdict_hang_reason_is(sig, VERDICT_HANG_SINK);
-    if (!t->still)
+    if (!t->still) {
         hang_forget_stacks(t); /* the deadline will look again */
+        own_noted(t, sig, blocked);
+    }
     return t->still;
+}
+
+bool hang_own_still(struct trial *t)
+{
+    uint64_t now = mono_now_us();
+    if (!t->quick_hangs || t->own_looks >= HANG_OWN_LOOKS || !lines_quiet(t) || lines_pending_command(t) ||
+        !t->last_seen_us || now - t->last_seen_us < HANG_OWN_QUIET_US)
+        return false;
+    /* a stall that ends and a frozen thread are let go by their timers; a stall to the end may be the
+     * hang's cause, and the signature says whether that makes it the schedule's (held: no finding) */
+    for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
+        if (proxy_channel_stalled(t->env->proxy, i) && !proxy_channel_stalled_to_end(t->env->proxy, i))
+            return false;
+    char holds[200], sig[512];
+    bool frozen;
+    holds_text(t, holds, sizeof holds, &frozen);
+    if (frozen)
+        return false;
+    bool again = t->own_look_us && t->own_look_us > t->last_seen_us;
+    if (again && now - t->own_look_us < HANG_OWN_QUIET_US)
+        return false;
+    t->own_looks++;
+    t->still = true;
+    bool blocked = signature(t, sig, sizeof sig, false);
+    if (again && blocked && strcmp(sig, t->own_sig) == 0)
+        return true; /* the hang records the stacks of this look */
+    t->still = false;
+    hang_forget_stacks(t);
+    t->own_look_us = 0;
+    own_noted(t, sig, blocked);
+    return false;
 }
 
 void hang_signature(struct trial *t, char *sig, size_t n)
 {
-    signature(t, sig, n, true);
+    (void)signature(t, sig, n, true);
 }
 
-/* The hang's signature; its threads' stacks go to the timeline when `record`. */
-static void signature(struct trial *t, char *sig, size_t n, bool record)
+/* The hang's signature; its threads' stacks go to the timeline when `record`. Returns whether the stacks
+ * named blocked threads. */
+static bool signature(struct trial *t, char *sig, size_t n, bool record)
 {
     char reason[400], holds[200];
     const char *pending = lines_pending_command(t);
@@ -242,7 +292,7 @@ static void signature(struct trial *t, char *sig, size_t n, bool record)
     }
     if (t->quick_hangs && !verdict_hang_is_finding(why)) {
         snprintf(sig, n, "%s", why); /* no finding, whatever the stacks would say (trial_options) */
-        return;
+        return false;
     }
     /* where it waits: the blocked threads name the hang (the same hang is one signature across trials);
      * the reason says what qmprace was waiting for */
@@ -259,4 +309,5 @@ static void signature(struct trial *t, char *sig, size_t n, bool record)
         snprintf(sig, n, "%s (%s)", where, why);
     else
         snprintf(sig, n, "%s", why);
+    return where[0] != '\0';
 }

@@ -100,8 +100,10 @@ void trial_observe(struct trial *t, const struct obs *o)
     bool ours = o->kind == OBS_TRACE && (settle_hides_trace(t->settle, o->name) ||
                                          (t->finals && (strstr(o->name, "_query_migrate_") ||
                                                         strstr(o->name, "_query_status"))));
-    if (!ours)
+    if (!ours) {
         obs_record(t->tl, o);
+        t->last_seen_us = mono_now_us();
+    }
     if (!ours && o->kind == OBS_TRACE)
         settle_trace(t->settle);
     /* what the target did before the schedule started (greeting a fresh one, setting a reused one back)
@@ -539,6 +541,10 @@ static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
     else if (hang_sink_still(t, status, still_since_us))
         timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, and the migration waits for the sink to answer "
                                      "(a return path), which it never does: a hang now, not at the deadline");
+    else if (hang_own_still(t))
+        timeline_add(t->tl, TL_NOTE, "nothing left of the schedule, the target did nothing for a while, and two "
+                                     "looks at its threads found them blocked in the same places: a hang now, "
+                                     "not at the deadline");
     else
         return false;
     hang_now(t);

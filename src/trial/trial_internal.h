@@ -61,6 +61,10 @@ struct trial {
     bool winding, wound_down;
     bool awaits_deferred; /* settle_awaits let a status's event come once */
     unsigned sink_looks; /* how often hang_sink_still looked at the stacks */
+    unsigned own_looks;  /* ... and hang_own_still */
+    uint64_t own_look_us; /* the last look that found QEMU's own hang (0: none), and its signature */
+    char own_sig[512];
+    uint64_t last_seen_us; /* mono time of the last thing the target did that the trial observed */
     bool still;       /* judged still before the deadline: bytes that flowed a moment ago are no excuse */
     bool quick_hangs; /* trial_options.quick_hangs */
     bool stacks_kept; /* hang_sink_still's look, for the hang to record (hang_forget_stacks frees it) */
@@ -112,6 +116,10 @@ void hang_forget_stacks(struct trial *t);
  * a while: the migration is not streaming, so the settle probe may look as often as when the schedule
  * holds it (a sink that never answers is told sooner). */
 bool hang_wire_quiet(struct trial *t);
+/* With quick hangs only (trial_options): a quiet trial, nothing stalled or frozen, in which the target
+ * did nothing observable for a while, and two looks at its threads, as far apart and with nothing observed
+ * between, found the same hang of QEMU's own (a finding): the deadline would find it too. */
+bool hang_own_still(struct trial *t);
 
 /* lines.c */
 int lines_init(struct trial *t);
