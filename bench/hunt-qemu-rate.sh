@@ -8,7 +8,9 @@
 # ran a migration, tally.h) and the share of inputs that ran no migration or were refused, stability,
 # against the goals (20 migration trials per second per core, stability above 80%), and whether the
 # hunt found the yank assertion; then where each hunt's time went, as its harness counted it.
-# Usage: bench/hunt-qemu-rate.sh [SECONDS [QEMU]]   (QMPRACE=path/to/qmprace; default build/qmprace)
+# ROWS picks the rows, in order, comma-separated (default sim,qemu,qemu-16MiB); a row may repeat, e.g.
+# `qemu,qemu,qemu` for the goal's three hunts on the real QEMU, each then said against the goal.
+# Usage: bench/hunt-qemu-rate.sh [SECONDS [QEMU [ROWS]]]   (QMPRACE=path/to/qmprace; default build/qmprace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 qmprace=${QMPRACE:-build/qmprace}
@@ -16,14 +18,22 @@ secs=${1:-120}
 qemu_bin=${2:-$(command -v qemu-system-x86_64 || true)}
 [ -x "$qmprace" ] || { echo "no $qmprace: build first" >&2; exit 2; }
 [ -n "$qemu_bin" ] && [ -x "$qemu_bin" ] || { echo "no QEMU: apt-get install qemu-system-x86, or give its path" >&2; exit 2; }
+rows=${3:-sim,qemu,qemu-16MiB}
 case $secs in ''|*[!0-9]*) echo "SECONDS must be a number" >&2; exit 2 ;; esac
+for r in ${rows//,/ }; do
+  case $r in sim|qemu|qemu-16MiB) ;; *) echo "ROWS: unknown row '$r' (sim, qemu, qemu-16MiB)" >&2; exit 2 ;; esac
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "$("$qemu_bin" --version | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# one row: TARGET LABEL RAM DEADLINE
+# one row: TARGET LABEL RAM DEADLINE (a label seen before gets a number: qemu, qemu#2, ...)
+declare -A seen
 row() {
-  local target=$1 label=$2 ram=$3 deadline=$4 dir="$tmp/$2"
+  local target=$1 label=$2 ram=$3 deadline=$4
+  seen[$label]=$(( ${seen[$label]:-0} + 1 ))
+  [ "${seen[$label]}" -eq 1 ] || label="$label#${seen[$label]}"
+  local dir="$tmp/$label"
   set +e
   "$qmprace" hunt --target "$target" --ram "$ram" --time "$secs" --without params --no-minimize --triage-trials 3 \
     --out "$dir" -q >"$dir.out" 2>&1
@@ -66,6 +76,7 @@ row() {
   sumj() { grep -o "\"$1\": *[0-9.]*" "$dir/summary.json" 2>/dev/null | head -1 | sed 's/.*: *//'; }
   mig=$(sumj migration_trials_per_sec); nomig=$(sumj trials_without_migration); ref=$(sumj refused)
   local all=$(( $(sumj migration_trials || echo 0) + ${nomig:-0} + ${ref:-0} ))
+  case $label in sim*) ;; *) echo "$label ${mig:-0}" >>"$tmp/goal" ;; esac
   printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' "$label" "$run_rate" "${eps:-?}" \
     "$(printf '%.1f' "${mig:-0}")" \
     "$(awk -v a="$all" -v k="${nomig:-0}" 'BEGIN { printf "%.0f%%", a ? 100 * k / a : 0 }')" \
@@ -87,13 +98,18 @@ PY
 echo "hunts of $secs s from generated seeds, one core each; run: those seeds, 50 trials each"
 printf '%-16s %12s %12s %14s %11s %9s %9s %10s %6s\n' target "run trials/s" "hunt execs/s" "migrations/s" \
   "no migrate" refused "hunt/run" stability yank
-row sim:qemu-7.2 sim 32MiB 200ms
-row "qemu:$qemu_bin" qemu 64MiB 500ms
-row "qemu:$qemu_bin" qemu-16MiB 16MiB 500ms
+for r in ${rows//,/ }; do
+  case $r in
+    sim) row sim:qemu-7.2 sim 32MiB 200ms ;;
+    qemu) row "qemu:$qemu_bin" qemu 64MiB 500ms ;;
+    qemu-16MiB) row "qemu:$qemu_bin" qemu-16MiB 16MiB 500ms ;;
+  esac
+done
 echo
 echo "where each hunt's time went (its harness's own count; hangs: those that are no finding, what the"
 echo "schedule holds; elsewhere: AFL++ and starting harness processes)"
 printf '%-16s%13s%13s%13s%13s%13s%13s%13s\n' target migrations "no migrate" refused findings hangs starts elsewhere
 cat "$tmp/time"
 echo "goals: a hunt on the real QEMU at 20 migration trials per second per core or more, stability above 80%"
+[ -s "$tmp/goal" ] && awk '{ n++; if ($2 >= 20) k++ } END { printf "hunts on the real QEMU at 20 migration trials per second or more: %d of %d\n", k, n }' "$tmp/goal"
 echo "(hunt/run: the hunt's migration trials per second against run's trials per second on the seeds)"
