@@ -20,12 +20,6 @@ static bool taken(void *arg)
     return proxy_total_bytes(r->p) >= r->sink_want;
 }
 
-static bool blocked(void *arg)
-{
-    struct net_src *s = arg;
-    return s->eagains > 0 || s->err;
-}
-
 int main(void)
 {
     alarm(30);
@@ -71,7 +65,7 @@ int main(void)
     CHECK_INT(net_fault(r.p, ACT_STALL, 0, 0, &e), 1);
     uint64_t held = proxy_channel_bytes(r.p, i0);
     net_src_more(a, 256u << 20);
-    CHECK(net_run_until(r.base, blocked, a, 10000));
+    CHECK(net_run_until(r.base, net_src_blocked, a, 10000));
     CHECK_INT(a->err, 0);
     CHECK_INT(proxy_channel_bytes(r.p, i0), held);
 

@@ -10,12 +10,6 @@
 
 #define STALL_US 800000u /* long enough for a loaded, sanitized build to fill the socket first */
 
-static bool blocked(void *arg)
-{
-    struct net_src *s = arg;
-    return s->eagains > 0 || s->err;
-}
-
 /* Notes when the count of channel `index` first grows past `base_bytes` again. */
 struct watch {
     struct proxy *p;
@@ -58,7 +52,7 @@ int main(void)
 
     /* push until the source's socket is full (the kernel buffers a few MiB; bounded at 256 MiB) */
     net_src_more(&a, 256u << 20);
-    CHECK_MSG(net_run_until(r.base, blocked, &a, 3000), "source never blocked after %llu bytes",
+    CHECK_MSG(net_run_until(r.base, net_src_blocked, &a, 3000), "source never blocked after %llu bytes",
               (unsigned long long)a.sent);
     net_src_stop(&a);
     CHECK_INT(a.err, 0);

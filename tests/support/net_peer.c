@@ -259,6 +259,12 @@ bool net_src_failed(void *arg)
     return ((struct net_src *)arg)->err != 0;
 }
 
+bool net_src_blocked(void *arg)
+{
+    struct net_src *s = arg;
+    return s->eagains > 0 || s->err;
+}
+
 /* ---- recording the proxy's hooks ---- */
 
 static void net_log_opened(void *arg, unsigned index)

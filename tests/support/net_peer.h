@@ -98,6 +98,9 @@ bool net_src_done(void *arg);
 /* Whether a send of the source (a struct net_src *) failed (err is set): a net_run_until cond. */
 bool net_src_failed(void *arg);
 
+/* Whether a send of the source would block (a full socket: EAGAIN seen) or failed: a net_run_until cond. */
+bool net_src_blocked(void *arg);
+
 /* ---- recording the proxy's hooks ---- */
 
 #define NET_MAX_IDX 16

@@ -1,9 +1,11 @@
 /* trial_session: a session ready for trials (see trial_session.h). */
 #include "trial_session.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "target.h"
 
 struct session *test_trial_session(const char *target, const char *deadline)
 {
@@ -20,6 +22,17 @@ struct session *test_trial_session(const char *target, const char *deadline)
         return NULL;
     }
     return s;
+}
+
+bool test_trial_have_qemu(void)
+{
+    struct err e = {{0}};
+    struct target_options topt = {0};
+    struct target *probe = target_new("qemu", &topt, &e);
+    if (!probe)
+        printf("SKIP: no QEMU: %s\n", e.msg);
+    target_free(probe);
+    return probe != NULL;
 }
 
 struct trial_result test_trial_run(struct session *s, const char *text)

@@ -39,14 +39,8 @@ static bool hang_once(struct session *s, struct trial_result *r, uint64_t *us)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    struct err e = {{0}};
-    struct target_options topt = {0};
-    struct target *probe = target_new("qemu", &topt, &e);
-    if (!probe) {
-        printf("SKIP: no QEMU: %s\n", e.msg);
+    if (!test_trial_have_qemu())
         return SKIP;
-    }
-    target_free(probe);
     if (!qemu_stacks_available()) {
         printf("SKIP: no eu-stack: the threads of a hang cannot be looked at\n");
         return SKIP;

@@ -103,14 +103,8 @@ static void check_fresh(const struct trial_result *r, const char *when)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    struct err e = {{0}};
-    struct target_options topt = {0};
-    struct target *probe = target_new("qemu", &topt, &e);
-    if (!probe) {
-        printf("SKIP: no QEMU to reuse: %s\n", e.msg);
+    if (!test_trial_have_qemu())
         return SKIP;
-    }
-    target_free(probe);
     struct session *s = test_trial_session("qemu", "3s");
     if (!s)
         return check_exit();
