@@ -124,11 +124,28 @@ static bool proxy_quiet(struct trial *t, uint64_t now, uint64_t for_us)
     return (!t->last_bytes_us || now - t->last_bytes_us >= for_us) && !lines_pending_command(t);
 }
 
-bool hang_wire_quiet(struct trial *t)
+/* Whether the schedule stalls a channel now (`ending`: only a stall that its timer will end). */
+static bool stalls(struct trial *t, bool ending)
 {
     for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
-        if (proxy_channel_stalled(t->env->proxy, i))
-            return false; /* what holds it is the schedule's: hang_holds_to_end says when */
+        if (proxy_channel_stalled(t->env->proxy, i) && !(ending && proxy_channel_stalled_to_end(t->env->proxy, i)))
+            return true;
+    return false;
+}
+
+/* Whether the schedule holds a thread frozen now (its timer lets it go). */
+static bool frozen_now(struct trial *t)
+{
+    char holds[200];
+    bool frozen;
+    holds_text(t, holds, sizeof holds, &frozen);
+    return frozen;
+}
+
+bool hang_wire_quiet(struct trial *t)
+{
+    if (stalls(t, false))
+        return false; /* what holds it is the schedule's: hang_holds_to_end says when */
     return !target_upstream(t->env->target) && t->last_bytes_us && lines_quiet(t) &&
            proxy_quiet(t, mono_now_us(), HANG_ENDED_STILL_US);
 }
@@ -158,10 +175,7 @@ bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
 {
     if (!still(t, status, still_since_us, HANG_HELD_STILL_US) || !hang_holds_to_end(t))
         return false;
-    char holds[200];
-    bool frozen;
-    holds_text(t, holds, sizeof holds, &frozen);
-    t->still = !frozen; /* a frozen thread is let go by its own timer */
+    t->still = !frozen_now(t); /* a frozen thread is let go by its own timer */
     return t->still;
 }
 
@@ -195,14 +209,9 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
     if (t->sink_looks >= HANG_SINK_LOOKS || target_upstream(t->env->target) ||
         !(ended_still || still(t, status, still_since_us, HANG_SINK_STILL_US)))
         return false;
-    for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
-        if (proxy_channel_stalled(t->env->proxy, i))
-            return false; /* what holds it is the schedule's (hang_held_still) */
-    char holds[200], sig[512];
-    bool frozen;
-    holds_text(t, holds, sizeof holds, &frozen);
-    if (frozen)
-        return false;
+    if (stalls(t, false) || frozen_now(t))
+        return false; /* what holds it is the schedule's (hang_held_still) */
+    char sig[512];
     t->sink_looks++;
     t->still = true;
     bool blocked = signature(t, sig, sizeof sig, false);
@@ -222,14 +231,9 @@ bool hang_own_still(struct trial *t)
         return false;
     /* a stall that ends and a frozen thread are let go by their timers; a stall to the end may be the
      * hang's cause, and the signature says whether that makes it the schedule's (held: no finding) */
-    for (unsigned i = 0; i < proxy_channel_count(t->env->proxy); i++)
-        if (proxy_channel_stalled(t->env->proxy, i) && !proxy_channel_stalled_to_end(t->env->proxy, i))
-            return false;
-    char holds[200], sig[512];
-    bool frozen;
-    holds_text(t, holds, sizeof holds, &frozen);
-    if (frozen)
+    if (stalls(t, true) || frozen_now(t))
         return false;
+    char sig[512];
     bool again = t->own_look_us && t->own_look_us > t->last_seen_us;
     if (again && now - t->own_look_us < HANG_OWN_QUIET_US)
         return false;
