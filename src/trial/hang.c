@@ -107,12 +107,8 @@ static bool status_waits_for_peer(int s)
  * interval while the schedule holds the migration (SETTLE_PROBE_HELD_US), so three probes saw the same
  * count. */
 #define HANG_HELD_STILL_US (2ull * SETTLE_PROBE_HELD_US)
-/* ... and into the sink, with nothing held: as long, once the wire went quiet and the probe looks at the
- * held interval (hang_wire_quiet). */
+/* ... and into the sink, with nothing held: as long (the wire quiet says as much sooner). */
 #define HANG_SINK_STILL_US HANG_HELD_STILL_US
-/* ... or once the migration ended (failed, cancelled) and its cleanup has not: the streams are done,
- * and a cleanup that is not stuck takes a few milliseconds; the stacks decide what it waits for. */
-#define HANG_ENDED_STILL_US 30000ull
 
 /* How often hang_sink_still may look at the stacks in one trial: a look taken while a thread was
  * still busy says nothing of the moment after, but a hang of QEMU's own waits for its deadline. */
@@ -147,7 +143,7 @@ bool hang_wire_quiet(struct trial *t)
     if (stalls(t, false))
         return false; /* what holds it is the schedule's: hang_holds_to_end says when */
     return !target_upstream(t->env->target) && t->last_bytes_us && lines_quiet(t) &&
-           proxy_quiet(t, mono_now_us(), HANG_ENDED_STILL_US);
+           proxy_quiet(t, mono_now_us(), HANG_WIRE_QUIET_US);
 }
 
 /* ... waiting for its peer, and QEMU's count did not move for as long either. */
@@ -203,11 +199,14 @@ static void own_noted(struct trial *t, const char *sig, bool blocked)
 bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
 {
     /* a migration that ended (failed, cancelled) sends nothing, and query-migrate no longer counts: its
-     * cleanup, which waits for the return path, is as still as the proxy says */
+     * cleanup, which waits for the return path, is as still as the proxy says; one that runs and waits for
+     * its peer is too, once the wire went quiet with nothing stalled (what QEMU counts as sent passes the
+     * proxy, which reads it at once), else once its count stayed */
     bool ended_still = status >= 0 && !vocab_status_is_running((enum mig_status)status) &&
-                       proxy_quiet(t, mono_now_us(), HANG_ENDED_STILL_US);
+                       proxy_quiet(t, mono_now_us(), HANG_WIRE_QUIET_US);
+    bool quiet = status_waits_for_peer(status) && hang_wire_quiet(t);
     if (t->sink_looks >= HANG_SINK_LOOKS || target_upstream(t->env->target) ||
-        !(ended_still || still(t, status, still_since_us, HANG_SINK_STILL_US)))
+        !(ended_still || quiet || still(t, status, still_since_us, HANG_SINK_STILL_US)))
         return false;
     if (stalls(t, false) || frozen_now(t))
         return false; /* what holds it is the schedule's (hang_held_still) */

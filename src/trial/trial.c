@@ -85,6 +85,29 @@ bool trial_result_migrated(const struct trial_result *r)
 
 /* ---- observations ---- */
 
+static void quiet_arm(struct trial *t, uint64_t in_us)
+{
+    struct timeval tv = mono_tv(in_us);
+    evtimer_add(t->quiet, &tv);
+}
+
+/* The wire went quiet: a migration into the sink that waits for an answer is looked at now, not at the
+ * running probe's next turn (up to PROBE_RUNNING_US later). Bytes that moved meanwhile put it off; one
+ * timer per trial, re-armed at most once per HANG_WIRE_QUIET_US while they flow. */
+static void on_quiet(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct trial *t = arg;
+    if (t->done || t->winding)
+        return;
+    uint64_t quiet_us = mono_now_us() - t->last_bytes_us;
+    if (quiet_us < HANG_WIRE_QUIET_US)
+        quiet_arm(t, HANG_WIRE_QUIET_US - quiet_us);
+    else if (hang_wire_quiet(t))
+        settle_poke(t->settle);
+}
+
 void trial_observe(struct trial *t, const struct obs *o)
 {
     if (t->done)
@@ -94,8 +117,11 @@ void trial_observe(struct trial *t, const struct obs *o)
             settle_status(t->settle, o->status);
         return;
     }
-    if (o->kind == OBS_CHAN_BYTES)
+    if (o->kind == OBS_CHAN_BYTES) {
         t->last_bytes_us = mono_now_us();
+        if (!evtimer_pending(t->quiet, NULL) && !target_upstream(t->env->target))
+            quiet_arm(t, HANG_WIRE_QUIET_US);
+    }
     /* the trace points of qmprace's own queries (the settle check's, the properties') are not the race's */
     bool ours = o->kind == OBS_TRACE && (settle_hides_trace(t->settle, o->name) ||
                                          (t->finals && (strstr(o->name, "_query_migrate_") ||
@@ -581,13 +607,14 @@ static int trial_setup(struct trial *t)
     t->deadline = evtimer_new(base, on_deadline, t);
     t->grace = evtimer_new(base, on_grace, t);
     t->wind = evtimer_new(base, on_wind, t);
+    t->quiet = evtimer_new(base, on_quiet, t);
     t->q = qmp_new(base, &qh, NULL);
     t->triggers = triggers_new(t->s);
     t->accepted_caps = json_object_new_object();
     t->accepted_params = json_object_new_object();
     struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, settle_held, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
-    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->q || !t->triggers || !t->settle ||
+    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->quiet || !t->q || !t->triggers || !t->settle ||
         !t->accepted_caps || !t->accepted_params)
         return -1;
     return 0;
@@ -603,6 +630,8 @@ static void trial_teardown(struct trial *t)
         event_free(t->grace);
     if (t->wind)
         event_free(t->wind);
+    if (t->quiet)
+        event_free(t->quiet);
     settle_free(t->settle);
     triggers_free(t->triggers);
     qmp_free(t->q);

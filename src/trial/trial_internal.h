@@ -73,6 +73,7 @@ struct trial {
     char wind_sig[512]; /* the size of trial_result.signature */
     uint64_t last_bytes_us; /* mono time the proxy last moved migration bytes (0: never): a hang while
                              * they still flow is a slow migration, not a stuck one (hang.c) */
+    struct event *quiet; /* fires HANG_WIRE_QUIET_US after the bytes last moved: the settle probe looks then */
     /* what QEMU accepted in this trial, last value per name: {"multifd": false}, {"multifd-channels": 1} */
     json_object *accepted_caps, *accepted_params;
     bool events_gap; /* events=off was accepted: the events say less than the statuses (props.h) */
@@ -113,9 +114,12 @@ bool hang_holds_to_end(struct trial *t);
 bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us);
 void hang_forget_stacks(struct trial *t);
 /* Nothing of the schedule is left, nothing is stalled, and the proxy has moved no byte into the sink for
- * a while: the migration is not streaming, so the settle probe may look as often as when the schedule
- * holds it (a sink that never answers is told sooner). */
+ * HANG_WIRE_QUIET_US: the migration is not streaming, so the settle probe may look as often as when the
+ * schedule holds it (a sink that never answers is told sooner). */
 bool hang_wire_quiet(struct trial *t);
+/* A migration that streams keeps the proxy busy: one that moved nothing for this long sends nothing
+ * (the sink reads every byte at once), and its cleanup, when it ended, takes a few milliseconds. */
+#define HANG_WIRE_QUIET_US 30000ull
 /* With quick hangs only (trial_options): a quiet trial, nothing stalled or frozen, in which the target
  * did nothing observable for a while, and two looks at its threads, as far apart and with nothing observed
  * between, found the same hang of QEMU's own (a finding): the deadline would find it too. */
