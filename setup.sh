@@ -20,7 +20,7 @@ case "$mode" in
   *) echo "usage: bash setup.sh run|test" >&2; exit 2 ;;
 esac
 
-packages=(build-essential cmake pkg-config libjson-c-dev libevent-dev)
+packages=(build-essential cmake pkg-config libjson-c-dev libevent-dev libdw-dev)
 packages+=(afl++) # AFL++ builds and short runs of the fuzz targets (fuzz/); ctest skips them without it
 packages+=(qemu-system-x86) # the real-QEMU target (--target qemu) and its end-to-end tests
 packages+=(elfutils)        # eu-stack: where a hung QEMU's threads wait (the hang's stacks and signature)

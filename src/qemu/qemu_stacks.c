@@ -1,4 +1,5 @@
-/* qemu_stacks: every thread's stack of a running QEMU, through eu-stack (see qemu_stacks.h). */
+/* qemu_stacks: every thread's stack of a running QEMU, through eu-stack (see qemu_stacks.h): eu-stack
+ * unwinds, qemu_syms names the frames (it keeps what it read for the next look at the same QEMU). */
 #include "qemu_stacks.h"
 
 #include <dirent.h>
@@ -12,6 +13,7 @@
 
 #include "mono.h"
 #include "qemu_proc.h"
+#include "qemu_syms.h"
 #include "vocab.h"
 
 #define OUTPUT_MAX (1u << 20)
@@ -57,7 +59,7 @@ static int parse_frame(const char *line, struct qemu_frame *f, uint64_t *addr)
         len = sizeof f->fn - 1;
     memcpy(f->fn, p, len);
     f->fn[len] = '\0';
-    char *at = strstr(f->fn, "@@"); /* pthread_cond_wait@@GLIBC_2.3.2 */
+    char *at = strchr(f->fn, '@'); /* pthread_cond_wait@@GLIBC_2.3.2, clock_nanosleep@GLIBC_2.2.5 */
     if (at)
         *at = '\0';
     if (dash) {
@@ -158,6 +160,20 @@ static const char *comm_of(void *arg, int tid)
     return NULL;
 }
 
+/* Names each frame from its address (innermost first: that one is where the thread is, the others return
+ * addresses). */
+static void name_frames(pid_t pid, struct qemu_stacks *s)
+{
+    if (qemu_syms_use(pid) < 0)
+        return; /* gone: its frames keep their offsets */
+    for (size_t t = 0; t < s->n; t++)
+        for (int i = 0; i < s->threads[t].nframes; i++) {
+            struct qemu_frame *fr = &s->threads[t].frames[i];
+            if (!fr->fn[0])
+                qemu_syms_name(fr->offset, i == 0, fr->fn, sizeof fr->fn);
+        }
+}
+
 /* Turns the address of each frame without a name into an offset in its module, from the process's map. */
 static void resolve_offsets(pid_t pid, struct qemu_stacks *s)
 {
@@ -205,7 +221,7 @@ static char *run_unwinder(pid_t pid, uint64_t timeout_us, struct err *e)
     if (qemu_proc_find_binary("eu-stack", bin, sizeof bin, e) < 0)
         return err_set(e, "no eu-stack to read the stacks with (Debian: apt-get install elfutils)"), NULL;
     snprintf(pidarg, sizeof pidarg, "%d", (int)pid);
-    char *argv[] = {"eu-stack", "-m", "-p", pidarg, NULL};
+    char *argv[] = {"eu-stack", "-q", "-m", "-p", pidarg, NULL}; /* -q: addresses, qemu_syms names them */
     struct qemu_proc_spec spec = {.path = bin, .argv = argv};
     struct qemu_proc *p = qemu_proc_spawn(&spec, e);
     if (!p)
@@ -260,6 +276,7 @@ int qemu_stacks_capture(pid_t pid, uint64_t timeout_us, struct qemu_stacks *out,
         snprintf(first, sizeof first, "%.*s", (int)strcspn(text, "\n"), text);
         err_set(e, "eu-stack read no stack from pid %d%s%s", (int)pid, first[0] ? ": " : "", first);
     } else {
+        name_frames(pid, out);
         resolve_offsets(pid, out);
     }
     free(text);

@@ -179,6 +179,32 @@ static void test_live(void)
         CHECK(s.threads[0].nframes >= 1);
         qemu_stacks_free(&s);
     }
+    /* each frame named as eu-stack itself names it (qmprace asks it for addresses only, and names them
+     * from the symbols it read once per process): the innermost where the thread is, the others by the
+     * call before their return address; twice, the second from what the first read */
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "eu-stack -m -p %d 2>/dev/null", (int)qemu_proc_pid(p));
+    FILE *f = popen(cmd, "r");
+    char *text = calloc(1, 1 << 16);
+    size_t len = f && text ? fread(text, 1, (1 << 16) - 1, f) : 0;
+    if (f)
+        pclose(f);
+    struct qemu_stacks want;
+    CHECK(len > 0 && qemu_stacks_parse(text, NULL, NULL, &want, &e) == 0);
+    for (int round = 0; round < 2 && len > 0; round++) {
+        CHECK_INT(qemu_stacks_capture(qemu_proc_pid(p), 5000000, &s, &e), 0);
+        CHECK_INT(s.threads[0].nframes, want.threads[0].nframes);
+        int named = 0;
+        for (int i = 0; i < s.threads[0].nframes && i < want.threads[0].nframes; i++) {
+            CHECK_STR(s.threads[0].frames[i].fn, want.threads[0].frames[i].fn);
+            named += s.threads[0].frames[i].fn[0] != '\0';
+        }
+        CHECK(named >= 1); /* libc's, at least: where sleep waits */
+        qemu_stacks_free(&s);
+    }
+    if (len > 0)
+        qemu_stacks_free(&want);
+    free(text);
     qemu_proc_free(p);
     /* a process that is gone: an error, not a crash */
     CHECK_INT(qemu_stacks_capture(999999, 2000000, &s, &e), -1);
