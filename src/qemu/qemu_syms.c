@@ -56,7 +56,7 @@ static unsigned long long start_time(pid_t pid)
     return start;
 }
 
-void qemu_syms_forget(void)
+static void forget(void)
 {
     if (cache.dwfl)
         dwfl_end(cache.dwfl);
@@ -76,13 +76,13 @@ int qemu_syms_use(pid_t pid)
     unsigned long long start = start_time(pid);
     if (cache.dwfl && cache.pid == pid && cache.start == start)
         return 0;
-    qemu_syms_forget();
+    forget();
     if (!start || !(cache.dwfl = dwfl_begin(&callbacks)))
         return -1;
     cache.pid = pid;
     cache.start = start;
     if (report(pid) < 0) {
-        qemu_syms_forget();
+        forget();
         return -1;
     }
     return 0;

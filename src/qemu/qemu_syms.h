@@ -20,7 +20,4 @@ int qemu_syms_use(pid_t pid);
  * thread is now (the innermost), not a return address, whose call is the byte before it. */
 void qemu_syms_name(uint64_t pc, bool activation, char *buf, size_t n);
 
-/* Forgets what was read (the process it was read from ended). */
-void qemu_syms_forget(void);
-
 #endif
