@@ -172,6 +172,7 @@ static void name_frames(pid_t pid, struct qemu_stacks *s)
             if (!fr->fn[0])
                 qemu_syms_name(fr->offset, i == 0, fr->fn, sizeof fr->fn);
         }
+    qemu_syms_done();
 }
 
 /* Turns the address of each frame without a name into an offset in its module, from the process's map. */
@@ -221,7 +222,7 @@ static char *run_unwinder(pid_t pid, uint64_t timeout_us, struct err *e)
     if (qemu_proc_find_binary("eu-stack", bin, sizeof bin, e) < 0)
         return err_set(e, "no eu-stack to read the stacks with (Debian: apt-get install elfutils)"), NULL;
     snprintf(pidarg, sizeof pidarg, "%d", (int)pid);
-    char *argv[] = {"eu-stack", "-q", "-m", "-p", pidarg, NULL}; /* -q: addresses, qemu_syms names them */
+    char *argv[] = {"eu-stack", "-q", "-m", "-p", pidarg, NULL}; /* -q: addresses; qemu_syms names them */
     struct qemu_proc_spec spec = {.path = bin, .argv = argv};
     struct qemu_proc *p = qemu_proc_spawn(&spec, e);
     if (!p)

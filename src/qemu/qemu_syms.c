@@ -1,4 +1,4 @@
-/* qemu_syms: names of code addresses in a live process, read once per process (see qemu_syms.h). */
+/* qemu_syms: names of code addresses in a live process, kept per process (see qemu_syms.h). */
 #include "qemu_syms.h"
 
 #include <elfutils/libdwfl.h>
@@ -9,12 +9,12 @@
 /* Names already found, by address: the threads of a hung QEMU wait in the same places look after look. */
 #define NAMES 1024 /* a power of two */
 
-/* The process whose modules `dwfl` holds: a pid and its start time (a pid can be used again). */
+/* The process the names are of: a pid and its start time (a pid can be used again). */
 static struct {
-    Dwfl *dwfl;
     pid_t pid;
     unsigned long long start;
-    bool refreshed; /* reported again once for an address no module held (a module loaded later) */
+    Dwfl *dwfl;  /* this look's modules, read for its first address without a kept name (qemu_syms_done) */
+    bool failed; /* ... or they could not be read in this look */
     size_t nnames;
     struct {
         uint64_t at; /* 0: empty */
@@ -56,59 +56,52 @@ static unsigned long long start_time(pid_t pid)
     return start;
 }
 
-static void forget(void)
+void qemu_syms_done(void)
 {
     if (cache.dwfl)
         dwfl_end(cache.dwfl);
-    memset(&cache, 0, sizeof cache);
-}
-
-static int report(pid_t pid)
-{
-    dwfl_report_begin(cache.dwfl);
-    int rc = dwfl_linux_proc_report(cache.dwfl, pid);
-    dwfl_report_end(cache.dwfl, NULL, NULL);
-    return rc == 0 ? 0 : -1;
+    cache.dwfl = NULL;
+    cache.failed = false;
 }
 
 int qemu_syms_use(pid_t pid)
 {
     unsigned long long start = start_time(pid);
-    if (cache.dwfl && cache.pid == pid && cache.start == start)
-        return 0;
-    forget();
-    if (!start || !(cache.dwfl = dwfl_begin(&callbacks)))
+    if (!start)
         return -1;
-    cache.pid = pid;
-    cache.start = start;
-    if (report(pid) < 0) {
-        forget();
-        return -1;
+    if (cache.pid != pid || cache.start != start) {
+        qemu_syms_done();
+        memset(&cache, 0, sizeof cache);
+        cache.pid = pid;
+        cache.start = start;
     }
     return 0;
 }
 
-static void lookup(Dwarf_Addr at, char *buf, size_t n)
+/* The process's modules as it maps them now, read once per look. */
+static Dwfl *modules(void)
 {
-    Dwfl_Module *mod = dwfl_addrmodule(cache.dwfl, at);
-    if (!mod && !cache.refreshed) {
-        cache.refreshed = true;
-        if (report(cache.pid) < 0)
-            return;
-        mod = dwfl_addrmodule(cache.dwfl, at);
+    if (cache.dwfl || cache.failed)
+        return cache.dwfl;
+    cache.dwfl = dwfl_begin(&callbacks);
+    bool ok = cache.dwfl != NULL;
+    if (ok) {
+        dwfl_report_begin(cache.dwfl);
+        ok = dwfl_linux_proc_report(cache.dwfl, cache.pid) == 0;
+        dwfl_report_end(cache.dwfl, NULL, NULL);
     }
-    GElf_Off off;
-    GElf_Sym sym;
-    const char *name = mod ? dwfl_module_addrinfo(mod, at, &off, &sym, NULL, NULL, NULL) : NULL;
-    if (name)
-        snprintf(buf, n, "%.*s", (int)strcspn(name, "@"), name); /* pthread_cond_wait@@GLIBC_2.3.2 */
+    if (!ok) {
+        qemu_syms_done();
+        cache.failed = true;
+    }
+    return cache.dwfl;
 }
 
 void qemu_syms_name(uint64_t pc, bool activation, char *buf, size_t n)
 {
     buf[0] = '\0';
     Dwarf_Addr at = activation ? pc : pc - 1;
-    if (!cache.dwfl || !at)
+    if (!cache.pid || !at)
         return;
     size_t i = (size_t)((at * 0x9e3779b97f4a7c15ull) >> 54) & (NAMES - 1);
     for (size_t k = 0; k < NAMES && cache.names[i].at; k++, i = (i + 1) & (NAMES - 1))
@@ -116,7 +109,15 @@ void qemu_syms_name(uint64_t pc, bool activation, char *buf, size_t n)
             snprintf(buf, n, "%s", cache.names[i].name);
             return;
         }
-    lookup(at, buf, n);
+    Dwfl *d = modules();
+    if (!d)
+        return; /* not kept: another look may read them */
+    Dwfl_Module *mod = dwfl_addrmodule(d, at);
+    GElf_Off off;
+    GElf_Sym sym;
+    const char *name = mod ? dwfl_module_addrinfo(mod, at, &off, &sym, NULL, NULL, NULL) : NULL;
+    if (name)
+        snprintf(buf, n, "%.*s", (int)strcspn(name, "@"), name); /* pthread_cond_wait@@GLIBC_2.3.2 */
     if (cache.nnames < NAMES * 3 / 4 && !cache.names[i].at) { /* past that, the table only answers */
         cache.names[i].at = at;
         snprintf(cache.names[i].name, sizeof cache.names[i].name, "%s", buf);
