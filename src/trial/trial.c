@@ -614,8 +614,8 @@ static int trial_setup(struct trial *t)
     t->accepted_params = json_object_new_object();
     struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, settle_held, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
-    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->quiet || !t->q || !t->triggers || !t->settle ||
-        !t->accepted_caps || !t->accepted_params)
+    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->quiet || !t->q || !t->triggers ||
+        !t->settle || !t->accepted_caps || !t->accepted_params)
         return -1;
     return 0;
 }
