@@ -59,7 +59,10 @@ static void child(const struct qemu_proc_spec *spec, int out_w, pid_t parent)
             fcntl(next, F_SETFD, fl & ~FD_CLOEXEC);
         lo = next + 1;
     }
-    execv(spec->path, spec->argv);
+    if (spec->envp)
+        execve(spec->path, spec->argv, spec->envp);
+    else
+        execv(spec->path, spec->argv);
     _exit(127);
 }
 

@@ -215,6 +215,21 @@ static void resolve_offsets(pid_t pid, struct qemu_stacks *s)
         }
 }
 
+/* This process's environment without DEBUGINFOD_URLS: elfutils would ask those servers for the debug
+ * info a module lacks, and a look at a hung QEMU stays on this machine. NULL when memory runs out. */
+static char **env_local(void)
+{
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 1, sizeof *env);
+    for (size_t i = 0, k = 0; env && i < n; i++)
+        if (strncmp(environ[i], "DEBUGINFOD_URLS=", 16) != 0)
+            env[k++] = environ[i];
+    return env;
+}
+
 /* eu-stack's output, read until it ends or `timeout_us` passes (then it is killed). */
 static char *run_unwinder(pid_t pid, uint64_t timeout_us, struct err *e)
 {
@@ -223,8 +238,12 @@ static char *run_unwinder(pid_t pid, uint64_t timeout_us, struct err *e)
         return err_set(e, "no eu-stack to read the stacks with (Debian: apt-get install elfutils)"), NULL;
     snprintf(pidarg, sizeof pidarg, "%d", (int)pid);
     char *argv[] = {"eu-stack", "-q", "-m", "-p", pidarg, NULL}; /* -q: addresses; qemu_syms names them */
-    struct qemu_proc_spec spec = {.path = bin, .argv = argv};
+    char **env = env_local();
+    if (!env)
+        return err_set(e, "out of memory"), NULL;
+    struct qemu_proc_spec spec = {.path = bin, .argv = argv, .envp = env};
     struct qemu_proc *p = qemu_proc_spawn(&spec, e);
+    free(env); /* the child has its copy */
     if (!p)
         return NULL;
     char *buf = malloc(OUTPUT_MAX + 1);

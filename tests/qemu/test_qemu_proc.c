@@ -56,6 +56,23 @@ static int run_sh(const char *script, const int *keep, size_t nkeep, char *out, 
     return st;
 }
 
+/* A child given an environment has that one only. */
+static void child_env(void)
+{
+    char *argv[] = {"sh", "-c", "echo \"[$QR_A][$HOME]\"", NULL};
+    char *envp[] = {"QR_A=1", NULL};
+    struct qemu_proc_spec spec = {.path = "/bin/sh", .argv = argv, .envp = envp};
+    struct err e = {{0}};
+    struct qemu_proc *p = qemu_proc_spawn(&spec, &e);
+    CHECK_MSG(p != NULL, "%s", e.msg);
+    if (!p)
+        return;
+    char out[64];
+    slurp(p, out, sizeof out);
+    CHECK_STR(out, "[1][]\n");
+    qemu_proc_free(p);
+}
+
 static void child_limits(void)
 {
     char out[512];
@@ -330,6 +347,7 @@ int main(void)
             CHECK(0);
         rmdir(dir);
     }
+    child_env();
     kill_collects();
     wait_collects();
     holds();

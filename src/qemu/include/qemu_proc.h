@@ -20,6 +20,7 @@ struct qemu_proc_spec {
     char *const *argv;   /* argv[0] included, NULL-terminated */
     const int *keep_fds; /* descriptors the child keeps, at the same numbers (each >= 3) */
     size_t nkeep;
+    char *const *envp; /* the child's environment, NULL-terminated (NULL: this process's) */
 };
 
 struct qemu_proc *qemu_proc_spawn(const struct qemu_proc_spec *spec, struct err *e);
