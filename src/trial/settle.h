@@ -36,7 +36,7 @@ struct settle_hooks {
 /* The probe's interval while the trial holds the migration (hooks.held); a still count is one three probes
  * saw, so stillness is judged over at least twice this. A query-migrate costs 7.2's main loop about a
  * millisecond; nothing of the schedule is left for it to perturb. */
-#define SETTLE_PROBE_HELD_US 5000
+#define SETTLE_PROBE_HELD_US 10000
 
 struct settle;
 
