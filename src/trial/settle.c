@@ -100,11 +100,8 @@ static void on_answer(void *arg, enum target_settled answer, const char *state)
             return;
     }
     bool running = s->last_status >= 0 && vocab_status_is_running((enum mig_status)s->last_status);
-    /* held: nothing of the schedule is left to race with, so probing faster perturbs nothing (without
-     * MIGRATION events, events=off, the probe's own answer says whether the migration runs) */
-    int now = s->last_status >= 0 ? s->last_status : code;
-    bool held = now >= 0 && vocab_status_is_running((enum mig_status)now) && s->hooks.held &&
-                s->hooks.held(s->hooks.arg);
+    /* held: nothing of the schedule is left to race with, so probing faster perturbs nothing */
+    bool held = running && s->hooks.held && s->hooks.held(s->hooks.arg);
     struct timeval tv = mono_tv(held ? SETTLE_PROBE_HELD_US : running ? PROBE_RUNNING_US : s->backoff_us);
     evtimer_add(s->timer, &tv);
     s->backoff_us = s->backoff_us * 2 > PROBE_MAX_US ? PROBE_MAX_US : s->backoff_us * 2;
