@@ -37,10 +37,11 @@ struct qemu_vm {
 static int qmp_socket(struct qemu_vm *vm, struct err *e)
 {
     const char *tmpdir = getenv("TMPDIR");
-    char tmpl[256];
-    snprintf(tmpl, sizeof tmpl, "%s/qmprace-XXXXXX", tmpdir && *tmpdir ? tmpdir : P_tmpdir);
-    /* a unix socket path is short (108 bytes): a long TMPDIR falls back to P_tmpdir */
-    if (strlen(tmpl) + 5 >= sizeof(((struct sockaddr_un *)0)->sun_path))
+    /* a unix socket path is short (108 bytes), with room kept for "/qmp": a long TMPDIR falls back to
+     * P_tmpdir */
+    char tmpl[sizeof(((struct sockaddr_un *)0)->sun_path) - 4];
+    int len = snprintf(tmpl, sizeof tmpl, "%s/qmprace-XXXXXX", tmpdir && *tmpdir ? tmpdir : P_tmpdir);
+    if (len < 0 || (size_t)len >= sizeof tmpl)
         snprintf(tmpl, sizeof tmpl, "%s/qmprace-XXXXXX", P_tmpdir);
     if (!mkdtemp(tmpl))
         return err_set(e, "mkdtemp %s: %s", tmpl, strerror(errno));
