@@ -4,8 +4,8 @@
  * runs afl-fuzz on the schedule harness,
  * stops at the time limit or (with --until-crash) at the first crash, then triages what it found into
  * minimized reproducers with rates and reports under DIR/crashes/. Exit status: 0 nothing found, 1 crashes
- * found, 2 bad input or usage (also: AFL++ or the harness missing), 3 the target could not be started,
- * 130/143 interrupted (what was found so far is still triaged and written). */
+ * found, 2 bad input or usage (also: AFL++ or the harness missing), 3 the target could not be started or
+ * afl-fuzz gave up before its first input (its reason is said), 130/143 interrupted (what was found so far is still triaged and written). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -73,7 +73,8 @@ static void usage(FILE *f)
             "per crash; PHASE: the migration status before it), DIR/afl (AFL++'s own), DIR/seeds, DIR/logs.\n"
             "\n"
             "Exit status: 0 nothing found (with --allow: nothing outside the allow-list), 1 crashes found, 2 bad\n"
-            "input or usage, 3 the target could not be started, 130/143 interrupted.\n");
+            "input or usage, 3 the target could not be started or afl-fuzz gave up before its first input (its\n"
+            "reason is said), 130/143 interrupted.\n");
 }
 
 /* The arguments of `qmprace hunt`, and how it shows what the hunt says. */

@@ -26,6 +26,7 @@ struct afl_jobs {
     bool alive[MAX_JOBS];
     char name[MAX_JOBS][40];
     char tally[MAX_JOBS][4200]; /* each instance's harness tally (tally.h) */
+    char log[MAX_JOBS][4200];   /* each instance's output */
     uint64_t start_us;
 };
 
@@ -148,8 +149,8 @@ struct afl_jobs *afl_jobs_start(const struct afl_job_options *o, struct err *e)
     j->start_us = mono_now_us();
     for (unsigned i = 0; i < o->jobs; i++) {
         instance_name(i, o->jobs, o->join_name, j->name[i], sizeof j->name[i]);
-        char log[4096];
-        snprintf(log, sizeof log, "%s/afl-%s.log", o->log_dir, j->name[i]);
+        char *log = j->log[i];
+        snprintf(log, sizeof j->log[i], "%s/afl-%s.log", o->log_dir, j->name[i]);
         int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (logfd < 0) {
             err_set(e, "%s: %s", log, strerror(errno));
@@ -277,6 +278,54 @@ void afl_jobs_stop(struct afl_jobs *j, unsigned grace_ms)
             j->alive[i] = false;
         }
     }
+}
+
+/* One log line without its terminal colours (ESC [ ... letter). */
+static void strip_colours(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == '\033' && r[1] == '[') {
+            r += 2;
+            while (*r && !((*r >= 'A' && *r <= 'Z') || (*r >= 'a' && *r <= 'z')))
+                r++;
+            if (!*r)
+                break;
+            continue;
+        }
+        if (*r == '\033' || *r == '\017' || *r == '\016')
+            continue; /* a lone escape, and the charset shifts afl-fuzz's screen uses */
+        *w++ = *r;
+    }
+    *w = '\0';
+}
+
+bool afl_jobs_abort_reason(const struct afl_jobs *j, char *buf, size_t n)
+{
+    static const char mark[] = "PROGRAM ABORT : ";
+    for (unsigned i = 0; i < j->n; i++) {
+        FILE *f = fopen(j->log[i], "r");
+        if (!f)
+            continue;
+        char line[1024];
+        bool found = false;
+        for (unsigned lines = 0; !found && lines < 100000 && fgets(line, sizeof line, f); lines++) {
+            strip_colours(line);
+            const char *at = strstr(line, mark);
+            if (!at)
+                continue;
+            at += sizeof mark - 1;
+            size_t len = strcspn(at, "\r\n");
+            while (len && at[len - 1] == ' ')
+                len--;
+            snprintf(buf, n, "%.*s", (int)len, at);
+            found = len > 0;
+        }
+        fclose(f);
+        if (found)
+            return true;
+    }
+    return false;
 }
 
 void afl_jobs_free(struct afl_jobs *j)

@@ -123,11 +123,19 @@ static int hunt_fuzz(struct session *s, const struct hunt_options *o, const stru
     session_env_close(s);
     afl_jobs_stop(afl, 5000);
     afl_jobs_poll(afl, &r->afl);
+    /* afl-fuzz that gave up before its first input (a harness without instrumentation, a seed it
+     * rejects) ran nothing: no hunt happened, which "no crash found" would hide */
+    bool gave_up = r->afl.exit_status > 0 && !session_signal(s) && r->afl.crashes == 0 && r->afl.execs == 0;
+    char why[512] = "";
+    if (gave_up && !afl_jobs_abort_reason(afl, why, sizeof why))
+        snprintf(why, sizeof why, "no reason given");
     afl_jobs_free(afl);
     hunt_progress(hooks, start, &r->afl, true);
-    if (r->afl.exit_status > 0 && !session_signal(s) && r->afl.crashes == 0 && r->afl.execs == 0)
-        hunt_say(hooks->warning, hooks->arg, "afl-fuzz stopped early (status %d); see %s/afl-*.log",
-                  r->afl.exit_status, d->logs);
+    if (gave_up) {
+        r->failure = HUNT_TARGET;
+        return err_set(e, "afl-fuzz stopped before it ran an input (status %d): %s; see %s/afl-*.log",
+                       r->afl.exit_status, why, d->logs);
+    }
     return 0;
 }
 

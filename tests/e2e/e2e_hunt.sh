@@ -81,6 +81,11 @@ expect_grep "$tmp/err" "apt-get install afl++"
 expect_status 2 "$QMPRACE" hunt --time 5 --mutator "$tmp/no-such-mutator.so" --out "$tmp/h3m"
 expect_grep "$tmp/err" "no-such-mutator.so: No such file or directory"
 [ ! -e "$tmp/h3m" ] && pass || fail "a hunt refused for its --mutator left $tmp/h3m behind"
+# a harness afl-fuzz gives up on before its first input (the replay build's, not instrumented): no hunt
+# ran, so not "no crash found" and exit 0, but afl-fuzz's own reason and exit 3
+expect_status 3 "$QMPRACE" hunt --time 30 --harness "$(dirname "$QMPRACE")/harness/qmprace-harness" --out "$tmp/h3h" -q
+expect_grep "$tmp/err" "afl-fuzz stopped before it ran an input (status 1): No instrumentation detected"
+expect_no_leftovers "$tmp/h3h" "after afl-fuzz gave up"
 
 # 4. Ctrl-C: exit 130, a summary marked interrupted, nothing of the hunt left running
 "$QMPRACE" hunt --time 120 --without params --out "$tmp/h4" -q >"$tmp/out" 2>"$tmp/err" &

@@ -50,6 +50,9 @@ struct afl_jobs *afl_jobs_start(const struct afl_job_options *o, struct err *e);
 void afl_jobs_poll(struct afl_jobs *j, struct afl_progress *p);
 /* Asks every running instance to stop (SIGINT), waits up to `grace_ms`, then kills what is left. */
 void afl_jobs_stop(struct afl_jobs *j, unsigned grace_ms);
+/* Why an instance gave up, as afl-fuzz said it in its log ("PROGRAM ABORT : ..."), into `buf`; false
+ * when no log says. */
+bool afl_jobs_abort_reason(const struct afl_jobs *j, char *buf, size_t n);
 /* Stops what still runs, then frees. */
 void afl_jobs_free(struct afl_jobs *j);
 
