@@ -3,11 +3,13 @@
 # then the real QEMU): a hunt of SECONDS (default 120; `--without params`, not stopped at a crash, from
 # the seeds it generates from the target), then `qmprace run`'s trial rate on those same seeds under the
 # hunt's trial profile (sim: 32 MiB guest, 200 ms deadline; qemu: 64 MiB, 500 ms, one reused QEMU; and
-# qemu-16MiB: the same with a 16 MiB guest, whose migrations stream a quarter of the bytes):
+# qemu-NMiB, e.g. qemu-16MiB or qemu-32MiB: the same with an N MiB guest, whose migrations stream fewer
+# bytes):
 # AFL++'s executions per second beside the migration trials per second the harness counted (inputs that
 # ran a migration, tally.h) and the share of inputs that ran no migration or were refused, stability,
 # against the goals (20 migration trials per second per core, stability above 80%), and whether the
-# hunt found the yank assertion; then where each hunt's time went, as its harness counted it.
+# hunt found the yank assertion (and when: its first input's second of the hunt); then where each hunt's
+# time went, as its harness counted it.
 # ROWS picks the rows, in order, comma-separated (default sim,qemu,qemu-16MiB); a row may repeat, e.g.
 # `qemu,qemu,qemu` for the goal's three hunts on the real QEMU, each then said against the goal.
 # Usage: bench/hunt-qemu-rate.sh [SECONDS [QEMU [ROWS]]]   (QMPRACE=path/to/qmprace; default build/qmprace)
@@ -21,7 +23,7 @@ qemu_bin=${2:-$(command -v qemu-system-x86_64 || true)}
 rows=${3:-sim,qemu,qemu-16MiB}
 case $secs in ''|*[!0-9]*) echo "SECONDS must be a number" >&2; exit 2 ;; esac
 for r in ${rows//,/ }; do
-  case $r in sim|qemu|qemu-16MiB) ;; *) echo "ROWS: unknown row '$r' (sim, qemu, qemu-16MiB)" >&2; exit 2 ;; esac
+  case $r in sim|qemu|qemu-[1-9]*MiB) ;; *) echo "ROWS: unknown row '$r' (sim, qemu, qemu-NMiB)" >&2; exit 2 ;; esac
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -73,6 +75,14 @@ row() {
   local eps stab yank=no mig nomig ref
   eps=$(afl_stat execs_per_sec || true); stab=$(afl_stat stability || true)
   grep -q yank_unregister_instance "$dir/signatures.txt" 2>/dev/null && yank=yes
+  # (when: the earliest input AFL++ saved with it, from summary.json)
+  [ $yank = no ] || yank=$(python3 - "$dir/summary.json" <<'PY' || echo yes
+import json, sys
+t = [c["first_found_s"] for c in json.load(open(sys.argv[1]))["crashes"]
+     if "yank_unregister_instance" in c["signature"] and c.get("first_found_s", -1) >= 0]
+print("%.0fs" % min(t) if t else "yes")
+PY
+)
   sumj() { grep -o "\"$1\": *[0-9.]*" "$dir/summary.json" 2>/dev/null | head -1 | sed 's/.*: *//'; }
   mig=$(sumj migration_trials_per_sec); nomig=$(sumj trials_without_migration); ref=$(sumj refused)
   local all=$(( $(sumj migration_trials || echo 0) + ${nomig:-0} + ${ref:-0} ))
@@ -102,7 +112,7 @@ for r in ${rows//,/ }; do
   case $r in
     sim) row sim:qemu-7.2 sim 32MiB 200ms ;;
     qemu) row "qemu:$qemu_bin" qemu 64MiB 500ms ;;
-    qemu-16MiB) row "qemu:$qemu_bin" qemu-16MiB 16MiB 500ms ;;
+    qemu-*MiB) row "qemu:$qemu_bin" "$r" "${r#qemu-}" 500ms ;;
   esac
 done
 echo
