@@ -5,7 +5,8 @@
  * stops at the time limit or (with --until-crash) at the first crash, then triages what it found into
  * minimized reproducers with rates and reports under DIR/crashes/. Exit status: 0 nothing found, 1 crashes
  * found, 2 bad input or usage (also: AFL++ or the harness missing), 3 the target could not be started or
- * afl-fuzz gave up before its first input (its reason is said), 130/143 interrupted (what was found so far is still triaged and written). */
+ * afl-fuzz gave up before its first input (its reason is said), 130/143 interrupted (what was found so
+ * far is still triaged and written). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
