@@ -254,19 +254,26 @@ int triage_write(struct triage *t, const char *dir, const struct trial_profile *
         snprintf(inputs, sizeof inputs, " (%u", c->inputs);
         char *body = schedule_print(c->sched), *profile = profile_print(prof);
         const char *target = prof->target;
+        /* A window nothing holds is won or lost by microseconds: whoever replays it on a busier machine
+         * (or beside other work) should know why the rate they see may be lower than the one stated. */
+        const char *natural = schedule_uses_action(c->sched, ACT_FREEZE, NULL, NULL)
+                                  ? ""
+                                  : "# it freezes no thread: the window is the target's own timing, and a busier machine "
+                                    "may hit it less often\n";
         char *text = NULL;
         if (!body || !profile || asprintf(&text,
                               "# reproducer written by qmprace %s\n"
                               "# signature: %s\n"
                               "# the migration was %s when it %s\n"
                               "# %s %u/%u on %s (%.0f%%, 95%% CI %.0f-%.0f%%)\n"
+                              "%s"
                               "# from %s%s%s%s%s%s\n"
                               PROFILE_HEADER "%s\n"
                               "# run it: qmprace run THIS_FILE --repeat %u --timeline  (under the profile above)\n"
                               "%s",
                               t->origin ? t->origin : "hunt", c->signature, c->phase, verdict_past(verdict_of_signature(c->signature)),
                               verdict_past(verdict_of_signature(c->signature)), crashes, trials, target, trials ? 100.0 * crashes / trials : 0.0,
-                              100 * lo, 100 * hi, t->origin ? "" : "the AFL++ input ", c->source,
+                              100 * lo, 100 * hi, natural, t->origin ? "" : "the AFL++ input ", c->source,
                               t->origin ? "" : inputs, t->origin ? "" : c->inputs == 1 ? " input" : " inputs",
                               t->origin ? "" : " with this signature)",
                               c->min.accepted ? ", minimized" : "", profile, trials, body) < 0) {

@@ -118,6 +118,12 @@ int main(void)
     CHECK_MSG(repro && strstr(repro, "# signature: " HANG_SIG "\n") && strstr(repro, "# hung 3/3 on sim:qemu-7.2") &&
                   strstr(repro, "# the migration was cancelling when it hung\n"),
               "reproducer:\n%s", repro ? repro : "(none)");
+    /* the hang's window is the target's own timing and says so; the crash's is held by its freeze */
+    CHECK_MSG(repro && strstr(repro, "\n# it freezes no thread: "), "reproducer:\n%s", repro ? repro : "(none)");
+    free(repro);
+    repro = y && y->file ? hunt_files_read(y->file) : NULL;
+    CHECK_MSG(repro && strstr(repro, "freeze live_migration") && !strstr(repro, "# it freezes no thread"),
+              "reproducer:\n%s", repro ? repro : "(none)");
     free(repro);
     char *list_text = hunt_files_read(sigs);
     CHECK_MSG(list_text && strstr(list_text, HANG_SIG "\t3/3\t") && strstr(list_text, "\tcancelling\n"),
