@@ -180,11 +180,7 @@ bool hang_held_still(struct trial *t, int status, uint64_t still_since_us)
 
 static bool signature(struct trial *t, char *sig, size_t n, bool record);
 
-/* A hang of QEMU's own, judged before the deadline (only where hangs are quick: the hunt's harness, whose
- * findings are replayed under the full deadline before they are reported): nothing observed for this
- * long, then a look at the threads, and another as long after it with nothing observed between, that find
- * the same threads blocked in the same places. */
-#define HANG_OWN_QUIET_US 50000ull
+/* At most this many looks at the threads for QEMU's own hang in one trial (HANG_OWN_QUIET_US). */
 #define HANG_OWN_LOOKS 3
 
 /* A look that found QEMU's own hang (a finding, with blocked threads): the first of hang_own_still's two. */
@@ -222,11 +218,12 @@ bool hang_sink_still(struct trial *t, int status, uint64_t still_since_us)
     return t->still;
 }
 
-bool hang_own_still(struct trial *t)
+/* The two looks of hang_own_still and hang_own_unanswered, once what the schedule waits for allows them. */
+static bool own_look(struct trial *t)
 {
     uint64_t now = mono_now_us();
-    if (!t->quick_hangs || t->own_looks >= HANG_OWN_LOOKS || !lines_quiet(t) || lines_pending_command(t) ||
-        !t->last_seen_us || now - t->last_seen_us < HANG_OWN_QUIET_US)
+    if (!t->quick_hangs || t->own_looks >= HANG_OWN_LOOKS || !t->last_seen_us ||
+        now - t->last_seen_us < HANG_OWN_QUIET_US)
         return false;
     /* a stall that ends and a frozen thread are let go by their timers; a stall to the end may be the
      * hang's cause, and the signature says whether that makes it the schedule's (held: no finding) */
@@ -246,6 +243,26 @@ bool hang_own_still(struct trial *t)
     t->own_look_us = 0;
     own_noted(t, sig, blocked);
     return false;
+}
+
+bool hang_own_still(struct trial *t)
+{
+    return lines_quiet(t) && !lines_pending_command(t) && own_look(t);
+}
+
+bool hang_own_unanswered(struct trial *t)
+{
+    return lines_await_reply_only(t) && own_look(t);
+}
+
+uint64_t hang_own_next_look_us(const struct trial *t)
+{
+    if (!t->quick_hangs || t->own_looks >= HANG_OWN_LOOKS)
+        return 0;
+    uint64_t now = mono_now_us(), from = t->last_seen_us;
+    if (t->own_look_us > from)
+        from = t->own_look_us; /* the second look waits as long after the first */
+    return from + HANG_OWN_QUIET_US > now ? from + HANG_OWN_QUIET_US - now : 1;
 }
 
 void hang_signature(struct trial *t, char *sig, size_t n)

@@ -167,6 +167,7 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
         return false;
     }
     ls->cmd_kind = a->kind;
+    trial_command_sent(t);
     return true;
 }
 
@@ -314,15 +315,32 @@ void lines_unfired(struct trial *t, bool hung)
     }
 }
 
+/* Line `ls` waits for the reply to its command. */
+static bool awaits_reply(const struct line_state *ls)
+{
+    return ls->busy && ls->cmd[0] && ls->next > 0 &&
+           schedule_action_desc(ls->line->acts[ls->next - 1].kind)->cls == SCHED_CLASS_QMP;
+}
+
 const char *lines_pending_command(const struct trial *t)
 {
+    for (size_t i = 0; i < t->s->nlines; i++)
+        if (awaits_reply(&t->ls[i]))
+            return t->ls[i].cmd;
+    return NULL;
+}
+
+bool lines_await_reply_only(const struct trial *t)
+{
+    bool any = false;
     for (size_t i = 0; i < t->s->nlines; i++) {
         const struct line_state *ls = &t->ls[i];
-        if (ls->busy && ls->cmd[0] && ls->next > 0 &&
-            schedule_action_desc(ls->line->acts[ls->next - 1].kind)->cls == SCHED_CLASS_QMP)
-            return ls->cmd;
+        if (awaits_reply(ls))
+            any = true;
+        else if (ls->busy || (ls->started && !ls->done))
+            return false;
     }
-    return NULL;
+    return any;
 }
 
 int lines_init(struct trial *t)

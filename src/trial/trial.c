@@ -577,6 +577,47 @@ static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
     return true;
 }
 
+/* A line's command has waited for its reply while nothing happened: the looks of hang_own_unanswered, each
+ * when it may be taken, until the reply comes, the trial ends or no look is left. Only where hangs are
+ * quick (the hunt's harness): elsewhere the deadline decides, as it always did. */
+static void on_unanswered(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct trial *t = arg;
+    if (t->done || t->winding || !lines_await_reply_only(t))
+        return;
+    uint64_t next = hang_own_next_look_us(t);
+    if (!next)
+        return;
+    if (next > 1) {
+        struct timeval tv = mono_tv(next);
+        evtimer_add(t->unanswered, &tv);
+        return;
+    }
+    if (hang_own_unanswered(t)) {
+        timeline_add(t->tl, TL_NOTE, "a command stayed unanswered, the target did nothing for a while, and two "
+                                     "looks at its threads found them blocked in the same places: a hang now, "
+                                     "not at the deadline");
+        hang_now(t);
+        return;
+    }
+    /* (a look not taken, held back by a stall or a frozen thread, is tried again as long after, not at once) */
+    if ((next = hang_own_next_look_us(t)) != 0) {
+        struct timeval tv = mono_tv(next > HANG_OWN_QUIET_US ? next : HANG_OWN_QUIET_US);
+        evtimer_add(t->unanswered, &tv);
+    }
+}
+
+void trial_command_sent(struct trial *t)
+{
+    uint64_t next = t->quick_hangs && !t->done && !t->winding ? hang_own_next_look_us(t) : 0;
+    if (!next || evtimer_pending(t->unanswered, NULL))
+        return;
+    struct timeval tv = mono_tv(next);
+    evtimer_add(t->unanswered, &tv);
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -608,14 +649,15 @@ static int trial_setup(struct trial *t)
     t->grace = evtimer_new(base, on_grace, t);
     t->wind = evtimer_new(base, on_wind, t);
     t->quiet = evtimer_new(base, on_quiet, t);
+    t->unanswered = evtimer_new(base, on_unanswered, t);
     t->q = qmp_new(base, &qh, NULL);
     t->triggers = triggers_new(t->s);
     t->accepted_caps = json_object_new_object();
     t->accepted_params = json_object_new_object();
     struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, settle_held, t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
-    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->quiet || !t->q || !t->triggers ||
-        !t->settle || !t->accepted_caps || !t->accepted_params)
+    if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->quiet || !t->unanswered || !t->q ||
+        !t->triggers || !t->settle || !t->accepted_caps || !t->accepted_params)
         return -1;
     return 0;
 }
@@ -632,6 +674,8 @@ static void trial_teardown(struct trial *t)
         event_free(t->wind);
     if (t->quiet)
         event_free(t->quiet);
+    if (t->unanswered)
+        event_free(t->unanswered);
     settle_free(t->settle);
     triggers_free(t->triggers);
     qmp_free(t->q);

@@ -74,6 +74,7 @@ struct trial {
     uint64_t last_bytes_us; /* mono time the proxy last moved migration bytes (0: never): a hang while
                              * they still flow is a slow migration, not a stuck one (hang.c) */
     struct event *quiet; /* fires HANG_WIRE_QUIET_US after the bytes last moved: the settle probe looks then */
+    struct event *unanswered; /* while a command waits for its reply: hang_own_unanswered's looks */
     /* what QEMU accepted in this trial, last value per name: {"multifd": false}, {"multifd-channels": 1} */
     json_object *accepted_caps, *accepted_params;
     bool events_gap; /* events=off was accepted: the events say less than the statuses (props.h) */
@@ -124,6 +125,17 @@ bool hang_wire_quiet(struct trial *t);
  * did nothing observable for a while, and two looks at its threads, as far apart and with nothing observed
  * between, found the same hang of QEMU's own (a finding): the deadline would find it too. */
 bool hang_own_still(struct trial *t);
+/* A hang of QEMU's own, judged before the deadline (only where hangs are quick: the hunt's harness, whose
+ * findings are replayed under the full deadline before they are reported): nothing observed for this
+ * long, then a look at the threads, and another as long after it with nothing observed between, that find
+ * the same threads blocked in the same places. */
+#define HANG_OWN_QUIET_US 50000ull
+/* The same two looks while all the schedule waits for is replies to commands (lines_await_reply_only):
+ * a main loop deadlocked in QEMU never answers, and no settle probe is sent to ask it while a line's
+ * command is pending, so the trial's timer asks (trial.c, on_unanswered). */
+bool hang_own_unanswered(struct trial *t);
+/* How long from now the next of those looks may be taken (1: now); 0 when no more may be. */
+uint64_t hang_own_next_look_us(const struct trial *t);
 
 /* lines.c */
 int lines_init(struct trial *t);
@@ -139,5 +151,11 @@ bool lines_quiet(const struct trial *t);
 void lines_unfired(struct trial *t, bool hung);
 /* The QMP command a line still waits a reply for, or NULL. */
 const char *lines_pending_command(const struct trial *t);
+/* Replies to commands are all the schedule waits for: no line runs anything else or waits out a delay (the
+ * lines in order after one wait behind it; triggered lines not yet fired wait for the target). */
+bool lines_await_reply_only(const struct trial *t);
+
+/* trial.c: a line sent a command (the unanswered timer, armed only where hangs are quick) */
+void trial_command_sent(struct trial *t);
 
 #endif
