@@ -250,9 +250,14 @@ bool hang_own_still(struct trial *t)
     return lines_quiet(t) && !lines_pending_command(t) && own_look(t);
 }
 
+bool hang_own_awaits(struct trial *t)
+{
+    return lines_await_reply_only(t) || (lines_quiet(t) && settle_probing(t->settle));
+}
+
 bool hang_own_unanswered(struct trial *t)
 {
-    return lines_await_reply_only(t) && own_look(t);
+    return hang_own_awaits(t) && own_look(t);
 }
 
 uint64_t hang_own_next_look_us(const struct trial *t)

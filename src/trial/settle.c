@@ -36,6 +36,13 @@ static void probe(struct settle *s)
     s->probing = true;
     if (target_settle_start(s->target, &s->check) < 0)
         s->probing = false;
+    else if (s->hooks.asked)
+        s->hooks.asked(s->hooks.arg);
+}
+
+bool settle_probing(const struct settle *s)
+{
+    return s->probing;
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)

@@ -30,6 +30,9 @@ struct settle_hooks {
      * nothing moves on the wire: probe at SETTLE_PROBE_HELD_US rather than slowly, so that stuck can tell
      * sooner (NULL: never) */
     bool (*held)(void *arg);
+    /* a probe went out: its answer may never come (a main loop that waits for good), which the trial's own
+     * timer then looks into (NULL: never told) */
+    void (*asked)(void *arg);
     void *arg;
 };
 
@@ -52,6 +55,8 @@ void settle_status(struct settle *s, int status);
 /* The target reported a trace point (not of the probe's own command): after the migration ended, the
  * next probe comes sooner. */
 void settle_trace(struct settle *s);
+/* A probe was sent and has not been answered yet. */
+bool settle_probing(const struct settle *s);
 /* The last finding ("migration active", ...), for a hang's reason; "" before any. */
 const char *settle_state(const struct settle *s);
 /* query-migrate's last answer to the check (borrowed), or NULL. */

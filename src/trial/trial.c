@@ -585,7 +585,7 @@ static void on_unanswered(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct trial *t = arg;
-    if (t->done || t->winding || !lines_await_reply_only(t))
+    if (t->done || t->winding || !hang_own_awaits(t))
         return;
     uint64_t next = hang_own_next_look_us(t);
     if (!next)
@@ -596,9 +596,9 @@ static void on_unanswered(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (hang_own_unanswered(t)) {
-        timeline_add(t->tl, TL_NOTE, "a command stayed unanswered, the target did nothing for a while, and two "
-                                     "looks at its threads found them blocked in the same places: a hang now, "
-                                     "not at the deadline");
+        timeline_add(t->tl, TL_NOTE, "a command stayed unanswered (the schedule's or the settle probe's), the "
+                                     "target did nothing for a while, and two looks at its threads found them "
+                                     "blocked in the same places: a hang now, not at the deadline");
         hang_now(t);
         return;
     }
@@ -607,6 +607,12 @@ static void on_unanswered(evutil_socket_t fd, short what, void *arg)
         struct timeval tv = mono_tv(next > HANG_OWN_QUIET_US ? next : HANG_OWN_QUIET_US);
         evtimer_add(t->unanswered, &tv);
     }
+}
+
+/* the settle probe asked: the same timer, for a main loop that never answers it */
+static void settle_asked(void *arg)
+{
+    trial_command_sent(arg);
 }
 
 void trial_command_sent(struct trial *t)
@@ -654,7 +660,8 @@ static int trial_setup(struct trial *t)
     t->triggers = triggers_new(t->s);
     t->accepted_caps = json_object_new_object();
     t->accepted_params = json_object_new_object();
-    struct settle_hooks sh = {settle_quiet, settle_done, settle_awaits, settle_stuck, settle_held, t};
+    struct settle_hooks sh = {.quiet = settle_quiet, .settled = settle_done, .awaits = settle_awaits,
+                              .stuck = settle_stuck, .held = settle_held, .asked = settle_asked, .arg = t};
     t->settle = t->q ? settle_new(base, t->env->target, t->q, t->tl, &sh) : NULL;
     if (!t->tl || lines_init(t) < 0 || !t->deadline || !t->grace || !t->wind || !t->quiet || !t->unanswered || !t->q ||
         !t->triggers || !t->settle || !t->accepted_caps || !t->accepted_params)

@@ -130,9 +130,12 @@ bool hang_own_still(struct trial *t);
  * long, then a look at the threads, and another as long after it with nothing observed between, that find
  * the same threads blocked in the same places. */
 #define HANG_OWN_QUIET_US 50000ull
-/* The same two looks while all the schedule waits for is replies to commands (lines_await_reply_only):
- * a main loop deadlocked in QEMU never answers, and no settle probe is sent to ask it while a line's
- * command is pending, so the trial's timer asks (trial.c, on_unanswered). */
+/* All the trial waits for is answers: replies to the schedule's commands (lines_await_reply_only), or,
+ * nothing of the schedule left, the settle probe's. */
+bool hang_own_awaits(struct trial *t);
+/* The same two looks as hang_own_still while hang_own_awaits: a main loop deadlocked in QEMU never
+ * answers, so neither the probe's answer (which calls hang_own_still) nor any other comes; the trial's
+ * timer asks instead (trial.c, on_unanswered). */
 bool hang_own_unanswered(struct trial *t);
 /* How long from now the next of those looks may be taken (1: now); 0 when no more may be. */
 uint64_t hang_own_next_look_us(const struct trial *t);
@@ -155,7 +158,8 @@ const char *lines_pending_command(const struct trial *t);
  * lines in order after one wait behind it; triggered lines not yet fired wait for the target). */
 bool lines_await_reply_only(const struct trial *t);
 
-/* trial.c: a line sent a command (the unanswered timer, armed only where hangs are quick) */
+/* trial.c: a line sent a command, or the settle probe asked (the unanswered timer, armed only where hangs
+ * are quick) */
 void trial_command_sent(struct trial *t);
 
 #endif
