@@ -258,8 +258,8 @@ int triage_write(struct triage *t, const char *dir, const struct trial_profile *
          * (or beside other work) should know why the rate they see may be lower than the one stated. */
         const char *natural = schedule_uses_action(c->sched, ACT_FREEZE, NULL, NULL)
                                   ? ""
-                                  : "# it freezes no thread: the window is the target's own timing, and a busier machine "
-                                    "may hit it less often\n";
+                                  : "# it freezes no thread: the window is the target's own timing, and a busier "
+                                    "machine may hit it less often\n";
         char *text = NULL;
         if (!body || !profile || asprintf(&text,
                               "# reproducer written by qmprace %s\n"

@@ -167,7 +167,7 @@ static bool send_action(struct trial *t, struct line_state *ls, const struct sch
         return false;
     }
     ls->cmd_kind = a->kind;
-    trial_command_sent(t);
+    trial_answer_awaited(t);
     return true;
 }
 

@@ -577,9 +577,9 @@ static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
     return true;
 }
 
-/* A line's command has waited for its reply while nothing happened: the looks of hang_own_unanswered, each
- * when it may be taken, until the reply comes, the trial ends or no look is left. Only where hangs are
- * quick (the hunt's harness): elsewhere the deadline decides, as it always did. */
+/* A command (a line's, or the settle probe's) has waited for its answer while nothing happened: the looks
+ * of hang_own_unanswered, each when it may be taken, until the answer comes, the trial ends or no look is
+ * left. Only where hangs are quick (the hunt's harness): elsewhere the deadline decides, as it always did. */
 static void on_unanswered(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -612,10 +612,10 @@ static void on_unanswered(evutil_socket_t fd, short what, void *arg)
 /* the settle probe asked: the same timer, for a main loop that never answers it */
 static void settle_asked(void *arg)
 {
-    trial_command_sent(arg);
+    trial_answer_awaited(arg);
 }
 
-void trial_command_sent(struct trial *t)
+void trial_answer_awaited(struct trial *t)
 {
     uint64_t next = t->quick_hangs && !t->done && !t->winding ? hang_own_next_look_us(t) : 0;
     if (!next || evtimer_pending(t->unanswered, NULL))

@@ -158,8 +158,8 @@ const char *lines_pending_command(const struct trial *t);
  * lines in order after one wait behind it; triggered lines not yet fired wait for the target). */
 bool lines_await_reply_only(const struct trial *t);
 
-/* trial.c: a line sent a command, or the settle probe asked (the unanswered timer, armed only where hangs
- * are quick) */
-void trial_command_sent(struct trial *t);
+/* trial.c: a line sent a command, or the settle probe asked: an answer is awaited (the unanswered timer,
+ * armed only where hangs are quick) */
+void trial_answer_awaited(struct trial *t);
 
 #endif
