@@ -120,10 +120,11 @@ expect_status 2 "$QMPRACE" hunt --join "$tmp/nothing-here" --time 5
 expect_grep "$tmp/err" "is not a running hunt's directory"
 
 # 6. fuzz/ci-job: crashes in the allow-list pass, any other fails the job; reports are written either way
-# (the modelled one-vm violation too: a faster hunt reaches it within the 15 s)
-printf '# known\n%s\nSIGSEGV\ncompleted: %s\n%s\n' "$yank" "$yank" \
+# (the modelled violations too, which a faster hunt reaches within the 15 s: one-vm, and 7.2's failure
+# with no error, docs/findings/failed-without-error.md, seen once in a clean-clone CI run)
+printf '# known\n%s\nSIGSEGV\ncompleted: %s\n%s\n%s\n' "$yank" "$yank" \
   'violation: one-vm: both sides run the guest after completed (source running, the modelled destination running)' \
-  >"$tmp/allow"
+  'violation: failure-reported: failed, ended failed without its error' >"$tmp/allow"
 expect_status 0 env QMPRACE="$QMPRACE" "$QMPRACE_SOURCE_DIR/fuzz/ci-job" --time 15 --allow "$tmp/allow" \
   --out "$tmp/ci" --without params -- --no-minimize --triage-trials 3 -q
 expect_grep "$tmp/ci/junit.xml" "<testsuite"
