@@ -577,6 +577,12 @@ static bool settle_stuck(void *arg, int status, uint64_t still_since_us)
     return true;
 }
 
+static void unanswered_arm(struct trial *t, uint64_t in_us)
+{
+    struct timeval tv = mono_tv(in_us);
+    evtimer_add(t->unanswered, &tv);
+}
+
 /* A command (a line's, or the settle probe's) has waited for its answer while nothing happened: the looks
  * of hang_own_unanswered, each when it may be taken, until the answer comes, the trial ends or no look is
  * left. Only where hangs are quick (the hunt's harness): elsewhere the deadline decides, as it always did. */
@@ -588,13 +594,12 @@ static void on_unanswered(evutil_socket_t fd, short what, void *arg)
     if (t->done || t->winding || !hang_own_awaits(t))
         return;
     uint64_t next = hang_own_next_look_us(t);
-    if (!next)
-        return;
     if (next > 1) {
-        struct timeval tv = mono_tv(next);
-        evtimer_add(t->unanswered, &tv);
+        unanswered_arm(t, next);
         return;
     }
+    if (!next)
+        return;
     if (hang_own_unanswered(t)) {
         timeline_add(t->tl, TL_NOTE, "a command stayed unanswered (the schedule's or the settle probe's), the "
                                      "target did nothing for a while, and two looks at its threads found them "
@@ -603,10 +608,8 @@ static void on_unanswered(evutil_socket_t fd, short what, void *arg)
         return;
     }
     /* (a look not taken, held back by a stall or a frozen thread, is tried again as long after, not at once) */
-    if ((next = hang_own_next_look_us(t)) != 0) {
-        struct timeval tv = mono_tv(next > HANG_OWN_QUIET_US ? next : HANG_OWN_QUIET_US);
-        evtimer_add(t->unanswered, &tv);
-    }
+    if ((next = hang_own_next_look_us(t)) != 0)
+        unanswered_arm(t, next > HANG_OWN_QUIET_US ? next : HANG_OWN_QUIET_US);
 }
 
 /* the settle probe asked: the same timer, for a main loop that never answers it */
@@ -618,10 +621,8 @@ static void settle_asked(void *arg)
 void trial_answer_awaited(struct trial *t)
 {
     uint64_t next = t->quick_hangs && !t->done && !t->winding ? hang_own_next_look_us(t) : 0;
-    if (!next || evtimer_pending(t->unanswered, NULL))
-        return;
-    struct timeval tv = mono_tv(next);
-    evtimer_add(t->unanswered, &tv);
+    if (next && !evtimer_pending(t->unanswered, NULL))
+        unanswered_arm(t, next);
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
