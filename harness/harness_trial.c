@@ -78,6 +78,9 @@ static void start(void)
     }
     /* a hang that is no finding is only counted here: the stacks that would name it are not read */
     session_set_quick_hangs(h.session, true);
+    /* a QEMU replaced after such a hang (it did not settle) costs a swap, not a start and a slow first
+     * migration: the next one is started and warmed up while trials run */
+    target_keep_spare(session_target(h.session), true);
     h.timing = target_caps(session_target(h.session)).deterministic;
     h.tally_path = getenv(TALLY_ENV);
     if (h.tally_path && !*h.tally_path)

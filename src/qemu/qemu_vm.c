@@ -186,6 +186,11 @@ pid_t qemu_vm_pid(const struct qemu_vm *vm)
     return qemu_proc_pid(vm->proc);
 }
 
+void qemu_vm_set_hooks(struct qemu_vm *vm, const struct qemu_vm_hooks *hooks)
+{
+    vm->hooks = hooks ? *hooks : (struct qemu_vm_hooks){0};
+}
+
 const char *qemu_vm_qmp_addr(const struct qemu_vm *vm)
 {
     return vm->qmp_addr;

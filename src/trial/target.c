@@ -98,6 +98,17 @@ bool target_keeps(const struct target *t)
     return t->ops->keeps && t->ops->keeps(t);
 }
 
+void target_keep_spare(struct target *t, bool keep)
+{
+    if (t->ops->keep_spare)
+        t->ops->keep_spare(t, keep);
+}
+
+bool target_warmed(const struct target *t)
+{
+    return t->ops->warmed && t->ops->warmed(t);
+}
+
 const char *target_warning(const struct target *t)
 {
     return t->ops->warning ? t->ops->warning(t) : NULL;

@@ -31,6 +31,10 @@ struct target_ops {
     bool (*reused)(const struct target *t);
     /* optional: a reused VMM an earlier trial's completed migration left paused (target_restore resumes it) */
     bool (*left_paused)(const struct target *t);
+    /* optional: this trial's VMM is a spare, started ahead and warmed up, that replaced the last one */
+    bool (*warmed)(const struct target *t);
+    /* optional: keep a warmed spare VMM ready to replace one (target_keep_spare); else: nothing */
+    void (*keep_spare)(struct target *t, bool keep);
     /* optional: whether this trial's VMM would serve the next one if the trial ended settled (nothing
      * frozen, nothing done to it beyond its migration settings); else: never */
     bool (*keeps)(const struct target *t);

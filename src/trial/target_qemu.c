@@ -27,6 +27,7 @@
 #include "qemu_probe.h"
 #include "qemu_proc.h"
 #include "qemu_ram.h"
+#include "qemu_spare.h"
 #include "qemu_task.h"
 #include "qemu_trace.h"
 #include "qemu_vm.h"
@@ -71,6 +72,11 @@ struct qemu_target {
     struct qemu_dest *dest;
     struct qemu_dest_settings dest_settings;
     bool migrating; /* the source entered `migrate` in this trial */
+    /* With keep_spare, a source started and warmed up ahead replaces one that cannot serve again
+     * (qemu_spare.h): launched with the trace points of spare_ntrace; spare_off after one failed */
+    bool keep_spare, spare_off, warmed;
+    struct qemu_spare *spare;
+    size_t spare_ntrace;
 };
 
 /* ---- what the source says ---- */
@@ -206,14 +212,15 @@ static void stop_source(struct qemu_target *qt)
     qt->paused = false;
 }
 
-static int launch_source(struct qemu_target *qt, struct err *e)
+/* How every source is launched; the RAM's memfd is made once and shared (each maps it privately). */
+static int source_launch(struct qemu_target *qt, struct qemu_launch *l, struct err *e)
 {
     if (qt->ram_fd < 0) {
         qt->ram_fd = qemu_ram_create(qt->ram, RAM_SEED, e);
         if (qt->ram_fd < 0)
             return -1;
     }
-    struct qemu_launch l = {
+    *l = (struct qemu_launch){
         .bin = qt->bin,
         .role = QEMU_SOURCE,
         .ram_bytes = qt->ram,
@@ -224,12 +231,60 @@ static int launch_source(struct qemu_target *qt, struct err *e)
         .extra = (const char *const *)qt->extra,
         .nextra = qt->nextra,
     };
-    struct qemu_vm_hooks h = {src_line, src_ended, src_held, qt};
-    qt->src = qemu_vm_start(qt->base, &l, &h, e);
-    if (!qt->src)
-        return err_prefix(e, "cannot start %s", qt->bin);
-    qemu_task_cache_reset(&qt->names, qemu_vm_pid(qt->src));
     return 0;
+}
+
+static void set_source(struct qemu_target *qt, struct qemu_vm *vm)
+{
+    qt->src = vm;
+    qemu_task_cache_reset(&qt->names, qemu_vm_pid(vm));
+}
+
+static int launch_source(struct qemu_target *qt, struct err *e)
+{
+    struct qemu_launch l;
+    if (source_launch(qt, &l, e) < 0)
+        return -1;
+    struct qemu_vm_hooks h = {src_line, src_ended, src_held, qt};
+    struct qemu_vm *vm = qemu_vm_start(qt->base, &l, &h, e);
+    if (!vm)
+        return err_prefix(e, "cannot start %s", qt->bin);
+    set_source(qt, vm);
+    return 0;
+}
+
+/* The spare, when it is ready (waited for: it started earlier, so it is never later than a new one) and
+ * has the trace points a new one would; else nothing, and the caller launches one. */
+static bool take_spare(struct qemu_target *qt)
+{
+    struct qemu_spare *sp = qt->spare;
+    qt->spare = NULL;
+    if (!sp)
+        return false;
+    struct qemu_vm_hooks h = {src_line, src_ended, src_held, qt};
+    struct qemu_vm *vm = NULL;
+    if (qt->spare_ntrace == qt->ntrace && qemu_spare_wait(sp, qt->base))
+        vm = qemu_spare_take(sp, &h);
+    if (!vm && qemu_spare_failure(sp)[0])
+        qt->spare_off = true; /* (a QEMU that cannot warm up once will not the next time: start as before) */
+    qemu_spare_free(sp);
+    if (!vm)
+        return false;
+    set_source(qt, vm);
+    qt->warmed = true;
+    return true;
+}
+
+/* A spare is started once a source runs, and again each time one is taken; a failed one is not. */
+static void keep_spare(struct qemu_target *qt)
+{
+    struct qemu_launch l;
+    if (!qt->keep_spare || qt->spare_off || qt->spare || qt->fresh || source_launch(qt, &l, &(struct err){{0}}) < 0)
+        return;
+    qt->spare = qemu_spare_start(qt->base, &l, &(struct err){{0}});
+    qt->spare_ntrace = qt->ntrace;
+    if (!qt->spare)
+        qt->spare_off = true;
 }
 
 /* ---- target ops ---- */
@@ -333,6 +388,7 @@ static void qemu_destroy(struct target *t)
     qt->live = false;
     qemu_dest_free(qt->dest);
     qemu_dest_settings_clear(&qt->dest_settings);
+    qemu_spare_free(qt->spare);
     stop_source(qt);
     if (qt->ram_fd >= 0)
         close(qt->ram_fd);
@@ -408,6 +464,10 @@ static int qemu_begin(struct target *t, struct event_base *base, const struct ta
     qt->dest = NULL;
     if (qt->src && (!qt->reusable || qt->fresh || base != qt->base))
         stop_source(qt);
+    if (base != qt->base) { /* (its events are on the other loop) */
+        qemu_spare_free(qt->spare);
+        qt->spare = NULL;
+    }
     if (qt->src) {
         /* What it said since the last trial ended belongs to no trial; and it must still be alive. */
         qemu_vm_drain(qt->src);
@@ -424,10 +484,12 @@ static int qemu_begin(struct target *t, struct event_base *base, const struct ta
     qt->resume = qt->paused;
     qt->paused = false;
     qt->migrating = false;
+    qt->warmed = false;
+    if (!qt->src && !take_spare(qt) && launch_source(qt, e) < 0)
+        return -1;
+    keep_spare(qt);
     qt->since_mono = mono_now_us();
     qt->live = true;
-    if (!qt->src && launch_source(qt, e) < 0)
-        return -1;
     if (qt->dest_vmm) {
         struct qemu_launch l = {
             .bin = qt->bin,
@@ -539,6 +601,22 @@ static bool qemu_reused(const struct target *t)
     return qt->reused && !qt->dest_vmm;
 }
 
+static bool qemu_warmed(const struct target *t)
+{
+    const struct qemu_target *qt = t->impl;
+    return qt->warmed;
+}
+
+static void qemu_keep_spare(struct target *t, bool keep)
+{
+    struct qemu_target *qt = t->impl;
+    qt->keep_spare = keep;
+    if (!keep) {
+        qemu_spare_free(qt->spare);
+        qt->spare = NULL;
+    }
+}
+
 static bool qemu_left_paused(const struct target *t)
 {
     const struct qemu_target *qt = t->impl;
@@ -592,6 +670,8 @@ const struct target_ops target_qemu_ops = {
     .stacks = qemu_stacks,
     .reused = qemu_reused,
     .left_paused = qemu_left_paused,
+    .warmed = qemu_warmed,
+    .keep_spare = qemu_keep_spare,
     .keeps = qemu_keeps,
     .restore_refused = qemu_restore_refused,
     .drain = qemu_drain,

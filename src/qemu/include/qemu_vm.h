@@ -34,6 +34,8 @@ struct qemu_vm *qemu_vm_start(struct event_base *base, const struct qemu_launch 
 /* Releases its held threads, kills it if it runs, collects it, closes everything. No `ended` call. */
 void qemu_vm_free(struct qemu_vm *vm);
 
+/* Its output, end and holds go to `hooks` from now on (a spare handed to the target that uses it). */
+void qemu_vm_set_hooks(struct qemu_vm *vm, const struct qemu_vm_hooks *hooks);
 pid_t qemu_vm_pid(const struct qemu_vm *vm);
 /* "unix:/proc/self/fd/N": its QMP monitor, for qmp_connect in this process. */
 const char *qemu_vm_qmp_addr(const struct qemu_vm *vm);

@@ -64,6 +64,14 @@ int target_short_trial(const char *spec, uint64_t *ram, uint64_t *deadline_us);
  * a trial that hung by its schedule's doing may then let it settle rather than have it replaced. */
 bool target_keeps(const struct target *t);
 
+/* From now on, keep a spare VMM started and warmed up ahead (a QEMU: one migration into nothing), so that
+ * replacing one that cannot serve again costs a swap rather than a start and a slow first migration. For
+ * a hunt's harness, whose replacements after a hang it does not count are frequent; nothing for a kind
+ * that launches nothing, or with `fresh`. */
+void target_keep_spare(struct target *t, bool keep);
+/* This trial's VMM is such a spare (it migrated once, into nothing, and runs with a fresh one's settings). */
+bool target_warmed(const struct target *t);
+
 const char *target_spec(const struct target *t);
 struct target_caps target_caps(const struct target *t);
 /* Whether the target can report trace point `name` (by role: 10.x's spelling of a renamed one counts). */

@@ -1,0 +1,133 @@
+/* A QEMU that cannot serve again (its guest was reset) is replaced by a spare started and warmed up ahead
+ * (target_keep_spare, as the hunt's harness asks): the next trial says so in its timeline, and runs where
+ * a fresh QEMU would (capabilities at a fresh one's values, the guest running), and migrates; the spare
+ * taken is replaced by another, which serves the next replacement; without the spare a replacement is a
+ * new QEMU as before. Nothing of the session's is left running after it ends: not the QEMU, not a spare.
+ * Skipped (exit 77, with the reason) when there is no QEMU binary. */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "target.h"
+#include "trial_session.h"
+
+#define SKIP 77
+
+static const char resets[] = "caps events=on multifd=on\nqmp {\"execute\":\"system_reset\"}\n";
+static const char after[] = "qmp {\"execute\":\"query-migrate-capabilities\"}\nqmp {\"execute\":\"query-status\"}\n"
+                            "caps events=on\nmigrate\n";
+static const char spared[] = "a spare QEMU, started ahead and warmed up by one migration, replaced the last one";
+
+static bool noted(const struct trial_result *r, const char *what)
+{
+    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
+        const struct tl_entry *t = timeline_get(r->timeline, i);
+        if (t->kind == TL_NOTE && strstr(t->text, what))
+            return true;
+    }
+    return false;
+}
+
+/* The reply of `cmd` in the trial's timeline (a new reference), or NULL. */
+static json_object *reply_of(const struct trial_result *r, const char *cmd)
+{
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "%s -> ", cmd);
+    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
+        const struct tl_entry *t = timeline_get(r->timeline, i);
+        if (t->kind == TL_QMP_IN && strncmp(t->text, prefix, strlen(prefix)) == 0)
+            return json_tokener_parse(t->text + strlen(prefix));
+    }
+    return NULL;
+}
+
+/* The trial after a replacement: on the spare, fresh, running, migrated. */
+static void check_on_spare(const struct trial_result *r, const char *when)
+{
+    CHECK_MSG(r->verdict == VERDICT_PASS, "%s: %s %s", when, verdict_name(r->verdict), r->signature);
+    CHECK_MSG(noted(r, spared), "%s: the timeline says a spare replaced the QEMU", when);
+    json_object *caps = reply_of(r, "query-migrate-capabilities"), *st = reply_of(r, "query-status"), *v = NULL;
+    bool multifd = true;
+    for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {
+        json_object *c = json_object_array_get_idx(caps, i), *n = NULL, *s = NULL;
+        if (json_object_object_get_ex(c, "capability", &n) && strcmp(json_object_get_string(n), "multifd") == 0 &&
+            json_object_object_get_ex(c, "state", &s))
+            multifd = json_object_get_boolean(s);
+    }
+    CHECK_MSG(caps && !multifd, "%s: a fresh QEMU's capabilities (multifd off): %s", when,
+              caps ? json_object_to_json_string(caps) : "not answered");
+    CHECK_MSG(st && json_object_object_get_ex(st, "running", &v) && json_object_get_boolean(v),
+              "%s: the spare's guest runs: %s", when, st ? json_object_to_json_string(st) : "not answered");
+    CHECK_MSG(trial_result_migrated(r), "%s: the trial migrated", when);
+    json_object_put(caps);
+    json_object_put(st);
+}
+
+/* Processes whose parent is this one (a zombie counts: nothing collected it). */
+static unsigned children(void)
+{
+    unsigned n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+        FILE *f = de->d_name[0] >= '1' && de->d_name[0] <= '9' ? fopen(path, "r") : NULL;
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        const char *p = strrchr(buf, ')'); /* pid (comm) state ppid ... */
+        int ppid = 0;
+        char state;
+        if (p && sscanf(p + 1, " %c %d", &state, &ppid) == 2 && ppid == getpid())
+            n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (!test_trial_have_qemu())
+        return SKIP;
+    struct session *s = test_trial_session("qemu", "3s");
+    if (!s)
+        return check_exit();
+    target_keep_spare(session_target(s), true);
+    struct trial_result a = test_trial_run(s, resets);
+    struct trial_result b = test_trial_run(s, after);
+    struct trial_result c = test_trial_run(s, resets);
+    struct trial_result d = test_trial_run(s, after);
+    CHECK_MSG(a.verdict == VERDICT_PASS && c.verdict == VERDICT_PASS, "the resetting trials: %s, %s",
+              verdict_name(a.verdict), verdict_name(c.verdict));
+    CHECK_MSG(!noted(&a, spared), "the first trial starts its QEMU itself");
+    check_on_spare(&b, "after the first reset");
+    check_on_spare(&d, "after the second reset (the spare started when the first was taken)");
+    /* the running QEMU and the spare warming beside it */
+    CHECK_MSG(children() >= 2, "a spare runs beside the session's QEMU (%u children)", children());
+    session_free(s);
+    CHECK_MSG(children() == 0, "nothing left running after the session ended (%u children)", children());
+
+    /* without a spare: a replacement is a new QEMU, started for the trial */
+    struct session *n = test_trial_session("qemu", "3s");
+    if (n) {
+        struct trial_result e = test_trial_run(n, resets), f = test_trial_run(n, after);
+        CHECK_MSG(f.verdict == VERDICT_PASS && !noted(&f, spared) && !noted(&f, "reused QEMU"),
+                  "without a spare the trial after a reset has a new QEMU: %s", verdict_name(f.verdict));
+        trial_result_clear(&e);
+        trial_result_clear(&f);
+        session_free(n);
+    }
+    trial_result_clear(&a);
+    trial_result_clear(&b);
+    trial_result_clear(&c);
+    trial_result_clear(&d);
+    return check_exit();
+}
