@@ -2,7 +2,9 @@
  * (target_keep_spare, as the hunt's harness asks): the next trial says so in its timeline, and runs where
  * a fresh QEMU would (capabilities at a fresh one's values, the guest running), and migrates; the spare
  * taken is replaced by another, which serves the next replacement; without the spare a replacement is a
- * new QEMU as before. Nothing of the session's is left running after it ends: not the QEMU, not a spare.
+ * new QEMU as before. Where hangs are quick (the harness), a QEMU that does not settle after a hang's reset
+ * (7.2 stays in `setup` for good after a second `migrate` during COLO) is replaced after 50 ms, by the
+ * spare. Nothing of the session's is left running after it ends: not the QEMU, not a spare.
  * Skipped (exit 77, with the reason) when there is no QEMU binary. */
 #include <dirent.h>
 #include <signal.h>
@@ -114,6 +116,26 @@ int main(void)
     CHECK_MSG(children() >= 2, "a spare runs beside the session's QEMU (%u children)", children());
     session_free(s);
     CHECK_MSG(children() == 0, "nothing left running after the session ended (%u children)", children());
+
+    /* quick hangs, as in the harness: a QEMU that does not settle after the reset is replaced by the spare */
+    struct session *q = test_trial_session("qemu", "3s");
+    if (q) {
+        session_set_quick_hangs(q, true);
+        target_keep_spare(session_target(q), true);
+        struct trial_result x = test_trial_run(q, "caps events=on x-colo=on\nmigrate\non colo +1ms: migrate\n");
+        struct trial_result y = test_trial_run(q, after);
+        if (!noted(&x, "the target is replaced"))
+            printf("this QEMU settled after COLO and a second migrate (%s): the quick replacement not checked\n",
+                   x.signature);
+        else {
+            CHECK_MSG(noted(&x, "the target is replaced: it did not settle within 50ms of the reset"),
+                      "a quick hang's QEMU that does not settle is replaced after 50 ms");
+            check_on_spare(&y, "after a QEMU that did not settle");
+        }
+        trial_result_clear(&x);
+        trial_result_clear(&y);
+        session_free(q);
+    }
 
     /* without a spare: a replacement is a new QEMU, started for the trial */
     struct session *n = test_trial_session("qemu", "3s");
