@@ -16,6 +16,9 @@
 /* Its migration is polled for its end this often (no MIGRATION events: the warm-up sets nothing). */
 #define POLL_US 5000
 #define COMMAND_US 2000000
+/* `completed` comes before the migration's cleanup has run in the main loop, and until then 7.2 refuses
+ * `cont` ("Migration is not finalized yet", seen under load): asked again after a poll, this many times. */
+#define CONT_TRIES 100
 /* Nothing leaves the process tree: QEMU pipes its stream into a shell that drops it. */
 #define WARM_URI "exec:cat > /dev/null"
 
@@ -26,6 +29,7 @@ struct qemu_spare {
     struct qmp *q;
     struct event *poll, *limit;
     enum spare_state state;
+    unsigned conts;
     char why[256];
 };
 
@@ -61,6 +65,11 @@ static const char *reply_error(const struct qmp_reply *r)
 static void on_cont(void *arg, const struct qmp_reply *r)
 {
     struct qemu_spare *s = arg;
+    if (!r->ret && r->error_class && ++s->conts < CONT_TRIES) {
+        struct timeval tv = mono_tv(POLL_US);
+        evtimer_add(s->poll, &tv);
+        return;
+    }
     if (!r->ret) {
         fail(s, "the spare QEMU refused cont after its warm-up: %s", reply_error(r));
         return;
