@@ -295,7 +295,8 @@ static void on_ready(void *arg, json_object *greeting)
     if (restore == TARGET_UNCHANGED)
         timeline_add(t->tl, TL_NOTE, "reused QEMU: nothing to set back");
     if (restore == TARGET_FRESH && target_warmed(t->env->target))
-        timeline_add(t->tl, TL_NOTE, "a spare QEMU, started ahead and warmed up by one migration, replaced the last one");
+        timeline_add(t->tl, TL_NOTE,
+                     "a spare QEMU, started ahead and warmed up by one migration, replaced the last one");
     if (restore == TARGET_SET_BACK) {
         /* a reused QEMU keeps what the last trial left: set that back to a fresh one's first, so each
          * trial starts where a new QEMU would (and a fuzzer sees the same input behave the same) */

@@ -47,3 +47,36 @@ struct trial_result test_trial_run(struct session *s, const char *text)
     schedule_free(sched);
     return r;
 }
+
+bool test_trial_noted(const struct trial_result *r, const char *what)
+{
+    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
+        const struct tl_entry *t = timeline_get(r->timeline, i);
+        if (t->kind == TL_NOTE && strstr(t->text, what))
+            return true;
+    }
+    return false;
+}
+
+json_object *test_trial_reply_of(const struct trial_result *r, const char *cmd)
+{
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "%s -> ", cmd);
+    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
+        const struct tl_entry *t = timeline_get(r->timeline, i);
+        if (t->kind == TL_QMP_IN && strncmp(t->text, prefix, strlen(prefix)) == 0)
+            return json_tokener_parse(t->text + strlen(prefix));
+    }
+    return NULL;
+}
+
+int test_trial_cap_state(json_object *caps, const char *name)
+{
+    for (size_t i = 0; i < json_object_array_length(caps); i++) {
+        json_object *c = json_object_array_get_idx(caps, i), *n, *st;
+        if (json_object_object_get_ex(c, "capability", &n) && strcmp(json_object_get_string(n), name) == 0 &&
+            json_object_object_get_ex(c, "state", &st))
+            return json_object_get_boolean(st);
+    }
+    return -1;
+}

@@ -12,5 +12,11 @@ struct session *test_trial_session(const char *target, const char *deadline);
 bool test_trial_have_qemu(void);
 /* One trial of the schedule `text` (named t.sched) on `s`; a failed parse or trial is a failed check. */
 struct trial_result test_trial_run(struct session *s, const char *text);
+/* Whether a note of the trial's timeline contains `what`. */
+bool test_trial_noted(const struct trial_result *r, const char *what);
+/* The reply of `cmd` in the trial's timeline (a new reference), or NULL (none, or an error). */
+json_object *test_trial_reply_of(const struct trial_result *r, const char *cmd);
+/* A capability's state in query-migrate-capabilities' reply: 1, 0, or -1 when it is not listed. */
+int test_trial_cap_state(json_object *caps, const char *name);
 
 #endif

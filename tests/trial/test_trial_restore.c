@@ -25,39 +25,8 @@ static const char changes[] = "caps multifd=on xbzrle=on\n"
 static const char queries[] = "qmp {\"execute\":\"query-migrate-capabilities\"}\n"
                               "qmp {\"execute\":\"query-migrate-parameters\"}\n";
 
-/* The reply of `cmd` in the trial's timeline (a new reference), or NULL. */
-static json_object *reply_of(const struct trial_result *r, const char *cmd)
-{
-    char prefix[96];
-    snprintf(prefix, sizeof prefix, "%s -> ", cmd);
-    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
-        const struct tl_entry *t = timeline_get(r->timeline, i);
-        if (t->kind == TL_QMP_IN && strncmp(t->text, prefix, strlen(prefix)) == 0)
-            return json_tokener_parse(t->text + strlen(prefix));
-    }
-    return NULL;
-}
 
-static bool noted(const struct trial_result *r, const char *what)
-{
-    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
-        const struct tl_entry *t = timeline_get(r->timeline, i);
-        if (t->kind == TL_NOTE && strstr(t->text, what))
-            return true;
-    }
-    return false;
-}
 
-static int cap_state(json_object *caps, const char *name)
-{
-    for (size_t i = 0; i < json_object_array_length(caps); i++) {
-        json_object *c = json_object_array_get_idx(caps, i), *n, *s;
-        if (json_object_object_get_ex(c, "capability", &n) && strcmp(json_object_get_string(n), name) == 0 &&
-            json_object_object_get_ex(c, "state", &s))
-            return json_object_get_boolean(s);
-    }
-    return -1;
-}
 
 static int64_t param(json_object *params, const char *name)
 {
@@ -68,7 +37,7 @@ static int64_t param(json_object *params, const char *name)
 /* The trial's query-status said the guest runs. */
 static void check_runs(const struct trial_result *r, const char *what)
 {
-    json_object *st = reply_of(r, "query-status"), *running = NULL;
+    json_object *st = test_trial_reply_of(r, "query-status"), *running = NULL;
     CHECK_MSG(st && json_object_object_get_ex(st, "running", &running) && json_object_get_boolean(running), "%s: %s",
               what, st ? json_object_to_json_string(st) : "no reply");
     json_object_put(st);
@@ -88,10 +57,10 @@ static bool trial(struct session *s, const char *text, struct trial_result *r)
 /* The queries' trial: a fresh QEMU's values everywhere the first trial changed them. */
 static void check_fresh(const struct trial_result *r, const char *when)
 {
-    json_object *caps = reply_of(r, "query-migrate-capabilities");
-    json_object *params = reply_of(r, "query-migrate-parameters");
+    json_object *caps = test_trial_reply_of(r, "query-migrate-capabilities");
+    json_object *params = test_trial_reply_of(r, "query-migrate-parameters");
     CHECK_MSG(caps && params, "%s: the queries were answered", when);
-    CHECK_MSG(cap_state(caps, "multifd") == 0 && cap_state(caps, "xbzrle") == 0, "%s: caps %s", when,
+    CHECK_MSG(test_trial_cap_state(caps, "multifd") == 0 && test_trial_cap_state(caps, "xbzrle") == 0, "%s: caps %s", when,
               json_object_to_json_string(caps));
     CHECK_MSG(param(params, "multifd-channels") == 2 && param(params, "downtime-limit") == 300 &&
                   param(params, "max-bandwidth") != 1000000000,
@@ -111,9 +80,9 @@ int main(void)
     struct trial_result a = {0}, b = {0}, c = {0};
     if (trial(s, changes, &a) && trial(s, queries, &b) && trial(s, queries, &c)) {
         CHECK_MSG(a.verdict == VERDICT_PASS, "the changing trial: %s %s", verdict_name(a.verdict), a.signature);
-        CHECK_MSG(noted(&b, "reused QEMU: what the last trial left set back"), "the trial after it restored the settings");
+        CHECK_MSG(test_trial_noted(&b, "reused QEMU: what the last trial left set back"), "the trial after it restored the settings");
         check_fresh(&b, "after the changing trial");
-        CHECK_MSG(noted(&c, "reused QEMU: nothing to set back"), "a trial after one that changed nothing sets "
+        CHECK_MSG(test_trial_noted(&c, "reused QEMU: nothing to set back"), "a trial after one that changed nothing sets "
                                                                   "nothing back");
         check_fresh(&c, "after a trial that changed nothing");
     }
@@ -126,13 +95,13 @@ int main(void)
         trial(s, "migrate\n", &g)) {
         CHECK_MSG(d.verdict == VERDICT_PASS && f.verdict == VERDICT_PASS, "the migrations: %s %s, %s %s",
                   verdict_name(d.verdict), d.signature, verdict_name(f.verdict), f.signature);
-        CHECK_MSG(noted(&f, "set back to a fresh one's (cont, migrate-set-capabilities)"),
+        CHECK_MSG(test_trial_noted(&f, "set back to a fresh one's (cont, migrate-set-capabilities)"),
                   "the trial after a completed migration resumes its QEMU and sets its capability back");
         check_runs(&f, "the resumed VM runs");
         CHECK_MSG(trial_result_exercised(&f) && trial_result_migrated(&f), "it migrates again (%u misses%s%s)",
                   f.nmisses, f.nmisses ? ": " : "", f.nmisses ? f.misses[0].what : "");
         /* the restore's own `cont` is not a command of the schedule's that changed the VM for good */
-        CHECK_MSG(noted(&g, "set back to a fresh one's (cont)"), "the QEMU resumed once is resumed again, not "
+        CHECK_MSG(test_trial_noted(&g, "set back to a fresh one's (cont)"), "the QEMU resumed once is resumed again, not "
                                                                "replaced");
     }
     struct trial_result h = {0}, k = {0};
@@ -140,12 +109,12 @@ int main(void)
     if (trial(s, held, &h) && trial(s, queries, &k)) {
         CHECK_MSG(h.verdict == VERDICT_HANG && strstr(h.signature, "held by the schedule"), "the held trial: %s %s",
                   verdict_name(h.verdict), h.signature);
-        CHECK_MSG(noted(&h, "the target settled after the reset: it serves the next trial"),
+        CHECK_MSG(test_trial_noted(&h, "the target settled after the reset: it serves the next trial"),
                   "the held trial's QEMU settled after the reset");
-        CHECK_MSG(noted(&k, "reused QEMU: what the last trial left set back"), "the trial after the hang reuses its "
+        CHECK_MSG(test_trial_noted(&k, "reused QEMU: what the last trial left set back"), "the trial after the hang reuses its "
                                                                               "QEMU and sets its capabilities back");
-        json_object *caps = reply_of(&k, "query-migrate-capabilities");
-        CHECK_MSG(caps && cap_state(caps, "multifd") == 0 && cap_state(caps, "xbzrle") == 0,
+        json_object *caps = test_trial_reply_of(&k, "query-migrate-capabilities");
+        CHECK_MSG(caps && test_trial_cap_state(caps, "multifd") == 0 && test_trial_cap_state(caps, "xbzrle") == 0,
                   "after the hang: caps %s", caps ? json_object_to_json_string(caps) : "not answered");
         json_object_put(caps);
     }
@@ -159,17 +128,17 @@ int main(void)
     if (trial(s, stopped, &m) && trial(s, status, &n) && trial(s, refused, &o) && trial(s, status, &q) &&
         trial(s, "qmp {\"execute\":\"system_reset\"}\n", &u)) {
         CHECK_MSG(m.verdict == VERDICT_PASS, "the stopping trial: %s %s", verdict_name(m.verdict), m.signature);
-        CHECK_MSG(noted(&n, "set back to a fresh one's (cont, migrate-set-capabilities)"),
+        CHECK_MSG(test_trial_noted(&n, "set back to a fresh one's (cont, migrate-set-capabilities)"),
                   "the trial after a `stop` resumes the same QEMU");
         check_runs(&n, "the VM stopped by the schedule runs again");
-        json_object *err = reply_of(&o, "migrate-start-postcopy");
+        json_object *err = test_trial_reply_of(&o, "migrate-start-postcopy");
         CHECK_MSG(err == NULL, "migrate-start-postcopy without postcopy-ram is refused (an error, not a reply)");
         json_object_put(err);
-        CHECK_MSG(noted(&q, "reused QEMU: nothing to set back"), "a refused command changed nothing: the same "
+        CHECK_MSG(test_trial_noted(&q, "reused QEMU: nothing to set back"), "a refused command changed nothing: the same "
                                                                   "QEMU serves the next trial as it is");
         struct trial_result w = {0};
         if (trial(s, status, &w))
-            CHECK_MSG(!noted(&w, "reused QEMU"), "after system_reset the next trial has a new QEMU");
+            CHECK_MSG(!test_trial_noted(&w, "reused QEMU"), "after system_reset the next trial has a new QEMU");
         trial_result_clear(&w);
     }
     /* COLO into the sink waits for the secondary's answer; the wind-down's reset leaves its primary waiting
@@ -181,9 +150,9 @@ int main(void)
     else if (trial(s, "caps events=on x-colo=on\nmigrate\n", &x) && trial(s, status, &y)) {
         CHECK_MSG(x.verdict == VERDICT_HANG && strstr(x.signature, "waits for the sink"), "the COLO trial: %s %s",
                   verdict_name(x.verdict), x.signature);
-        CHECK_MSG(noted(&x, "the target settled after the reset: it serves the next trial"),
+        CHECK_MSG(test_trial_noted(&x, "the target settled after the reset: it serves the next trial"),
                   "COLO's primary settled after the reset and the failover");
-        CHECK_MSG(noted(&y, "reused QEMU: what the last trial left set back"), "the trial after COLO reuses its QEMU");
+        CHECK_MSG(test_trial_noted(&y, "reused QEMU: what the last trial left set back"), "the trial after COLO reuses its QEMU");
         check_runs(&y, "the VM after COLO's failover runs");
     }
     trial_result_clear(&x);

@@ -23,44 +23,15 @@ static const char after[] = "qmp {\"execute\":\"query-migrate-capabilities\"}\nq
                             "caps events=on\nmigrate\n";
 static const char spared[] = "a spare QEMU, started ahead and warmed up by one migration, replaced the last one";
 
-static bool noted(const struct trial_result *r, const char *what)
-{
-    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
-        const struct tl_entry *t = timeline_get(r->timeline, i);
-        if (t->kind == TL_NOTE && strstr(t->text, what))
-            return true;
-    }
-    return false;
-}
-
-/* The reply of `cmd` in the trial's timeline (a new reference), or NULL. */
-static json_object *reply_of(const struct trial_result *r, const char *cmd)
-{
-    char prefix[96];
-    snprintf(prefix, sizeof prefix, "%s -> ", cmd);
-    for (size_t i = 0; i < timeline_count(r->timeline); i++) {
-        const struct tl_entry *t = timeline_get(r->timeline, i);
-        if (t->kind == TL_QMP_IN && strncmp(t->text, prefix, strlen(prefix)) == 0)
-            return json_tokener_parse(t->text + strlen(prefix));
-    }
-    return NULL;
-}
-
 /* The trial after a replacement: on the spare, fresh, running, migrated. */
 static void check_on_spare(const struct trial_result *r, const char *when)
 {
     CHECK_MSG(r->verdict == VERDICT_PASS, "%s: %s %s", when, verdict_name(r->verdict), r->signature);
-    CHECK_MSG(noted(r, spared), "%s: the timeline says a spare replaced the QEMU", when);
-    json_object *caps = reply_of(r, "query-migrate-capabilities"), *st = reply_of(r, "query-status"), *v = NULL;
-    bool multifd = true;
-    for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {
-        json_object *c = json_object_array_get_idx(caps, i), *n = NULL, *s = NULL;
-        if (json_object_object_get_ex(c, "capability", &n) && strcmp(json_object_get_string(n), "multifd") == 0 &&
-            json_object_object_get_ex(c, "state", &s))
-            multifd = json_object_get_boolean(s);
-    }
-    CHECK_MSG(caps && !multifd, "%s: a fresh QEMU's capabilities (multifd off): %s", when,
-              caps ? json_object_to_json_string(caps) : "not answered");
+    CHECK_MSG(test_trial_noted(r, spared), "%s: the timeline says a spare replaced the QEMU", when);
+    json_object *caps = test_trial_reply_of(r, "query-migrate-capabilities");
+    json_object *st = test_trial_reply_of(r, "query-status"), *v = NULL;
+    CHECK_MSG(caps && test_trial_cap_state(caps, "multifd") == 0, "%s: a fresh QEMU's capabilities (multifd off): %s",
+              when, caps ? json_object_to_json_string(caps) : "not answered");
     CHECK_MSG(st && json_object_object_get_ex(st, "running", &v) && json_object_get_boolean(v),
               "%s: the spare's guest runs: %s", when, st ? json_object_to_json_string(st) : "not answered");
     CHECK_MSG(trial_result_migrated(r), "%s: the trial migrated", when);
@@ -109,7 +80,7 @@ int main(void)
     struct trial_result d = test_trial_run(s, after);
     CHECK_MSG(a.verdict == VERDICT_PASS && c.verdict == VERDICT_PASS, "the resetting trials: %s, %s",
               verdict_name(a.verdict), verdict_name(c.verdict));
-    CHECK_MSG(!noted(&a, spared), "the first trial starts its QEMU itself");
+    CHECK_MSG(!test_trial_noted(&a, spared), "the first trial starts its QEMU itself");
     check_on_spare(&b, "after the first reset");
     check_on_spare(&d, "after the second reset (the spare started when the first was taken)");
     /* the running QEMU and the spare warming beside it */
@@ -124,11 +95,11 @@ int main(void)
         target_keep_spare(session_target(q), true);
         struct trial_result x = test_trial_run(q, "caps events=on x-colo=on\nmigrate\non colo +1ms: migrate\n");
         struct trial_result y = test_trial_run(q, after);
-        if (!noted(&x, "the target is replaced"))
+        if (!test_trial_noted(&x, "the target is replaced"))
             printf("this QEMU settled after COLO and a second migrate (%s): the quick replacement not checked\n",
                    x.signature);
         else {
-            CHECK_MSG(noted(&x, "the target is replaced: it did not settle within 50ms of the reset"),
+            CHECK_MSG(test_trial_noted(&x, "the target is replaced: it did not settle within 50ms of the reset"),
                       "a quick hang's QEMU that does not settle is replaced after 50 ms");
             check_on_spare(&y, "after a QEMU that did not settle");
         }
@@ -141,7 +112,7 @@ int main(void)
     struct session *n = test_trial_session("qemu", "3s");
     if (n) {
         struct trial_result e = test_trial_run(n, resets), f = test_trial_run(n, after);
-        CHECK_MSG(f.verdict == VERDICT_PASS && !noted(&f, spared) && !noted(&f, "reused QEMU"),
+        CHECK_MSG(f.verdict == VERDICT_PASS && !test_trial_noted(&f, spared) && !test_trial_noted(&f, "reused QEMU"),
                   "without a spare the trial after a reset has a new QEMU: %s", verdict_name(f.verdict));
         trial_result_clear(&e);
         trial_result_clear(&f);
