@@ -234,6 +234,12 @@ static int source_launch(struct qemu_target *qt, struct qemu_launch *l, struct e
     return 0;
 }
 
+/* The source's output, end and holds go to this target, whether it was launched or taken as a spare. */
+static struct qemu_vm_hooks source_hooks(struct qemu_target *qt)
+{
+    return (struct qemu_vm_hooks){src_line, src_ended, src_held, qt};
+}
+
 static void set_source(struct qemu_target *qt, struct qemu_vm *vm)
 {
     qt->src = vm;
@@ -245,7 +251,7 @@ static int launch_source(struct qemu_target *qt, struct err *e)
     struct qemu_launch l;
     if (source_launch(qt, &l, e) < 0)
         return -1;
-    struct qemu_vm_hooks h = {src_line, src_ended, src_held, qt};
+    struct qemu_vm_hooks h = source_hooks(qt);
     struct qemu_vm *vm = qemu_vm_start(qt->base, &l, &h, e);
     if (!vm)
         return err_prefix(e, "cannot start %s", qt->bin);
@@ -261,7 +267,7 @@ static bool take_spare(struct qemu_target *qt)
     qt->spare = NULL;
     if (!sp)
         return false;
-    struct qemu_vm_hooks h = {src_line, src_ended, src_held, qt};
+    struct qemu_vm_hooks h = source_hooks(qt);
     struct qemu_vm *vm = NULL;
     if (qt->spare_ntrace == qt->ntrace && qemu_spare_wait(sp, qt->base))
         vm = qemu_spare_take(sp, &h);
