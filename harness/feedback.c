@@ -124,6 +124,9 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
      * and while the network is stalled (the writers block with data pending). */
     bool held[THR_KIND_COUNT] = {false};
     uint64_t stalled_until = 0; /* 0: not stalled; UINT64_MAX: to the end */
+    /* a reset or close of stalled channels: the status it brings is the stalled writers' error, however
+     * long the target takes to report it (a time bound here made the feature come and go with load) */
+    bool stall_faulted = false;
     for (size_t i = 0; i < n; i++) {
         const struct tl_entry *e = timeline_get(tl, i);
         switch (e->kind) {
@@ -146,8 +149,9 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
                 for (unsigned k = 0; k < THR_KIND_COUNT; k++)
                     if (held[k])
                         bump(&c, FB_HELD_STATUS + k * NSTATUS + (unsigned)s);
-                if (stalled_until && e->t_us <= stalled_until)
+                if (stall_faulted || (stalled_until && e->t_us <= stalled_until))
                     bump(&c, FB_STALLED_STATUS + (unsigned)s);
+                stall_faulted = false;
                 status = s;
             }
             break;
@@ -181,8 +185,10 @@ void feedback_features(const struct trial_result *r, bool timing, void (*emit)(v
              * the timeline does not say: taken as the end) */
             if (e->code == ACT_STALL && e->arg > 0)
                 stalled_until = UINT64_MAX;
-            else if (e->code == ACT_RESET || e->code == ACT_CLOSE)
-                stalled_until = stalled_until ? e->t_us + 1000 : 0; /* a fault right after a stall counts */
+            else if (e->code == ACT_RESET || e->code == ACT_CLOSE) {
+                stall_faulted = stalled_until != 0; /* the next status is the fault's, on stalled writers */
+                stalled_until = 0;
+            }
             break;
         default:
             break;
