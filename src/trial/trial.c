@@ -488,7 +488,10 @@ static void wind_end(struct trial *t, bool settled, const char *why)
         timeline_add(t->tl, TL_NOTE, "the target settled after the reset: it serves the next trial");
     else
         timeline_add(t->tl, TL_NOTE, "the target is replaced: %s", why);
-    finish(t, VERDICT_HANG, 0, t->wind_sig);
+    if (t->hang_violation[0])
+        finish(t, VERDICT_VIOLATION, 0, t->hang_violation);
+    else
+        finish(t, VERDICT_HANG, 0, t->wind_sig);
 }
 
 static void on_wind(evutil_socket_t fd, short what, void *arg)
@@ -501,15 +504,34 @@ static void on_wind(evutil_socket_t fd, short what, void *arg)
     wind_end(arg, false, why);
 }
 
+/* Whether the statuses the trial saw already broke QEMU's status machine (status-machine, props.h): that is
+ * harm done whatever came after. On 7.2 a `migrate` refused during COLO ("duplicate yank instance") has set
+ * the status from colo back to setup first, and the migration then waits for good: judged only once
+ * settled, which it never is, that was a hang into the sink and no finding. */
+static bool hang_broke_machine(struct trial *t)
+{
+    char sig[400], why[700];
+    if (!(t->props & (1u << PROP_STATUS_MACHINE)) ||
+        !props_check(1u << PROP_STATUS_MACHINE, &(struct prop_facts){.tl = t->tl, .dest_running = -1}, sig, sizeof sig,
+                     why, sizeof why))
+        return false;
+    timeline_add(t->tl, TL_NOTE, "property violated before the hang: %s", why);
+    snprintf(t->hang_violation, sizeof t->hang_violation, VERDICT_VIOLATION_PREFIX "%s", sig);
+    return true;
+}
+
 /* The trial's end as a hang: what it never did, and why it did not end, before the target is replaced
- * (or wound down, when the hang is no finding). */
+ * (or wound down, when the hang is no finding). A hang that is no finding, after statuses that broke the
+ * status machine, ends as that violation (a hang of QEMU's own stays the finding: its stacks say more). */
 static void hang_now(struct trial *t)
 {
     lines_unfired(t, true); /* a hang says what it never did, as a pass does */
     char sig[sizeof t->wind_sig]; /* a result's signature holds no more */
     hang_signature(t, sig, sizeof sig);
+    t->hung = true;
+    bool violated = !verdict_hang_is_finding(sig) && hang_broke_machine(t);
     if (!wind_down(t, sig))
-        finish(t, VERDICT_HANG, 0, sig);
+        finish(t, violated ? VERDICT_VIOLATION : VERDICT_HANG, 0, violated ? t->hang_violation : sig);
 }
 
 /* The command the migration waits for in `status` was accepted after its last MIGRATION event of that
@@ -756,9 +778,11 @@ out:
     trial_teardown(&t);
     proxy_drop_all(env->proxy);
     sink_drop_all(env->sink);
-    /* a violation settled too: the target is as reusable as after a pass, and so is one wound down */
+    /* a violation settled too: the target is as reusable as after a pass, and so is one wound down (a
+     * violation seen before a hang is as reusable as the hang) */
     target_end(env->target, t.rc == 0 && !env->interrupted &&
-                                (r->verdict == VERDICT_PASS || r->verdict == VERDICT_VIOLATION || t.wound_down));
+                                (r->verdict == VERDICT_PASS || (r->verdict == VERDICT_VIOLATION && !t.hung) ||
+                                 t.wound_down));
     r->timeline = t.tl;
     if (env->interrupted) {
         trial_result_clear(r);

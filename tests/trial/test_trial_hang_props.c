@@ -1,0 +1,75 @@
+/* A trial that hangs after its statuses broke QEMU's status machine reports the violation, not the hang:
+ * on Debian's 7.2 a second `migrate` during COLO is refused ("duplicate yank instance") after it set the
+ * status from colo back to setup, and the migration then waits for good for the sink to answer. Before,
+ * that was a hang into the sink, no finding; now it is `violation: status-machine: colo > setup`, the
+ * timeline says the property was broken before the hang, and the QEMU, which never settles, is not used
+ * again (the next trial starts its own and passes). With the property left out (`--properties none`) the
+ * same trial is the sink's hang as before. Skipped (exit 77, with the reason) with no QEMU, or with one
+ * that does not go back to setup (it refuses the second migrate before touching the status). */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "target.h"
+#include "trial_session.h"
+
+#define SKIP 77
+
+static const char colo_twice[] = "caps events=on x-colo=on\nmigrate\non colo +1ms: migrate\n";
+static const char plain[] = "caps events=on\nmigrate\n";
+
+static struct session *session_without_props(void)
+{
+    struct trial_profile p;
+    profile_init(&p);
+    struct err e = {{0}};
+    CHECK_MSG(profile_set(&p, "target", "qemu", &e) == 0, "%s", e.msg);
+    CHECK_MSG(profile_set(&p, "deadline", "3s", &e) == 0, "%s", e.msg);
+    CHECK_MSG(profile_set(&p, "properties", "none", &e) == 0, "%s", e.msg);
+    struct session *s = session_new(&p, &e);
+    profile_clear(&p);
+    if (!s || session_start(s, SESSION_TRIALS, NULL, 0, &e) != 0) {
+        CHECK_MSG(false, "a session on qemu without properties: %s", e.msg);
+        session_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int main(void)
+{
+    if (!test_trial_have_qemu())
+        return SKIP;
+    struct session *s = test_trial_session("qemu", "3s");
+    if (!s)
+        return check_exit();
+    struct trial_result x = test_trial_run(s, colo_twice);
+    if (x.verdict == VERDICT_HANG && !strstr(x.signature, "setup")) {
+        printf("SKIP: this QEMU kept COLO's status through a second migrate (%s)\n", x.signature);
+        trial_result_clear(&x);
+        session_free(s);
+        return SKIP;
+    }
+    CHECK_MSG(x.verdict == VERDICT_VIOLATION, "a second migrate during COLO: %s %s", verdict_name(x.verdict),
+              x.signature);
+    CHECK_MSG(strcmp(x.signature, "violation: status-machine: colo > setup") == 0, "its signature: %s", x.signature);
+    CHECK_MSG(test_trial_noted(&x, "property violated before the hang"),
+              "the timeline says the status machine was broken before the hang");
+    struct trial_result y = test_trial_run(s, plain);
+    CHECK_MSG(y.verdict == VERDICT_PASS, "the next trial: %s %s", verdict_name(y.verdict), y.signature);
+    CHECK_MSG(!test_trial_noted(&y, "reused QEMU"), "the stuck QEMU is not used again");
+    trial_result_clear(&x);
+    trial_result_clear(&y);
+    session_free(s);
+
+    struct session *n = session_without_props();
+    if (n) {
+        struct trial_result z = test_trial_run(n, colo_twice);
+        CHECK_MSG(z.verdict == VERDICT_HANG && strstr(z.signature, "waits for the sink"),
+                  "without the property it is the sink's hang: %s %s", verdict_name(z.verdict), z.signature);
+        CHECK_MSG(!test_trial_noted(&z, "property violated"), "and no property is said to be violated");
+        trial_result_clear(&z);
+        session_free(n);
+    }
+    return check_exit();
+}
