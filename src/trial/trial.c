@@ -479,6 +479,15 @@ static bool wind_down(struct trial *t, const char *sig)
     return true;
 }
 
+/* A hang's end: the violation seen before it (hang_now), else the hang under `sig`. */
+static void hang_finish(struct trial *t, const char *sig)
+{
+    if (t->hang_violation[0])
+        finish(t, VERDICT_VIOLATION, 0, t->hang_violation);
+    else
+        finish(t, VERDICT_HANG, 0, sig);
+}
+
 static void wind_end(struct trial *t, bool settled, const char *why)
 {
     if (t->done)
@@ -488,10 +497,7 @@ static void wind_end(struct trial *t, bool settled, const char *why)
         timeline_add(t->tl, TL_NOTE, "the target settled after the reset: it serves the next trial");
     else
         timeline_add(t->tl, TL_NOTE, "the target is replaced: %s", why);
-    if (t->hang_violation[0])
-        finish(t, VERDICT_VIOLATION, 0, t->hang_violation);
-    else
-        finish(t, VERDICT_HANG, 0, t->wind_sig);
+    hang_finish(t, t->wind_sig);
 }
 
 static void on_wind(evutil_socket_t fd, short what, void *arg)
@@ -504,20 +510,20 @@ static void on_wind(evutil_socket_t fd, short what, void *arg)
     wind_end(arg, false, why);
 }
 
-/* Whether the statuses the trial saw already broke QEMU's status machine (status-machine, props.h): that is
- * harm done whatever came after. On 7.2 a `migrate` refused during COLO ("duplicate yank instance") has set
- * the status from colo back to setup first, and the migration then waits for good: judged only once
- * settled, which it never is, that was a hang into the sink and no finding. */
-static bool hang_broke_machine(struct trial *t)
+/* When the statuses the trial saw already broke QEMU's status machine (status-machine, props.h), that is
+ * harm done whatever came after, and the hang's verdict (t->hang_violation). On 7.2 a `migrate` refused
+ * during COLO ("duplicate yank instance") has set the status from colo back to setup first, and the
+ * migration then waits for good: judged only once settled, which it never is, that was a hang into the
+ * sink and no finding. */
+static void hang_broke_machine(struct trial *t)
 {
     char sig[400], why[700];
     if (!(t->props & (1u << PROP_STATUS_MACHINE)) ||
         !props_check(1u << PROP_STATUS_MACHINE, &(struct prop_facts){.tl = t->tl, .dest_running = -1}, sig, sizeof sig,
                      why, sizeof why))
-        return false;
+        return;
     timeline_add(t->tl, TL_NOTE, "property violated before the hang: %s", why);
     snprintf(t->hang_violation, sizeof t->hang_violation, VERDICT_VIOLATION_PREFIX "%s", sig);
-    return true;
 }
 
 /* The trial's end as a hang: what it never did, and why it did not end, before the target is replaced
@@ -528,10 +534,10 @@ static void hang_now(struct trial *t)
     lines_unfired(t, true); /* a hang says what it never did, as a pass does */
     char sig[sizeof t->wind_sig]; /* a result's signature holds no more */
     hang_signature(t, sig, sizeof sig);
-    t->hung = true;
-    bool violated = !verdict_hang_is_finding(sig) && hang_broke_machine(t);
+    if (!verdict_hang_is_finding(sig))
+        hang_broke_machine(t);
     if (!wind_down(t, sig))
-        finish(t, violated ? VERDICT_VIOLATION : VERDICT_HANG, 0, violated ? t->hang_violation : sig);
+        hang_finish(t, sig);
 }
 
 /* The command the migration waits for in `status` was accepted after its last MIGRATION event of that
@@ -781,7 +787,7 @@ out:
     /* a violation settled too: the target is as reusable as after a pass, and so is one wound down (a
      * violation seen before a hang is as reusable as the hang) */
     target_end(env->target, t.rc == 0 && !env->interrupted &&
-                                (r->verdict == VERDICT_PASS || (r->verdict == VERDICT_VIOLATION && !t.hung) ||
+                                (r->verdict == VERDICT_PASS || (r->verdict == VERDICT_VIOLATION && !t.hang_violation[0]) ||
                                  t.wound_down));
     r->timeline = t.tl;
     if (env->interrupted) {

@@ -72,9 +72,8 @@ struct trial {
     struct event *wind;
     char wind_sig[512]; /* the size of trial_result.signature */
     /* A hang's statuses broke the status machine before it (trial.c, hang_now): the verdict is that
-     * violation, this signature ("" for none); `hung`: the trial ended as a hang, reused only wound down */
+     * violation, this signature ("" for none); its target is reused only wound down, as a hang's */
     char hang_violation[512];
-    bool hung;
     uint64_t last_bytes_us; /* mono time the proxy last moved migration bytes (0: never): a hang while
                              * they still flow is a slow migration, not a stuck one (hang.c) */
     struct event *quiet; /* fires HANG_WIRE_QUIET_US after the bytes last moved: the settle probe looks then */

@@ -9,11 +9,18 @@
 
 struct session *test_trial_session(const char *target, const char *deadline)
 {
+    return test_trial_session_with(target, deadline, NULL, NULL);
+}
+
+struct session *test_trial_session_with(const char *target, const char *deadline, const char *key, const char *value)
+{
     struct trial_profile p;
     profile_init(&p);
     struct err e = {{0}};
     CHECK_MSG(profile_set(&p, "target", target, &e) == 0, "%s", e.msg);
     CHECK_MSG(profile_set(&p, "deadline", deadline, &e) == 0, "%s", e.msg);
+    if (key)
+        CHECK_MSG(profile_set(&p, key, value, &e) == 0, "%s", e.msg);
     struct session *s = session_new(&p, &e);
     profile_clear(&p);
     if (!s || session_start(s, SESSION_TRIALS, NULL, 0, &e) != 0) {

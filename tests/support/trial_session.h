@@ -7,6 +7,8 @@
 
 /* A session on `target` with each trial's `deadline` ("2s"), or NULL after a failed check saying why. */
 struct session *test_trial_session(const char *target, const char *deadline);
+/* ... with one more profile field set (`key`, `value` as profile_set reads them, e.g. "properties", "none"). */
+struct session *test_trial_session_with(const char *target, const char *deadline, const char *key, const char *value);
 /* Whether a `qemu` target can be made here (a QEMU binary on PATH); when not, says "SKIP: no QEMU: why"
  * on stdout for the test to exit 77. */
 bool test_trial_have_qemu(void);

@@ -18,24 +18,6 @@
 static const char colo_twice[] = "caps events=on x-colo=on\nmigrate\non colo +1ms: migrate\n";
 static const char plain[] = "caps events=on\nmigrate\n";
 
-static struct session *session_without_props(void)
-{
-    struct trial_profile p;
-    profile_init(&p);
-    struct err e = {{0}};
-    CHECK_MSG(profile_set(&p, "target", "qemu", &e) == 0, "%s", e.msg);
-    CHECK_MSG(profile_set(&p, "deadline", "3s", &e) == 0, "%s", e.msg);
-    CHECK_MSG(profile_set(&p, "properties", "none", &e) == 0, "%s", e.msg);
-    struct session *s = session_new(&p, &e);
-    profile_clear(&p);
-    if (!s || session_start(s, SESSION_TRIALS, NULL, 0, &e) != 0) {
-        CHECK_MSG(false, "a session on qemu without properties: %s", e.msg);
-        session_free(s);
-        return NULL;
-    }
-    return s;
-}
-
 int main(void)
 {
     if (!test_trial_have_qemu())
@@ -62,7 +44,7 @@ int main(void)
     trial_result_clear(&y);
     session_free(s);
 
-    struct session *n = session_without_props();
+    struct session *n = test_trial_session_with("qemu", "3s", "properties", "none");
     if (n) {
         struct trial_result z = test_trial_run(n, colo_twice);
         CHECK_MSG(z.verdict == VERDICT_HANG && strstr(z.signature, "waits for the sink"),
